@@ -1,0 +1,74 @@
+# The two commands: `make test` and `make demo`. Everything else is for developers (docs/development.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := test
+
+PRESET ?= release
+BUILD  := build/$(PRESET)
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+JOBS   ?= $(shell nproc)
+FUZZ_SECONDS ?= 20
+
+.PHONY: deps deps-dev configure build ctest venv python pytest test demo bench \
+	      test-asan test-tsan fuzz-smoke format lint clean
+
+deps:
+	@scripts/install-deps.sh
+
+deps-dev:
+	@scripts/install-deps.sh --dev
+
+configure: deps
+	@cmake --preset $(PRESET) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+ctest: build
+	@ctest --preset $(PRESET) -j $(JOBS)
+
+# A project-local virtual environment with the test and build tools; rebuilt when pyproject changes.
+$(VENV)/.stamp: pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12" \
+	  $$($(PY) scripts/pyproject_extra.py test)
+	@touch $@
+
+venv: $(VENV)/.stamp
+
+# Builds the extension with scikit-build-core (incremental: its build tree lives in build/python)
+# and installs the package into the virtual environment.
+python: deps venv
+	@$(PY) -m pip install -q --no-build-isolation --no-deps .
+
+pytest: python
+	@$(PY) -m pytest tests/python
+
+test: ctest pytest
+	@echo "make test: C++ (ctest) and Python (pytest) suites passed"
+
+demo: build python
+	@scripts/demo.sh $(BUILD) $(PY)
+
+bench: build
+	@scripts/bench.sh $(BUILD)
+
+test-asan:
+	@$(MAKE) --no-print-directory ctest PRESET=asan
+
+test-tsan:
+	@$(MAKE) --no-print-directory ctest PRESET=tsan
+
+fuzz-smoke: deps-dev
+	@cmake --preset fuzz >/dev/null && cmake --build build/fuzz -j $(JOBS)
+	@scripts/fuzz-smoke.sh build/fuzz $(FUZZ_SECONDS)
+
+format: deps-dev
+	@git ls-files '*.h' '*.cc' | xargs clang-format -i --style=file
+
+lint: deps-dev build
+	@git ls-files 'lib/*.cc' | xargs clang-tidy -p $(BUILD) --quiet
+
+clean:
+	rm -rf build $(VENV)

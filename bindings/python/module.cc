@@ -1,0 +1,63 @@
+#include "bindings/python/module.h"
+
+#include <algorithm>
+#include <tuple>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "jitguard/status.h"
+#include "lib/base/strings.h"
+
+namespace jitguard::python {
+namespace {
+
+struct Part {
+  const char* name;
+  int rank;
+  PartFn fn;
+};
+
+std::vector<Part>& Parts() {
+  static auto* parts = new std::vector<Part>();
+  return *parts;
+}
+
+std::string CodeName(absl::StatusCode code) {
+  std::string name = absl::StatusCodeToString(code);
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  return name;
+}
+
+// Raises jitguard.errors.<class for the domain>(message, reason=..., code=...).
+void RaiseStatus(const absl::Status& status) {
+  py::module_ errors = py::module_::import("jitguard.errors");
+  py::object cls = errors.attr("error_class_for_domain")(std::string(DomainName(GetErrorDomain(status))));
+  py::object exc = cls(std::string(status.message()), py::arg("reason") = ErrorReason(status),
+                       py::arg("code") = CodeName(status.code()));
+  PyErr_SetObject(cls.ptr(), exc.ptr());
+}
+
+}  // namespace
+
+int AddPart(const char* name, int rank, PartFn fn) {
+  Parts().push_back({name, rank, fn});
+  return 0;
+}
+
+}  // namespace jitguard::python
+
+PYBIND11_MODULE(_core, m) {
+  namespace jp = jitguard::python;
+  m.doc() = "jitguard's C++ core. Use the jitguard package, not this module directly.";
+  pybind11::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const jp::StatusError& e) {
+      jp::RaiseStatus(e.status());
+    }
+  });
+  std::vector<jp::Part> parts = jp::Parts();
+  std::stable_sort(parts.begin(), parts.end(),
+                   [](const jp::Part& a, const jp::Part& b) { return std::tie(a.rank, a.name) < std::tie(b.rank, b.name); });
+  for (const jp::Part& part : parts) part.fn(m);
+}

@@ -1,0 +1,9 @@
+// The umbrella header: includes the whole public API.
+#ifndef JITGUARD_JITGUARD_H_
+#define JITGUARD_JITGUARD_H_
+
+#include "jitguard/export.h"
+#include "jitguard/secret.h"
+#include "jitguard/status.h"
+
+#endif  // JITGUARD_JITGUARD_H_

@@ -1,0 +1,36 @@
+#include "jitguard/secret.h"
+
+#include <openssl/crypto.h>
+
+#include <utility>
+
+namespace jitguard {
+
+void SecretBytes::Wipe() {
+  if (!bytes_.empty()) OPENSSL_cleanse(bytes_.data(), bytes_.size());
+  bytes_.clear();
+}
+
+SecretBytes& SecretBytes::operator=(const SecretBytes& other) {
+  if (this != &other) {
+    Wipe();
+    bytes_ = other.bytes_;
+  }
+  return *this;
+}
+
+// std::string's move may leave a short (SSO) secret in the source buffer, so wipe it explicitly.
+SecretBytes::SecretBytes(SecretBytes&& other) noexcept : bytes_(other.bytes_) { other.Wipe(); }
+
+SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
+  if (this != &other) {
+    Wipe();
+    bytes_ = other.bytes_;
+    other.Wipe();
+  }
+  return *this;
+}
+
+SecretBytes::~SecretBytes() { Wipe(); }
+
+}  // namespace jitguard

@@ -1,0 +1,35 @@
+"""jitguard: authorization, just-in-time grants, streaming PII masking and tamper-evident audit,
+inside the inference server.
+
+The public names are listed in ``__all__``; see DESIGN.md for the contract.
+"""
+from . import _core  # noqa: F401  (fails early if the extension is missing)
+from ._version import __version__
+from .errors import (
+    AccessDenied,
+    ApprovalError,
+    ApprovalRequired,
+    AuditError,
+    ConfigError,
+    Error,
+    GrantError,
+    MaskError,
+    PolicyError,
+    TokenError,
+)
+
+__all__ = [
+    "__version__",
+    "Error",
+    "ConfigError",
+    "MaskError",
+    "TokenError",
+    "PolicyError",
+    "GrantError",
+    "ApprovalError",
+    "AuditError",
+    "AccessDenied",
+    "ApprovalRequired",
+]
+
+# Component APIs (each module adds its names to __all__ below).

@@ -1,0 +1,44 @@
+"""The ``jitguard`` command line. Each command group lives in its own module and registers itself
+here through COMMANDS; errors are one clear line on stderr and a non-zero exit."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, List, Optional
+
+from . import __version__
+from .errors import Error
+
+# (name, help, add_arguments(parser)) for each command group; the handler is set by add_arguments
+# with parser.set_defaults(func=...).
+COMMANDS: List[tuple] = []
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="jitguard", description="jitguard command line")
+    parser.add_argument("--version", action="version", version=f"jitguard {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text, add_arguments in COMMANDS:
+        add_arguments(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Optional[Callable] = getattr(args, "func", None)
+    if func is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(func(args) or 0)
+    except Error as e:
+        print(f"jitguard: error: {e}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as e:
+        print(f"jitguard: error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,4 @@
+"""Shared pytest configuration. Fixtures that start real servers live in tests/python/fixtures/."""
+import pathlib
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
