@@ -2,6 +2,7 @@
 #ifndef JITGUARD_JITGUARD_H_
 #define JITGUARD_JITGUARD_H_
 
+#include "jitguard/audit.h"
 #include "jitguard/export.h"
 #include "jitguard/secret.h"
 #include "jitguard/status.h"
