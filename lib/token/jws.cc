@@ -1,0 +1,484 @@
+// Strict compact-JWS parsing, signature verification and signing.
+#include "lib/token/jws.h"
+
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
+#include <openssl/obj_mac.h>
+#include <openssl/rsa.h>
+
+#include <array>
+#include <cstring>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "jitguard/status.h"
+#include "lib/base/base64url.h"
+#include "lib/base/json.h"
+#include "lib/base/strings.h"
+#include "lib/token/key_state.h"
+
+namespace jitguard::token {
+namespace {
+
+constexpr std::string_view kNames[kAlgorithmCount] = {
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
+    "ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512"};
+
+absl::Status TokenError(std::string_view reason, std::string_view message) {
+  return MakeError(absl::StatusCode::kUnauthenticated, ErrorDomain::kToken, reason, message);
+}
+
+absl::Status Malformed(std::string_view message) { return TokenError(kReasonMalformed, message); }
+
+absl::Status BadSignature() {
+  return TokenError(kReasonBadSignature, "the signature does not verify");
+}
+
+bool IsEs(Algorithm a) { return a >= Algorithm::kES256 && a <= Algorithm::kES512; }
+bool IsPs(Algorithm a) { return a >= Algorithm::kPS256 && a <= Algorithm::kPS512; }
+bool IsRs(Algorithm a) { return a <= Algorithm::kRS512; }
+bool IsHs(Algorithm a) { return a >= Algorithm::kHS256; }
+
+size_t EsComponentBytes(Algorithm a) {
+  return a == Algorithm::kES256 ? 32 : a == Algorithm::kES384 ? 48 : 66;
+}
+
+// Big-endian group order n of the curve behind an ES* algorithm, padded to the component length.
+const std::string& CurveOrder(Algorithm a) {
+  static const std::array<std::string, 3> orders = [] {
+    std::array<std::string, 3> out;
+    const int nids[3] = {NID_X9_62_prime256v1, NID_secp384r1, NID_secp521r1};
+    const size_t lens[3] = {32, 48, 66};
+    for (int i = 0; i < 3; ++i) {
+      EC_GROUP* group = EC_GROUP_new_by_curve_name(nids[i]);
+      out[i].assign(lens[i], '\0');
+      if (group != nullptr) {
+        BN_bn2binpad(EC_GROUP_get0_order(group), reinterpret_cast<unsigned char*>(out[i].data()),
+                     static_cast<int>(lens[i]));
+        EC_GROUP_free(group);
+      }
+    }
+    return out;
+  }();
+  return orders[a == Algorithm::kES256 ? 0 : a == Algorithm::kES384 ? 1 : 2];
+}
+
+// 1 <= v < n for a big-endian integer of the same length as n.
+bool InRange(std::string_view v, const std::string& n) {
+  bool nonzero = false;
+  for (char c : v) nonzero |= c != 0;
+  // An all-zero order means the curve could not be loaded: fail closed.
+  return nonzero && n.size() == v.size() && std::memcmp(v.data(), n.data(), v.size()) < 0 &&
+         n.find_first_not_of('\0') != std::string::npos;
+}
+
+void AppendDerLength(std::string* out, size_t len) {
+  if (len < 0x80) {
+    out->push_back(static_cast<char>(len));
+  } else {
+    out->push_back('\x81');
+    out->push_back(static_cast<char>(len));
+  }
+}
+
+void AppendDerInteger(std::string* out, std::string_view v) {
+  size_t i = 0;
+  while (i + 1 < v.size() && v[i] == 0) ++i;
+  v.remove_prefix(i);
+  const bool pad = (static_cast<unsigned char>(v[0]) & 0x80) != 0;
+  out->push_back('\x02');
+  AppendDerLength(out, v.size() + (pad ? 1 : 0));
+  if (pad) out->push_back('\0');
+  out->append(v);
+}
+
+// Raw r||s (already range-checked) to a DER ECDSA-Sig-Value.
+std::string RawToDer(std::string_view r, std::string_view s) {
+  std::string body;
+  body.reserve(2 * (r.size() + 4));
+  AppendDerInteger(&body, r);
+  AppendDerInteger(&body, s);
+  std::string der;
+  der.reserve(body.size() + 4);
+  der.push_back('\x30');
+  AppendDerLength(&der, body.size());
+  der.append(body);
+  return der;
+}
+
+struct MdCtx {
+  MdCtx() : ctx(EVP_MD_CTX_new()) {}
+  ~MdCtx() { EVP_MD_CTX_free(ctx); }
+  EVP_MD_CTX* ctx;
+};
+
+// A per-thread digest context, reset after each use.
+EVP_MD_CTX* ThreadMdCtx() {
+  thread_local MdCtx holder;
+  return holder.ctx;
+}
+
+struct CtxReset {
+  EVP_MD_CTX* ctx;
+  ~CtxReset() { EVP_MD_CTX_reset(ctx); }
+};
+
+bool PkeyVerify(const JwsKey::State& st, Algorithm alg, std::string_view input,
+                std::string_view sig) {
+  EVP_MD_CTX* ctx = ThreadMdCtx();
+  if (ctx == nullptr) return false;
+  CtxReset reset{ctx};
+  EVP_PKEY_CTX* pctx = nullptr;
+  const EVP_MD* md = alg == Algorithm::kEdDSA ? nullptr : DigestFor(alg);
+  if (EVP_DigestVerifyInit(ctx, &pctx, md, nullptr, st.pkey.get()) != 1) {
+    return false;
+  }
+  if (IsPs(alg)) {
+    if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+        EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
+        EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) != 1) {
+      return false;
+    }
+  }
+  return EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                          reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
+}
+
+absl::StatusOr<std::string> PkeySign(const JwsKey::State& st, Algorithm alg,
+                                     std::string_view input) {
+  EVP_MD_CTX* ctx = ThreadMdCtx();
+  CtxReset reset{ctx};
+  EVP_PKEY_CTX* pctx = nullptr;
+  const EVP_MD* md = alg == Algorithm::kEdDSA ? nullptr : DigestFor(alg);
+  if (EVP_DigestSignInit(ctx, &pctx, md, nullptr, st.pkey.get()) != 1) {
+    return MakeError(absl::StatusCode::kInternal, ErrorDomain::kToken, "sign_failed",
+                     "signing could not start");
+  }
+  if (IsPs(alg)) {
+    if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+        EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
+        EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) != 1) {
+      return MakeError(absl::StatusCode::kInternal, ErrorDomain::kToken, "sign_failed",
+                       "PSS parameters could not be set");
+    }
+  }
+  size_t len = 0;
+  const auto* in = reinterpret_cast<const unsigned char*>(input.data());
+  if (EVP_DigestSign(ctx, nullptr, &len, in, input.size()) != 1) {
+    return MakeError(absl::StatusCode::kInternal, ErrorDomain::kToken, "sign_failed",
+                     "signing failed");
+  }
+  std::string sig(len, '\0');
+  if (EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len, in, input.size()) !=
+      1) {
+    return MakeError(absl::StatusCode::kInternal, ErrorDomain::kToken, "sign_failed",
+                     "signing failed");
+  }
+  sig.resize(len);
+  if (!IsEs(alg)) return sig;
+  // DER -> raw r||s of fixed length.
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(sig.data());
+  ECDSA_SIG* ec = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size()));
+  if (ec == nullptr) {
+    return MakeError(absl::StatusCode::kInternal, ErrorDomain::kToken, "sign_failed",
+                     "ECDSA signature could not be decoded");
+  }
+  const size_t n = EsComponentBytes(alg);
+  std::string raw(2 * n, '\0');
+  BN_bn2binpad(ECDSA_SIG_get0_r(ec), reinterpret_cast<unsigned char*>(raw.data()),
+               static_cast<int>(n));
+  BN_bn2binpad(ECDSA_SIG_get0_s(ec), reinterpret_cast<unsigned char*>(raw.data()) + n,
+               static_cast<int>(n));
+  ECDSA_SIG_free(ec);
+  return raw;
+}
+
+std::string HmacTag(const JwsKey::State& st, Algorithm alg, std::string_view input) {
+  const int index = alg == Algorithm::kHS256 ? 0 : alg == Algorithm::kHS384 ? 1 : 2;
+  const EVP_MAC_CTX* prepared = st.hmac[index].get();
+  if (prepared == nullptr) return std::string();
+  EvpMacCtxPtr ctx(EVP_MAC_CTX_dup(prepared));
+  unsigned char tag[EVP_MAX_MD_SIZE];
+  size_t len = 0;
+  if (!ctx ||
+      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(input.data()),
+                     input.size()) != 1 ||
+      EVP_MAC_final(ctx.get(), tag, &len, sizeof(tag)) != 1) {
+    return std::string();
+  }
+  return std::string(reinterpret_cast<const char*>(tag), len);
+}
+
+// Header names registered by RFC 7515/7516/7797 that the JWS layer handles itself; none of them
+// may appear in `crit`.
+constexpr std::string_view kStandardHeaders[] = {
+    "alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit",
+    "enc", "zip", "epk", "apu", "apv", "iv",  "tag", "p2s",      "p2c"};
+
+bool IsStandardHeader(std::string_view name) {
+  for (std::string_view h : kStandardHeaders) {
+    if (h == name) return true;
+  }
+  return false;
+}
+
+// Decodes `b64` into `out` with room for simdjson's padding after the bytes.
+bool DecodePadded(std::string_view b64, std::string* out) {
+  std::optional<std::string> bytes = base::Base64UrlDecodeStrict(b64);
+  if (!bytes) return false;
+  *out = *std::move(bytes);
+  out->reserve(out->size() + simdjson::SIMDJSON_PADDING);
+  return true;
+}
+
+absl::Status CheckHeader(simdjson::dom::object header, const JwsParseOptions& options,
+                         ParsedJws* out) {
+  std::string_view alg_name;
+  simdjson::dom::element el;
+  if (header.at_key("alg").get(el) != simdjson::SUCCESS) return Malformed("the header has no alg");
+  if (el.get_string().get(alg_name) != simdjson::SUCCESS) return Malformed("alg must be a string");
+  std::optional<Algorithm> alg = AlgorithmFromName(alg_name);
+  if (!alg) return TokenError(kReasonAlgorithm, "the token's alg is not an accepted algorithm");
+  out->alg = *alg;
+
+  auto optional_string = [&header](std::string_view name, std::optional<std::string>* dst) -> bool {
+    simdjson::dom::element v;
+    if (header.at_key(name).get(v) != simdjson::SUCCESS) return true;
+    std::string_view s;
+    if (v.get_string().get(s) != simdjson::SUCCESS) return false;
+    *dst = std::string(s);
+    return true;
+  };
+  if (!optional_string("kid", &out->kid)) return Malformed("kid must be a string");
+  if (!optional_string("typ", &out->typ)) return Malformed("typ must be a string");
+  std::optional<std::string> cty;
+  if (!optional_string("cty", &cty)) return Malformed("cty must be a string");
+  if (cty && absl::EqualsIgnoreCase(base::AsAbsl(*cty), "JWT")) {
+    return Malformed("nested tokens are not accepted");
+  }
+  if (header.at_key("enc").get(el) == simdjson::SUCCESS) return Malformed("JWE is not accepted");
+  if (header.at_key("zip").get(el) == simdjson::SUCCESS) return Malformed("zip is not allowed in a JWS");
+  if (header.at_key("b64").get(el) == simdjson::SUCCESS) {
+    bool b64 = false;
+    if (el.get_bool().get(b64) != simdjson::SUCCESS || !b64) {
+      return Malformed("unencoded payloads (b64) are not accepted");
+    }
+  }
+  if (header.at_key("crit").get(el) == simdjson::SUCCESS) {
+    simdjson::dom::array crit;
+    if (el.get_array().get(crit) != simdjson::SUCCESS || crit.size() == 0) {
+      return TokenError(kReasonCrit, "crit must be a non-empty array");
+    }
+    for (simdjson::dom::element item : crit) {
+      std::string_view name;
+      if (item.get_string().get(name) != simdjson::SUCCESS) {
+        return TokenError(kReasonCrit, "crit must hold strings");
+      }
+      bool understood = false;
+      for (const std::string& u : options.understood_crit) understood |= (u == name);
+      simdjson::dom::element present;
+      if (IsStandardHeader(name) || !understood ||
+          header.at_key(name).get(present) != simdjson::SUCCESS) {
+        return TokenError(kReasonCrit, "the header has a critical extension that is not understood");
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// ---- algorithms -------------------------------------------------------------------------------
+
+std::optional<Algorithm> AlgorithmFromName(std::string_view name) {
+  for (int i = 0; i < kAlgorithmCount; ++i) {
+    if (kNames[i] == name) return static_cast<Algorithm>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view AlgorithmName(Algorithm alg) { return kNames[static_cast<int>(alg)]; }
+
+size_t HashLength(Algorithm alg) {
+  switch (alg) {
+    case Algorithm::kRS256: case Algorithm::kPS256: case Algorithm::kES256: case Algorithm::kHS256:
+      return 32;
+    case Algorithm::kRS384: case Algorithm::kPS384: case Algorithm::kES384: case Algorithm::kHS384:
+      return 48;
+    default:
+      return 64;
+  }
+}
+
+const EVP_MD* DigestFor(Algorithm alg) {
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  static EVP_MD* const sha384 = EVP_MD_fetch(nullptr, "SHA384", nullptr);
+  static EVP_MD* const sha512 = EVP_MD_fetch(nullptr, "SHA512", nullptr);
+  switch (HashLength(alg)) {
+    case 32: return sha256;
+    case 48: return sha384;
+    default: return sha512;
+  }
+}
+
+// ---- parsing ----------------------------------------------------------------------------------
+
+absl::Status JwsParser::Parse(std::string_view token, const JwsParseOptions& options,
+                              ParsedJws* out) {
+  payload_object_ = simdjson::dom::object();
+  if (token.size() > options.max_size) {
+    return TokenError(kReasonTooLarge, "the token is larger than the configured maximum");
+  }
+  const size_t first = token.find('.');
+  const size_t second = first == std::string_view::npos ? first : token.find('.', first + 1);
+  if (second == std::string_view::npos) return Malformed("a JWS has three parts");
+  if (token.find('.', second + 1) != std::string_view::npos) {
+    size_t dots = 0;
+    for (char c : token) dots += c == '.';
+    return Malformed(dots == 4 ? "JWE (five parts) is not accepted" : "a JWS has three parts");
+  }
+  const std::string_view header_b64 = token.substr(0, first);
+  const std::string_view payload_b64 = token.substr(first + 1, second - first - 1);
+  const std::string_view sig_b64 = token.substr(second + 1);
+  if (header_b64.empty()) return Malformed("the header is empty");
+  if (sig_b64.empty()) return Malformed("the signature is empty");
+
+  if (!DecodePadded(header_b64, &out->header_json)) return Malformed("the header is not base64url");
+  simdjson::dom::element header;
+  if (header_parser_.parse(out->header_json.data(), out->header_json.size(), false).get(header) !=
+      simdjson::SUCCESS) {
+    return Malformed("the header is not JSON");
+  }
+  simdjson::dom::object header_obj;
+  if (header.get_object().get(header_obj) != simdjson::SUCCESS) {
+    return Malformed("the header is not a JSON object");
+  }
+  if (!base::HasUniqueKeys(header)) return Malformed("the header has duplicate members");
+  out->kid.reset();
+  out->typ.reset();
+  if (absl::Status s = CheckHeader(header_obj, options, out); !s.ok()) return s;
+
+  if (!DecodePadded(payload_b64, &out->payload)) return Malformed("the payload is not base64url");
+  if (options.payload == PayloadFormat::kJsonObject) {
+    simdjson::dom::element payload;
+    if (payload_parser_.parse(out->payload.data(), out->payload.size(), false).get(payload) !=
+        simdjson::SUCCESS) {
+      return Malformed("the payload is not JSON");
+    }
+    simdjson::dom::object obj;
+    if (payload.get_object().get(obj) != simdjson::SUCCESS) {
+      return Malformed("the payload is not a JSON object");
+    }
+    if (!base::HasUniqueKeys(payload)) return Malformed("the payload has duplicate members");
+    payload_object_ = obj;
+  }
+  std::optional<std::string> sig = base::Base64UrlDecodeStrict(sig_b64);
+  if (!sig) return Malformed("the signature is not base64url");
+  out->signature = *std::move(sig);
+  out->signing_input = token.substr(0, second);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ParsedJws> ParseCompactJws(std::string_view token, const JwsParseOptions& options) {
+  thread_local JwsParser parser;
+  ParsedJws out;
+  if (absl::Status s = parser.Parse(token, options, &out); !s.ok()) return s;
+  return out;
+}
+
+// ---- signatures -------------------------------------------------------------------------------
+
+absl::Status Verify(const JwsKey& key, Algorithm alg, std::string_view signing_input,
+                    std::string_view signature) {
+  if (!key.Admits(alg)) {
+    return TokenError(kReasonAlgorithm, "the key does not admit the token's algorithm");
+  }
+  const JwsKey::State& st = key.state();
+  if (IsHs(alg)) {
+    if (signature.size() != HashLength(alg)) return BadSignature();
+    const std::string tag = HmacTag(st, alg, signing_input);
+    if (tag.empty() || !base::ConstantTimeEquals(tag, signature)) return BadSignature();
+    return absl::OkStatus();
+  }
+  if (IsEs(alg)) {
+    const size_t n = EsComponentBytes(alg);
+    if (signature.size() != 2 * n) return BadSignature();
+    const std::string_view r = signature.substr(0, n), s = signature.substr(n);
+    const std::string& order = CurveOrder(alg);
+    if (!InRange(r, order) || !InRange(s, order)) return BadSignature();
+    const std::string der = RawToDer(r, s);
+    if (!PkeyVerify(st, alg, signing_input, der)) return BadSignature();
+    return absl::OkStatus();
+  }
+  if (IsRs(alg) || IsPs(alg)) {
+    if (st.bits < 2048 || signature.size() != static_cast<size_t>(EVP_PKEY_get_size(st.pkey.get()))) {
+      return BadSignature();
+    }
+  } else if (signature.size() != 64) {  // EdDSA
+    return BadSignature();
+  }
+  if (!PkeyVerify(st, alg, signing_input, signature)) return BadSignature();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Sign(const JwsKey& key, Algorithm alg, std::string_view signing_input) {
+  if (!key.Admits(alg)) {
+    return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kToken, kReasonAlgorithm,
+                     "the key does not admit this algorithm");
+  }
+  if (!key.has_private()) {
+    return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kToken, kReasonBadKey,
+                     "signing needs a private key");
+  }
+  const JwsKey::State& st = key.state();
+  if (IsHs(alg)) {
+    std::string tag = HmacTag(st, alg, signing_input);
+    if (tag.empty()) {
+      return MakeError(absl::StatusCode::kInternal, ErrorDomain::kToken, "sign_failed",
+                       "HMAC failed");
+    }
+    return tag;
+  }
+  return PkeySign(st, alg, signing_input);
+}
+
+std::string MakeHeaderJson(Algorithm alg, std::optional<std::string_view> kid,
+                           std::optional<std::string_view> typ) {
+  std::string out = "{\"alg\":";
+  base::AppendJsonString(&out, AlgorithmName(alg));
+  if (kid) {
+    out += ",\"kid\":";
+    base::AppendJsonString(&out, *kid);
+  }
+  if (typ) {
+    out += ",\"typ\":";
+    base::AppendJsonString(&out, *typ);
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string MakeSigningInput(std::string_view header_json, std::string_view payload) {
+  return absl::StrCat(base::Base64UrlEncode(header_json), ".", base::Base64UrlEncode(payload));
+}
+
+absl::StatusOr<std::string> SignCompact(const JwsKey& key, Algorithm alg,
+                                        std::string_view header_json, std::string_view payload) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element header;
+  std::string_view named;
+  if (parser.parse(header_json.data(), header_json.size()).get(header) != simdjson::SUCCESS ||
+      header["alg"].get_string().get(named) != simdjson::SUCCESS || named != AlgorithmName(alg)) {
+    return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kToken, kReasonAlgorithm,
+                     "the header must name the signing algorithm");
+  }
+  std::string input = MakeSigningInput(header_json, payload);
+  absl::StatusOr<std::string> sig = Sign(key, alg, input);
+  if (!sig.ok()) return sig.status();
+  absl::StrAppend(&input, ".", base::Base64UrlEncode(*sig));
+  return input;
+}
+
+}  // namespace jitguard::token
