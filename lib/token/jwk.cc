@@ -151,15 +151,41 @@ absl::StatusOr<base::EvpPkeyPtr> FromData(const char* name, OSSL_PARAM_BLD* bld,
   return base::EvpPkeyPtr(raw);
 }
 
+// The ROCA fingerprint (CVE-2017-15361, Nemec et al. 2017): moduli made by the flawed Infineon
+// generator are, modulo each of these small primes, a power of 65537. A random modulus fails the test
+// for some prime almost surely.
+bool HasRocaFingerprint(const BIGNUM* n) {
+  static constexpr BN_ULONG kPrimes[] = {3,   5,   7,   11,  13,  17,  19,  23,  29,  31,
+                                         37,  41,  43,  47,  53,  59,  61,  67,  71,  73,
+                                         79,  83,  89,  97,  101, 103, 107, 109, 113, 127,
+                                         131, 137, 139, 149, 151, 157, 163, 167};
+  for (BN_ULONG p : kPrimes) {
+    const BN_ULONG r = BN_mod_word(n, p);
+    if (r == static_cast<BN_ULONG>(-1)) return false;
+    bool in_subgroup = false;
+    BN_ULONG g = 1;
+    for (BN_ULONG i = 0; i < p && !in_subgroup; ++i) {
+      in_subgroup = g == r;
+      g = (g * (65537 % p)) % p;
+    }
+    if (!in_subgroup) return false;
+  }
+  return true;
+}
+
 absl::Status CheckRsa(State* st) {
   st->bits = EVP_PKEY_get_bits(st->pkey.get());
   if (st->bits < 2048) return KeyError("RSA keys must have at least 2048 bits");
   BIGNUM* e = nullptr;
-  if (EVP_PKEY_get_bn_param(st->pkey.get(), OSSL_PKEY_PARAM_RSA_E, &e) != 1) {
-    return KeyError("RSA key without a public exponent");
+  BIGNUM* n = nullptr;
+  if (EVP_PKEY_get_bn_param(st->pkey.get(), OSSL_PKEY_PARAM_RSA_E, &e) != 1 ||
+      EVP_PKEY_get_bn_param(st->pkey.get(), OSSL_PKEY_PARAM_RSA_N, &n) != 1) {
+    BN_free(e);
+    return KeyError("RSA key without a modulus or public exponent");
   }
-  BnPtr e_owner(e);
+  BnPtr e_owner(e), n_owner(n);
   if (!BN_is_odd(e) || BN_is_one(e)) return KeyError("RSA public exponent must be odd and > 1");
+  if (HasRocaFingerprint(n)) return KeyError("RSA modulus has the ROCA weakness (CVE-2017-15361)");
   return absl::OkStatus();
 }
 
@@ -560,6 +586,8 @@ absl::StatusOr<JwksParseResult> ParseJwks(std::string_view json, KeyPart part) {
     return KeyError("JWKS has no \"keys\" array");
   }
   JwksParseResult result;
+  // How many entries claim each kid, refused ones included: a kid that two entries claim is
+  // ambiguous even when one of them is broken. Skipped entries (not for signatures) do not count.
   absl::flat_hash_map<std::string, int> kid_count;
   size_t index = 0;
   bool has_oct = false, has_asymmetric = false;
@@ -571,14 +599,17 @@ absl::StatusOr<JwksParseResult> ParseJwks(std::string_view json, KeyPart part) {
       continue;
     }
     absl::StatusOr<JwsKey> key = JwsKey::FromJwk(obj, part);
+    std::string_view kid;
+    const bool has_kid = obj["kid"].get_string().get(kid) == simdjson::SUCCESS;
     if (!key.ok()) {
       const std::string reason = ErrorReason(key.status());
+      if (has_kid && reason != "key_use") ++kid_count[std::string(kid)];
       result.problems.push_back(absl::StrCat("key ", i, reason == "key_use" ? " skipped: " : " refused: ",
                                              key.status().message()));
       continue;
     }
     (key->type() == KeyType::kOct ? has_oct : has_asymmetric) = true;
-    if (key->kid()) ++kid_count[*key->kid()];
+    if (has_kid) ++kid_count[std::string(kid)];
     result.keys.push_back(*std::move(key));
   }
   if (has_oct && has_asymmetric) {
