@@ -1,0 +1,70 @@
+// The hash chain shared by the file and Postgres sinks and by verification.
+//
+// A stored record is one line of canonical JSON that ends with two fixed-width members:
+//   {"seq":N,...,"prev":"<64 hex>","hash":"<64 hex>"}
+// and hash = HMAC-SHA-256(key, prev_raw || body) (SHA-256 without a key), where body is the line up to
+// and including the prev member (everything before `,"hash":"`). Fixed widths let the verifier find
+// both members from the end of the line without parsing the JSON.
+#ifndef JITGUARD_LIB_AUDIT_CHAIN_H_
+#define JITGUARD_LIB_AUDIT_CHAIN_H_
+
+#define OPENSSL_SUPPRESS_DEPRECATED  // the one-shot SHA256_CTX API is the fastest way to reuse HMAC pads
+#include <openssl/sha.h>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace jitguard::audit_internal {
+
+using Digest = std::array<uint8_t, 32>;
+
+inline constexpr std::string_view kPrevKey = ",\"prev\":\"";
+inline constexpr std::string_view kHashKey = ",\"hash\":\"";
+// `,"hash":"` + 64 hex + `"}`
+inline constexpr size_t kHashSuffixSize = 9 + 64 + 2;
+// `,"prev":"` + 64 hex + `"`
+inline constexpr size_t kPrevSuffixSize = 9 + 64 + 1;
+inline constexpr std::string_view kZeroHex =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+// HMAC-SHA-256 (or SHA-256) with the key's pads hashed once. Copyable; not thread-safe per object,
+// but cheap to copy per thread.
+class Chainer {
+ public:
+  explicit Chainer(std::string_view key);
+  bool keyed() const { return keyed_; }
+  // hash of prev || body.
+  Digest Hash(const Digest& prev, std::string_view body) const;
+
+ private:
+  bool keyed_ = false;
+  SHA256_CTX inner_{};
+  SHA256_CTX outer_{};
+};
+
+// Appends 64 lowercase hex digits.
+void AppendHex(std::string* out, const Digest& d);
+// Parses exactly 64 hex digits (either case rejected except lowercase); nullopt otherwise.
+std::optional<Digest> ParseHex(std::string_view hex);
+
+// The parts of a stored line (no trailing newline) located without a JSON parse.
+struct LineParts {
+  uint64_t seq = 0;
+  std::string_view body;      // up to and including the prev member
+  std::string_view prev_hex;  // 64 chars
+  std::string_view hash_hex;  // 64 chars
+};
+// False when the line does not have the fixed shape.
+bool SplitLine(std::string_view line, LineParts* parts);
+
+// Appends `,"prev":"<hex>"` to a record that ends before its closing brace.
+void AppendPrev(std::string* record, const Digest& prev);
+// Appends `,"hash":"<hex>"}`.
+void AppendHashAndClose(std::string* record, const Digest& hash);
+
+}  // namespace jitguard::audit_internal
+
+#endif  // JITGUARD_LIB_AUDIT_CHAIN_H_

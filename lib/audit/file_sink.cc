@@ -1,0 +1,336 @@
+// FileAuditSink: JSON Lines with a hash chain, fsync policies, size-based rotation, and a reopen that
+// continues the chain after cutting off a torn last line.
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "jitguard/audit.h"
+#include "lib/audit/chain.h"
+#include "lib/audit/file_util.h"
+#include "lib/audit/record.h"
+#include "lib/base/strings.h"
+
+namespace jitguard {
+namespace {
+
+using audit_internal::AuditError;
+using audit_internal::Chainer;
+using audit_internal::Digest;
+using audit_internal::IoError;
+
+// The chain state recovered from the last record of an existing log.
+struct ChainHead {
+  uint64_t seq = 0;
+  Digest hash{};
+};
+
+absl::Status CheckLastLine(const Chainer& chainer, std::string_view line, std::string_view file,
+                           ChainHead* head) {
+  audit_internal::LineParts parts;
+  std::optional<Digest> prev, hash;
+  if (!audit_internal::SplitLine(line, &parts) ||
+      !(prev = audit_internal::ParseHex(parts.prev_hex)) ||
+      !(hash = audit_internal::ParseHex(parts.hash_hex))) {
+    return AuditError(absl::StatusCode::kDataLoss, "corrupt_tail",
+                      absl::StrCat("the last record of ", base::AsAbsl(file), " is not a record line"));
+  }
+  if (chainer.Hash(*prev, parts.body) != *hash) {
+    return AuditError(absl::StatusCode::kDataLoss, "corrupt_tail",
+                      absl::StrCat("the last record of ", base::AsAbsl(file),
+                                   " does not verify (edited, or written under another key)"));
+  }
+  head->seq = parts.seq;
+  head->hash = *hash;
+  return absl::OkStatus();
+}
+
+// Reads the last complete line of a file that ends with '\n' at `size - 1`.
+absl::StatusOr<std::string> ReadLastLine(int fd, uint64_t size, std::string_view file) {
+  absl::StatusOr<int64_t> before = audit_internal::FindLastNewline(fd, size - 1, file);
+  if (!before.ok()) return before.status();
+  uint64_t start = static_cast<uint64_t>(*before + 1);
+  std::string line;
+  if (absl::Status s = audit_internal::PreadAll(fd, start, size - 1 - start, &line, file); !s.ok()) {
+    return s;
+  }
+  return line;
+}
+
+class FileSink final : public FileAuditSink {
+ public:
+  FileSink(std::string path, FileAuditSinkOptions options, audit_internal::MaskFn mask)
+      : path_(std::move(path)),
+        options_(std::move(options)),
+        chainer_(options_.hmac_key.Reveal()),
+        mask_(std::move(mask)) {}
+
+  ~FileSink() override { Close().IgnoreError(); }
+
+  absl::Status OpenFiles() {
+    absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> rotated =
+        audit_internal::ListRotated(path_);
+    if (!rotated.ok()) return rotated.status();
+    last_rotation_ = rotated->empty() ? 0 : rotated->back().first;
+
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd_ < 0) return IoError("open", path_, errno);
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) return IoError("stat", path_, errno);
+    uint64_t size = static_cast<uint64_t>(st.st_size);
+
+    if (size > 0) {
+      // A torn last line (crash mid-write): nothing in it was acknowledged, so cut it off.
+      std::string last;
+      if (absl::Status s = audit_internal::PreadAll(fd_, size - 1, 1, &last, path_); !s.ok()) {
+        return s;
+      }
+      if (last[0] != '\n') {
+        absl::StatusOr<int64_t> nl = audit_internal::FindLastNewline(fd_, size, path_);
+        if (!nl.ok()) return nl.status();
+        size = static_cast<uint64_t>(*nl + 1);
+        if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return IoError("truncate", path_, errno);
+        if (::fdatasync(fd_) != 0) return IoError("fdatasync", path_, errno);
+      }
+    }
+    ChainHead head;
+    if (size > 0) {
+      absl::StatusOr<std::string> line = ReadLastLine(fd_, size, path_);
+      if (!line.ok()) return line.status();
+      if (absl::Status s = CheckLastLine(chainer_, *line, path_, &head); !s.ok()) return s;
+    } else if (!rotated->empty()) {
+      // Rotated away and the fresh file is still empty (or a crash came between rename and create).
+      const std::string& file = rotated->back().second;
+      int rfd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+      if (rfd < 0) return IoError("open", file, errno);
+      absl::Status s;
+      struct stat rst;
+      if (::fstat(rfd, &rst) != 0) {
+        s = IoError("stat", file, errno);
+      } else if (rst.st_size > 0) {
+        std::string last;
+        s = audit_internal::PreadAll(rfd, static_cast<uint64_t>(rst.st_size) - 1, 1, &last, file);
+        if (s.ok() && last[0] != '\n') {
+          s = AuditError(absl::StatusCode::kDataLoss, "corrupt_tail",
+                         absl::StrCat("rotated file ", file, " ends in a partial line"));
+        }
+        if (s.ok()) {
+          absl::StatusOr<std::string> line =
+              ReadLastLine(rfd, static_cast<uint64_t>(rst.st_size), file);
+          s = line.ok() ? CheckLastLine(chainer_, *line, file, &head) : line.status();
+        }
+      }
+      ::close(rfd);
+      if (!s.ok()) return s;
+    }
+    file_bytes_ = size;
+    seq_ = head.seq;
+    head_ = head.hash;
+    if (absl::Status s = audit_internal::SyncParentDir(path_); !s.ok()) return s;
+    if (options_.fsync == FsyncPolicy::kBatch) {
+      syncer_ = std::thread([this] { SyncLoop(); });
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Write(const AuditEvent& event) override {
+    if (absl::Status s = audit_internal::ValidateEvent(event); !s.ok()) return s;
+    std::optional<AuditEvent> masked;
+    const AuditEvent* ev = &event;
+    if (mask_) {
+      masked.emplace(event);
+      if (absl::Status s = audit_internal::MaskEventStrings(mask_, &*masked); !s.ok()) return s;
+      ev = &*masked;
+    }
+    absl::MutexLock lock(&mu_);
+    if (absl::Status s = UsableLocked(); !s.ok()) return s;
+    absl::Time now = event.time == absl::InfinitePast() ? audit_internal::ClockNow(options_.clock)
+                                                        : event.time;
+    uint64_t seq = seq_ + 1;
+    line_.clear();
+    audit_internal::AppendCanonicalOpen(*ev, seq, now, &line_);
+    audit_internal::AppendPrev(&line_, head_);
+    Digest hash = chainer_.Hash(head_, line_);
+    audit_internal::AppendHashAndClose(&line_, hash);
+    line_.push_back('\n');
+
+    bool sync = options_.fsync != FsyncPolicy::kNever;
+    if (options_.max_file_bytes > 0) {
+      uint64_t pending = file_bytes_ + buffer_.size();
+      if (pending > 0 && pending + line_.size() > options_.max_file_bytes) {
+        if (absl::Status s = WriteOutLocked(sync); !s.ok()) return Break(s);
+        if (absl::Status s = RotateLocked(); !s.ok()) return Break(s);
+      }
+    }
+    if (buffer_.empty()) first_buffered_ = absl::Now();
+    buffer_.append(line_);
+    ++buffered_records_;
+    seq_ = seq;
+    head_ = hash;
+
+    switch (options_.fsync) {
+      case FsyncPolicy::kAlways:
+        if (absl::Status s = WriteOutLocked(true); !s.ok()) return Break(s);
+        break;
+      case FsyncPolicy::kBatch:
+        if (buffered_records_ >= options_.batch_records ||
+            absl::Now() - first_buffered_ >= options_.batch_interval) {
+          if (absl::Status s = WriteOutLocked(true); !s.ok()) return Break(s);
+        }
+        break;
+      case FsyncPolicy::kNever:
+        if (buffered_records_ >= options_.batch_records || buffer_.size() >= kMaxBuffer) {
+          if (absl::Status s = WriteOutLocked(false); !s.ok()) return Break(s);
+        }
+        break;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Flush() override {
+    absl::MutexLock lock(&mu_);
+    if (absl::Status s = UsableLocked(); !s.ok()) return s;
+    if (absl::Status s = WriteOutLocked(options_.fsync != FsyncPolicy::kNever); !s.ok()) {
+      return Break(s);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Close() override {
+    absl::Status result;
+    {
+      absl::MutexLock lock(&mu_);
+      if (closed_) return absl::OkStatus();
+      if (fd_ >= 0 && broken_.ok()) {
+        result = WriteOutLocked(options_.fsync != FsyncPolicy::kNever);
+      } else if (!broken_.ok()) {
+        result = broken_;
+      }
+      closed_ = true;
+    }
+    if (syncer_.joinable()) syncer_.join();
+    absl::MutexLock lock(&mu_);
+    if (fd_ >= 0) {
+      if (::close(fd_) != 0 && result.ok()) result = IoError("close", path_, errno);
+      fd_ = -1;
+    }
+    return result;
+  }
+
+  std::string_view Name() const override { return "file"; }
+
+  AuditCheckpoint Checkpoint() const override {
+    absl::MutexLock lock(&mu_);
+    AuditCheckpoint cp;
+    cp.records = seq_;
+    audit_internal::AppendHex(&cp.head, head_);
+    return cp;
+  }
+
+ private:
+  static constexpr size_t kMaxBuffer = 1 << 20;
+
+  absl::Status UsableLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (closed_) return AuditError(absl::StatusCode::kFailedPrecondition, "closed", "the audit sink is closed");
+    return broken_;
+  }
+
+  // A failed write may have left part of a line on disk; refuse further writes (fail closed). The
+  // next Open cuts the torn line off.
+  absl::Status Break(absl::Status s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    broken_ = s;
+    return s;
+  }
+
+  absl::Status WriteOutLocked(bool sync) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!buffer_.empty()) {
+      if (absl::Status s = audit_internal::WriteAll(fd_, buffer_, path_); !s.ok()) return s;
+      file_bytes_ += buffer_.size();
+      buffer_.clear();
+      buffered_records_ = 0;
+      dirty_ = true;
+    }
+    if (sync && dirty_) {
+      if (::fdatasync(fd_) != 0) return IoError("fdatasync", path_, errno);
+      dirty_ = false;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status RotateLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (::close(fd_) != 0) {
+      fd_ = -1;
+      return IoError("close", path_, errno);
+    }
+    fd_ = -1;
+    std::string target = absl::StrCat(path_, ".", last_rotation_ + 1);
+    if (::rename(path_.c_str(), target.c_str()) != 0) return IoError("rename", path_, errno);
+    ++last_rotation_;
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd_ < 0) return IoError("open", path_, errno);
+    file_bytes_ = 0;
+    dirty_ = false;
+    return audit_internal::SyncParentDir(path_);
+  }
+
+  // kBatch: syncs records that have waited batch_interval even when no further Write comes.
+  void SyncLoop() {
+    absl::MutexLock lock(&mu_);
+    while (!closed_) {
+      mu_.AwaitWithTimeout(absl::Condition(&closed_), options_.batch_interval);
+      if (closed_ || !broken_.ok()) continue;
+      if (!buffer_.empty() && absl::Now() - first_buffered_ >= options_.batch_interval) {
+        if (absl::Status s = WriteOutLocked(true); !s.ok()) Break(s).IgnoreError();
+      }
+    }
+  }
+
+  const std::string path_;
+  const FileAuditSinkOptions options_;
+  const Chainer chainer_;
+  const audit_internal::MaskFn mask_;
+
+  mutable absl::Mutex mu_;
+  int fd_ ABSL_GUARDED_BY(mu_) = -1;
+  uint64_t file_bytes_ ABSL_GUARDED_BY(mu_) = 0;  // bytes of the active file already written
+  uint64_t last_rotation_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t seq_ ABSL_GUARDED_BY(mu_) = 0;
+  Digest head_ ABSL_GUARDED_BY(mu_){};
+  std::string line_ ABSL_GUARDED_BY(mu_);
+  std::string buffer_ ABSL_GUARDED_BY(mu_);
+  size_t buffered_records_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time first_buffered_ ABSL_GUARDED_BY(mu_);
+  bool dirty_ ABSL_GUARDED_BY(mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status broken_ ABSL_GUARDED_BY(mu_);
+  std::thread syncer_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<FileAuditSink>> FileAuditSink::Open(std::string_view path,
+                                                                   FileAuditSinkOptions options) {
+  if (path.empty() || (options.fsync == FsyncPolicy::kBatch &&
+                       (options.batch_interval <= absl::ZeroDuration() || options.batch_records == 0)) ||
+      options.batch_records == 0) {
+    return AuditError(absl::StatusCode::kInvalidArgument, "bad_options",
+                      "the audit log needs a path, a positive batch interval and batch size");
+  }
+  absl::StatusOr<audit_internal::MaskFn> mask =
+      audit_internal::MakeMaskFn(options.masking, options.masker);
+  if (!mask.ok()) return mask.status();
+  auto sink = std::make_unique<FileSink>(std::string(path), std::move(options), *std::move(mask));
+  if (absl::Status s = sink->OpenFiles(); !s.ok()) return s;
+  return std::unique_ptr<FileAuditSink>(std::move(sink));
+}
+
+}  // namespace jitguard
