@@ -130,7 +130,7 @@ using FindingCounts = std::map<std::string, uint64_t, std::less<>>;
 class MaskStream;
 class SseMaskStream;
 
-class JITGUARD_EXPORT Masker {
+class JITGUARD_EXPORT Masker : public std::enable_shared_from_this<Masker> {
  public:
   // Compiles `options`. Errors (all with ErrorDomain::kMask): "unknown_entity", "bad_regex",
   // "bad_rule" (empty/duplicate names, bad terms), "empty_config", "missing_hash_key",
@@ -173,10 +173,12 @@ class JITGUARD_EXPORT Masker {
   MaskStyle style() const;
   size_t max_held_bytes() const;
 
-  class Impl;  // defined in lib/mask; not part of the API
+  // Internal: the compiled state is opaque outside lib/mask; use Create().
+  class Impl;
+  explicit Masker(std::unique_ptr<Impl> impl);
+  const Impl& impl() const { return *impl_; }
 
  private:
-  explicit Masker(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -1,0 +1,700 @@
+#include "lib/mask/builtin.h"
+
+#include <cstring>
+#include <string>
+
+#include "lib/base/base64url.h"
+#include "lib/mask/validators.h"
+#include "simdjson.h"
+
+namespace jitguard::mask {
+namespace {
+
+using P = ptrdiff_t;
+
+constexpr std::string_view kEntityNames[kNumBuiltinEntities] = {
+    "EMAIL", "PHONE", "US_SSN", "CREDIT_CARD", "IPV4", "IPV6",
+    "IBAN",  "AWS_ACCESS_KEY", "API_KEY", "JWT", "PRIVATE_KEY"};
+
+struct RuleInfo {
+  std::string_view name;
+  int entity;
+};
+constexpr RuleInfo kRules[kNumBuiltinRules] = {
+    {"email", kEmail},         {"nanp", kPhone},         {"intl", kPhone},
+    {"ssn", kUsSsn},           {"ssn_context", kUsSsn},  {"luhn", kCreditCard},
+    {"ipv4", kIpv4},           {"ipv6", kIpv6},          {"iban", kIban},
+    {"aws", kAwsAccessKey},    {"github", kApiKey},      {"gitlab", kApiKey},
+    {"slack", kApiKey},        {"stripe", kApiKey},      {"openai", kApiKey},
+    {"anthropic", kApiKey},    {"google", kApiKey},      {"npm", kApiKey},
+    {"huggingface", kApiKey},  {"jwt", kJwt},            {"pem", kPrivateKey},
+};
+
+// Runs of a byte class starting at i; stops after `cap` + 1 bytes so callers can detect "too long".
+template <typename Pred>
+P Run(const Cursor& c, P i, P cap, Pred pred) {
+  P k = 0;
+  while (k <= cap && pred(c.At(i + k))) ++k;
+  return k;
+}
+
+P DigitRun(const Cursor& c, P i, P cap) { return Run(c, i, cap, IsDigit); }
+
+int Num(const Cursor& c, P i, P len) {
+  int v = 0;
+  for (P k = 0; k < len; ++k) v = v * 10 + (c.At(i + k) - '0');
+  return v;
+}
+
+// ---- EMAIL ----------------------------------------------------------------------------------------
+bool IsLocalChar(int c) {
+  return IsAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
+
+bool MatchEmail(const Cursor& c, P s, Hit* hit) {
+  if (IsLocalChar(c.At(s - 1)) || c.At(s - 1) == '@') return false;
+  const int first = c.At(s);
+  if (!IsAlnum(first) && first != '_') return false;
+  P i = s;
+  while (true) {
+    const int ch = c.At(i);
+    if (!IsLocalChar(ch)) break;
+    if (ch == '.' && c.At(i - 1) == '.') return false;
+    ++i;
+    if (i - s > 64) return false;
+  }
+  if (c.At(i) != '@' || c.At(i - 1) == '.') return false;
+  P j = i + 1;
+  P best = -1;
+  int labels = 0;
+  while (true) {
+    const P k = j;
+    bool alpha = true;
+    while (true) {
+      const int ch = c.At(j);
+      if (!IsAlnum(ch) && ch != '-') break;
+      alpha &= IsAlpha(ch);
+      ++j;
+      if (j - k > 63) return best >= 0 ? (hit->end = best, hit->rule = kRuleEmail, true) : false;
+    }
+    if (j == k || c.At(k) == '-' || c.At(j - 1) == '-') break;
+    ++labels;
+    if (labels >= 2 && alpha && j - k >= 2) best = j;
+    if (j - (i + 1) > 253) break;
+    if (c.At(j) == '.' && IsAlnum(c.At(j + 1))) {
+      ++j;
+      continue;
+    }
+    break;
+  }
+  if (best < 0) return false;
+  hit->end = static_cast<size_t>(best);
+  hit->rule = kRuleEmail;
+  return true;
+}
+
+// ---- PHONE ----------------------------------------------------------------------------------------
+bool NanpArea(const Cursor& c, P i) {
+  const int a = c.At(i), b = c.At(i + 1), d = c.At(i + 2);
+  if (a < '2') return false;      // first digit 2-9
+  if (b == '9') return false;     // X9X is reserved for expansion
+  if (b == '1' && d == '1') return false;  // N11 service codes
+  return true;
+}
+bool NanpExchange(const Cursor& c, P i) {
+  const int a = c.At(i), b = c.At(i + 1), d = c.At(i + 2);
+  if (a < '2') return false;
+  if (b == '1' && d == '1') return false;
+  return true;
+}
+
+// A phone ends here: not followed by a letter/digit, nor by a separator and another digit.
+bool PhoneRightBoundary(const Cursor& c, P e) {
+  const int ch = c.At(e);
+  if (IsAlnum(ch) || ch == '_') return false;
+  if ((ch == '-' || ch == '.' || ch == '/') && IsDigit(c.At(e + 1))) return false;
+  return true;
+}
+
+// The 10-digit NANP body at i: "(AAA) EEE-NNNN" (space after ')' optional, '-', '.' or ' ' before
+// the line number) or "AAA-EEE-NNNN" with one consistent separator; `contiguous` also allows
+// "AAAEEENNNN". Returns the end or -1.
+P NanpBody(const Cursor& c, P i, bool contiguous) {
+  if (c.At(i) == '(') {
+    if (DigitRun(c, i + 1, 3) != 3 || c.At(i + 4) != ')') return -1;
+    if (!NanpArea(c, i + 1)) return -1;
+    P j = i + 5;
+    if (c.At(j) == ' ') ++j;
+    if (DigitRun(c, j, 3) != 3 || !NanpExchange(c, j)) return -1;
+    const int sep = c.At(j + 3);
+    if (sep != '-' && sep != '.' && sep != ' ') return -1;
+    if (DigitRun(c, j + 4, 4) != 4) return -1;
+    return j + 8;
+  }
+  const P run = DigitRun(c, i, 10);
+  if (run == 10 && contiguous) {
+    if (!NanpArea(c, i) || !NanpExchange(c, i + 3)) return -1;
+    return i + 10;
+  }
+  if (run != 3 || !NanpArea(c, i)) return -1;
+  const int sep = c.At(i + 3);
+  if (sep != '-' && sep != '.' && sep != ' ') return -1;
+  if (DigitRun(c, i + 4, 3) != 3 || !NanpExchange(c, i + 4)) return -1;
+  if (c.At(i + 7) != sep) return -1;
+  if (DigitRun(c, i + 8, 4) != 4) return -1;
+  return i + 12;
+}
+
+bool MatchPhone(const Cursor& c, P s, Hit* hit) {
+  const int prev = c.At(s - 1);
+  if (IsAlnum(prev) || prev == '.' || prev == '-' || prev == '_' || prev == '/' || prev == '+' ||
+      prev == '$' || prev == '#') {
+    return false;
+  }
+  const int first = c.At(s);
+  P end = -1;
+  int rule = kRuleNanp;
+  if (first == '+') {
+    if (c.At(s + 1) == '1') {
+      P j = s + 2;
+      const int sep = c.At(j);
+      if (sep == ' ' || sep == '-' || sep == '.') ++j;
+      end = NanpBody(c, j, /*contiguous=*/j == s + 2);
+      if (end < 0) return false;
+    } else {
+      // International: +CC then digit groups split by single spaces, dots or dashes; 7-15 digits.
+      if (!IsDigit(c.At(s + 1)) || c.At(s + 1) == '0') return false;
+      P j = s + 1;
+      int digits = 0;
+      while (true) {
+        const P run = DigitRun(c, j, 15);
+        digits += static_cast<int>(run);
+        j += run;
+        if (digits > 15) return false;
+        const int sep = c.At(j);
+        if ((sep == ' ' || sep == '.' || sep == '-') && IsDigit(c.At(j + 1))) {
+          ++j;
+          continue;
+        }
+        break;
+      }
+      if (digits < 7) return false;
+      end = j;
+      rule = kRuleIntlPhone;
+    }
+  } else if (first == '1' && (c.At(s + 1) == '-' || c.At(s + 1) == '.' || c.At(s + 1) == ' ')) {
+    end = NanpBody(c, s + 2, false);
+    if (end < 0) return false;
+  } else if (first == '(' || IsDigit(first)) {
+    end = NanpBody(c, s, false);
+    if (end < 0) return false;
+  } else {
+    return false;
+  }
+  if (!PhoneRightBoundary(c, end)) return false;
+  hit->end = static_cast<size_t>(end);
+  hit->rule = rule;
+  return true;
+}
+
+// ---- US_SSN ---------------------------------------------------------------------------------------
+bool SsaValid(int area, int group, int serial) {
+  return area != 0 && area != 666 && area < 900 && group != 0 && serial != 0;
+}
+
+constexpr std::string_view kSsnContext[] = {"ssn", "ssns", "ss#", "ssn#", "social security",
+                                            "social sec", "soc sec", "socsec"};
+
+bool NumericLeftBoundary(const Cursor& c, P s) {
+  const int prev = c.At(s - 1);
+  return !(IsAlnum(prev) || prev == '.' || prev == '-' || prev == '_' || prev == '/' ||
+           prev == '+' || prev == '$' || prev == '#' || prev == ',');
+}
+
+bool MatchSsn(const Cursor& c, P s, Hit* hit) {
+  if (!NumericLeftBoundary(c, s)) return false;
+  const P run = DigitRun(c, s, 9);
+  if (run == 3) {
+    const int sep = c.At(s + 3);
+    if (sep != '-' && sep != ' ') return false;
+    if (DigitRun(c, s + 4, 2) != 2 || c.At(s + 6) != sep || DigitRun(c, s + 7, 4) != 4) {
+      return false;
+    }
+    const int next = c.At(s + 11);
+    if (IsAlnum(next) || next == '_') return false;
+    if ((next == '-' || next == '.') && IsDigit(c.At(s + 12))) return false;
+    if (!SsaValid(Num(c, s, 3), Num(c, s + 4, 2), Num(c, s + 7, 4))) return false;
+    hit->end = static_cast<size_t>(s + 11);
+    hit->rule = kRuleSsn;
+    return true;
+  }
+  if (run == 9) {
+    const int next = c.At(s + 9);
+    if (IsAlnum(next) || next == '_') return false;
+    if ((next == '-' || next == '.' || next == ',') && IsDigit(c.At(s + 10))) return false;
+    if (!SsaValid(Num(c, s, 3), Num(c, s + 3, 2), Num(c, s + 5, 4))) return false;
+    if (!ContextWordBefore(c, static_cast<size_t>(s), kContextWindow, kSsnContext,
+                           std::size(kSsnContext))) {
+      return false;
+    }
+    hit->end = static_cast<size_t>(s + 9);
+    hit->rule = kRuleSsnContext;
+    return true;
+  }
+  return false;
+}
+
+// ---- CREDIT_CARD ----------------------------------------------------------------------------------
+// Issuer prefix and allowed lengths.
+bool IssuerAccepts(const char* d, int len) {
+  auto pre = [&](int k) { int v = 0; for (int i = 0; i < k; ++i) v = v * 10 + (d[i] - '0'); return v; };
+  const int p1 = pre(1), p2 = pre(2), p3 = pre(3), p4 = pre(4);
+  if (p1 == 4) return len == 13 || len == 16 || len == 19;                      // Visa
+  if ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) return len == 16;  // Mastercard
+  if (p2 == 34 || p2 == 37) return len == 15;                                   // Amex
+  if (p4 == 6011 || p2 == 65 || (p3 >= 644 && p3 <= 649)) return len >= 16;    // Discover
+  if (p4 >= 3528 && p4 <= 3589) return len >= 16;                               // JCB
+  if ((p3 >= 300 && p3 <= 305) || p2 == 36 || p2 == 38 || p2 == 39) return len >= 14;  // Diners
+  if (p2 == 62) return len >= 16;                                               // UnionPay
+  if (p2 == 50 || (p2 >= 56 && p2 <= 69)) return len >= 13;                     // Maestro
+  return false;
+}
+
+bool CardValid(const char* digits, int len) {
+  if (len < 13 || len > 19) return false;
+  if (!IssuerAccepts(digits, len)) return false;
+  return LuhnValid(std::string_view(digits, static_cast<size_t>(len)));
+}
+
+bool MatchCard(const Cursor& c, P s, Hit* hit) {
+  if (!NumericLeftBoundary(c, s)) return false;
+  char digits[24];
+  P run = DigitRun(c, s, 19);
+  if (run > 19) return false;
+  for (P k = 0; k < run; ++k) digits[k] = static_cast<char>(c.At(s + k));
+  const int sep = c.At(s + run);
+  const bool grouped = (sep == ' ' || sep == '-') && IsDigit(c.At(s + run + 1));
+  if (!grouped) {
+    if (run < 13) return false;
+    if (sep == '.' && IsDigit(c.At(s + run + 1))) return false;
+    if (IsAlpha(sep) || sep == '_') return false;
+    if (!CardValid(digits, static_cast<int>(run))) return false;
+    hit->end = static_cast<size_t>(s + run);
+    hit->rule = kRuleCard;
+    return true;
+  }
+  // Grouped: 4-4-4-4(-3) style groups of four with a last group of 1-4, or Amex/Diners 4-6-5 /
+  // 4-6-4; the separator never changes. The longest valid prefix of whole groups wins.
+  if (run != 4) return false;
+  int groups[6] = {4};
+  int ngroups = 1;
+  int total = 4;
+  P j = s + 4;
+  P best = -1;
+  while (ngroups < 6 && c.At(j) == sep && IsDigit(c.At(j + 1))) {
+    const P g = DigitRun(c, j + 1, 6);
+    if (g > 6 || total + g > 19) break;
+    for (P k = 0; k < g; ++k) digits[total + k] = static_cast<char>(c.At(j + 1 + k));
+    groups[ngroups++] = static_cast<int>(g);
+    total += static_cast<int>(g);
+    j += 1 + g;
+    bool shape_ok = false;
+    if (ngroups == 3 && groups[1] == 6 && (groups[2] == 5 || groups[2] == 4)) {
+      shape_ok = true;  // Amex 4-6-5, Diners 4-6-4
+    } else {
+      shape_ok = true;
+      for (int k = 1; k < ngroups - 1; ++k) shape_ok &= groups[k] == 4;
+      shape_ok &= groups[ngroups - 1] >= 1 && groups[ngroups - 1] <= 4;
+    }
+    if (shape_ok && !IsAlpha(c.At(j)) && c.At(j) != '_' && CardValid(digits, total)) best = j;
+    if (groups[ngroups - 1] != 4 && !(ngroups == 2 && groups[1] == 6)) break;
+  }
+  if (best < 0) return false;
+  hit->end = static_cast<size_t>(best);
+  hit->rule = kRuleCard;
+  return true;
+}
+
+// ---- IPV4 -----------------------------------------------------------------------------------------
+// Dotted quad at i without boundary checks; returns the end or -1.
+P Ipv4Body(const Cursor& c, P i) {
+  P j = i;
+  for (int octet = 0; octet < 4; ++octet) {
+    if (octet > 0) {
+      if (c.At(j) != '.') return -1;
+      ++j;
+    }
+    const P run = DigitRun(c, j, 3);
+    if (run == 0 || run > 3 || Num(c, j, run) > 255) return -1;
+    j += run;
+  }
+  return j;
+}
+
+bool MatchIpv4(const Cursor& c, P s, Hit* hit) {
+  const int prev = c.At(s - 1);
+  if (IsAlnum(prev) || prev == '.' || prev == '_' || prev == ':') return false;
+  const P end = Ipv4Body(c, s);
+  if (end < 0) return false;
+  const int next = c.At(end);
+  if (IsAlnum(next) || next == '_') return false;
+  if (next == '.' && IsDigit(c.At(end + 1))) return false;  // part of a longer dotted number
+  hit->end = static_cast<size_t>(end);
+  hit->rule = kRuleIpv4;
+  return true;
+}
+
+// ---- IPV6 -----------------------------------------------------------------------------------------
+bool MatchIpv6(const Cursor& c, P s, Hit* hit) {
+  const int prev = c.At(s - 1);
+  if (IsAlnum(prev) || prev == ':' || prev == '.' || prev == '_') return false;
+  P i = s;
+  int groups = 0;
+  bool compressed = false;
+  bool has_digit = false;
+  if (c.At(i) == ':') {
+    if (c.At(i + 1) != ':') return false;
+    compressed = true;
+    i += 2;
+  }
+  while (true) {
+    const P run = Run(c, i, 4, IsHex);
+    if (run == 0) break;
+    if (c.At(i + run) == '.') {
+      // Embedded IPv4 in the last 32 bits.
+      const P end = Ipv4Body(c, i);
+      if (end < 0 || groups > 6) return false;
+      groups += 2;
+      has_digit = true;
+      i = end;
+      break;
+    }
+    if (run > 4) return false;
+    for (P k = 0; k < run; ++k) has_digit |= IsDigit(c.At(i + k));
+    ++groups;
+    i += run;
+    if (groups > 8) return false;
+    if (c.At(i) != ':') break;
+    if (c.At(i + 1) == ':') {
+      if (compressed) break;  // a second "::" ends the address
+      compressed = true;
+      i += 2;
+      continue;
+    }
+    if (!IsHex(c.At(i + 1))) break;  // a trailing ':' is not part of it
+    ++i;
+  }
+  if (compressed ? (groups > 7 || groups == 0 || !has_digit) : groups != 8) return false;
+  const int next = c.At(i);
+  if (IsAlnum(next) || next == '_') return false;
+  if (next == '.' && IsDigit(c.At(i + 1))) return false;
+  hit->end = static_cast<size_t>(i);
+  hit->rule = kRuleIpv6;
+  return true;
+}
+
+// ---- IBAN -----------------------------------------------------------------------------------------
+bool MatchIban(const Cursor& c, P s, Hit* hit) {
+  if (IsAlnum(c.At(s - 1)) || c.At(s - 1) == '_') return false;
+  if (!IsUpper(c.At(s)) || !IsUpper(c.At(s + 1)) || !IsDigit(c.At(s + 2)) ||
+      !IsDigit(c.At(s + 3))) {
+    return false;
+  }
+  const int length = IbanLength(static_cast<char>(c.At(s)), static_cast<char>(c.At(s + 1)));
+  if (length == 0) return false;
+  auto bban = [](int ch) { return IsUpper(ch) || IsDigit(ch); };
+  char buf[40];
+  int n = 0;
+  P j = s;
+  if (c.At(s + 4) == ' ') {
+    // Groups of four separated by single spaces; the last group has 1-4 characters.
+    while (n < length) {
+      if (n > 0) {
+        if (c.At(j) != ' ') return false;
+        ++j;
+      }
+      const P g = Run(c, j, 4, bban);
+      const int want = length - n < 4 ? length - n : 4;
+      if (g != want) return false;
+      for (P k = 0; k < g; ++k) buf[n + k] = static_cast<char>(c.At(j + k));
+      n += static_cast<int>(g);
+      j += g;
+    }
+  } else {
+    const P run = Run(c, s, 34, bban);
+    if (run != length) return false;
+    for (P k = 0; k < run; ++k) buf[k] = static_cast<char>(c.At(s + k));
+    n = static_cast<int>(run);
+    j = s + run;
+  }
+  if (IsAlnum(c.At(j)) || c.At(j) == '_') return false;
+  if (!Mod97Valid(std::string_view(buf, static_cast<size_t>(n)))) return false;
+  hit->end = static_cast<size_t>(j);
+  hit->rule = kRuleIban;
+  return true;
+}
+
+// ---- AWS_ACCESS_KEY -------------------------------------------------------------------------------
+constexpr std::string_view kAwsPrefixes[] = {"AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA",
+                                             "ANPA", "ANVA", "APKA", "ABIA", "ACCA", "A3T"};
+
+bool HasPrefix(const Cursor& c, P s, std::string_view prefix) {
+  for (size_t k = 0; k < prefix.size(); ++k) {
+    if (c.At(s + static_cast<P>(k)) != static_cast<unsigned char>(prefix[k])) return false;
+  }
+  return true;
+}
+
+bool MatchAws(const Cursor& c, P s, Hit* hit) {
+  if (IsAlnum(c.At(s - 1)) || c.At(s - 1) == '_' || c.At(s - 1) == '-') return false;
+  for (std::string_view prefix : kAwsPrefixes) {
+    if (!HasPrefix(c, s, prefix)) continue;
+    const P body_start = s + static_cast<P>(prefix.size());
+    const P body_len = 20 - static_cast<P>(prefix.size());
+    auto upper_digit = [](int ch) { return IsUpper(ch) || IsDigit(ch); };
+    if (Run(c, body_start, body_len, upper_digit) != body_len) return false;
+    if (IsAlnum(c.At(s + 20)) || c.At(s + 20) == '_') return false;
+    hit->end = static_cast<size_t>(s + 20);
+    hit->rule = kRuleAws;
+    return true;
+  }
+  return false;
+}
+
+// ---- API_KEY --------------------------------------------------------------------------------------
+enum class Body { kAlnum, kAlnumUnderscore, kAlnumDash, kAlnumDashUnderscore };
+
+struct VendorKey {
+  std::string_view prefix;
+  Body body;
+  int min_body;
+  int rule;
+};
+// Longer prefixes first where one is a prefix of another (sk-ant- before sk-).
+constexpr VendorKey kVendorKeys[] = {
+    {"github_pat_", Body::kAlnumUnderscore, 22, kRuleGithub},
+    {"ghp_", Body::kAlnum, 30, kRuleGithub},
+    {"gho_", Body::kAlnum, 30, kRuleGithub},
+    {"ghu_", Body::kAlnum, 30, kRuleGithub},
+    {"ghs_", Body::kAlnum, 30, kRuleGithub},
+    {"ghr_", Body::kAlnum, 30, kRuleGithub},
+    {"glpat-", Body::kAlnumDashUnderscore, 20, kRuleGitlab},
+    {"xoxa-", Body::kAlnumDash, 10, kRuleSlack},
+    {"xoxb-", Body::kAlnumDash, 10, kRuleSlack},
+    {"xoxe-", Body::kAlnumDash, 10, kRuleSlack},
+    {"xoxo-", Body::kAlnumDash, 10, kRuleSlack},
+    {"xoxp-", Body::kAlnumDash, 10, kRuleSlack},
+    {"xoxr-", Body::kAlnumDash, 10, kRuleSlack},
+    {"xoxs-", Body::kAlnumDash, 10, kRuleSlack},
+    {"sk_live_", Body::kAlnum, 16, kRuleStripe},
+    {"sk_test_", Body::kAlnum, 16, kRuleStripe},
+    {"rk_live_", Body::kAlnum, 16, kRuleStripe},
+    {"rk_test_", Body::kAlnum, 16, kRuleStripe},
+    {"whsec_", Body::kAlnum, 24, kRuleStripe},
+    {"sk-ant-", Body::kAlnumDashUnderscore, 20, kRuleAnthropic},
+    {"sk-proj-", Body::kAlnumDashUnderscore, 20, kRuleOpenai},
+    {"sk-svcacct-", Body::kAlnumDashUnderscore, 20, kRuleOpenai},
+    {"sk-", Body::kAlnumDashUnderscore, 20, kRuleOpenai},
+    {"AIza", Body::kAlnumDashUnderscore, 35, kRuleGoogle},
+    {"npm_", Body::kAlnum, 36, kRuleNpm},
+    {"hf_", Body::kAlnum, 30, kRuleHuggingface},
+};
+
+constexpr P kMaxKeyBody = 255;
+
+bool InBody(Body b, int ch) {
+  if (IsAlnum(ch)) return true;
+  switch (b) {
+    case Body::kAlnum: return false;
+    case Body::kAlnumUnderscore: return ch == '_';
+    case Body::kAlnumDash: return ch == '-';
+    case Body::kAlnumDashUnderscore: return ch == '-' || ch == '_';
+  }
+  return false;
+}
+
+bool MatchApiKey(const Cursor& c, P s, Hit* hit) {
+  const int prev = c.At(s - 1);
+  if (IsAlnum(prev) || prev == '_' || prev == '-') return false;
+  for (const VendorKey& key : kVendorKeys) {
+    if (!HasPrefix(c, s, key.prefix)) continue;
+    const P b = s + static_cast<P>(key.prefix.size());
+    bool digit = false, alpha = false;
+    P k = 0;
+    while (k < kMaxKeyBody) {
+      const int ch = c.At(b + k);
+      if (!InBody(key.body, ch)) break;
+      digit |= IsDigit(ch);
+      alpha |= IsAlpha(ch);
+      ++k;
+    }
+    // A secret is random: it has both letters and digits (keeps "sk-some-long-identifier" out).
+    if (k < key.min_body || !digit || !alpha) return false;
+    hit->end = static_cast<size_t>(b + k);
+    hit->rule = key.rule;
+    return true;
+  }
+  return false;
+}
+
+// ---- JWT ------------------------------------------------------------------------------------------
+bool IsB64Url(int ch) { return IsAlnum(ch) || ch == '-' || ch == '_'; }
+
+bool HeaderIsJsonObject(std::string_view segment) {
+  std::optional<std::string> decoded = base::Base64UrlDecodeStrict(segment);
+  if (!decoded || decoded->empty() || (*decoded)[0] != '{') return false;
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  return parser.parse(*decoded).get(object) == simdjson::SUCCESS;
+}
+
+bool MatchJwt(const Cursor& c, P s, Hit* hit) {
+  const int prev = c.At(s - 1);
+  if (IsB64Url(prev) || prev == '.') return false;
+  if (!HasPrefix(c, s, "eyJ")) return false;
+  constexpr P kMaxSegment[5] = {1024, 12288, 1024, 4096, 1024};
+  P seg_start[5], seg_len[5];
+  int segments = 0;
+  P j = s;
+  while (segments < 5) {
+    const P run = Run(c, j, kMaxSegment[segments], IsB64Url);
+    if (run > kMaxSegment[segments]) return false;
+    seg_start[segments] = j;
+    seg_len[segments] = run;
+    ++segments;
+    j += run;
+    if (c.At(j) != '.') break;
+    if (segments == 5) break;
+    ++j;
+  }
+  if (segments < 3 || seg_len[1] == 0 || seg_len[0] < 4) return false;
+  const int used = segments == 5 ? 5 : 3;
+  const P end = seg_start[used - 1] + seg_len[used - 1];
+  std::string_view header(reinterpret_cast<const char*>(c.data()) + seg_start[0],
+                          static_cast<size_t>(seg_len[0]));
+  if (!HeaderIsJsonObject(header)) return false;
+  hit->end = static_cast<size_t>(end);
+  hit->rule = kRuleJwt;
+  return true;
+}
+
+// ---- PRIVATE_KEY ----------------------------------------------------------------------------------
+// "-----BEGIN <label>PRIVATE KEY-----" ... "-----END <label>PRIVATE KEY-----"; a block whose END
+// never comes runs to the end of the text.
+bool PemLabelAt(const Cursor& c, P i, P* label_end) {
+  // [A-Z0-9 ]* ending in "PRIVATE KEY-----"; returns the position after the dashes.
+  P j = i;
+  while (j - i < 64) {
+    const int ch = c.At(j);
+    if (!(IsUpper(ch) || IsDigit(ch) || ch == ' ')) break;
+    ++j;
+  }
+  constexpr std::string_view kTail = "PRIVATE KEY";
+  if (j - i < static_cast<P>(kTail.size())) return false;
+  for (size_t k = 0; k < kTail.size(); ++k) {
+    if (c.At(j - static_cast<P>(kTail.size()) + static_cast<P>(k)) !=
+        static_cast<unsigned char>(kTail[k])) {
+      return false;
+    }
+  }
+  if (!HasPrefix(c, j, "-----")) return false;
+  *label_end = j + 5;
+  return true;
+}
+
+bool MatchPem(const Cursor& c, P s, Hit* hit) {
+  if (c.At(s - 1) == '-') return false;
+  if (!HasPrefix(c, s, "-----BEGIN ")) return false;
+  P header_end;
+  if (!PemLabelAt(c, s + 11, &header_end)) return false;
+  const char* base = reinterpret_cast<const char*>(c.data());
+  const size_t n = c.size();
+  size_t from = static_cast<size_t>(header_end);
+  constexpr std::string_view kEnd = "-----END ";
+  while (from < n) {
+    const void* found = memmem(base + from, n - from, kEnd.data(), kEnd.size());
+    if (found == nullptr) break;
+    const P at = static_cast<const char*>(found) - base;
+    P end;
+    if (PemLabelAt(c, at + static_cast<P>(kEnd.size()), &end)) {
+      hit->end = static_cast<size_t>(end);
+      hit->rule = kRulePem;
+      return true;
+    }
+    if (c.touched_end()) return false;  // the END line itself is incomplete
+    from = static_cast<size_t>(at) + 1;
+  }
+  // No END yet: in a stream, wait for it; at the end of the text, mask to the end (fail closed).
+  c.MarkTouchedEnd();
+  hit->end = n;
+  hit->rule = kRulePem;
+  return true;
+}
+
+}  // namespace
+
+std::string_view BuiltinEntityName(int entity) { return kEntityNames[entity]; }
+int BuiltinRuleEntity(int rule) { return kRules[rule].entity; }
+std::string_view BuiltinRuleName(int rule) { return kRules[rule].name; }
+
+bool BuiltinCanStartWith(int entity, uint8_t ch) {
+  switch (entity) {
+    case kEmail: return IsAlnum(ch) || ch == '_';
+    case kPhone: return IsDigit(ch) || ch == '+' || ch == '(';
+    case kUsSsn:
+    case kCreditCard:
+    case kIpv4: return IsDigit(ch);
+    case kIpv6: return IsHex(ch) || ch == ':';
+    case kIban: return IsUpper(ch);
+    case kAwsAccessKey: return ch == 'A';
+    case kApiKey:
+      return ch == 'g' || ch == 'x' || ch == 's' || ch == 'r' || ch == 'w' || ch == 'A' ||
+             ch == 'n' || ch == 'h';
+    case kJwt: return ch == 'e';
+    case kPrivateKey: return ch == '-';
+  }
+  return false;
+}
+
+bool MatchBuiltin(int entity, const Cursor& cur, size_t s, Hit* hit) {
+  const P ps = static_cast<P>(s);
+  switch (entity) {
+    case kEmail: return MatchEmail(cur, ps, hit);
+    case kPhone: return MatchPhone(cur, ps, hit);
+    case kUsSsn: return MatchSsn(cur, ps, hit);
+    case kCreditCard: return MatchCard(cur, ps, hit);
+    case kIpv4: return MatchIpv4(cur, ps, hit);
+    case kIpv6: return MatchIpv6(cur, ps, hit);
+    case kIban: return MatchIban(cur, ps, hit);
+    case kAwsAccessKey: return MatchAws(cur, ps, hit);
+    case kApiKey: return MatchApiKey(cur, ps, hit);
+    case kJwt: return MatchJwt(cur, ps, hit);
+    case kPrivateKey: return MatchPem(cur, ps, hit);
+  }
+  return false;
+}
+
+bool ContextWordBefore(const Cursor& cur, size_t s, size_t window, const std::string_view* words,
+                       size_t count) {
+  const size_t from = s > window ? s - window : 0;
+  char low[kMaxLookbehind];
+  const size_t len = s - from;
+  for (size_t k = 0; k < len; ++k) low[k] = static_cast<char>(ToLower(cur.data()[from + k]));
+  const std::string_view hay(low, len);
+  for (size_t w = 0; w < count; ++w) {
+    const std::string_view word = words[w];
+    size_t pos = hay.find(word);
+    while (pos != std::string_view::npos) {
+      const bool left_ok = pos == 0 ? (from == 0 || !IsAlnum(cur.data()[from - 1]))
+                                    : !IsAlnum(static_cast<unsigned char>(hay[pos - 1]));
+      const size_t after = pos + word.size();
+      const bool right_ok = after == len || !IsAlnum(static_cast<unsigned char>(hay[after])) ||
+                            !IsAlnum(static_cast<unsigned char>(word.back()));
+      if (left_ok && right_ok) return true;
+      pos = hay.find(word, pos + 1);
+    }
+  }
+  return false;
+}
+
+}  // namespace jitguard::mask

@@ -1,0 +1,97 @@
+// The built-in detectors. Each is an anchored matcher: given a candidate start `s`, it decides
+// whether a value of its entity starts exactly there and where the longest one ends. Matchers read
+// the text only through a Cursor; a matcher that reads at or past the end of a non-final buffer
+// has not decided (the bytes still to come could change its verdict), and the engine turns its
+// verdict into "need more input" (see docs/masking.md, "Streaming").
+#ifndef JITGUARD_LIB_MASK_BUILTIN_H_
+#define JITGUARD_LIB_MASK_BUILTIN_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace jitguard::mask {
+
+// Byte classes shared by the detectors.
+inline bool IsDigit(int c) { return c >= '0' && c <= '9'; }
+inline bool IsUpper(int c) { return c >= 'A' && c <= 'Z'; }
+inline bool IsLower(int c) { return c >= 'a' && c <= 'z'; }
+inline bool IsAlpha(int c) { return IsUpper(c) || IsLower(c); }
+inline bool IsAlnum(int c) { return IsDigit(c) || IsAlpha(c); }
+inline bool IsHex(int c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+inline bool IsSpace(int c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+// Letters, digits and every non-ASCII byte: the bytes words are made of.
+inline bool IsWordByte(int c) { return IsAlnum(c) || c >= 0x80; }
+inline int ToLower(int c) { return IsUpper(c) ? c + 32 : c; }
+
+class Cursor {
+ public:
+  Cursor(const uint8_t* p, size_t n, bool final) : p_(p), n_(n), final_(final) {}
+
+  // The byte at `i`, or -1 before the start of the text or at/after the end of the buffer.
+  // Reading at/after the end of a non-final buffer is remembered.
+  int At(ptrdiff_t i) const {
+    if (i < 0) return -1;
+    if (static_cast<size_t>(i) >= n_) {
+      touched_end_ |= !final_;
+      return -1;
+    }
+    return p_[i];
+  }
+  const uint8_t* data() const { return p_; }
+  size_t size() const { return n_; }
+  bool final() const { return final_; }
+  void MarkTouchedEnd() const { touched_end_ |= !final_; }
+  bool touched_end() const { return touched_end_; }
+  void ResetTouchedEnd() const { touched_end_ = false; }
+
+ private:
+  const uint8_t* p_;
+  size_t n_;
+  bool final_;
+  mutable bool touched_end_ = false;
+};
+
+// Built-in entities, in the order of BuiltinEntities().
+enum BuiltinEntity : int {
+  kEmail, kPhone, kUsSsn, kCreditCard, kIpv4, kIpv6, kIban, kAwsAccessKey, kApiKey, kJwt,
+  kPrivateKey, kNumBuiltinEntities
+};
+
+// Rules: which pattern of an entity matched (Finding::rule).
+enum BuiltinRule : int {
+  kRuleEmail, kRuleNanp, kRuleIntlPhone, kRuleSsn, kRuleSsnContext, kRuleCard, kRuleIpv4,
+  kRuleIpv6, kRuleIban, kRuleAws, kRuleGithub, kRuleGitlab, kRuleSlack, kRuleStripe, kRuleOpenai,
+  kRuleAnthropic, kRuleGoogle, kRuleNpm, kRuleHuggingface, kRuleJwt, kRulePem, kNumBuiltinRules
+};
+
+std::string_view BuiltinEntityName(int entity);
+int BuiltinRuleEntity(int rule);
+std::string_view BuiltinRuleName(int rule);
+
+// The bytes a value of `entity` can start with (for dispatch at a candidate start).
+bool BuiltinCanStartWith(int entity, uint8_t c);
+
+struct Hit {
+  size_t end = 0;
+  int rule = -1;
+};
+
+// Anchored match of built-in `entity` at `s`. True with `*hit` set on a match. The caller resets
+// and checks cursor.touched_end() around the call.
+bool MatchBuiltin(int entity, const Cursor& cur, size_t s, Hit* hit);
+
+// True when one of `words` (lowercase, matched case-insensitively as whole words) occurs in the
+// `window` bytes before `s`. Never reads at or after `s`.
+bool ContextWordBefore(const Cursor& cur, size_t s, size_t window,
+                       const std::string_view* words, size_t count);
+
+// The maximum bytes before a candidate any detector reads (context words and boundaries).
+inline constexpr size_t kMaxLookbehind = 64;
+inline constexpr size_t kContextWindow = 48;
+
+}  // namespace jitguard::mask
+
+#endif  // JITGUARD_LIB_MASK_BUILTIN_H_

@@ -1,0 +1,402 @@
+#include "lib/mask/engine.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "jitguard/status.h"
+#include "lib/base/crypto.h"
+#include "lib/base/strings.h"
+#include "lib/mask/validators.h"
+
+namespace jitguard {
+
+using mask::Cursor;
+using mask::Hit;
+
+namespace {
+
+constexpr size_t kCustomWindow = 256;
+
+absl::Status MaskConfigError(std::string_view reason, std::string message) {
+  return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kMask, reason, message);
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(mask::ToLower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (mask::IsLower(static_cast<unsigned char>(c))) c = static_cast<char>(c - 32);
+  }
+  return out;
+}
+
+size_t CodePoints(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
+    MaskerOptions options, const mask::Implementation* simd) {
+  auto impl = std::make_unique<Impl>();
+  impl->simd_ = simd;
+
+  // Built-in entities.
+  std::vector<bool> enabled(mask::kNumBuiltinEntities, options.entities == std::nullopt);
+  if (options.entities) {
+    for (const std::string& name : *options.entities) {
+      bool found = false;
+      for (int e = 0; e < mask::kNumBuiltinEntities; ++e) {
+        if (mask::BuiltinEntityName(e) == name) enabled[e] = found = true;
+      }
+      if (!found) {
+        return MaskConfigError("unknown_entity",
+                               absl::StrCat("unknown entity '", base::AsAbsl(name),
+                                            "'; built-in entities are EMAIL, PHONE, US_SSN, "
+                                            "CREDIT_CARD, IPV4, IPV6, IBAN, AWS_ACCESS_KEY, "
+                                            "API_KEY, JWT, PRIVATE_KEY"));
+      }
+    }
+  }
+  for (int e = 0; e < mask::kNumBuiltinEntities; ++e) {
+    if (enabled[e]) impl->builtins_.push_back(e);
+  }
+
+  // Rule table: built-in rules first.
+  for (int r = 0; r < mask::kNumBuiltinRules; ++r) {
+    impl->rule_entity_.emplace_back(mask::BuiltinEntityName(mask::BuiltinRuleEntity(r)));
+    impl->rule_name_.emplace_back(mask::BuiltinRuleName(r));
+  }
+
+  absl::flat_hash_set<std::string> names;
+  auto check_name = [&](std::string_view kind, const std::string& name) -> absl::Status {
+    if (name.empty()) {
+      return MaskConfigError("bad_rule", absl::StrCat(base::AsAbsl(kind), " without a name"));
+    }
+    if (!names.insert(name).second) {
+      return MaskConfigError("bad_rule", absl::StrCat("duplicate rule name '",
+                                                      base::AsAbsl(name), "'"));
+    }
+    return absl::OkStatus();
+  };
+
+  // Custom rules.
+  impl->first_custom_rule_ = static_cast<int>(impl->rule_entity_.size());
+  for (const CustomRule& rule : options.custom) {
+    if (absl::Status s = check_name("custom rule", rule.name); !s.ok()) return s;
+    RE2::Options re_options;
+    re_options.set_log_errors(false);
+    re_options.set_longest_match(true);
+    re_options.set_max_mem(64 << 20);
+    auto re = std::make_unique<RE2>(re2::StringPiece(rule.regex.data(), rule.regex.size()),
+                                    re_options);
+    if (!re->ok()) {
+      return MaskConfigError("bad_regex", absl::StrCat("custom rule '", base::AsAbsl(rule.name),
+                                                       "': regex does not compile: ",
+                                                       re->error()));
+    }
+    Custom c{rule.name, std::move(re), rule.validator, {}};
+    for (const std::string& w : rule.context_words) {
+      if (w.empty() || w.size() > mask::kContextWindow) {
+        return MaskConfigError("bad_rule", absl::StrCat("custom rule '", base::AsAbsl(rule.name),
+                                                        "': context words must have 1..48 bytes"));
+      }
+      c.context.push_back(Lower(w));
+    }
+    impl->custom_.push_back(std::move(c));
+    impl->rule_entity_.push_back(rule.name);
+    impl->rule_name_.push_back(rule.name);
+  }
+
+  // Term lists.
+  impl->first_term_rule_ = static_cast<int>(impl->rule_entity_.size());
+  for (const TermList& list : options.terms) {
+    if (absl::Status s = check_name("term list", list.name); !s.ok()) return s;
+    impl->rule_entity_.push_back(list.name);
+    impl->rule_name_.push_back(list.name);
+  }
+  if (!options.terms.empty()) {
+    absl::StatusOr<std::unique_ptr<mask::TermMatcher>> terms =
+        mask::TermMatcher::Build(options.terms);
+    if (!terms.ok()) return terms.status();
+    impl->terms_ = *std::move(terms);
+  }
+
+  if (impl->builtins_.empty() && impl->custom_.empty() && !impl->terms_) {
+    return MaskConfigError("empty_config",
+                           "nothing to detect: no built-in entity, custom rule or term list");
+  }
+  if (options.style == MaskStyle::kHash && options.hash_key.empty()) {
+    return MaskConfigError("missing_hash_key", "style 'hash' needs a hash_key");
+  }
+  if (options.max_held_bytes < 1024) {
+    return MaskConfigError("bad_option", "max_held_bytes must be at least 1024");
+  }
+
+  // JSON keys: each a rule of its own, entity = the key upper-cased.
+  for (const std::string& key : options.json_keys) {
+    if (key.empty()) return MaskConfigError("bad_option", "empty json key");
+    const std::string lower = Lower(key);
+    if (impl->json_key_rule_.contains(lower)) continue;
+    impl->json_key_rule_[lower] = static_cast<int>(impl->rule_entity_.size());
+    impl->rule_entity_.push_back(Upper(key));
+    impl->rule_name_.push_back("json_key");
+  }
+  for (const std::string& value : options.allowlist) impl->allowlist_.insert(Lower(value));
+
+  // Detectors in priority order, and their start bytes.
+  for (size_t i = 0; i < impl->custom_.size(); ++i) {
+    impl->detectors_.push_back({Detector::kCustom, static_cast<int>(i)});
+  }
+  if (impl->terms_) impl->detectors_.push_back({Detector::kTerms, 0});
+  for (int e : impl->builtins_) impl->detectors_.push_back({Detector::kBuiltin, e});
+  if (impl->detectors_.size() > 64) {
+    return MaskConfigError("bad_option", "at most 52 custom rules are supported");
+  }
+
+  mask::ByteSet& trig = impl->triggers_;
+  trig.AddRange('0', '9');
+  trig.AddAll("@_-:AJ");
+  for (size_t d = 0; d < impl->detectors_.size(); ++d) {
+    const Detector& det = impl->detectors_[d];
+    const uint64_t bit = uint64_t{1} << d;
+    for (int c = 0; c < 256; ++c) {
+      bool can = false;
+      switch (det.kind) {
+        case Detector::kBuiltin:
+          can = mask::BuiltinCanStartWith(det.index, static_cast<uint8_t>(c));
+          break;
+        case Detector::kTerms:
+          can = impl->terms_->CanStartWith(static_cast<uint8_t>(c));
+          if (can) trig.Add(static_cast<uint8_t>(c));
+          break;
+        case Detector::kCustom:
+          break;
+      }
+      if (can) impl->start_mask_[c] |= bit;
+    }
+    if (det.kind == Detector::kCustom) {
+      // Every match lies in [min, max], so its first byte lies in [min[0], max[0]].
+      std::string lo, hi;
+      int first = 0, last = 255;
+      if (impl->custom_[det.index].re->PossibleMatchRange(&lo, &hi, 8)) {
+        first = lo.empty() ? 0 : static_cast<unsigned char>(lo[0]);
+        last = hi.empty() ? 255 : static_cast<unsigned char>(hi[0]);
+      }
+      for (int c = first; c <= last; ++c) {
+        impl->start_mask_[c] |= bit;
+        trig.Add(static_cast<uint8_t>(c));
+      }
+    }
+    if (det.kind == Detector::kBuiltin && det.index == mask::kEmail) impl->email_bit_ = bit;
+  }
+
+  // Span delimiters: whitespace; without custom rules and terms also bytes that no built-in value
+  // contains, which keeps spans short in JSON and markup.
+  impl->delimiters_.AddAll(" \t\n\r\f\v");
+  if (impl->custom_.empty() && !impl->terms_) impl->delimiters_.AddAll("\"'<>{}[]`,;|\\");
+  // A trigger must never also be a delimiter (a span starts after its delimiter).
+  for (int c = 0; c < 256; ++c) {
+    if (impl->delimiters_.contains[c] && impl->triggers_.contains[c]) {
+      return MaskConfigError("bad_option", "internal: trigger byte is a delimiter");
+    }
+  }
+  impl->options_ = std::move(options);
+  return impl;
+}
+
+bool Masker::Impl::MatchDetector(const Detector& d, const Cursor& cur, size_t s, Hit* hit) const {
+  switch (d.kind) {
+    case Detector::kBuiltin:
+      return mask::MatchBuiltin(d.index, cur, s, hit);
+    case Detector::kTerms: {
+      size_t end = 0;
+      const int list = terms_->Match(cur, s, &end);
+      if (list < 0) return false;
+      hit->end = end;
+      hit->rule = first_term_rule_ + list;
+      return true;
+    }
+    case Detector::kCustom: {
+      if (mask::IsAlnum(cur.At(static_cast<ptrdiff_t>(s) - 1))) return false;
+      const Custom& c = custom_[d.index];
+      const uint8_t* p = cur.data();
+      const size_t n = cur.size();
+      size_t wend = std::min(n, s + kCustomWindow);
+      const void* nl = memchr(p + s, '\n', wend - s);
+      if (nl != nullptr) {
+        wend = static_cast<size_t>(static_cast<const uint8_t*>(nl) - p);
+      } else if (wend == n && n - s < kCustomWindow) {
+        cur.MarkTouchedEnd();  // the window is not complete yet
+      }
+      re2::StringPiece text(reinterpret_cast<const char*>(p), wend);
+      re2::StringPiece m;
+      if (!c.re->Match(text, s, wend, RE2::ANCHOR_START, &m, 1) || m.empty()) return false;
+      const std::string_view value(m.data(), m.size());
+      if (c.validator == Validator::kLuhn && !mask::LuhnValid(value)) return false;
+      if (c.validator == Validator::kMod97 && !mask::Mod97Valid(value)) return false;
+      if (!c.context.empty()) {
+        std::vector<std::string_view> words(c.context.begin(), c.context.end());
+        if (!mask::ContextWordBefore(cur, s, mask::kContextWindow, words.data(), words.size())) {
+          return false;
+        }
+      }
+      hit->end = s + m.size();
+      hit->rule = first_custom_rule_ + d.index;
+      return true;
+    }
+  }
+  return false;
+}
+
+int Masker::Impl::DetectorRule(const Detector& d) const {
+  switch (d.kind) {
+    case Detector::kCustom: return first_custom_rule_ + d.index;
+    case Detector::kTerms: return first_term_rule_;
+    case Detector::kBuiltin:
+      for (int r = 0; r < mask::kNumBuiltinRules; ++r) {
+        if (mask::BuiltinRuleEntity(r) == d.index) return r;
+      }
+  }
+  return 0;
+}
+
+bool Masker::Impl::Allowlisted(std::string_view value) const {
+  if (allowlist_.empty()) return false;
+  return allowlist_.contains(Lower(value));
+}
+
+size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, Sink* sink,
+                          int* pending_rule) const {
+  const Cursor cur(p, n, final);
+  size_t pos = begin;   // everything before pos has been handed to the sink
+  size_t scan = begin;  // where to look for the next trigger
+  while (scan < n) {
+    const size_t t = scan + simd_->FindFirst(p + scan, n - scan, triggers_);
+    size_t a, b;
+    if (t == n) {
+      if (final) break;
+      // The last span may still receive a trigger: examine it unless it is terminated.
+      a = n;
+      while (a > scan && !delimiters_.contains[p[a - 1]]) --a;
+      if (a == n) break;
+      b = n;
+    } else {
+      a = t;
+      while (a > scan && !delimiters_.contains[p[a - 1]]) --a;
+      b = t + 1 + simd_->FindFirst(p + t + 1, n - t - 1, delimiters_);
+    }
+    const bool open = b == n && !final;  // the span may still grow: no span-level shortcuts
+    uint64_t span_filter = ~uint64_t{0};
+    if (!open && email_bit_ != 0 && memchr(p + a, '@', b - a) == nullptr) span_filter = ~email_bit_;
+
+    size_t s = a;
+    while (s < b) {
+      uint64_t mask = start_mask_[p[s]] & span_filter;
+      if (mask == 0 || (s > 0 && mask::IsAlnum(p[s - 1]))) {
+        ++s;
+        continue;
+      }
+      Hit best;
+      int pending = -1;
+      while (mask != 0) {
+        const int d = __builtin_ctzll(mask);
+        mask &= mask - 1;
+        cur.ResetTouchedEnd();
+        Hit hit;
+        const bool matched = MatchDetector(detectors_[d], cur, s, &hit);
+        if (cur.touched_end()) {
+          pending = matched ? hit.rule : DetectorRule(detectors_[d]);
+          break;
+        }
+        if (matched && hit.end > s && hit.end > best.end) best = hit;
+      }
+      if (pending != -1) {
+        sink->Clean(pos, s);
+        if (pending_rule != nullptr) *pending_rule = pending;
+        return s;
+      }
+      if (best.rule < 0) {
+        ++s;
+        continue;
+      }
+      const std::string_view value(reinterpret_cast<const char*>(p) + s, best.end - s);
+      if (!Allowlisted(value)) {
+        sink->Clean(pos, s);
+        sink->Found(s, best.end, best.rule);
+        pos = best.end;
+      }
+      s = best.end;
+    }
+    scan = std::max(s, b);
+  }
+  sink->Clean(pos, n);
+  return n;
+}
+
+void Masker::Impl::AppendReplacement(std::string* out, std::string_view value, int rule) const {
+  const std::string& entity = rule_entity_[rule];
+  switch (options_.style) {
+    case MaskStyle::kLabel:
+      out->push_back('[');
+      out->append(entity);
+      out->push_back(']');
+      return;
+    case MaskStyle::kRedact:
+      out->append(CodePoints(value), '*');
+      return;
+    case MaskStyle::kPartial: {
+      const size_t chars = CodePoints(value);
+      if (chars < 8) {
+        out->append(chars, '*');
+        return;
+      }
+      // Keep the bytes of the last four code points.
+      size_t keep_from = value.size();
+      for (int k = 0; k < 4; ++k) {
+        do {
+          --keep_from;
+        } while (keep_from > 0 && (static_cast<unsigned char>(value[keep_from]) & 0xC0) == 0x80);
+      }
+      out->append(chars - 4, '*');
+      out->append(value.substr(keep_from));
+      return;
+    }
+    case MaskStyle::kHash: {
+      const std::string tag = base::Hmac(options_.hash_key.Reveal(), value);
+      out->push_back('[');
+      out->append(entity);
+      out->push_back(':');
+      out->append(base::Hex(std::string_view(tag).substr(0, 4)));
+      out->push_back(']');
+      return;
+    }
+  }
+}
+
+void Masker::Impl::AppendContinuation(std::string* out, std::string_view value) const {
+  if (options_.style == MaskStyle::kRedact) out->append(CodePoints(value), '*');
+}
+
+int Masker::Impl::RuleOfJsonKey(std::string_view key_lower) const {
+  auto it = json_key_rule_.find(base::AsAbsl(key_lower));
+  return it == json_key_rule_.end() ? -1 : it->second;
+}
+
+std::vector<std::string> Masker::Impl::Entities() const {
+  std::vector<std::string> out;
+  for (int e : builtins_) out.emplace_back(mask::BuiltinEntityName(e));
+  for (const Custom& c : custom_) out.push_back(c.name);
+  for (const TermList& t : options_.terms) out.push_back(t.name);
+  return out;
+}
+
+}  // namespace jitguard

@@ -1,0 +1,113 @@
+// The scanning core shared by Mask, Find, MaskStream, MaskJson and the SSE stream.
+//
+// Scan() walks a buffer from `begin`: the SIMD prefilter jumps to the next trigger byte (a byte
+// every finding's first span must contain: digits, '@', '_', '-', ':', 'A', 'J', plus the first
+// bytes of custom rules and terms); the span around it (delimited by whitespace, and by bytes no
+// built-in value contains when there are no custom rules or terms) is examined at each candidate
+// start (a position whose previous byte is not an ASCII letter or digit). At a candidate every
+// detector that can start with that byte runs anchored; the longest match wins, ties go to the
+// earlier detector in priority order (custom rules, term lists, then the built-ins in
+// BuiltinEntities() order). Scanning resumes after the match. Spans without a trigger are copied
+// in bulk.
+//
+// In a non-final scan a detector that had to read past the end of the buffer has not decided;
+// Scan then stops at that candidate and returns its position: everything before is final (it does
+// not depend on later bytes), everything from there on is held. The same holds for the last span
+// when it is not yet terminated: it is examined with every detector, and stops at the first
+// undecided candidate. Detectors look back at most kMaxLookbehind bytes, so a stream only keeps
+// that much of what it already emitted. docs/masking.md has the argument why the concatenated
+// output equals the one-shot scan.
+#ifndef JITGUARD_LIB_MASK_ENGINE_H_
+#define JITGUARD_LIB_MASK_ENGINE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "jitguard/mask.h"
+#include "lib/mask/builtin.h"
+#include "lib/mask/simd.h"
+#include "lib/mask/terms.h"
+#include "re2/re2.h"
+
+namespace jitguard {
+
+class Masker::Impl {
+ public:
+  // Receives the scan result in order: clean byte ranges and findings.
+  class Sink {
+   public:
+    virtual ~Sink() = default;
+    virtual void Clean(size_t begin, size_t end) = 0;
+    virtual void Found(size_t begin, size_t end, int rule) = 0;
+  };
+
+  static absl::StatusOr<std::unique_ptr<Impl>> Build(MaskerOptions options,
+                                                     const mask::Implementation* simd);
+
+  // Scans p[begin, n) (p[0, begin) is context already consumed). Returns where it stopped: n when
+  // everything was decided (always when `final`), else the first undecided candidate; then
+  // `*pending_rule` names the rule of a detector that was undecided there.
+  size_t Scan(const uint8_t* p, size_t n, size_t begin, bool final, Sink* sink,
+              int* pending_rule) const;
+
+  // Appends the replacement of `value` (a finding of `rule`).
+  void AppendReplacement(std::string* out, std::string_view value, int rule) const;
+  // What a stream emits for bytes of a finding after its first piece was already replaced (the
+  // fail-closed continuation): '*' per character for kRedact, nothing otherwise.
+  void AppendContinuation(std::string* out, std::string_view value) const;
+
+  const std::string& EntityOfRule(int rule) const { return rule_entity_[rule]; }
+  const std::string& NameOfRule(int rule) const { return rule_name_[rule]; }
+  int RuleOfJsonKey(std::string_view key_lower) const;  // -1 when the key is not configured
+  bool IsPemRule(int rule) const { return rule == mask::kRulePem; }
+  bool IsDelimiter(uint8_t c) const { return delimiters_.contains[c]; }
+
+  const MaskerOptions& options() const { return options_; }
+  std::vector<std::string> Entities() const;
+  const mask::Implementation* simd() const { return simd_; }
+
+ private:
+  struct Custom {
+    std::string name;
+    std::unique_ptr<RE2> re;
+    Validator validator;
+    std::vector<std::string> context;  // lowercase
+  };
+  // A detector in priority order.
+  struct Detector {
+    enum Kind { kCustom, kTerms, kBuiltin } kind;
+    int index;  // custom rule index, 0 for terms, or the BuiltinEntity
+  };
+
+  bool MatchDetector(const Detector& d, const mask::Cursor& cur, size_t s, mask::Hit* hit) const;
+  bool Allowlisted(std::string_view value) const;
+  int DetectorRule(const Detector& d) const;  // a rule of the detector's entity
+
+  MaskerOptions options_;
+  const mask::Implementation* simd_ = nullptr;
+  std::vector<int> builtins_;  // enabled BuiltinEntity values, priority order
+  std::vector<Custom> custom_;
+  std::unique_ptr<mask::TermMatcher> terms_;
+  std::vector<Detector> detectors_;
+  uint64_t start_mask_[256] = {};  // bit d: detector d can start with this byte
+  uint64_t email_bit_ = 0;         // the EMAIL detector's bit (needs an '@' in its span)
+  mask::ByteSet triggers_;
+  mask::ByteSet delimiters_;
+  absl::flat_hash_set<std::string> allowlist_;  // lowercase
+  absl::flat_hash_map<std::string, int> json_key_rule_;  // lowercase key -> rule
+  // Rule id -> entity and rule names: built-in rules, then custom rules, term lists, json keys.
+  std::vector<std::string> rule_entity_;
+  std::vector<std::string> rule_name_;
+  int first_custom_rule_ = 0;
+  int first_term_rule_ = 0;
+};
+
+}  // namespace jitguard
+
+#endif  // JITGUARD_LIB_MASK_ENGINE_H_

@@ -1,0 +1,29 @@
+// Internal entry points of the mask component, shared between its files and its tests.
+#ifndef JITGUARD_LIB_MASK_INTERNAL_H_
+#define JITGUARD_LIB_MASK_INTERNAL_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "jitguard/mask.h"
+#include "lib/mask/simd.h"
+
+namespace jitguard::mask {
+
+// Masker::Create with a given SIMD implementation (tests compare every implementation).
+absl::StatusOr<std::shared_ptr<const Masker>> CreateMaskerWith(MaskerOptions options,
+                                                               const Implementation* simd);
+
+const Masker::Impl& ImplOf(const Masker& masker);
+
+std::unique_ptr<MaskStream> NewMaskStream(std::shared_ptr<const Masker> masker);
+std::unique_ptr<SseMaskStream> NewSseMaskStream(std::shared_ptr<const Masker> masker);
+
+absl::StatusOr<std::string> MaskJsonDocument(const Masker::Impl& impl, std::string_view json,
+                                             FindingCounts* counts);
+
+}  // namespace jitguard::mask
+
+#endif  // JITGUARD_LIB_MASK_INTERNAL_H_

@@ -1,0 +1,149 @@
+// MaskStream: exact streaming over the scanning core.
+//
+// The stream keeps one buffer: up to kMaxLookbehind bytes it already emitted (context for the
+// detectors' left boundaries and context words), then the held bytes. Each Write appends the chunk
+// and runs a non-final Scan from the start of the held bytes; what Scan decided is emitted, the
+// rest stays held. Finish runs a final Scan. Because Scan only decides what no later byte can
+// change, and resumes at a candidate start (a state the one-shot scan passes through as well),
+// the concatenated output equals Mask() of the whole text (docs/masking.md).
+#include <algorithm>
+#include <cstring>
+
+#include "lib/mask/engine.h"
+#include "lib/mask/internal.h"
+
+namespace jitguard::mask {
+namespace {
+
+class StreamSink final : public Masker::Impl::Sink {
+ public:
+  StreamSink(const Masker::Impl& impl, const char* base, std::string* out, FindingCounts* counts)
+      : impl_(impl), base_(base), out_(out), counts_(counts) {}
+  void Clean(size_t begin, size_t end) override { out_->append(base_ + begin, end - begin); }
+  void Found(size_t begin, size_t end, int rule) override {
+    impl_.AppendReplacement(out_, std::string_view(base_ + begin, end - begin), rule);
+    ++(*counts_)[impl_.EntityOfRule(rule)];
+  }
+
+ private:
+  const Masker::Impl& impl_;
+  const char* base_;
+  std::string* out_;
+  FindingCounts* counts_;
+};
+
+class MaskStreamImpl final : public MaskStream {
+ public:
+  explicit MaskStreamImpl(std::shared_ptr<const Masker> masker)
+      : masker_(std::move(masker)), impl_(ImplOf(*masker_)) {}
+
+  std::string Write(std::string_view chunk) override {
+    std::string out;
+    if (swallow_ != Swallow::kNone) {
+      const size_t used = SwallowContinuation(chunk, &out);
+      chunk.remove_prefix(used);
+      if (swallow_ != Swallow::kNone) return out;
+    }
+    buf_.append(chunk);
+    Run(/*final=*/false, &out);
+    return out;
+  }
+
+  std::string Finish() override {
+    std::string out;
+    if (swallow_ == Swallow::kNone) Run(/*final=*/true, &out);
+    buf_.clear();
+    begin_ = 0;
+    swallow_ = Swallow::kNone;
+    swallow_tail_.clear();
+    return out;
+  }
+
+  const FindingCounts& counts() const override { return counts_; }
+  size_t held_bytes() const override { return buf_.size() - begin_; }
+
+ private:
+  enum class Swallow { kNone, kToDelimiter, kToPemEnd };
+
+  void Run(bool final, std::string* out) {
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(buf_.data());
+    const size_t n = buf_.size();
+    StreamSink sink(impl_, buf_.data(), out, &counts_);
+    int pending = -1;
+    size_t stop = impl_.Scan(p, n, begin_, final, &sink, &pending);
+    if (!final && n - stop > impl_.options().max_held_bytes) {
+      // Fail closed: the held candidate is masked rather than emitted, and the rest of it is
+      // swallowed as it arrives.
+      impl_.AppendReplacement(out, std::string_view(buf_).substr(stop), pending);
+      ++counts_[impl_.EntityOfRule(pending)];
+      swallow_ = impl_.IsPemRule(pending) ? Swallow::kToPemEnd : Swallow::kToDelimiter;
+      swallow_tail_ = buf_.substr(n - std::min<size_t>(n - stop, 96));
+      stop = n;
+      buf_.clear();
+      begin_ = 0;
+      return;
+    }
+    const size_t keep = std::min(stop, kMaxLookbehind);
+    buf_.erase(0, stop - keep);
+    begin_ = keep;
+  }
+
+  // Consumes the continuation of a candidate that outgrew max_held_bytes; returns how many bytes
+  // of `chunk` it used. Leaves swallow mode at the end of the candidate.
+  size_t SwallowContinuation(std::string_view chunk, std::string* out) {
+    size_t used = chunk.size();
+    bool done = false;
+    if (swallow_ == Swallow::kToDelimiter) {
+      for (size_t i = 0; i < chunk.size(); ++i) {
+        if (impl_.IsDelimiter(static_cast<uint8_t>(chunk[i]))) {
+          used = i;
+          done = true;
+          break;
+        }
+      }
+    } else {
+      // Find "-----END <label>PRIVATE KEY-----" (on one line), also across chunk boundaries.
+      const size_t tail = swallow_tail_.size();
+      std::string hay = swallow_tail_;
+      hay.append(chunk);
+      for (size_t at = hay.find("-----END "); at != std::string::npos && !done;
+           at = hay.find("-----END ", at + 1)) {
+        const size_t line_end = hay.find_first_of("\r\n", at);
+        const size_t close = hay.find("PRIVATE KEY-----", at);
+        if (close != std::string::npos && (line_end == std::string::npos || close < line_end) &&
+            close + 16 > tail) {
+          used = close + 16 - tail;
+          done = true;
+        }
+      }
+    }
+    impl_.AppendContinuation(out, chunk.substr(0, used));
+    swallow_tail_.append(chunk.substr(0, used));
+    if (swallow_tail_.size() > 96) swallow_tail_.erase(0, swallow_tail_.size() - 96);
+    if (done) {
+      // The swallowed bytes are the detectors' left context from here on.
+      swallow_ = Swallow::kNone;
+      buf_ = swallow_tail_.substr(swallow_tail_.size() -
+                                  std::min(swallow_tail_.size(), kMaxLookbehind));
+      begin_ = buf_.size();
+      swallow_tail_.clear();
+    }
+    return used;
+  }
+
+  std::shared_ptr<const Masker> masker_;
+  const Masker::Impl& impl_;
+  std::string buf_;
+  size_t begin_ = 0;
+  FindingCounts counts_;
+  Swallow swallow_ = Swallow::kNone;
+  std::string swallow_tail_;
+};
+
+}  // namespace
+
+std::unique_ptr<MaskStream> NewMaskStream(std::shared_ptr<const Masker> masker) {
+  return std::make_unique<MaskStreamImpl>(std::move(masker));
+}
+
+}  // namespace jitguard::mask

@@ -1,0 +1,80 @@
+#include "lib/mask/validators.h"
+
+#include <cstring>
+
+namespace jitguard::mask {
+
+bool LuhnValid(std::string_view s) {
+  int sum = 0, count = 0;
+  for (size_t i = s.size(); i-- > 0;) {
+    const char c = s[i];
+    if (c < '0' || c > '9') continue;
+    int d = c - '0';
+    if (count % 2 == 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    ++count;
+  }
+  return count >= 2 && sum % 10 == 0;
+}
+
+bool Mod97Valid(std::string_view s) {
+  char buf[64];
+  size_t n = 0;
+  for (char c : s) {
+    if (c == ' ') continue;
+    if (n == sizeof(buf)) return false;
+    buf[n++] = c;
+  }
+  if (n < 5) return false;
+  int rem = 0;
+  for (size_t k = 0; k < n; ++k) {
+    const char c = buf[(k + 4) % n];
+    if (c >= '0' && c <= '9') {
+      rem = (rem * 10 + (c - '0')) % 97;
+    } else if (c >= 'A' && c <= 'Z') {
+      rem = (rem * 100 + (c - 'A' + 10)) % 97;
+    } else if (c >= 'a' && c <= 'z') {
+      rem = (rem * 100 + (c - 'a' + 10)) % 97;
+    } else {
+      return false;
+    }
+  }
+  return rem == 1;
+}
+
+namespace {
+
+// SWIFT IBAN registry (release 2024): country code and total length.
+struct IbanCountry {
+  char code[3];
+  int length;
+};
+constexpr IbanCountry kIbanCountries[] = {
+    {"AD", 24}, {"AE", 23}, {"AL", 28}, {"AT", 20}, {"AZ", 28}, {"BA", 20}, {"BE", 16},
+    {"BG", 22}, {"BH", 22}, {"BI", 27}, {"BR", 29}, {"BY", 28}, {"CH", 21}, {"CR", 22},
+    {"CY", 28}, {"CZ", 24}, {"DE", 22}, {"DJ", 27}, {"DK", 18}, {"DO", 28}, {"EE", 20},
+    {"EG", 29}, {"ES", 24}, {"FI", 18}, {"FK", 18}, {"FO", 18}, {"FR", 27}, {"GB", 22},
+    {"GE", 22}, {"GI", 23}, {"GL", 18}, {"GR", 27}, {"GT", 28}, {"HR", 21}, {"HU", 28},
+    {"IE", 22}, {"IL", 23}, {"IQ", 23}, {"IS", 26}, {"IT", 27}, {"JO", 30}, {"KW", 30},
+    {"KZ", 20}, {"LB", 28}, {"LC", 32}, {"LI", 21}, {"LT", 20}, {"LU", 20}, {"LV", 21},
+    {"LY", 25}, {"MC", 27}, {"MD", 24}, {"ME", 22}, {"MK", 19}, {"MN", 20}, {"MR", 27},
+    {"MT", 31}, {"MU", 30}, {"NI", 28}, {"NL", 18}, {"NO", 15}, {"OM", 23}, {"PK", 24},
+    {"PL", 28}, {"PS", 29}, {"PT", 25}, {"QA", 29}, {"RO", 24}, {"RS", 22}, {"RU", 33},
+    {"SA", 24}, {"SC", 31}, {"SD", 18}, {"SE", 24}, {"SI", 19}, {"SK", 24}, {"SM", 27},
+    {"SO", 23}, {"ST", 25}, {"SV", 28}, {"TL", 23}, {"TN", 24}, {"TR", 26}, {"UA", 29},
+    {"VA", 22}, {"VG", 24}, {"XK", 20},
+};
+
+}  // namespace
+
+int IbanLength(char c0, char c1) {
+  for (const IbanCountry& c : kIbanCountries) {
+    if (c.code[0] == c0 && c.code[1] == c1) return c.length;
+  }
+  return 0;
+}
+
+}  // namespace jitguard::mask
