@@ -1,0 +1,52 @@
+// Where in a policy document an error is. simdjson's DOM keeps no source positions, so errors are
+// located in two steps: the validator tracks the path to the element it is checking
+// (rules[3].prompt.patterns[0]), and only when it rejects something does LocateInText walk the
+// original text along that path to find the element's byte offset, then its line and column.
+//
+// Limits: the walk relies on the document having parsed as JSON (it is a navigator, not a
+// validator); an element reached through a duplicated key is found by occurrence number; columns
+// count UTF-8 code points from 1, lines count '\n' from 1.
+#ifndef JITGUARD_LIB_POLICY_LOCATION_H_
+#define JITGUARD_LIB_POLICY_LOCATION_H_
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jitguard::policy {
+
+// One step from a container to a child: a member name (the n-th member of that name, from 1) or an
+// array index.
+struct PathStep {
+  std::string key;      // member name; empty with index >= 0 for an array element
+  int occurrence = 1;   // which member of that name (duplicates are reported on the second)
+  long index = -1;      // array index, or -1 for a member step
+};
+
+using Path = std::vector<PathStep>;
+
+// "rules[3].prompt.patterns[0]"; "document" for the root. Member names that are not plain
+// identifiers are written as ["..."] with JSON escaping.
+std::string PathToString(const Path& path);
+
+// Which position of the element to report.
+enum class LocateWhat {
+  kValue,  // the first byte of the element's value
+  kKey,    // the opening quote of the member name (for unknown or duplicate keys)
+};
+
+struct TextPosition {
+  size_t offset = 0;
+  size_t line = 1;
+  size_t column = 1;
+};
+
+// Finds the element at `path` in `json` (which must be valid JSON); nullopt when the path does not
+// lead anywhere (which would be a bug in the caller).
+std::optional<TextPosition> LocateInText(std::string_view json, const Path& path, LocateWhat what);
+
+}  // namespace jitguard::policy
+
+#endif  // JITGUARD_LIB_POLICY_LOCATION_H_
