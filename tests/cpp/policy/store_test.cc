@@ -87,7 +87,8 @@ TEST(PolicyStoreTest, ReadersDuringReloadsAlwaysSeeAWholeSnapshot) {
     });
   }
   // Reload from text (compiling each time), swap prebuilt snapshots, and try failing reloads.
-  for (int round = 0; round < 200; ++round) {
+  // Keep reloading until the readers have done real work alongside (at least 200 rounds).
+  for (int round = 0; round < 200 || reads.load() < 2000; ++round) {
     const int n = round % kVersions + 1;
     if (round % 3 == 0) {
       ASSERT_TRUE(store.Reload(Numbered(n), {.version = absl::StrCat(n)}).ok());
