@@ -62,6 +62,9 @@ struct JITGUARD_EXPORT HmacKey {
 // Whether a token must carry `exp`.
 enum class ExpiryPolicy { kRequired, kOptional };
 
+// Whether a token must carry a string `sub` (the identity's subject).
+enum class SubjectPolicy { kRequired, kOptional };
+
 // Where the audience may come from.
 enum class AudiencePolicy {
   kAud,               // `aud` (string or array) must name one of `audiences`
@@ -94,6 +97,8 @@ struct JITGUARD_EXPORT TokenVerifierOptions {
   ExpiryPolicy expiry = ExpiryPolicy::kRequired;
   // When set, exp - iat may not exceed this (iat then required). Caps tokens minted far too long.
   std::optional<absl::Duration> max_lifetime;
+  // `sub` is required by default: an identity without a subject is not an identity.
+  SubjectPolicy subject = SubjectPolicy::kRequired;
   // Claims that must be present (any value), e.g. {"jti", "scope"}.
   std::vector<std::string> required_claims;
   // Accepted `typ` header values, compared case-insensitively, "application/" prefix ignored (e.g.

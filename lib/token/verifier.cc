@@ -332,12 +332,14 @@ class TokenVerifierImpl final : public TokenVerifier {
     // Audience.
     if (absl::Status s = CheckAudience(claims); !s.ok()) return s;
     // Subject, token id, required claims.
-    std::string_view sub;
-    if (claims["sub"].get_string().get(sub) != simdjson::SUCCESS) {
-      return Reject("claims", "the token has no string sub");
-    }
-    id->subject = std::string(sub);
     simdjson::dom::element el;
+    if (claims.at_key("sub").get(el) == simdjson::SUCCESS) {
+      std::string_view sub;
+      if (el.get_string().get(sub) != simdjson::SUCCESS) return Reject("claims", "sub must be a string");
+      id->subject = std::string(sub);
+    } else if (options_.subject == SubjectPolicy::kRequired) {
+      return Reject("claims", "the token has no sub");
+    }
     if (claims.at_key("jti").get(el) == simdjson::SUCCESS) {
       std::string_view jti;
       if (el.get_string().get(jti) != simdjson::SUCCESS) {
