@@ -74,7 +74,7 @@ struct CustomRule {
   Validator validator = Validator::kNone;  // an extra check on each match
   // When non-empty, a match counts only if one of these words (case-insensitive, whole word)
   // occurs in the 48 bytes before it. Empty = no context needed.
-  std::vector<std::string> context_words;
+  std::vector<std::string> context_words = {};
 };
 
 // A dictionary entity: case-insensitive (ASCII), whole-word matches of any of `terms` (terms may
@@ -82,7 +82,7 @@ struct CustomRule {
 // one pass. The finding's entity and rule are `name`.
 struct TermList {
   std::string name;                // entity name, non-empty and unique
-  std::vector<std::string> terms;  // each 1..256 bytes after trimming; 100k terms are fine
+  std::vector<std::string> terms = {};  // each 1..256 bytes after trimming; 100k terms are fine
 };
 
 struct MaskerOptions {
@@ -191,11 +191,12 @@ class JITGUARD_EXPORT MaskStream {
   // masked output that is safe to emit now.
   virtual std::string Write(std::string_view chunk) = 0;
 
-  // Ends the text: returns everything still held, masked. The stream is then reset to empty and
-  // may be reused for a new text.
+  // Ends the text: returns everything still held, masked. The stream may then be reused for a
+  // new text (counts keep accumulating).
   virtual std::string Finish() = 0;
 
-  // Findings so far, per entity (a finding counts once it is emitted).
+  // Findings so far, per entity (a finding counts once it is emitted); kept after Finish so the
+  // caller can record them.
   virtual const FindingCounts& counts() const = 0;
 
   // Bytes currently held back.

@@ -339,6 +339,7 @@ bool MatchIpv4(const Cursor& c, P s, Hit* hit) {
   const int next = c.At(end);
   if (IsAlnum(next) || next == '_') return false;
   if (next == '.' && IsDigit(c.At(end + 1))) return false;  // part of a longer dotted number
+  if (next == '-' && IsAlpha(c.At(end + 1))) return false;  // a version such as 2.0.0.1-rc
   hit->end = static_cast<size_t>(end);
   hit->rule = kRuleIpv4;
   return true;
@@ -360,7 +361,7 @@ bool MatchIpv6(const Cursor& c, P s, Hit* hit) {
   while (true) {
     const P run = Run(c, i, 4, IsHex);
     if (run == 0) break;
-    if (c.At(i + run) == '.') {
+    if (c.At(i + run) == '.' && IsDigit(c.At(i + run + 1))) {
       // Embedded IPv4 in the last 32 bits.
       const P end = Ipv4Body(c, i);
       if (end < 0 || groups > 6) return false;

@@ -1,0 +1,205 @@
+// Each built-in entity: positives in their common layouts, and the hard negatives that naive
+// regexes flag (dates, times, versions, UUIDs, hashes, prices, order numbers, ZIPs, bad checksums,
+// never-issued SSNs, out-of-range octets).
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "jitguard/mask.h"
+#include "tests/cpp/mask/corpus.h"
+
+namespace jitguard {
+namespace {
+
+std::shared_ptr<const Masker> Default() {
+  static const std::shared_ptr<const Masker> m = *Masker::Create({});
+  return m;
+}
+
+// The single finding in `text`, as "ENTITY:value", or a description of what was found instead.
+std::string Only(std::string_view text) {
+  const std::vector<Finding> f = Default()->Find(text);
+  if (f.size() != 1) return "found " + std::to_string(f.size());
+  return f[0].entity + ":" + std::string(text.substr(f[0].start, f[0].end - f[0].start));
+}
+
+std::string None(std::string_view text) {
+  std::string out;
+  for (const Finding& f : Default()->Find(text)) {
+    out += f.entity + ":" + std::string(text.substr(f.start, f.end - f.start)) + " ";
+  }
+  return out;
+}
+
+struct Case {
+  const char* text;
+  const char* expect;  // "ENTITY:value"
+};
+
+TEST(DetectorsTest, Positives) {
+  const Case cases[] = {
+      {"write to john.doe@example.com.", "EMAIL:john.doe@example.com"},
+      {"<mary+tag@mail.example.co.uk>", "EMAIL:mary+tag@mail.example.co.uk"},
+      {"(a_b-c@uni-berlin.de)", "EMAIL:a_b-c@uni-berlin.de"},
+      {"call (415) 555-0132 now", "PHONE:(415) 555-0132"},
+      {"call (415)555-0132 now", "PHONE:(415)555-0132"},
+      {"call 415-555-0132.", "PHONE:415-555-0132"},
+      {"call 415.555.0132", "PHONE:415.555.0132"},
+      {"call 415 555 0132", "PHONE:415 555 0132"},
+      {"call +1 415 555 0132", "PHONE:+1 415 555 0132"},
+      {"call +1-415-555-0132", "PHONE:+1-415-555-0132"},
+      {"call +14155550132", "PHONE:+14155550132"},
+      {"call 1-800-555-0199", "PHONE:1-800-555-0199"},
+      {"call +44 20 7946 0958", "PHONE:+44 20 7946 0958"},
+      {"call +49-30-1234567", "PHONE:+49-30-1234567"},
+      {"call +33 1 42 68 53 00", "PHONE:+33 1 42 68 53 00"},
+      {"ssn 123-45-6789", "US_SSN:123-45-6789"},
+      {"it is 123 45 6789", "US_SSN:123 45 6789"},
+      {"SSN: 123456789", "US_SSN:123456789"},
+      {"social security number 078051120", "US_SSN:078051120"},
+      {"card 4111111111111111", "CREDIT_CARD:4111111111111111"},
+      {"card 4111 1111 1111 1111", "CREDIT_CARD:4111 1111 1111 1111"},
+      {"card 5500-0000-0000-0004", "CREDIT_CARD:5500-0000-0000-0004"},
+      {"amex 378282246310005", "CREDIT_CARD:378282246310005"},
+      {"amex 3782 822463 10005", "CREDIT_CARD:3782 822463 10005"},
+      {"discover 6011111111111117", "CREDIT_CARD:6011111111111117"},
+      {"mc2 2221000000000009", "CREDIT_CARD:2221000000000009"},
+      {"host 192.168.1.1:8080", "IPV4:192.168.1.1"},
+      {"from 10.0.0.255.", "IPV4:10.0.0.255"},
+      {"net 172.16.0.0/12", "IPV4:172.16.0.0"},
+      {"v6 2001:0db8:85a3:0000:0000:8a2e:0370:7334 ok", "IPV6:2001:0db8:85a3:0000:0000:8a2e:0370:7334"},
+      {"v6 2001:db8::1", "IPV6:2001:db8::1"},
+      {"loopback ::1", "IPV6:::1"},
+      {"link fe80::1ff:fe23:4567:890a", "IPV6:fe80::1ff:fe23:4567:890a"},
+      {"mapped ::ffff:192.0.2.128", "IPV6:::ffff:192.0.2.128"},
+      {"url [2001:db8::8a2e:370:7334]:443", "IPV6:2001:db8::8a2e:370:7334"},
+      {"pay DE89370400440532013000", "IBAN:DE89370400440532013000"},
+      {"pay DE89 3704 0044 0532 0130 00.", "IBAN:DE89 3704 0044 0532 0130 00"},
+      {"pay GB82 WEST 1234 5698 7654 32", "IBAN:GB82 WEST 1234 5698 7654 32"},
+      {"pay FR1420041010050500013M02606", "IBAN:FR1420041010050500013M02606"},
+      {"key AKIAIOSFODNN7EXAMPLE", "AWS_ACCESS_KEY:AKIAIOSFODNN7EXAMPLE"},
+      {"key ASIAY34FZKBOKMUTVV7A", "AWS_ACCESS_KEY:ASIAY34FZKBOKMUTVV7A"},
+      {"t=ghp_16C7e42F292c6912E7710c838347Ae178B4a", "API_KEY:ghp_16C7e42F292c6912E7710c838347Ae178B4a"},
+      {"t github_pat_11ABCDEFG0123456789abc_defGHIJKLmnopQRSTuvwxYZ0123456789abcdefghijklmnopqrstu",
+       "API_KEY:github_pat_11ABCDEFG0123456789abc_defGHIJKLmnopQRSTuvwxYZ0123456789abcdefghijklmnopqrstu"},
+      {"t glpat-xxxxXXXX1234yyyyZZZZ", "API_KEY:glpat-xxxxXXXX1234yyyyZZZZ"},
+      {"t xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+       "API_KEY:xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"},
+      {"t sk_live_4eC39HqLyjWDarjtT1zdp7dc", "API_KEY:sk_live_4eC39HqLyjWDarjtT1zdp7dc"},
+      {"t sk-proj-AbCdEf0123456789GhIjKlMnOpQrStUvWx", "API_KEY:sk-proj-AbCdEf0123456789GhIjKlMnOpQrStUvWx"},
+      {"t sk-ant-api03-AbCdEf0123456789_GhIjKlMnOp", "API_KEY:sk-ant-api03-AbCdEf0123456789_GhIjKlMnOp"},
+      {"t AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY", "API_KEY:AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY"},
+      {"t npm_1234567890abcdefghijklmnopqrstuvwxyz", "API_KEY:npm_1234567890abcdefghijklmnopqrstuvwxyz"},
+      {"Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+       "JWT:eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"},
+      {"k -----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY----- done",
+       "PRIVATE_KEY:-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----"},
+      {"k -----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n-----END OPENSSH PRIVATE KEY-----",
+       "PRIVATE_KEY:-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n-----END OPENSSH PRIVATE KEY-----"},
+      {"k -----BEGIN PRIVATE KEY-----\nMIIE and the rest never ends",
+       "PRIVATE_KEY:-----BEGIN PRIVATE KEY-----\nMIIE and the rest never ends"},
+  };
+  for (const Case& c : cases) EXPECT_EQ(Only(c.text), c.expect) << c.text;
+}
+
+TEST(DetectorsTest, HardNegatives) {
+  const char* negatives[] = {
+      // dates, times, versions
+      "on 2024-01-15 at 12:30:45", "on 15/01/2024 and 01.02.2024", "at 12:30 or 23:59:59.123",
+      "version 1.2.3, v10.4.11-beta, python3.11", "release 2.0.0.1-rc", "1.2.3.4.5",
+      // ids and hashes
+      "uuid 123e4567-e89b-12d3-a456-426614174000", "commit 9fceb02d0ae598e95dc970b74dcb1b1f2f7a2b6c",
+      "sha 3f9a1c2b", "order ORD-12345678 and #123456789", "invoice 2024-000123",
+      "ticket 123456789", "account 987654321 was closed", "ZIP 94103 and 94103-1234",
+      // prices and numbers
+      "price $1,234.56 or 415.55 EUR", "pi is 3.14159265358979", "population 7,900,000,000",
+      "measured 415 555 and 0132", "phone 555-0132", "call 911",
+      // invalid checksums and ranges
+      "card 4111 1111 1111 1112", "card 1234567812345678", "iban DE00370400440532013000",
+      "iban DE89 3704 0044 0532 0130 01", "ssn 000-12-3456", "ssn 666-12-3456",
+      "ssn 900-12-3456", "ssn 123-00-4567", "ssn 123-45-0000", "ip 256.1.1.1", "ip 1.2.3",
+      "ip 300.300.300.300", "exchange (415) 055-0132", "area 115-555-0132", "area 555-911-1234",
+      // not IPv6
+      "std::vector<int> and a::b", "MAC 00:1a:2b:3c:4d:5e", "12:30:45 sharp", "dead::beef",
+      // not secrets
+      "sk-this-is-not-a-key-at-all-really", "the task-oriented AKIA model", "AKIASHORT",
+      "ghp_short", "eyJub3QiOiJqd3Qi", "eyJhbGciOiJIUzI1NiJ9 alone", "-----BEGIN CERTIFICATE-----",
+      "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----",
+      // not e-mail
+      "user@localhost", "a@b", "@mention", "john@example.c0m", "foo@.com",
+  };
+  for (const char* text : negatives) EXPECT_EQ(None(text), "") << text;
+}
+
+TEST(DetectorsTest, BoundariesAndTrailingPunctuation) {
+  EXPECT_EQ(Default()->Mask("Mail me: a@example.com."), "Mail me: [EMAIL].");
+  EXPECT_EQ(Default()->Mask("x192.168.1.1"), "x192.168.1.1");
+  EXPECT_EQ(Default()->Mask("192.168.1.1x"), "192.168.1.1x");
+  EXPECT_EQ(Default()->Mask("4111111111111111x"), "4111111111111111x");
+  EXPECT_EQ(Default()->Mask("(415) 555-0132)"), "[PHONE])");
+  EXPECT_EQ(Default()->Mask("415-555-0132-9"), "415-555-0132-9");
+  EXPECT_EQ(Default()->Mask("ip=10.1.2.3,"), "ip=[IPV4],");
+}
+
+TEST(DetectorsTest, SsnContextWordMustBeNear) {
+  EXPECT_EQ(None("id 123456789"), "");
+  EXPECT_EQ(Only("SSN 123456789"), "US_SSN:123456789");
+  EXPECT_EQ(Only("Social Security Number: 123456789"), "US_SSN:123456789");
+  EXPECT_EQ(None(std::string("ssn ") + std::string(60, '.') + " 123456789"), "");
+  EXPECT_EQ(None("lessn 123456789"), "");  // part of a word is not the context word
+}
+
+TEST(DetectorsTest, RulesNameThePattern) {
+  const std::vector<Finding> f = Default()->Find("415-555-0132 +44 20 7946 0958 SSN 123456789");
+  ASSERT_EQ(f.size(), 3u);
+  EXPECT_EQ(f[0].rule, "nanp");
+  EXPECT_EQ(f[1].rule, "intl");
+  EXPECT_EQ(f[2].rule, "ssn_context");
+}
+
+TEST(DetectorsTest, OverlapResolutionIsLeftmostLongest) {
+  // The e-mail starts first and is longer than the card number inside its local part.
+  EXPECT_EQ(Only("4111111111111111@example.com"), "EMAIL:4111111111111111@example.com");
+  // A JWT contains base64 that would look like other things; it wins as a whole.
+  const std::string jwt =
+      "eyJhbGciOiJIUzI1NiJ9.eyJlbWFpbCI6ImFAYi5jb20ifQ.c2lnbmF0dXJlLTQxMTExMTExMTExMTExMTE";
+  EXPECT_EQ(Only(jwt), "JWT:" + jwt);
+  // Adjacent findings stay separate.
+  EXPECT_EQ(Default()->Mask("a@example.com,10.0.0.1"), "[EMAIL],[IPV4]");
+}
+
+TEST(DetectorsTest, GeneratedCorpusFindsExactlyTheLabels) {
+  mask::testing::CorpusGenerator gen(7);
+  size_t labels = 0;
+  for (int d = 0; d < 200; ++d) {
+    const mask::testing::Document doc = gen.Generate(3000, 200);
+    const std::vector<Finding> found = Default()->Find(doc.text);
+    std::vector<std::string> want, got;
+    for (const auto& l : doc.labels) {
+      want.push_back(l.entity + ":" + doc.text.substr(l.start, l.end - l.start));
+    }
+    for (const Finding& f : found) {
+      got.push_back(f.entity + ":" + doc.text.substr(f.start, f.end - f.start));
+    }
+    ASSERT_EQ(got, want) << "document " << d;
+    labels += want.size();
+    // And the masked text contains none of the labelled values.
+    const std::string masked = Default()->Mask(doc.text);
+    for (const auto& l : doc.labels) {
+      EXPECT_EQ(masked.find(doc.text.substr(l.start, l.end - l.start)), std::string::npos);
+    }
+  }
+  EXPECT_GT(labels, 2000u);
+}
+
+TEST(DetectorsTest, CleanCorpusHasNoFindings) {
+  mask::testing::CorpusGenerator gen(11);
+  for (int d = 0; d < 50; ++d) {
+    const mask::testing::Document doc = gen.Generate(20000, 0);
+    EXPECT_EQ(Default()->Mask(doc.text), doc.text) << None(doc.text);
+  }
+}
+
+}  // namespace
+}  // namespace jitguard
