@@ -8,15 +8,18 @@
 #include <openssl/obj_mac.h>
 #include <openssl/rsa.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "jitguard/status.h"
 #include "lib/base/base64url.h"
 #include "lib/base/json.h"
 #include "lib/base/strings.h"
+#include "lib/token/b64.h"
 #include "lib/token/key_state.h"
 
 namespace jitguard::token {
@@ -224,51 +227,93 @@ bool IsStandardHeader(std::string_view name) {
   return false;
 }
 
-// Decodes `b64` into `out` with room for simdjson's padding after the bytes.
-bool DecodePadded(std::string_view b64, std::string* out) {
-  std::optional<std::string> bytes = base::Base64UrlDecodeStrict(b64);
-  if (!bytes) return false;
-  *out = *std::move(bytes);
-  out->reserve(out->size() + simdjson::SIMDJSON_PADDING);
-  return true;
+// True when no object inside `element` repeats a member name. Same rule as base::HasUniqueKeys,
+// without a heap allocation for the usual small objects.
+bool UniqueKeys(simdjson::dom::element element);
+
+bool UniqueKeys(simdjson::dom::object object) {
+  absl::InlinedVector<std::string_view, 24> keys;
+  for (auto field : object) {
+    keys.push_back(field.key);
+    const auto t = field.value.type();
+    if ((t == simdjson::dom::element_type::OBJECT || t == simdjson::dom::element_type::ARRAY) &&
+        !UniqueKeys(field.value)) {
+      return false;
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  return std::adjacent_find(keys.begin(), keys.end()) == keys.end();
 }
 
+bool UniqueKeys(simdjson::dom::element element) {
+  switch (element.type()) {
+    case simdjson::dom::element_type::OBJECT:
+      return UniqueKeys(element.get_object().value_unsafe());
+    case simdjson::dom::element_type::ARRAY: {
+      const simdjson::dom::array array = element.get_array().value_unsafe();
+      for (simdjson::dom::element child : array) {
+        if (!UniqueKeys(child)) return false;
+      }
+      return true;
+    }
+    default:
+      return true;
+  }
+}
+
+// One pass over the header: duplicates first (so `{"alg":"HS256","alg":"none"}` is malformed,
+// whatever its values), then each member's rule.
 absl::Status CheckHeader(simdjson::dom::object header, const JwsParseOptions& options,
                          ParsedJws* out) {
+  if (!UniqueKeys(header)) return Malformed("the header has duplicate members");
+  std::optional<simdjson::dom::element> alg_el, kid_el, typ_el, cty_el, b64_el, crit_el;
+  bool jwe_member = false, zip = false;
+  absl::InlinedVector<std::string_view, 8> names;
+  for (auto field : header) {
+    const std::string_view key = field.key;
+    names.push_back(key);
+    if (key == "alg") alg_el = field.value;
+    else if (key == "kid") kid_el = field.value;
+    else if (key == "typ") typ_el = field.value;
+    else if (key == "cty") cty_el = field.value;
+    else if (key == "b64") b64_el = field.value;
+    else if (key == "crit") crit_el = field.value;
+    else if (key == "enc") jwe_member = true;
+    else if (key == "zip") zip = true;
+  }
   std::string_view alg_name;
-  simdjson::dom::element el;
-  if (header.at_key("alg").get(el) != simdjson::SUCCESS) return Malformed("the header has no alg");
-  if (el.get_string().get(alg_name) != simdjson::SUCCESS) return Malformed("alg must be a string");
+  if (!alg_el) return Malformed("the header has no alg");
+  if (alg_el->get_string().get(alg_name) != simdjson::SUCCESS) return Malformed("alg must be a string");
   std::optional<Algorithm> alg = AlgorithmFromName(alg_name);
   if (!alg) return TokenError(kReasonAlgorithm, "the token's alg is not an accepted algorithm");
   out->alg = *alg;
-
-  auto optional_string = [&header](std::string_view name, std::optional<std::string>* dst) -> bool {
-    simdjson::dom::element v;
-    if (header.at_key(name).get(v) != simdjson::SUCCESS) return true;
+  auto as_string = [](const std::optional<simdjson::dom::element>& el,
+                      std::optional<std::string>* dst) -> bool {
+    dst->reset();
+    if (!el) return true;
     std::string_view s;
-    if (v.get_string().get(s) != simdjson::SUCCESS) return false;
-    *dst = std::string(s);
+    if (el->get_string().get(s) != simdjson::SUCCESS) return false;
+    dst->emplace(s);
     return true;
   };
-  if (!optional_string("kid", &out->kid)) return Malformed("kid must be a string");
-  if (!optional_string("typ", &out->typ)) return Malformed("typ must be a string");
+  if (!as_string(kid_el, &out->kid)) return Malformed("kid must be a string");
+  if (!as_string(typ_el, &out->typ)) return Malformed("typ must be a string");
   std::optional<std::string> cty;
-  if (!optional_string("cty", &cty)) return Malformed("cty must be a string");
+  if (!as_string(cty_el, &cty)) return Malformed("cty must be a string");
   if (cty && absl::EqualsIgnoreCase(base::AsAbsl(*cty), "JWT")) {
     return Malformed("nested tokens are not accepted");
   }
-  if (header.at_key("enc").get(el) == simdjson::SUCCESS) return Malformed("JWE is not accepted");
-  if (header.at_key("zip").get(el) == simdjson::SUCCESS) return Malformed("zip is not allowed in a JWS");
-  if (header.at_key("b64").get(el) == simdjson::SUCCESS) {
+  if (jwe_member) return Malformed("JWE is not accepted");
+  if (zip) return Malformed("zip is not allowed in a JWS");
+  if (b64_el) {
     bool b64 = false;
-    if (el.get_bool().get(b64) != simdjson::SUCCESS || !b64) {
+    if (b64_el->get_bool().get(b64) != simdjson::SUCCESS || !b64) {
       return Malformed("unencoded payloads (b64) are not accepted");
     }
   }
-  if (header.at_key("crit").get(el) == simdjson::SUCCESS) {
+  if (crit_el) {
     simdjson::dom::array crit;
-    if (el.get_array().get(crit) != simdjson::SUCCESS || crit.size() == 0) {
+    if (crit_el->get_array().get(crit) != simdjson::SUCCESS || crit.size() == 0) {
       return TokenError(kReasonCrit, "crit must be a non-empty array");
     }
     for (simdjson::dom::element item : crit) {
@@ -278,9 +323,8 @@ absl::Status CheckHeader(simdjson::dom::object header, const JwsParseOptions& op
       }
       bool understood = false;
       for (const std::string& u : options.understood_crit) understood |= (u == name);
-      simdjson::dom::element present;
-      if (IsStandardHeader(name) || !understood ||
-          header.at_key(name).get(present) != simdjson::SUCCESS) {
+      const bool present = std::find(names.begin(), names.end(), name) != names.end();
+      if (IsStandardHeader(name) || !understood || !present) {
         return TokenError(kReasonCrit, "the header has a critical extension that is not understood");
       }
     }
@@ -345,7 +389,9 @@ absl::Status JwsParser::Parse(std::string_view token, const JwsParseOptions& opt
   if (header_b64.empty()) return Malformed("the header is empty");
   if (sig_b64.empty()) return Malformed("the signature is empty");
 
-  if (!DecodePadded(header_b64, &out->header_json)) return Malformed("the header is not base64url");
+  if (!DecodeBase64UrlInto(header_b64, &out->header_json, simdjson::SIMDJSON_PADDING)) {
+    return Malformed("the header is not base64url");
+  }
   simdjson::dom::element header;
   if (header_parser_.parse(out->header_json.data(), out->header_json.size(), false).get(header) !=
       simdjson::SUCCESS) {
@@ -355,12 +401,11 @@ absl::Status JwsParser::Parse(std::string_view token, const JwsParseOptions& opt
   if (header.get_object().get(header_obj) != simdjson::SUCCESS) {
     return Malformed("the header is not a JSON object");
   }
-  if (!base::HasUniqueKeys(header)) return Malformed("the header has duplicate members");
-  out->kid.reset();
-  out->typ.reset();
   if (absl::Status s = CheckHeader(header_obj, options, out); !s.ok()) return s;
 
-  if (!DecodePadded(payload_b64, &out->payload)) return Malformed("the payload is not base64url");
+  if (!DecodeBase64UrlInto(payload_b64, &out->payload, simdjson::SIMDJSON_PADDING)) {
+    return Malformed("the payload is not base64url");
+  }
   if (options.payload == PayloadFormat::kJsonObject) {
     simdjson::dom::element payload;
     if (payload_parser_.parse(out->payload.data(), out->payload.size(), false).get(payload) !=
@@ -371,12 +416,12 @@ absl::Status JwsParser::Parse(std::string_view token, const JwsParseOptions& opt
     if (payload.get_object().get(obj) != simdjson::SUCCESS) {
       return Malformed("the payload is not a JSON object");
     }
-    if (!base::HasUniqueKeys(payload)) return Malformed("the payload has duplicate members");
+    if (!UniqueKeys(payload)) return Malformed("the payload has duplicate members");
     payload_object_ = obj;
   }
-  std::optional<std::string> sig = base::Base64UrlDecodeStrict(sig_b64);
-  if (!sig) return Malformed("the signature is not base64url");
-  out->signature = *std::move(sig);
+  if (!DecodeBase64UrlInto(sig_b64, &out->signature, 0)) {
+    return Malformed("the signature is not base64url");
+  }
   out->signing_input = token.substr(0, second);
   return absl::OkStatus();
 }

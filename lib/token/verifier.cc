@@ -64,10 +64,10 @@ std::string NormalizeTyp(std::string_view typ) {
 }
 
 // A NumericDate claim: absent, a number (integer or fraction), or an error.
-absl::Status NumericDate(simdjson::dom::object claims, std::string_view name,
+absl::Status NumericDate(const std::optional<simdjson::dom::element>& member, std::string_view name,
                          std::optional<absl::Time>* out) {
-  simdjson::dom::element el;
-  if (claims.at_key(name).get(el) != simdjson::SUCCESS) return absl::OkStatus();
+  if (!member) return absl::OkStatus();
+  const simdjson::dom::element el = *member;
   switch (el.type()) {
     case simdjson::dom::element_type::INT64:
       *out = absl::FromUnixSeconds(el.get_int64().value_unsafe());
@@ -89,9 +89,11 @@ absl::Status NumericDate(simdjson::dom::object claims, std::string_view name,
 
 // Groups at `path`: the top-level member of that exact name, else a dotted path into objects.
 absl::Status ExtractGroups(simdjson::dom::object claims, std::string_view path,
+                           const std::optional<simdjson::dom::element>& top_level,
                            std::vector<std::string>* groups) {
   simdjson::dom::element el;
-  bool found = claims.at_key(path).get(el) == simdjson::SUCCESS;
+  bool found = top_level.has_value();
+  if (found) el = *top_level;
   if (!found && path.find('.') != std::string_view::npos) {
     simdjson::dom::object obj = claims;
     found = true;
@@ -188,8 +190,9 @@ class TokenVerifierImpl final : public TokenVerifier {
         return hit->identity;
       }
     }
+    // Per-thread parser and scratch: their buffers keep their capacity from call to call.
     thread_local JwsParser parser;
-    ParsedJws jws;
+    thread_local ParsedJws jws;
     if (absl::Status s = parser.Parse(token, parse_options_, &jws); !s.ok()) return s;
     absl::StatusOr<const JwsKey*> key = SelectKey(*keys, jws);
     if (!key.ok()) return key.status();
@@ -204,7 +207,7 @@ class TokenVerifierImpl final : public TokenVerifier {
     if (absl::Status s = CheckClaims(parser.payload_object(), now, identity.get(), &times); !s.ok()) {
       return s;
     }
-    identity->claims_json = std::move(jws.payload);
+    identity->claims_json = jws.payload;
     std::shared_ptr<const Identity> result = std::move(identity);
     if (options_.cache_size > 0 && times.exp != absl::InfiniteFuture()) {
       auto entry = std::make_shared<CachedToken>();
@@ -304,19 +307,45 @@ class TokenVerifierImpl final : public TokenVerifier {
     return absl::OkStatus();
   }
 
+  // The registered claims this verifier reads, found in one pass over the payload.
+  struct ClaimMembers {
+    std::optional<simdjson::dom::element> iss, sub, aud, exp, nbf, iat, jti, azp, client_id, groups;
+  };
+
+  ClaimMembers Collect(simdjson::dom::object claims) const {
+    ClaimMembers m;
+    for (auto field : claims) {
+      const std::string_view k = field.key;
+      if (k == options_.groups_claim) m.groups = field.value;
+      if (k.size() > 9) continue;
+      if (k == "iss") m.iss = field.value;
+      else if (k == "sub") m.sub = field.value;
+      else if (k == "aud") m.aud = field.value;
+      else if (k == "exp") m.exp = field.value;
+      else if (k == "nbf") m.nbf = field.value;
+      else if (k == "iat") m.iat = field.value;
+      else if (k == "jti") m.jti = field.value;
+      else if (k == "azp") m.azp = field.value;
+      else if (k == "client_id") m.client_id = field.value;
+    }
+    return m;
+  }
+
   absl::Status CheckClaims(simdjson::dom::object claims, absl::Time now, Identity* id,
                            TokenTimes* times) const {
+    const ClaimMembers m = Collect(claims);
     // Issuer.
     std::string_view iss;
-    if (claims["iss"].get_string().get(iss) != simdjson::SUCCESS || !issuers_.contains(base::AsAbsl(iss))) {
+    if (!m.iss || m.iss->get_string().get(iss) != simdjson::SUCCESS ||
+        !issuers_.contains(base::AsAbsl(iss))) {
       return Reject("issuer", "the token's issuer is not accepted");
     }
     id->issuer = std::string(iss);
     // Times.
     std::optional<absl::Time> exp;
-    if (absl::Status s = NumericDate(claims, "exp", &exp); !s.ok()) return s;
-    if (absl::Status s = NumericDate(claims, "nbf", &times->nbf); !s.ok()) return s;
-    if (absl::Status s = NumericDate(claims, "iat", &times->iat); !s.ok()) return s;
+    if (absl::Status s = NumericDate(m.exp, "exp", &exp); !s.ok()) return s;
+    if (absl::Status s = NumericDate(m.nbf, "nbf", &times->nbf); !s.ok()) return s;
+    if (absl::Status s = NumericDate(m.iat, "iat", &times->iat); !s.ok()) return s;
     if (!exp && options_.expiry == ExpiryPolicy::kRequired) {
       return Reject("claims", "the token has no exp");
     }
@@ -330,35 +359,35 @@ class TokenVerifierImpl final : public TokenVerifier {
     }
     id->expires_at = times->exp;
     // Audience.
-    if (absl::Status s = CheckAudience(claims); !s.ok()) return s;
+    if (absl::Status s = CheckAudience(m); !s.ok()) return s;
     // Subject, token id, required claims.
-    simdjson::dom::element el;
-    if (claims.at_key("sub").get(el) == simdjson::SUCCESS) {
+    if (m.sub) {
       std::string_view sub;
-      if (el.get_string().get(sub) != simdjson::SUCCESS) return Reject("claims", "sub must be a string");
+      if (m.sub->get_string().get(sub) != simdjson::SUCCESS) return Reject("claims", "sub must be a string");
       id->subject = std::string(sub);
     } else if (options_.subject == SubjectPolicy::kRequired) {
       return Reject("claims", "the token has no sub");
     }
-    if (claims.at_key("jti").get(el) == simdjson::SUCCESS) {
+    if (m.jti) {
       std::string_view jti;
-      if (el.get_string().get(jti) != simdjson::SUCCESS) {
+      if (m.jti->get_string().get(jti) != simdjson::SUCCESS) {
         return Reject("claims", "jti must be a string");
       }
       id->token_id = std::string(jti);
     }
+    simdjson::dom::element el;
     for (const std::string& name : options_.required_claims) {
       if (claims.at_key(name).get(el) != simdjson::SUCCESS) {
         return Reject("claims", "a required claim is missing");
       }
     }
-    return ExtractGroups(claims, options_.groups_claim, &id->groups);
+    return ExtractGroups(claims, options_.groups_claim, m.groups, &id->groups);
   }
 
-  absl::Status CheckAudience(simdjson::dom::object claims) const {
+  absl::Status CheckAudience(const ClaimMembers& m) const {
     if (options_.audience_policy == AudiencePolicy::kNotChecked) return absl::OkStatus();
-    simdjson::dom::element aud;
-    if (claims.at_key("aud").get(aud) == simdjson::SUCCESS) {
+    if (m.aud) {
+      const simdjson::dom::element aud = *m.aud;
       std::string_view s;
       if (aud.get_string().get(s) == simdjson::SUCCESS) {
         if (audiences_.contains(base::AsAbsl(s))) return absl::OkStatus();
@@ -379,9 +408,10 @@ class TokenVerifierImpl final : public TokenVerifier {
       return Reject("audience", "the token's audience is not accepted");
     }
     if (options_.audience_policy == AudiencePolicy::kAudOrAuthorizedParty) {
-      for (std::string_view name : {"azp", "client_id"}) {
+      for (const auto* member : {&m.azp, &m.client_id}) {
         std::string_view s;
-        if (claims.at_key(name).get_string().get(s) == simdjson::SUCCESS && audiences_.contains(base::AsAbsl(s))) {
+        if (*member && (*member)->get_string().get(s) == simdjson::SUCCESS &&
+            audiences_.contains(base::AsAbsl(s))) {
           return absl::OkStatus();
         }
       }
