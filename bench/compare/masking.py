@@ -242,9 +242,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--segment", type=int, default=4096, help="characters per simulated response")
     ap.add_argument("--min-seconds", type=float, default=1.0, help="timing budget per tool")
     ap.add_argument("--tools", default="jitguard,presidio,scrubadub,datafog,re,hyperscan")
+    ap.add_argument("--python-overhead", action="store_true",
+                    help="instead: time Python mask() on an 8 MB corpus against the C++ call")
+    ap.add_argument("--cpp-bench", default="", help="with --python-overhead: path of "
+                    "jitguard_mask_bench, run on the same corpus file (JITGUARD_MASK_BENCH_CORPUS)")
     ap.add_argument("--write-docs", action="store_true",
                     help="write the result into docs/benchmarks.md and docs/img/masking_compare.png")
     args = ap.parse_args(argv)
+
+    if args.python_overhead:
+        return python_overhead(args)
 
     corpus = generate(args.seed, args.documents)
     segs = segments(corpus, args.segment)
@@ -338,6 +345,57 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return 0
 
 
+def python_overhead(args) -> int:
+    """Python mask() on an 8 MB str/bytes vs the C++ MaskAppend on the same bytes, same process."""
+    import subprocess
+    import jitguard
+    from corpus.generate import generate_bytes
+
+    text, _ = generate_bytes(args.seed, 8 * 1024 * 1024)
+    data = text.encode()
+    path = ROOT / "build" / "mask-corpus-8mb.txt"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(data)
+    m = jitguard.Masker()
+    reps = 15
+
+    def best(fn):
+        b = float("inf")
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            fn()
+            b = min(b, time.perf_counter() - t0)
+        return b
+
+    m.mask(text)  # builds CPython's cached UTF-8 form of the str once, as any caller would
+    cpp = m._m._bench_mask(data, reps)
+    py_str = best(lambda: m.mask(text))
+    py_bytes = best(lambda: m.mask(data))
+    rows = [("C++ MaskAppend (in the extension)", cpp), ("Python mask(str)", py_str),
+            ("Python mask(bytes)", py_bytes)]
+    if args.cpp_bench:
+        env = dict(os.environ, JITGUARD_MASK_BENCH_CORPUS=str(path))
+        proc = subprocess.run([args.cpp_bench, "--benchmark_filter=Corpus", "--benchmark_format=json"],
+                              env=env, capture_output=True, text=True, check=False)
+        try:
+            import json as _json
+            for b in _json.loads(proc.stdout)["benchmarks"]:
+                rows.append((f"C++ bench {b['name']}", len(data) / b["bytes_per_second"]))
+        except Exception as exc:  # the bench binary may not know the corpus variable
+            print(f"--cpp-bench: no usable output ({type(exc).__name__})", file=sys.stderr)
+    lines = [f"Input: {len(data) / 1e6:.2f} MB (`generate_bytes(seed={args.seed}, 8 MiB)`, the labelled "
+             f"corpus: PII-dense, {sum(1 for c in text if ord(c) > 127)} non-ASCII characters); best of {reps}.",
+             "", "| call | ms | MB/s | × the C++ time |", "|---|---:|---:|---:|"]
+    for name, secs in rows:
+        lines.append(f"| {name} | {secs * 1e3:.2f} | {len(data) / secs / 1e6:,.0f} | {secs / cpp:.2f} |")
+    table = "\n".join(lines)
+    print(table)
+    if args.write_docs:
+        write_docs(table, args, begin="<!-- masking-python:begin -->", end="<!-- masking-python:end -->",
+                   title="Python binding overhead", cmd="python bench/compare/masking.py --python-overhead --write-docs")
+    return 0
+
+
 def chart(results, path: pathlib.Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -370,17 +428,20 @@ _BEGIN = "<!-- masking-compare:begin -->"
 _END = "<!-- masking-compare:end -->"
 
 
-def write_docs(table: str, args) -> None:
+def write_docs(table: str, args, begin: str = _BEGIN, end: str = _END,
+               title: str = "Side by side with other maskers", cmd: str = "") -> None:
     doc = ROOT / "docs" / "benchmarks.md"
     text = doc.read_text()
-    cmd = "python bench/compare/masking.py --write-docs"
-    if args.documents != 2000 or args.seed != 7:
-        cmd += f" --documents {args.documents} --seed {args.seed}"
-    block = (f"{_BEGIN}\n### Side by side with other maskers\n\n`{cmd}` (packages: "
-             f"`pip install '.[bench]'`):\n\n{table}\n\n![masking comparison](img/masking_compare.png)\n{_END}")
-    if _BEGIN in text and _END in text:
-        head, rest = text.split(_BEGIN, 1)
-        _, tail = rest.split(_END, 1)
+    if not cmd:
+        cmd = "python bench/compare/masking.py --write-docs"
+        if args.documents != 2000 or args.seed != 7:
+            cmd += f" --documents {args.documents} --seed {args.seed}"
+        cmd += "` (packages: `pip install '.[bench]'`"
+        table += "\n\n![masking comparison](img/masking_compare.png)"
+    block = f"{begin}\n### {title}\n\n`{cmd}`:\n\n{table}\n{end}"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
         text = head + block + tail
     else:
         # Goes at the end of the "## Masking" section, after the engine's own tables.

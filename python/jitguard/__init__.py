@@ -33,3 +33,19 @@ __all__ = [
 ]
 
 # Component APIs (each module adds its names to __all__ below).
+
+# --- mask ---
+from .mask import (  # noqa: E402
+    ENTITIES,
+    Finding,
+    Masker,
+    MaskStream,
+    SseMaskStream,
+    amask_sse,
+    amask_stream,
+    mask_sse,
+    mask_stream,
+)
+
+__all__ += ["ENTITIES", "Finding", "Masker", "MaskStream", "SseMaskStream", "mask_stream",
+            "amask_stream", "mask_sse", "amask_sse"]
