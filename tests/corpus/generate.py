@@ -145,6 +145,7 @@ def gen_phone_nanp(r: random.Random) -> str:
     return r.choice([
         f"({a}) {e}-{l}", f"{a}-{e}-{l}", f"{a}.{e}.{l}", f"+1 {a} {e} {l}", f"+1 ({a}) {e}-{l}",
         f"+1-{a}-{e}-{l}", f"+1 {a}-{e}-{l}", f"+1.{a}.{e}.{l}", f"({a}) {e}-{l}", f"{a}-{e}-{l}",
+        f"{a} {e} {l}", f"({a}){e}-{l}",
     ])
 
 
@@ -501,6 +502,14 @@ def gen_number(r: random.Random) -> str:
                      f"{r.randint(1, 9)}e-{r.randint(1, 9)}", f"{r.randint(100, 999)}-{r.randint(1000, 9999)}"])
 
 
+def gen_lookalike(r: random.Random) -> str:
+    """Words that start like a secret or sit next to one, but are not one."""
+    return r.choice(["scikit-learn", "risk-based", "desk-top", "npm_config_registry", "ghp_token_name",
+                     "AIzaSy", "xoxb-token", "sk_live_key", "sk-proj", "github_pat_prefix", "AKIA_PREFIX",
+                     "eyJhbGciOi", "BEGIN PRIVATE KEY", "~/.ssh/id_rsa", "user@localhost", "@channel",
+                     "@app.route", "a.b.c", "config.yaml.bak", "com.example.app", "ip6-localhost"])
+
+
 def gen_cpp(r: random.Random) -> str:
     return r.choice(["std::vector<int>", "absl::StatusOr<T>", "jitguard::Masker::Create", "foo::bar::baz",
                      "std::chrono::seconds", "crate::net::ip", "Self::new", "::operator new", "a::b"])
@@ -527,7 +536,7 @@ NEGATIVES: Dict[str, Callable[[random.Random], str]] = {
     "UUID": gen_uuid, "SHA": gen_gitsha, "PRICE": gen_price, "ORDER": gen_order, "ZIP": gen_zip,
     "BAD_CARD": gen_bad_card, "BAD_IBAN": gen_bad_iban, "BAD_SSN": gen_bad_ssn,
     "BAD_IP": gen_bad_ipv4, "BIZ_ID": gen_biz_id, "EPOCH": gen_epoch, "MAC": gen_mac,
-    "ISBN": gen_isbn, "NUM": gen_number, "CPP": gen_cpp, "BAD_JWT": gen_bad_jwt,
+    "ISBN": gen_isbn, "NUM": gen_number, "CPP": gen_cpp, "LOOK": gen_lookalike, "BAD_JWT": gen_bad_jwt,
     "PUBPEM": gen_public_pem, "UNAME": lambda r: r.choice(_UNICODE_NAMES),
     "NAME": lambda r: f"{r.choice(_FIRST).capitalize()} {r.choice(_LAST).capitalize()}",
 }
@@ -583,6 +592,12 @@ _PROSE = [
     "Here is the deploy key, please keep it out of the repo:\n\n{PEM}\n\nThe public half is in {SHA}.",
     "I found this in the config dump:\n{PEM}\nYou should revoke it now.",
     "The certificate below is public and safe to share:\n{PUBPEM}\n",
+    "Write to [{NAME}](mailto:{EMAIL}) or <{EMAIL}>; call **{PHONE}**.",
+    "The dashboard is at http://{IPV4}:3000/d/{SHA} and the API at https://[{IPV6}]:8443/v1.",
+    "Set `AWS_ACCESS_KEY_ID` to `{AWS}` and `GITHUB_TOKEN` to `{APIKEY}`.",
+    "Terms like {LOOK}, {LOOK} and {LOOK} are fine; {LOOK} too.",
+    "(SSN {SSN}) — and the phone was {PHONE}; the order {ORDER}.",
+    "Key: {APIKEY}\nJWT: {JWT}\nIBAN: {IBAN}",
 ]
 
 _LOGS = [
@@ -607,6 +622,8 @@ _LOGS = [
     "{DATETIME} WARN  net: ignoring malformed address {BAD_IP}",
     "{DATETIME} INFO  call: inbound {PHONE_INTL} -> {PHONE}",
     "[{TIME}] worker-{NUM} GET /api/users/{BIZ_ID} 200 {NUM}B",
+    "{DATETIME} INFO  kyc: applicant ssn {SSN_BARE} verified",
+    "{DATETIME} DEBUG conf: loaded {LOOK} from {LOOK}",
 ]
 
 _CODE = [
@@ -682,8 +699,10 @@ def _json(r: random.Random) -> Tuple[str, List[Label]]:
             "VERSION": "version", "UUID": "id", "SHA": "commit", "PRICE": "total", "ORDER": "order",
             "ZIP": "zip", "BAD_CARD": "rejected_card", "BAD_IBAN": "rejected_iban", "BAD_SSN": "test_ssn",
             "BAD_IP": "bad_ip", "BIZ_ID": "account_id", "EPOCH": "ts", "MAC": "mac", "ISBN": "isbn",
-            "NUM": "score"}
+            "NUM": "score", "SSN_BARE": "ssn"}
     kinds = r.sample(_CELL_POSITIVES, 3) + r.sample(_CELL_NEGATIVES, 3)
+    if r.random() < 0.2:
+        kinds.append("SSN_BARE")
     r.shuffle(kinds)
     indent = r.choice([None, 2])
     nl, sp = ("\n", "  ") if indent else ("", "")
