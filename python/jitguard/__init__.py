@@ -49,3 +49,8 @@ from .mask import (  # noqa: E402
 
 __all__ += ["ENTITIES", "Finding", "Masker", "MaskStream", "SseMaskStream", "mask_stream",
             "amask_stream", "mask_sse", "amask_sse"]
+
+# --- policy ---
+from .policy import Decision, Policy, PolicyStore  # noqa: E402
+
+__all__ += ["Policy", "PolicyStore", "Decision"]
