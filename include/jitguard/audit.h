@@ -130,18 +130,18 @@ inline constexpr std::string_view kApprover = "approver";
 // groups, gen_ai.request.model (from `model`), dataset, operation, decision, rules, then `fields` in
 // the caller's order, then prev, hash.
 struct JITGUARD_EXPORT AuditEvent {
-  std::string type;                      // e.g. audit_type::kPolicyDecision; required, non-empty
+  std::string type{};                      // e.g. audit_type::kPolicyDecision; required, non-empty
   absl::Time time = absl::InfinitePast();  // InfinitePast: the sink stamps its clock's now
-  std::string session_id;
-  std::string request_id;
-  std::string subject;
-  std::vector<std::string> groups;
-  std::string model;                     // written as "gen_ai.request.model"
-  std::string dataset;
-  std::string operation;
-  std::string decision;                  // permit | deny | approval_required | ...
-  std::vector<std::string> rules;        // ids of the policy rules that decided
-  std::vector<AuditValue::Member> fields;  // extra fields; names unique and not reserved
+  std::string session_id{};
+  std::string request_id{};
+  std::string subject{};
+  std::vector<std::string> groups{};
+  std::string model{};                     // written as "gen_ai.request.model"
+  std::string dataset{};
+  std::string operation{};
+  std::string decision{};                  // permit | deny | approval_required | ...
+  std::vector<std::string> rules{};        // ids of the policy rules that decided
+  std::vector<AuditValue::Member> fields{};  // extra fields; names unique and not reserved
 
   // Appends an extra field; returns *this for chaining.
   AuditEvent& Set(std::string name, AuditValue value) {
@@ -195,7 +195,7 @@ enum class AuditMasking {
 struct JITGUARD_EXPORT FileAuditSinkOptions {
   // Chain key. Empty: plain SHA-256 (catches accidents and truncation against a checkpoint, but
   // anyone can rebuild such a chain); set a key of >= 32 random bytes to defeat a forger.
-  SecretBytes hmac_key;
+  SecretBytes hmac_key{};
   FsyncPolicy fsync = FsyncPolicy::kBatch;  // kAlways is the safest and the slowest
   absl::Duration batch_interval = absl::Milliseconds(10);  // kBatch: max age of an unsynced record
   size_t batch_records = 4096;  // kBatch/kNever: max records buffered before writing (and syncing)
@@ -203,8 +203,8 @@ struct JITGUARD_EXPORT FileAuditSinkOptions {
   // (N = 1, 2, ... oldest first) and a fresh "audit.log" continues the chain. 0: never rotate.
   uint64_t max_file_bytes = 0;
   AuditMasking masking = AuditMasking::kOn;
-  std::shared_ptr<const Masker> masker;  // null with kOn: a default Masker (every built-in entity)
-  std::function<absl::Time()> clock;     // null: absl::Now; stamps events whose time is unset
+  std::shared_ptr<const Masker> masker{};  // null with kOn: a default Masker (every built-in entity)
+  std::function<absl::Time()> clock{};   // null: absl::Now; stamps events whose time is unset
 };
 
 // The JSON Lines sink. Opening an existing log continues its chain after checking the last record
@@ -267,14 +267,14 @@ struct JITGUARD_EXPORT PostgresAuditSinkOptions {
   std::string table = "jitguard_audit";  // [A-Za-z_][A-Za-z0-9_]* ; created (with trigger) if missing
   // This writer's chain. Each replica needs its own id; two live writers with one id collide on the
   // primary key (reason "io_error"). Empty: "<hostname>:<pid>".
-  std::string writer_id;
-  SecretBytes hmac_key;  // as FileAuditSinkOptions::hmac_key
+  std::string writer_id{};
+  SecretBytes hmac_key{};  // as FileAuditSinkOptions::hmac_key
   // Records per transaction. 1: every Write commits before it returns. N > 1: Write buffers and the
   // batch commits when full or on Flush/Close (faster; up to N-1 records wait in memory).
   size_t batch_records = 1;
   AuditMasking masking = AuditMasking::kOn;
-  std::shared_ptr<const Masker> masker;
-  std::function<absl::Time()> clock;
+  std::shared_ptr<const Masker> masker{};  // as FileAuditSinkOptions::masker
+  std::function<absl::Time()> clock{};     // as FileAuditSinkOptions::clock
 };
 
 // Appends to a PostgreSQL table: one chain per writer id; UPDATE, DELETE and TRUNCATE are refused by
@@ -294,10 +294,12 @@ struct JITGUARD_EXPORT AuditVerifyResult {
   bool ok = false;
   uint64_t records = 0;    // records verified intact, in chain order
   uint64_t first_bad = 0;  // 1-based position in the chain of the first bad record; 0 when ok
-  // "" when ok; else one of: bad_hash (edited record or other key), bad_prev (deleted, inserted or
-  // reordered), bad_seq (duplicated or missing seq), bad_start (first records dropped), malformed
-  // (not a record line), torn_line (partial line before the end), truncated (fewer records than the
-  // checkpoint), checkpoint_mismatch (the checkpoint's head is not in this chain).
+  // "" when ok; else one of: bad_hash (an edited record, or a chain made under another key),
+  // bad_seq (a record deleted, duplicated, inserted or reordered), bad_prev (the seq fits but the
+  // link does not: a record spliced in from another chain), bad_start (the first records dropped),
+  // malformed (not a record line), torn_line (a partial line before the end), truncated (fewer
+  // records than the checkpoint), checkpoint_mismatch (the checkpoint's head is not in this chain),
+  // column_mismatch (Postgres: a convenience column disagrees with the hashed record).
   std::string reason;
   bool torn_tail = false;  // the last line was cut by a crash; everything before it is intact
   std::string file;        // the file holding first_bad ("" when ok)
@@ -331,7 +333,7 @@ struct JITGUARD_EXPORT AuditTableVerifyResult {
   bool ok = false;
   uint64_t records = 0;  // intact records over all writers
   struct Writer {
-    std::string writer_id;
+    std::string writer_id{};
     AuditVerifyResult result;  // `file` is unused here
   };
   std::vector<Writer> writers;  // sorted by writer id

@@ -7,13 +7,22 @@
 namespace jitguard::audit_internal {
 namespace {
 
-constexpr char kHexDigits[] = "0123456789abcdef";
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
+// Byte -> two hex digits, and hex digit -> value (0xff: not a lowercase hex digit).
+struct HexTables {
+  char pairs[256][2];
+  uint8_t value[256];
+  constexpr HexTables() : pairs(), value() {
+    constexpr char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 256; ++i) {
+      pairs[i][0] = digits[i >> 4];
+      pairs[i][1] = digits[i & 15];
+      value[i] = 0xff;
+    }
+    for (int i = 0; i < 10; ++i) value['0' + i] = static_cast<uint8_t>(i);
+    for (int i = 0; i < 6; ++i) value['a' + i] = static_cast<uint8_t>(10 + i);
+  }
+};
+constexpr HexTables kHex;
 
 }  // namespace
 
@@ -58,24 +67,25 @@ Digest Chainer::Hash(const Digest& prev, std::string_view body) const {
 }
 
 void AppendHex(std::string* out, const Digest& d) {
-  size_t n = out->size();
-  out->resize(n + 64);
-  char* p = out->data() + n;
-  for (uint8_t b : d) {
-    *p++ = kHexDigits[b >> 4];
-    *p++ = kHexDigits[b & 15];
+  char buf[64];
+  for (size_t i = 0; i < 32; ++i) {
+    buf[2 * i] = kHex.pairs[d[i]][0];
+    buf[2 * i + 1] = kHex.pairs[d[i]][1];
   }
+  out->append(buf, sizeof(buf));
 }
 
 std::optional<Digest> ParseHex(std::string_view hex) {
   if (hex.size() != 64) return std::nullopt;
   Digest d;
+  uint8_t bad = 0;
   for (size_t i = 0; i < 32; ++i) {
-    int hi = HexValue(hex[2 * i]);
-    int lo = HexValue(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    d[i] = static_cast<uint8_t>(hi << 4 | lo);
+    uint8_t hi = kHex.value[static_cast<uint8_t>(hex[2 * i])];
+    uint8_t lo = kHex.value[static_cast<uint8_t>(hex[2 * i + 1])];
+    bad |= static_cast<uint8_t>((hi | lo) & 0xf0);
+    d[i] = static_cast<uint8_t>(hi << 4 | (lo & 15));
   }
+  if (bad != 0) return std::nullopt;
   return d;
 }
 

@@ -1,6 +1,8 @@
 #include "lib/audit/record.h"
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,6 +54,33 @@ absl::StatusOr<std::string> CanonicalAuditRecord(const AuditEvent& event, uint64
 namespace audit_internal {
 namespace {
 
+// True when some byte of `v` is < 0x20, '"' or '\\' (may also flag bytes after a true hit: callers
+// only use it to pick the careful path).
+inline uint64_t MaybeSpecial(uint64_t v) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  uint64_t quote = v ^ (kOnes * '"');
+  uint64_t backslash = v ^ (kOnes * '\\');
+  return (((v - kOnes * 0x20) & ~v) | ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash)) &
+         kHigh;
+}
+
+// base::AppendJsonString, with a bulk path for the common string that needs no escaping.
+void AppendJson(std::string* out, std::string_view s) {
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t v;
+    std::memcpy(&v, s.data() + i, 8);
+    if (MaybeSpecial(v) != 0) return base::AppendJsonString(out, s);
+  }
+  for (; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == '"' || c == '\\') return base::AppendJsonString(out, s);
+  }
+  out->push_back('"');
+  out->append(s);
+  out->push_back('"');
+}
+
 constexpr std::string_view kReserved[] = {
     "seq",     "time",     "type",  "session_id",           "request_id", "subject",
     "groups",  "model",    "gen_ai.request.model",           "dataset",    "operation",
@@ -96,7 +125,7 @@ void AppendStringList(std::string* out, const std::vector<std::string>& list) {
   out->push_back('[');
   for (size_t i = 0; i < list.size(); ++i) {
     if (i > 0) out->push_back(',');
-    base::AppendJsonString(out, list[i]);
+    AppendJson(out, list[i]);
   }
   out->push_back(']');
 }
@@ -107,7 +136,7 @@ void AppendValue(std::string* out, const AuditValue& v) {
       out->append("null");
       break;
     case AuditValue::Kind::kString:
-      base::AppendJsonString(out, v.string_value());
+      AppendJson(out, v.string_value());
       break;
     case AuditValue::Kind::kInt:
       absl::StrAppend(out, v.int_value());
@@ -127,7 +156,7 @@ void AppendValue(std::string* out, const AuditValue& v) {
       for (const auto& [name, value] : v.members()) {
         if (!first) out->push_back(',');
         first = false;
-        base::AppendJsonString(out, name);
+        AppendJson(out, name);
         out->push_back(':');
         AppendValue(out, value);
       }
@@ -143,7 +172,7 @@ void AppendMember(std::string* out, std::string_view name, std::string_view valu
   out->push_back('"');
   out->append(name);
   out->append("\":");
-  base::AppendJsonString(out, value);
+  AppendJson(out, value);
 }
 
 void AppendListMember(std::string* out, std::string_view name, const std::vector<std::string>& list) {
@@ -201,35 +230,48 @@ absl::Status AuditError(absl::StatusCode code, std::string_view reason, std::str
 }
 
 std::string FormatRecordTime(absl::Time t) {
-  // Hand-rolled: absl::FormatTime is several times slower and this runs once per record.
-  absl::TimeZone utc = absl::UTCTimeZone();
-  absl::CivilSecond cs = absl::ToCivilSecond(t, utc);
-  int64_t micros = absl::ToInt64Microseconds(t - absl::FromCivil(cs, utc));
-  if (micros < 0 || micros > 999999) micros = 0;
-  int64_t year = cs.year();
-  if (year < 0 || year > 9999) return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E6SZ", t, utc);
-  char buf[28];
-  auto put = [&buf](int at, int64_t v, int width) {
+  // Hand-rolled, with the date and time of day cached per thread: absl::FormatTime is several times
+  // slower and this runs once per record.
+  thread_local int64_t cached_second = INT64_MIN;
+  thread_local char cached[20];
+  auto put = [](char* buf, int64_t v, int width) {
     for (int i = width - 1; i >= 0; --i) {
-      buf[at + i] = static_cast<char>('0' + v % 10);
+      buf[i] = static_cast<char>('0' + v % 10);
       v /= 10;
     }
   };
-  put(0, year, 4);
-  buf[4] = '-';
-  put(5, cs.month(), 2);
-  buf[7] = '-';
-  put(8, cs.day(), 2);
-  buf[10] = 'T';
-  put(11, cs.hour(), 2);
-  buf[13] = ':';
-  put(14, cs.minute(), 2);
-  buf[16] = ':';
-  put(17, cs.second(), 2);
-  buf[19] = '.';
-  put(20, micros, 6);
+  const int64_t micros_total = absl::ToUnixMicros(t);
+  int64_t second = micros_total / 1000000;
+  int64_t micros = micros_total % 1000000;
+  if (micros < 0) {
+    micros += 1000000;
+    second -= 1;
+  }
+  if (second != cached_second) {
+    absl::TimeZone utc = absl::UTCTimeZone();
+    absl::CivilSecond cs = absl::ToCivilSecond(absl::FromUnixSeconds(second), utc);
+    if (cs.year() < 0 || cs.year() > 9999) {
+      return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E6SZ", t, utc);
+    }
+    put(cached, cs.year(), 4);
+    cached[4] = '-';
+    put(cached + 5, cs.month(), 2);
+    cached[7] = '-';
+    put(cached + 8, cs.day(), 2);
+    cached[10] = 'T';
+    put(cached + 11, cs.hour(), 2);
+    cached[13] = ':';
+    put(cached + 14, cs.minute(), 2);
+    cached[16] = ':';
+    put(cached + 17, cs.second(), 2);
+    cached[19] = '.';
+    cached_second = second;
+  }
+  char buf[27];
+  std::memcpy(buf, cached, 20);
+  put(buf + 20, micros, 6);
   buf[26] = 'Z';
-  return std::string(buf, 27);
+  return std::string(buf, sizeof(buf));
 }
 
 absl::Status ValidateEvent(const AuditEvent& event) {
@@ -261,7 +303,7 @@ void AppendCanonicalOpen(const AuditEvent& event, uint64_t seq, absl::Time time,
   out->append(FormatRecordTime(time));
   out->push_back('"');
   out->append(",\"type\":");
-  base::AppendJsonString(out, event.type);
+  AppendJson(out, event.type);
   AppendMember(out, "session_id", event.session_id);
   AppendMember(out, "request_id", event.request_id);
   AppendMember(out, "subject", event.subject);
@@ -273,7 +315,7 @@ void AppendCanonicalOpen(const AuditEvent& event, uint64_t seq, absl::Time time,
   AppendListMember(out, "rules", event.rules);
   for (const auto& [name, value] : event.fields) {
     out->push_back(',');
-    base::AppendJsonString(out, name);
+    AppendJson(out, name);
     out->push_back(':');
     AppendValue(out, value);
   }
