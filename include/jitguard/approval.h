@@ -56,36 +56,36 @@ enum class Verdict { kApprove, kDeny };
 
 // One recorded decision.
 struct JITGUARD_EXPORT ApprovalDecision {
-  std::string approver;             // subject of the person who decided
-  std::vector<std::string> groups;  // the groups they held when deciding
+  std::string approver = {};             // subject of the person who decided
+  std::vector<std::string> groups = {};  // the groups they held when deciding
   Verdict verdict = Verdict::kApprove;
-  absl::Time at;
-  std::string comment;
+  absl::Time at = {};
+  std::string comment = {};
 };
 
 // A ticket as stored, with `state` evaluated at the `now` of the call that returned it.
 struct JITGUARD_EXPORT ApprovalTicket {
-  std::string id;              // 128 random bits, lowercase hex
-  std::string subject;         // who asked
-  std::string request_digest;  // RequestDigest of the request it covers
-  std::string reason;          // the requester's justification
-  std::vector<std::string> approver_groups;
+  std::string id = {};              // 128 random bits, lowercase hex
+  std::string subject = {};         // who asked
+  std::string request_digest = {};  // RequestDigest of the request it covers
+  std::string reason = {};          // the requester's justification
+  std::vector<std::string> approver_groups = {};
   int min_approvals = 1;
-  absl::Time created_at;
-  absl::Time expires_at;       // a pending ticket expires here
-  absl::Duration access_window;  // an approved ticket is usable until decided_at + access_window
+  absl::Time created_at = {};
+  absl::Time expires_at = {};       // a pending ticket expires here
+  absl::Duration access_window = {};  // an approved ticket is usable until decided_at + access_window
   absl::Time decided_at = absl::InfinitePast();   // when it became approved or denied
   absl::Time consumed_at = absl::InfinitePast();
-  std::vector<ApprovalDecision> decisions;  // in order
+  std::vector<ApprovalDecision> decisions = {};  // in order
   ApprovalState state = ApprovalState::kPending;
 };
 
 // What a requester files.
 struct JITGUARD_EXPORT ApprovalRequest {
-  std::string subject;
-  std::string request_digest;  // 64 lowercase hex characters (RequestDigest)
-  std::string reason;          // shown to approvers; at most 4096 bytes
-  std::vector<std::string> approver_groups;  // at least one
+  std::string subject = {};
+  std::string request_digest = {};  // 64 lowercase hex characters (RequestDigest)
+  std::string reason = {};          // shown to approvers; at most 4096 bytes
+  std::vector<std::string> approver_groups = {};  // at least one
   absl::Duration ttl = absl::Minutes(30);    // how long the ticket may stay pending
   int min_approvals = 1;                     // distinct approvals needed, 1..100
   absl::Duration access_window = absl::Minutes(10);  // how long an approval stays usable
@@ -93,10 +93,10 @@ struct JITGUARD_EXPORT ApprovalRequest {
 
 // One approver's decision.
 struct JITGUARD_EXPORT ApprovalVote {
-  std::string approver;             // subject of the approver
-  std::vector<std::string> groups;  // their groups (from their verified identity)
+  std::string approver = {};             // subject of the approver
+  std::vector<std::string> groups = {};  // their groups (from their verified identity)
   Verdict verdict = Verdict::kApprove;
-  std::string comment;
+  std::string comment = {};
 };
 
 // Where tickets live. Methods return the ticket after the operation (state evaluated at `now`).
