@@ -236,3 +236,14 @@ async def test_amask_sse(masker):
 
     out = b"".join([piece async for piece in jitguard.amask_sse(agen(), masker=masker)])
     assert parse_sse(out)[0][0] == "mail [EMAIL] now"
+
+
+def test_non_ascii_custom_values_stream_by_character_and_by_byte():
+    m = Masker(entities=[], custom=[{"name": "PERSON", "regex": "Zoë Müller|東京都"}], style="redact")
+    text = "Hi Zoë Müller — 東京都 😀 ok"
+    expected = "Hi ********** — *** 😀 ok"
+    assert m.mask(text) == expected
+    assert [text[f.start:f.end] for f in m.find(text)] == ["Zoë Müller", "東京都"]
+    assert "".join(run_stream(m.stream(), list(text))) == expected
+    data = text.encode()
+    assert b"".join(run_stream(m.stream(), [data[i:i + 1] for i in range(len(data))])) == expected.encode()
