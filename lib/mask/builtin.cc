@@ -385,7 +385,9 @@ bool MatchIpv6(const Cursor& c, P s, Hit* hit) {
     if (!IsHex(c.At(i + 1))) break;  // a trailing ':' is not part of it
     ++i;
   }
-  if (compressed ? (groups > 7 || groups == 0 || !has_digit) : groups != 8) return false;
+  // A digit somewhere keeps "dead::beef" and C++'s "a::b" out (and lets the prefilter rely on
+  // digits as the trigger of every address).
+  if (!has_digit || (compressed ? (groups > 7 || groups == 0) : groups != 8)) return false;
   const int next = c.At(i);
   if (IsAlnum(next) || next == '_') return false;
   if (next == '.' && IsDigit(c.At(i + 1))) return false;

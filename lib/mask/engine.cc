@@ -164,7 +164,7 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
 
   mask::ByteSet& trig = impl->triggers_;
   trig.AddRange('0', '9');
-  trig.AddAll("@_-:AJ");
+  trig.AddAll("@_-AJ");
   for (size_t d = 0; d < impl->detectors_.size(); ++d) {
     const Detector& det = impl->detectors_[d];
     const uint64_t bit = uint64_t{1} << d;
@@ -196,7 +196,16 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
         trig.Add(static_cast<uint8_t>(c));
       }
     }
-    if (det.kind == Detector::kBuiltin && det.index == mask::kEmail) impl->email_bit_ = bit;
+    if (det.kind == Detector::kBuiltin) {
+      switch (det.index) {
+        case mask::kEmail: impl->email_bit_ = bit; break;
+        case mask::kPhone: impl->phone_bit_ = bit; break;
+        case mask::kUsSsn: impl->ssn_bit_ = bit; break;
+        case mask::kCreditCard: impl->card_bit_ = bit; break;
+        case mask::kIpv4: impl->ipv4_bit_ = bit; break;
+        case mask::kIpv6: impl->ipv6_bit_ = bit; break;
+      }
+    }
   }
 
   // Span delimiters: whitespace; without custom rules and terms also bytes that no built-in value
@@ -274,13 +283,138 @@ bool Masker::Impl::Allowlisted(std::string_view value) const {
   return allowlist_.contains(Lower(value));
 }
 
+uint64_t Masker::Impl::ShapeFilter(const uint8_t* p, size_t n, size_t s) const {
+  // Necessary conditions on the shape of what starts at s, so that most numbers and words reach
+  // no detector at all. A run that reaches the end of the buffer filters nothing (the matchers
+  // themselves decide what more input could change).
+  size_t hex = s;
+  while (hex < n && hex - s < 5 && mask::IsHex(p[hex])) ++hex;
+  if (hex == n) return ~uint64_t{0};
+  uint64_t drop = 0;
+  if (hex - s > 4 || p[hex] != ':') drop |= ipv6_bit_;
+  if (!mask::IsDigit(p[s])) return ~drop;
+  size_t d = s;
+  while (d < n && d - s < 13 && mask::IsDigit(p[d])) ++d;
+  if (d == n) return ~drop;
+  const size_t run = d - s;
+  const uint8_t next = p[d];
+  const bool sep = next == '-' || next == '.' || next == ' ';
+  if (!((run == 3 && sep) || (run == 1 && p[s] == '1' && sep))) drop |= phone_bit_;
+  if (!((run == 3 && (next == '-' || next == ' ')) || run == 9)) drop |= ssn_bit_;
+  if (!(run >= 13 || (run == 4 && (next == ' ' || next == '-')))) drop |= card_bit_;
+  if (!(run <= 3 && next == '.')) drop |= ipv4_bit_;
+  return ~drop;
+}
+
+namespace {
+
+// Walks the trigger and delimiter bitmaps of a buffer, 4 KiB at a time: the SIMD classifier runs
+// once per window, and finding the next trigger, the start and the end of its span are bit
+// operations (simdjson's stage-1 habit).
+class Prefilter {
+ public:
+  Prefilter(const mask::Implementation* simd, const mask::ByteSet& triggers,
+            const mask::ByteSet& delimiters, const uint8_t* p, size_t n)
+      : simd_(simd), triggers_(triggers), delimiters_(delimiters), p_(p), n_(n) {}
+
+  // The first trigger at or after `from`; n when there is none.
+  size_t NextTrigger(size_t from) {
+    while (from < n_) {
+      if (from < base_ || from >= end_) Fill(from);
+      const size_t off = from - base_;
+      size_t k = off / 64;
+      uint64_t w = trig_[k] & (~uint64_t{0} << (off % 64));
+      while (true) {
+        if (w != 0) return base_ + k * 64 + static_cast<size_t>(__builtin_ctzll(w));
+        if (++k == blocks_) break;
+        w = trig_[k];
+      }
+      from = end_;
+    }
+    return n_;
+  }
+
+  // Start of the span holding t (inside the current window): one past the last delimiter in
+  // [floor, t), or floor.
+  size_t SpanStart(size_t t, size_t floor) const {
+    const size_t off = t - base_;
+    size_t k = off / 64;
+    uint64_t w = delim_[k] & ((uint64_t{1} << (off % 64)) - 1);
+    while (true) {
+      if (w != 0) {
+        const size_t at = base_ + k * 64 + 63 - static_cast<size_t>(__builtin_clzll(w));
+        return std::max(at + 1, floor);
+      }
+      if (base_ + k * 64 <= floor) return floor;
+      if (k == 0) break;
+      w = delim_[--k];
+    }
+    size_t a = base_;  // the span began before this window
+    while (a > floor && !delimiters_.contains[p_[a - 1]]) --a;
+    return a;
+  }
+
+  // The first delimiter after t (inside the current window), or n.
+  size_t SpanEnd(size_t t) const {
+    const size_t from = t + 1;
+    if (from < end_) {
+      const size_t off = from - base_;
+      size_t k = off / 64;
+      uint64_t w = delim_[k] & (~uint64_t{0} << (off % 64));
+      while (true) {
+        if (w != 0) return base_ + k * 64 + static_cast<size_t>(__builtin_ctzll(w));
+        if (++k == blocks_) break;
+        w = delim_[k];
+      }
+    }
+    const size_t rest = std::max(from, end_);
+    if (rest >= n_) return n_;
+    return rest + simd_->FindFirst(p_ + rest, n_ - rest, delimiters_);
+  }
+
+ private:
+  static constexpr size_t kBlocks = 64;
+
+  void Fill(size_t base) {
+    base_ = base;
+    const size_t full = std::min(kBlocks, (n_ - base) / 64);
+    simd_->Classify(p_ + base, full, triggers_, delimiters_, trig_, delim_);
+    blocks_ = full;
+    end_ = base + full * 64;
+    if (full < kBlocks && end_ < n_) {
+      // The tail of the buffer: classify a padded copy and drop the padding bits.
+      const size_t rem = n_ - end_;
+      uint8_t tail[64] = {};
+      std::memcpy(tail, p_ + end_, rem);
+      simd_->Classify(tail, 1, triggers_, delimiters_, &trig_[full], &delim_[full]);
+      const uint64_t keep = (uint64_t{1} << rem) - 1;
+      trig_[full] &= keep;
+      delim_[full] &= keep;
+      blocks_ = full + 1;
+      end_ = n_;
+    }
+  }
+
+  const mask::Implementation* simd_;
+  const mask::ByteSet& triggers_;
+  const mask::ByteSet& delimiters_;
+  const uint8_t* p_;
+  size_t n_;
+  size_t base_ = 0, end_ = 0, blocks_ = 0;
+  uint64_t trig_[kBlocks];
+  uint64_t delim_[kBlocks];
+};
+
+}  // namespace
+
 size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, Sink* sink,
                           int* pending_rule) const {
   const Cursor cur(p, n, final);
+  Prefilter pre(simd_, triggers_, delimiters_, p, n);
   size_t pos = begin;   // everything before pos has been handed to the sink
   size_t scan = begin;  // where to look for the next trigger
   while (scan < n) {
-    const size_t t = scan + simd_->FindFirst(p + scan, n - scan, triggers_);
+    const size_t t = pre.NextTrigger(scan);
     size_t a, b;
     if (t == n) {
       if (final) break;
@@ -290,9 +424,8 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
       if (a == n) break;
       b = n;
     } else {
-      a = t;
-      while (a > scan && !delimiters_.contains[p[a - 1]]) --a;
-      b = t + 1 + simd_->FindFirst(p + t + 1, n - t - 1, delimiters_);
+      a = pre.SpanStart(t, scan);
+      b = pre.SpanEnd(t);
     }
     const bool open = b == n && !final;  // the span may still grow: no span-level shortcuts
     uint64_t span_filter = ~uint64_t{0};
@@ -305,6 +438,7 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
         ++s;
         continue;
       }
+      if (mask::IsHex(p[s])) mask &= ShapeFilter(p, n, s);
       Hit best;
       int pending = -1;
       while (mask != 0) {

@@ -88,6 +88,8 @@ class Masker::Impl {
   bool MatchDetector(const Detector& d, const mask::Cursor& cur, size_t s, mask::Hit* hit) const;
   bool Allowlisted(std::string_view value) const;
   int DetectorRule(const Detector& d) const;  // a rule of the detector's entity
+  // Detector bits that can still match at s, judged from the digit/hex run there.
+  uint64_t ShapeFilter(const uint8_t* p, size_t n, size_t s) const;
 
   MaskerOptions options_;
   const mask::Implementation* simd_ = nullptr;
@@ -97,6 +99,7 @@ class Masker::Impl {
   std::vector<Detector> detectors_;
   uint64_t start_mask_[256] = {};  // bit d: detector d can start with this byte
   uint64_t email_bit_ = 0;         // the EMAIL detector's bit (needs an '@' in its span)
+  uint64_t phone_bit_ = 0, ssn_bit_ = 0, card_bit_ = 0, ipv4_bit_ = 0, ipv6_bit_ = 0;
   mask::ByteSet triggers_;
   mask::ByteSet delimiters_;
   absl::flat_hash_set<std::string> allowlist_;  // lowercase

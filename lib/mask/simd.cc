@@ -53,6 +53,18 @@ class ScalarImplementation final : public Implementation {
     }
     return n;
   }
+  void Classify(const uint8_t* p, size_t blocks, const ByteSet& a, const ByteSet& b,
+                uint64_t* out_a, uint64_t* out_b) const override {
+    for (size_t k = 0; k < blocks; ++k) {
+      uint64_t ma = 0, mb = 0;
+      for (size_t i = 0; i < 64; ++i) {
+        ma |= uint64_t{a.contains[p[64 * k + i]]} << i;
+        mb |= uint64_t{b.contains[p[64 * k + i]]} << i;
+      }
+      out_a[k] = ma;
+      out_b[k] = mb;
+    }
+  }
 };
 
 #if JITGUARD_MASK_X86
@@ -102,6 +114,11 @@ size_t FindFirst(const uint8_t* p, size_t n, const ByteSet& set) {
   return FindFirstKernel(p, n, set);
 }
 
+void Classify(const uint8_t* p, size_t blocks, const ByteSet& a, const ByteSet& b,
+              uint64_t* out_a, uint64_t* out_b) {
+  ClassifyKernel(p, blocks, a, b, out_a, out_b);
+}
+
 }  // namespace avx2
 JG_TARGET_END
 
@@ -134,6 +151,11 @@ size_t FindFirst(const uint8_t* p, size_t n, const ByteSet& set) {
   return FindFirstKernel(p, n, set);
 }
 
+void Classify(const uint8_t* p, size_t blocks, const ByteSet& a, const ByteSet& b,
+              uint64_t* out_a, uint64_t* out_b) {
+  ClassifyKernel(p, blocks, a, b, out_a, out_b);
+}
+
 }  // namespace sse42
 JG_TARGET_END
 
@@ -143,6 +165,10 @@ class Avx2Implementation final : public Implementation {
   size_t FindFirst(const uint8_t* p, size_t n, const ByteSet& set) const override {
     return avx2::FindFirst(p, n, set);
   }
+  void Classify(const uint8_t* p, size_t blocks, const ByteSet& a, const ByteSet& b,
+                uint64_t* out_a, uint64_t* out_b) const override {
+    avx2::Classify(p, blocks, a, b, out_a, out_b);
+  }
 };
 
 class Sse42Implementation final : public Implementation {
@@ -150,6 +176,10 @@ class Sse42Implementation final : public Implementation {
   std::string_view name() const override { return "sse42"; }
   size_t FindFirst(const uint8_t* p, size_t n, const ByteSet& set) const override {
     return sse42::FindFirst(p, n, set);
+  }
+  void Classify(const uint8_t* p, size_t blocks, const ByteSet& a, const ByteSet& b,
+                uint64_t* out_a, uint64_t* out_b) const override {
+    sse42::Classify(p, blocks, a, b, out_a, out_b);
   }
 };
 

@@ -39,6 +39,10 @@ class Implementation {
   virtual std::string_view name() const = 0;
   // Index of the first byte of p[0, n) that is in `set`; n when there is none.
   virtual size_t FindFirst(const uint8_t* p, size_t n, const ByteSet& set) const = 0;
+  // Classifies `blocks` blocks of 64 bytes: bit i of out_a[k] is set when p[64k + i] is in `a`,
+  // likewise for `b`.
+  virtual void Classify(const uint8_t* p, size_t blocks, const ByteSet& a, const ByteSet& b,
+                        uint64_t* out_a, uint64_t* out_b) const = 0;
 };
 
 // Every implementation this CPU can run, best first (always ends with scalar).
