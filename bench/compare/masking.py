@@ -340,7 +340,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     if args.write_docs:
         png = ROOT / "docs" / "img" / "masking_compare.png"
-        chart(results, png)
+        chart(results, png, len(corpus.labels))
         write_docs(table, args)
     return 0
 
@@ -405,7 +405,7 @@ def python_overhead(args) -> int:
     return 0
 
 
-def chart(results, path: pathlib.Path) -> None:
+def chart(results, path: pathlib.Path, total_labels: int) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -413,21 +413,33 @@ def chart(results, path: pathlib.Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     names = [r[0].split(" (")[0] for r in results]
     mbps = [r[1] for r in results]
-    recall = [sum(s.found for s in r[2].values()) / max(1, sum(s.labels for s in r[2].values())) for r in results]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    def ratio(r, num, den):
+        return 100 * sum(getattr(s, num) for s in r[2].values()) / max(1, sum(getattr(s, den) for s in r[2].values()))
+
+    precision = [ratio(r, "true_pos", "predicted") for r in results]
+    recall = [ratio(r, "found", "labels") for r in results]
+    recall_all = [100 * sum(s.found for s in r[2].values()) / max(1, total_labels) for r in results]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
     colors = ["#2a7ab9" if n == "jitguard" else "#9aa5b1" for n in names]
     ax1.barh(names, mbps, color=colors)
     ax1.set_xscale("log")
     ax1.set_xlabel("MB/s (log scale)")
     ax1.invert_yaxis()
     for i, v in enumerate(mbps):
-        ax1.text(v, i, f" {v:,.1f}", va="center", fontsize=8)
+        ax1.text(v, i, f" {v:,.2f}", va="center", fontsize=8)
     ax1.set_title("Throughput, same corpus")
-    ax2.barh(names, [100 * x for x in recall], color=colors)
-    ax2.set_xlim(0, 105)
+    ys = range(len(names))
+    h = 0.27
+    ax2.barh([y - h for y in ys], precision, height=h, color="#4c9f70", label="precision (its entities)")
+    ax2.barh(list(ys), recall, height=h, color="#2a7ab9", label="recall (its entities)")
+    ax2.barh([y + h for y in ys], recall_all, height=h, color="#e3a13b", label="recall (all 11 entities)")
+    ax2.set_yticks(list(ys))
+    ax2.set_yticklabels(names)
+    ax2.set_xlim(0, 100)
     ax2.invert_yaxis()
-    ax2.set_xlabel("recall on the entities each tool covers (%)")
-    ax2.set_title("Recall")
+    ax2.set_xlabel("%", labelpad=1)
+    ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=7, frameon=False)
+    ax2.set_title("Accuracy on the labelled corpus")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -457,9 +469,11 @@ def write_docs(table: str, args, begin: str = _BEGIN, end: str = _END,
         cmd = "python bench/compare/masking.py --write-docs"
         if args.documents != 2000 or args.seed != 7:
             cmd += f" --documents {args.documents} --seed {args.seed}"
-        cmd += "` (packages: `pip install '.[bench]'`"
+        intro = f"`{cmd}` (packages: `pip install '.[bench]'`):"
         table = _METHOD + "\n\n" + table + "\n\n![masking comparison](img/masking_compare.png)"
-    block = f"{begin}\n### {title}\n\n`{cmd}`:\n\n{table}\n{end}"
+    else:
+        intro = f"`{cmd}`:"
+    block = f"{begin}\n### {title}\n\n{intro}\n\n{table}\n{end}"
     if begin in text and end in text:
         head, rest = text.split(begin, 1)
         _, tail = rest.split(end, 1)
