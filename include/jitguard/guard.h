@@ -1,0 +1,160 @@
+// Guard: the whole request path of an inference server in one call per request.
+//
+//   bearer token -> TokenVerifier -> Policy -> (ApprovalStore) -> GrantIssuer -> Admission
+//   model output -> ResponseGuard (masked with the admission's profile) -> client, audited
+//
+// A Guard is built from one JSON configuration (the same schema as the Python jitguard.Guard; see
+// docs/deployment.md): `tokens` (JWKS inline or file, issuer, audience, groups claim, leeway),
+// `policy` (inline or file; ReloadPolicy re-reads the file), `grants` (signing key, issuer, replay
+// cache in memory or Redis), `approvals` (memory or Redis), `audit` (file + HMAC key, or PostgreSQL;
+// optionally asynchronous) and `masking` (hash key, custom rules, term lists). Mask profiles come
+// from the policy; one Masker per profile is compiled once and shared.
+//
+// Admit verifies the token, evaluates the policy, files or consumes an approval ticket, issues a
+// short-lived single-use grant and writes an audit record for each step (prompts masked). The data
+// store behind the model checks the grant once with VerifyGrant. NewResponse masks the model's
+// output (plain text or OpenAI-style SSE) and writes `inference.response` with the masked text and
+// the finding counts when it finishes.
+//
+// Thread-safety: a Guard is safe to use from many threads at once (compiled parts are immutable and
+// swapped whole on reload; counters are atomic). A ResponseGuard belongs to one response and one
+// thread.
+#ifndef JITGUARD_GUARD_H_
+#define JITGUARD_GUARD_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "jitguard/approval.h"
+#include "jitguard/export.h"
+#include "jitguard/mask.h"
+#include "jitguard/policy.h"
+
+namespace jitguard {
+
+// One inference request as the server sees it.
+struct AdmitRequest {
+  std::string bearer_token;  // the access token (without "Bearer ")
+  std::string model;
+  std::string dataset;
+  std::string operation = "infer";
+  std::string prompt;  // raw; only its masked form is ever written to the audit log
+  std::map<std::string, AttributeValue, std::less<>> attributes;  // for the policy's `when`
+  std::string approval;    // id of an approved ticket when retrying an approval_required request
+  std::string session_id;  // "" = the token's `sid` claim, else its `jti`, else the request id
+};
+
+// An admitted request.
+struct Admission {
+  std::string subject;              // the verified identity
+  std::string issuer;
+  std::vector<std::string> groups;
+  std::string token_id;             // the access token's jti ("" when it has none)
+  Decision decision;                // permit (possibly after an approval)
+  std::string grant;                // the signed, single-use grant token; present it to the data store
+  std::string grant_id;
+  absl::Time grant_expires_at;
+  std::string mask_profile;         // the profile that masks this request's prompt and response
+  std::string session_id;
+  std::string request_id;           // 128 random bits, hex; in every audit record of the request
+  std::string model, dataset, operation;
+  std::string approval_ticket;      // the consumed ticket, "" when none was needed
+};
+
+// Why Admit refused, for callers that want more than the status.
+struct Refusal {
+  Decision decision;      // the policy's decision (deny or approval_required); default when the token failed
+  std::string ticket_id;  // approval_required: the ticket just filed
+};
+
+enum class ResponseFormat {
+  kText,  // plain text chunks (e.g. tokens of a non-streaming answer)
+  kSse,   // OpenAI-compatible chat/completions Server-Sent Events bytes
+};
+
+// Masks one response with its admission's profile; audits it on Finish. Single-threaded.
+class JITGUARD_EXPORT ResponseGuard {
+ public:
+  virtual ~ResponseGuard() = default;
+  // Consumes a chunk; returns what is safe to send now. kSse: an event that is not valid JSON is an
+  // error (kMask "invalid_sse_json") and the response refuses further input (fail closed).
+  virtual absl::StatusOr<std::string> Write(std::string_view chunk) = 0;
+  // Returns the held rest, masked, and writes `inference.response` (masked text, finding counts).
+  // Errors when the audit sink fails. Later calls return "".
+  virtual absl::StatusOr<std::string> Finish(absl::Time now = absl::Now()) = 0;
+  virtual bool finished() const = 0;
+  // Findings so far, per entity.
+  virtual const FindingCounts& counts() const = 0;
+};
+
+class JITGUARD_EXPORT Guard {
+ public:
+  // Builds a Guard from a JSON configuration; relative paths in it are resolved against `base_dir`.
+  // Errors: ErrorDomain::kConfig with a message "<key>: <problem>" naming the offending key
+  // (reasons "invalid_json", "missing_key", "unknown_key", "bad_value", "conflicting_keys",
+  // "unreadable_file"), or the component's own error for a bad JWKS, policy, key or sink.
+  static absl::StatusOr<std::shared_ptr<Guard>> FromConfigJson(std::string_view json,
+                                                               std::string_view base_dir = ".");
+  // FromConfigJson on a file's contents, relative paths resolved against the file's directory.
+  static absl::StatusOr<std::shared_ptr<Guard>> FromConfigFile(std::string_view path);
+
+  virtual ~Guard() = default;
+
+  // Runs token -> policy -> approval -> grant for one request (see the file comment).
+  // Errors:
+  //   ErrorDomain::kToken (kUnauthenticated), the token's reason ("expired", "bad_signature", ...)
+  //   ErrorDomain::kAccess kPermissionDenied "forbidden" | "no_permit": denied; the message is the
+  //     deciding rule's message; refusal->decision.rules names the rules
+  //   ErrorDomain::kAccess kFailedPrecondition "approval_required": a ticket was filed
+  //     (refusal->ticket_id); retry with AdmitRequest::approval once someone else approved it
+  //   ErrorDomain::kApproval: the given ticket cannot be consumed ("not_approved", "digest_mismatch",
+  //     "already_consumed", "expired", ...)
+  //   ErrorDomain::kAudit: the audit sink failed (nothing is admitted without its record)
+  virtual absl::StatusOr<Admission> Admit(const AdmitRequest& request, absl::Time now = absl::Now(),
+                                          Refusal* refusal = nullptr) = 0;
+
+  // Verifies a grant where the data store is called: signature, issuer, expiry, scope (the dataset
+  // and operation must be in it; "" skips that check) and single use. Errors: ErrorDomain::kGrant
+  // ("replayed", "expired", "scope", "bad_signature", "revoked", ...).
+  virtual absl::Status VerifyGrant(std::string_view grant, std::string_view dataset,
+                                   std::string_view operation, absl::Time now = absl::Now()) = 0;
+
+  // Records an approver's verdict on a ticket. The approver is identified by their own access token
+  // (verified like any other); returns the ticket's state name after the vote.
+  virtual absl::StatusOr<std::string> Decide(std::string_view approver_token, std::string_view ticket_id,
+                                             Verdict verdict, std::string_view comment,
+                                             absl::Time now = absl::Now()) = 0;
+
+  // `text` masked with the admission's profile (e.g. the prompt before the model reads it).
+  virtual absl::StatusOr<std::string> MaskPrompt(const Admission& admission, std::string_view text) = 0;
+
+  // A masker for one response of this admission.
+  virtual absl::StatusOr<std::unique_ptr<ResponseGuard>> NewResponse(const Admission& admission,
+                                                                     ResponseFormat format) = 0;
+
+  // Re-reads the policy file (or recompiles the inline document). A bad policy leaves the current
+  // one in force and returns its error.
+  virtual absl::Status ReloadPolicy() = 0;
+
+  // The approval store (for approver tooling that does not go through Decide).
+  virtual std::shared_ptr<ApprovalStore> approvals() const = 0;
+
+  // Counters in Prometheus text exposition format: jitguard_decisions_total{effect},
+  // jitguard_token_rejections_total{reason}, jitguard_findings_total{entity},
+  // jitguard_grants_issued_total, jitguard_audit_queue_depth.
+  virtual std::string MetricsText() const = 0;
+
+  // Flushes and closes the audit sink. Later requests fail (fail closed).
+  virtual absl::Status Close() = 0;
+};
+
+}  // namespace jitguard
+
+#endif  // JITGUARD_GUARD_H_
