@@ -284,8 +284,14 @@ bool MatchCard(const Cursor& c, P s, Hit* hit) {
     return true;
   }
   // Grouped: 4-4-4-4(-3) style groups of four with a last group of 1-4, or Amex/Diners 4-6-5 /
-  // 4-6-4; the separator never changes. The longest valid prefix of whole groups wins.
+  // 4-6-4; the separator never changes, and every group that follows belongs to the number (a
+  // longer run of groups is an account number or an IBAN, not a card).
   if (run != 4) return false;
+  // Groups that continue an IBAN-style "DE89 " prefix are not a card either.
+  if (c.At(s - 1) == ' ' && IsDigit(c.At(s - 2)) && IsDigit(c.At(s - 3)) && IsUpper(c.At(s - 4)) &&
+      IsUpper(c.At(s - 5))) {
+    return false;
+  }
   int groups[6] = {4};
   int ngroups = 1;
   int total = 4;
@@ -306,8 +312,15 @@ bool MatchCard(const Cursor& c, P s, Hit* hit) {
       for (int k = 1; k < ngroups - 1; ++k) shape_ok &= groups[k] == 4;
       shape_ok &= groups[ngroups - 1] >= 1 && groups[ngroups - 1] <= 4;
     }
-    if (shape_ok && !IsAlpha(c.At(j)) && c.At(j) != '_' && CardValid(digits, total)) best = j;
+    best = shape_ok ? j : -1;
     if (groups[ngroups - 1] != 4 && !(ngroups == 2 && groups[1] == 6)) break;
+  }
+  if (best >= 0) {
+    const int next = c.At(best);
+    if (IsAlpha(next) || next == '_' || (next == sep && IsDigit(c.At(best + 1))) ||
+        !CardValid(digits, total)) {
+      best = -1;
+    }
   }
   if (best < 0) return false;
   hit->end = static_cast<size_t>(best);
@@ -450,6 +463,7 @@ bool HasPrefix(const Cursor& c, P s, std::string_view prefix) {
 
 bool MatchAws(const Cursor& c, P s, Hit* hit) {
   if (IsAlnum(c.At(s - 1)) || c.At(s - 1) == '_' || c.At(s - 1) == '-') return false;
+  if (c.At(s) != 'A') return false;
   for (std::string_view prefix : kAwsPrefixes) {
     if (!HasPrefix(c, s, prefix)) continue;
     const P body_start = s + static_cast<P>(prefix.size());
@@ -472,6 +486,7 @@ struct VendorKey {
   Body body;
   int min_body;
   int rule;
+  bool mixed = false;  // the body must hold letters and digits (generic prefixes such as "sk-")
 };
 // Longer prefixes first where one is a prefix of another (sk-ant- before sk-).
 constexpr VendorKey kVendorKeys[] = {
@@ -494,10 +509,10 @@ constexpr VendorKey kVendorKeys[] = {
     {"rk_live_", Body::kAlnum, 16, kRuleStripe},
     {"rk_test_", Body::kAlnum, 16, kRuleStripe},
     {"whsec_", Body::kAlnum, 24, kRuleStripe},
-    {"sk-ant-", Body::kAlnumDashUnderscore, 20, kRuleAnthropic},
-    {"sk-proj-", Body::kAlnumDashUnderscore, 20, kRuleOpenai},
-    {"sk-svcacct-", Body::kAlnumDashUnderscore, 20, kRuleOpenai},
-    {"sk-", Body::kAlnumDashUnderscore, 20, kRuleOpenai},
+    {"sk-ant-", Body::kAlnumDashUnderscore, 20, kRuleAnthropic, true},
+    {"sk-proj-", Body::kAlnumDashUnderscore, 20, kRuleOpenai, true},
+    {"sk-svcacct-", Body::kAlnumDashUnderscore, 20, kRuleOpenai, true},
+    {"sk-", Body::kAlnumDashUnderscore, 20, kRuleOpenai, true},
     {"AIza", Body::kAlnumDashUnderscore, 35, kRuleGoogle},
     {"npm_", Body::kAlnum, 36, kRuleNpm},
     {"hf_", Body::kAlnum, 30, kRuleHuggingface},
@@ -519,8 +534,11 @@ bool InBody(Body b, int ch) {
 bool MatchApiKey(const Cursor& c, P s, Hit* hit) {
   const int prev = c.At(s - 1);
   if (IsAlnum(prev) || prev == '_' || prev == '-') return false;
+  const int first = c.At(s);
   for (const VendorKey& key : kVendorKeys) {
-    if (!HasPrefix(c, s, key.prefix)) continue;
+    if (static_cast<unsigned char>(key.prefix[0]) != first || !HasPrefix(c, s, key.prefix)) {
+      continue;
+    }
     const P b = s + static_cast<P>(key.prefix.size());
     bool digit = false, alpha = false;
     P k = 0;
@@ -531,8 +549,9 @@ bool MatchApiKey(const Cursor& c, P s, Hit* hit) {
       alpha |= IsAlpha(ch);
       ++k;
     }
-    // A secret is random: it has both letters and digits (keeps "sk-some-long-identifier" out).
-    if (k < key.min_body || !digit || !alpha) return false;
+    // A generic prefix needs a random-looking body: letters and digits (keeps
+    // "sk-some-long-identifier" out).
+    if (k < key.min_body || (key.mixed && (!digit || !alpha))) return false;
     hit->end = static_cast<size_t>(b + k);
     hit->rule = key.rule;
     return true;
@@ -679,7 +698,16 @@ bool MatchBuiltin(int entity, const Cursor& cur, size_t s, Hit* hit) {
 
 bool ContextWordBefore(const Cursor& cur, size_t s, size_t window, const std::string_view* words,
                        size_t count) {
-  const size_t from = s > window ? s - window : 0;
+  // The context word must belong to this value: the window also stops at a line break, at a
+  // digit (another number sits between the word and the value) and at ',' or ';' (another field).
+  size_t from = s > window ? s - window : 0;
+  for (size_t i = s; i > from; --i) {
+    const int ch = cur.data()[i - 1];
+    if (ch == '\n' || ch == '\r' || IsDigit(ch) || ch == ',' || ch == ';') {
+      from = i;
+      break;
+    }
+  }
   char low[kMaxLookbehind];
   const size_t len = s - from;
   for (size_t k = 0; k < len; ++k) low[k] = static_cast<char>(ToLower(cur.data()[from + k]));

@@ -429,7 +429,11 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
     }
     const bool open = b == n && !final;  // the span may still grow: no span-level shortcuts
     uint64_t span_filter = ~uint64_t{0};
-    if (!open && email_bit_ != 0 && memchr(p + a, '@', b - a) == nullptr) span_filter = ~email_bit_;
+    if (!open && email_bit_ != 0) {
+      bool at = false;
+      for (size_t i = a; i < b; ++i) at |= p[i] == '@';  // spans are short: no call
+      if (!at) span_filter = ~email_bit_;
+    }
 
     size_t s = a;
     while (s < b) {

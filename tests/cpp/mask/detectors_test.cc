@@ -150,6 +150,25 @@ TEST(DetectorsTest, SsnContextWordMustBeNear) {
   EXPECT_EQ(None("lessn 123456789"), "");  // part of a word is not the context word
 }
 
+// Regressions from the labelled accuracy corpus (build/mask-accuracy.txt).
+TEST(DetectorsTest, AccuracyRegressions) {
+  // A context word that belongs to an earlier field does not make a later number an SSN.
+  EXPECT_EQ(None("\"ssn\": \"392-52-1008\",\n  \"account_id\": \"665941346\""),
+            "US_SSN:392-52-1008 ");
+  EXPECT_EQ(None("\"ssn\": \"692669900\", \"account_id\": \"271192231\""),
+            "US_SSN:692669900 ");
+  EXPECT_EQ(None("\"ssn\": \"666-44-4588\", \"account_id\": \"694145308\""), "");
+  // Digit groups inside an IBAN-shaped value (bad checksum) are not a card.
+  EXPECT_EQ(None("| ES06 6675 8907 5324 6854 7353 |"), "");
+  EXPECT_EQ(None("| FI90 6748 8852 6631 75 |"), "");
+  EXPECT_EQ(None("PL78 6130 2323 8987 4592 6207 1398"), "");
+  // A card number followed by more groups is a longer account number.
+  EXPECT_EQ(None("acct 4111 1111 1111 1111 2024 5"), "");
+  // Fixed-length vendor keys need no digit in their random part.
+  EXPECT_EQ(Only("like AIzarVXJ-YmtzbbMhlmNkrbFmAvsoRHKKfQwHyQ into"),
+            "API_KEY:AIzarVXJ-YmtzbbMhlmNkrbFmAvsoRHKKfQwHyQ");
+}
+
 TEST(DetectorsTest, RulesNameThePattern) {
   const std::vector<Finding> f = Default()->Find("415-555-0132 +44 20 7946 0958 SSN 123456789");
   ASSERT_EQ(f.size(), 3u);
