@@ -4,6 +4,7 @@
 
 #include "jitguard/audit.h"
 #include "jitguard/export.h"
+#include "jitguard/mask.h"
 #include "jitguard/policy.h"
 #include "jitguard/secret.h"
 #include "jitguard/status.h"
