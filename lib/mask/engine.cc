@@ -17,6 +17,8 @@ using mask::Hit;
 namespace {
 
 constexpr size_t kCustomWindow = 256;
+// An unfinished last word shorter than this is held whole rather than examined (streams).
+constexpr size_t kShortTail = 128;
 
 absl::Status MaskConfigError(std::string_view reason, std::string message) {
   return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kMask, reason, message);
@@ -103,7 +105,7 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
                                                        "': regex does not compile: ",
                                                        re->error()));
     }
-    Custom c{rule.name, std::move(re), rule.validator, {}};
+    Custom c{rule.name, std::move(re), rule.validator, {}, {}};
     for (const std::string& w : rule.context_words) {
       if (w.empty() || w.size() > mask::kContextWindow) {
         return MaskConfigError("bad_rule", absl::StrCat("custom rule '", base::AsAbsl(rule.name),
@@ -111,6 +113,7 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
       }
       c.context.push_back(Lower(w));
     }
+    for (const std::string& w : c.context) c.context_views.push_back(w);
     impl->custom_.push_back(std::move(c));
     impl->rule_entity_.push_back(rule.name);
     impl->rule_name_.push_back(rule.name);
@@ -252,11 +255,10 @@ bool Masker::Impl::MatchDetector(const Detector& d, const Cursor& cur, size_t s,
       const std::string_view value(m.data(), m.size());
       if (c.validator == Validator::kLuhn && !mask::LuhnValid(value)) return false;
       if (c.validator == Validator::kMod97 && !mask::Mod97Valid(value)) return false;
-      if (!c.context.empty()) {
-        std::vector<std::string_view> words(c.context.begin(), c.context.end());
-        if (!mask::ContextWordBefore(cur, s, mask::kContextWindow, words.data(), words.size())) {
-          return false;
-        }
+      if (!c.context_views.empty() &&
+          !mask::ContextWordBefore(cur, s, mask::kContextWindow, c.context_views.data(),
+                                   c.context_views.size())) {
+        return false;
       }
       hit->end = s + m.size();
       hit->rule = first_custom_rule_ + d.index;
@@ -420,8 +422,25 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
       if (final) break;
       // The last span may still receive a trigger: examine it unless it is terminated.
       a = n;
-      while (a > scan && !delimiters_.contains[p[a - 1]]) --a;
+      while (a > scan && !delimiters_.contains[p[a - 1]] && n - a < kShortTail) --a;
       if (a == n) break;
+      if (n - a < kShortTail && (a == scan || delimiters_.contains[p[a - 1]])) {
+        // A short unfinished word without a trigger yet: hold it from its first possible
+        // candidate start without running detectors (the next scan decides it with more bytes).
+        for (size_t s = a; s < n; ++s) {
+          const uint64_t mask = start_mask_[p[s]];
+          if (mask != 0 && (s == 0 || !mask::IsAlnum(p[s - 1]))) {
+            sink->Clean(pos, s);
+            if (pending_rule != nullptr) {
+              *pending_rule = DetectorRule(detectors_[__builtin_ctzll(mask)]);
+            }
+            return s;
+          }
+        }
+        break;
+      }
+      a = n;
+      while (a > scan && !delimiters_.contains[p[a - 1]]) --a;
       b = n;
     } else {
       a = pre.SpanStart(t, scan);

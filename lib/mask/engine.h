@@ -78,6 +78,7 @@ class Masker::Impl {
     std::unique_ptr<RE2> re;
     Validator validator;
     std::vector<std::string> context;  // lowercase
+    std::vector<std::string_view> context_views;  // into `context` (heap storage: stable on move)
   };
   // A detector in priority order.
   struct Detector {

@@ -39,6 +39,7 @@ class MaskStreamImpl final : public MaskStream {
 
   std::string Write(std::string_view chunk) override {
     std::string out;
+    out.reserve(buf_.size() - begin_ + chunk.size() + 32);
     if (swallow_ != Swallow::kNone) {
       const size_t used = SwallowContinuation(chunk, &out);
       chunk.remove_prefix(used);
