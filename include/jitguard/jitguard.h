@@ -2,10 +2,13 @@
 #ifndef JITGUARD_JITGUARD_H_
 #define JITGUARD_JITGUARD_H_
 
+#include "jitguard/approval.h"
 #include "jitguard/audit.h"
 #include "jitguard/export.h"
+#include "jitguard/grant.h"
 #include "jitguard/mask.h"
 #include "jitguard/policy.h"
+#include "jitguard/replay.h"
 #include "jitguard/secret.h"
 #include "jitguard/status.h"
 

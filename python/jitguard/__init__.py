@@ -54,3 +54,22 @@ __all__ += ["ENTITIES", "Finding", "Masker", "MaskStream", "SseMaskStream", "mas
 from .policy import Decision, Policy, PolicyStore  # noqa: E402
 
 __all__ += ["Policy", "PolicyStore", "Decision"]
+
+# --- grant ---
+from .grant import (  # noqa: E402
+    Grant,
+    GrantIssuer,
+    GrantVerifier,
+    IssuedGrant,
+    MemoryReplayCache,
+    RedisReplayCache,
+    ReplayCache,
+)
+
+__all__ += ["GrantIssuer", "GrantVerifier", "IssuedGrant", "Grant", "ReplayCache", "MemoryReplayCache",
+            "RedisReplayCache"]
+
+# --- approval ---
+from .approval import ApprovalDecision, ApprovalStore, ApprovalTicket, request_digest  # noqa: E402
+
+__all__ += ["ApprovalStore", "ApprovalTicket", "ApprovalDecision", "request_digest"]

@@ -2,3 +2,5 @@
 import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+pytest_plugins = ["tests.python.fixtures.redis"]
