@@ -36,6 +36,7 @@
 #include "jitguard/export.h"
 #include "jitguard/mask.h"
 #include "jitguard/policy.h"
+#include "jitguard/status.h"
 
 namespace jitguard {
 

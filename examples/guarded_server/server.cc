@@ -1,0 +1,310 @@
+// The guarded server's request handling (see main.cc for the program and server.h for the API).
+#include "examples/guarded_server/server.h"
+
+#include <ctime>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "jitguard/status.h"
+#include "simdjson.h"
+
+namespace guarded_server {
+namespace {
+
+// ---- JSON writing ---------------------------------------------------------------------------------
+
+void AppendJsonString(std::string* out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      default:
+        if (c < 0x20) {
+          out->append("\\u00");
+          out->push_back(kHex[c >> 4]);
+          out->push_back(kHex[c & 15]);
+        } else {
+          out->push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+// The human message of a status (Debian's Abseil has its own string_view).
+std::string Message(const absl::Status& s) { return std::string(s.message().data(), s.message().size()); }
+
+std::string Quote(std::string_view s) {
+  std::string out;
+  AppendJsonString(&out, s);
+  return out;
+}
+
+std::string QuoteList(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out.push_back(',');
+    AppendJsonString(&out, items[i]);
+  }
+  out.push_back(']');
+  return out;
+}
+
+void SendJson(httplib::Response& res, int status, const std::string& body) {
+  res.status = status;
+  res.set_content(body, "application/json");
+}
+
+void SendError(httplib::Response& res, int status, std::string_view type, const absl::Status& s,
+               const std::vector<std::string>& rules = {}) {
+  std::string body = "{\"error\":{\"type\":" + Quote(type) + ",\"code\":" +
+                     Quote(jitguard::ErrorReason(s)) + ",\"message\":" + Quote(Message(s));
+  if (!rules.empty()) body += ",\"rules\":" + QuoteList(rules);
+  body += "}}";
+  SendJson(res, status, body);
+}
+
+// ---- the request ----------------------------------------------------------------------------------
+
+struct ChatRequest {
+  std::string model;
+  std::string prompt;  // the messages' text, "role: content" per line
+  bool stream = false;
+};
+
+absl::StatusOr<ChatRequest> ParseChatRequest(const std::string& body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(body).get(doc) != simdjson::SUCCESS || !doc.is_object()) {
+    return absl::InvalidArgumentError("the body is not a JSON object");
+  }
+  ChatRequest req;
+  std::string_view model;
+  if (doc["model"].get(model) == simdjson::SUCCESS) req.model = std::string(model);
+  bool stream = false;
+  if (doc["stream"].get(stream) == simdjson::SUCCESS) req.stream = stream;
+  simdjson::dom::array messages;
+  if (doc["messages"].get(messages) != simdjson::SUCCESS) {
+    return absl::InvalidArgumentError("messages: expected an array");
+  }
+  for (simdjson::dom::element message : messages) {
+    std::string_view role, content;
+    if (message["role"].get(role) != simdjson::SUCCESS) role = "";
+    if (message["content"].get(content) != simdjson::SUCCESS) continue;
+    if (!req.prompt.empty()) req.prompt.push_back('\n');
+    req.prompt.append(role).append(": ").append(content);
+  }
+  return req;
+}
+
+std::string BearerToken(const httplib::Request& req) {
+  std::string auth = req.get_header_value("Authorization");
+  if (auth.size() > 7 && (auth.compare(0, 7, "Bearer ") == 0 || auth.compare(0, 7, "bearer ") == 0)) {
+    return auth.substr(7);
+  }
+  return "";
+}
+
+// ---- the stand-in model ---------------------------------------------------------------------------
+
+// A canned answer in the chunks a tokenizer might produce. The email and the phone number are split
+// across chunks on purpose: a chunk-by-chunk regex would miss them; jitguard's stream does not.
+std::vector<std::string> StandInModel(std::string_view prompt) {
+  if (prompt.find("xport") != std::string_view::npos) {
+    return {"Exported 3 rows: ana@corp.example, ", "ben@corp.", "example, chi@corp.example."};
+  }
+  return {"Ticket 4411 was opened by Dana Whitfield (dana.whit", "field@example.com, ",
+          "phone +1 415 555 ", "0134). The refund for card ", "4111 1111 1111 1111 never arrived. ",
+          "Suggested reply: apologise and re-issue the refund."};
+}
+
+std::string ChunkEvent(std::string_view id, std::string_view model, std::string_view content,
+                       bool finish) {
+  std::string data = "data: {\"id\":" + Quote(id) +
+                     ",\"object\":\"chat.completion.chunk\",\"created\":" +
+                     std::to_string(std::time(nullptr)) + ",\"model\":" + Quote(model) +
+                     ",\"choices\":[{\"index\":0,\"delta\":{\"content\":" + Quote(content) +
+                     "},\"finish_reason\":" + (finish ? "\"stop\"" : "null") + "}]}\n\n";
+  return data;
+}
+
+// ---- the server -----------------------------------------------------------------------------------
+
+class GuardedServer {
+ public:
+  explicit GuardedServer(std::shared_ptr<jitguard::Guard> guard) : guard_(std::move(guard)) {}
+
+  // Registers the routes; the handlers keep `self` (this object) alive.
+  void Register(httplib::Server& server, std::shared_ptr<GuardedServer> self) {
+    server.Post("/v1/chat/completions",
+                [self](const httplib::Request& req, httplib::Response& res) { self->Chat(req, res); });
+    server.Post(R"(/v1/approvals/([0-9a-f]+))",
+                [self](const httplib::Request& req, httplib::Response& res) { self->Decide(req, res); });
+    server.Get("/metrics", [self](const httplib::Request&, httplib::Response& res) {
+      res.set_content(self->guard_->MetricsText(), "text/plain; version=0.0.4");
+    });
+    server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("ok\n", "text/plain");
+    });
+  }
+
+ private:
+  void Chat(const httplib::Request& req, httplib::Response& res) {
+    absl::StatusOr<ChatRequest> chat = ParseChatRequest(req.body);
+    if (!chat.ok()) {
+      SendJson(res, 400, "{\"error\":{\"type\":\"invalid_request_error\",\"code\":\"bad_json\",\"message\":" +
+                             Quote(Message(chat.status())) + "}}");
+      return;
+    }
+    jitguard::AdmitRequest admit;
+    admit.bearer_token = BearerToken(req);
+    admit.model = chat->model;
+    admit.dataset = req.get_header_value("X-Jitguard-Dataset");
+    admit.operation = "infer";
+    admit.prompt = chat->prompt;
+    admit.approval = req.get_header_value("X-Jitguard-Approval");
+    jitguard::Refusal refusal;
+    absl::StatusOr<jitguard::Admission> admission = guard_->Admit(admit, absl::Now(), &refusal);
+    if (!admission.ok()) {
+      const absl::Status& s = admission.status();
+      if (jitguard::GetErrorDomain(s) == jitguard::ErrorDomain::kToken) {
+        res.set_header("WWW-Authenticate", "Bearer");
+        SendError(res, 401, "authentication_error", s);
+      } else if (jitguard::ErrorReason(s) == "approval_required") {
+        SendJson(res, 202, "{\"status\":\"approval_required\",\"message\":" + Quote(Message(s)) +
+                               ",\"ticket\":{\"id\":" + Quote(refusal.ticket_id) +
+                               ",\"approver_groups\":" + QuoteList(refusal.decision.approvers) +
+                               "},\"retry_with_header\":\"x-jitguard-approval\"}");
+      } else if (jitguard::GetErrorDomain(s) == jitguard::ErrorDomain::kAccess) {
+        SendError(res, 403, "access_denied", s, refusal.decision.rules);
+      } else if (jitguard::GetErrorDomain(s) == jitguard::ErrorDomain::kApproval) {
+        SendError(res, 403, "approval_error", s);
+      } else {
+        SendError(res, 503, "jitguard_error", s);
+      }
+      return;
+    }
+
+    // The data store behind the model checks the grant, once.
+    absl::Status grant = guard_->VerifyGrant(admission->grant, admission->dataset,
+                                             admission->operation, absl::Now());
+    if (!grant.ok()) {
+      SendError(res, 403, "grant_error", grant);
+      return;
+    }
+
+    absl::StatusOr<std::string> prompt = guard_->MaskPrompt(*admission, chat->prompt);
+    if (!prompt.ok()) {
+      SendError(res, 503, "jitguard_error", prompt.status());
+      return;
+    }
+    std::vector<std::string> chunks = StandInModel(*prompt);
+    std::string id = "chatcmpl-" + admission->request_id;
+
+    if (!chat->stream) {
+      absl::StatusOr<std::unique_ptr<jitguard::ResponseGuard>> rg =
+          guard_->NewResponse(*admission, jitguard::ResponseFormat::kText);
+      if (!rg.ok()) return SendError(res, 503, "jitguard_error", rg.status());
+      std::string text;
+      for (const std::string& c : chunks) {
+        absl::StatusOr<std::string> out = (*rg)->Write(c);
+        if (!out.ok()) return SendError(res, 503, "jitguard_error", out.status());
+        text += *out;
+      }
+      absl::StatusOr<std::string> tail = (*rg)->Finish(absl::Now());
+      if (!tail.ok()) return SendError(res, 503, "jitguard_error", tail.status());
+      text += *tail;
+      SendJson(res, 200, "{\"id\":" + Quote(id) + ",\"object\":\"chat.completion\",\"model\":" +
+                             Quote(chat->model) +
+                             ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":" +
+                             Quote(text) + "},\"finish_reason\":\"stop\"}]}");
+      return;
+    }
+
+    absl::StatusOr<std::unique_ptr<jitguard::ResponseGuard>> made =
+        guard_->NewResponse(*admission, jitguard::ResponseFormat::kSse);
+    if (!made.ok()) return SendError(res, 503, "jitguard_error", made.status());
+    // The content provider may outlive this handler's frame: it owns what it needs.
+    struct StreamState {
+      std::unique_ptr<jitguard::ResponseGuard> rg;
+      std::vector<std::string> chunks;
+      std::string id, model;
+      size_t next = 0;
+    };
+    auto state = std::make_shared<StreamState>();
+    state->rg = *std::move(made);
+    state->chunks = std::move(chunks);
+    state->id = id;
+    state->model = chat->model;
+    res.set_header("Cache-Control", "no-cache");
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [state](size_t, httplib::DataSink& sink) {
+          // One model chunk per call, as a real model would produce them.
+          std::string raw;
+          bool last = state->next + 1 >= state->chunks.size();
+          if (state->next < state->chunks.size()) {
+            raw = ChunkEvent(state->id, state->model, state->chunks[state->next++], false);
+          }
+          if (last) raw += ChunkEvent(state->id, state->model, "", true) + "data: [DONE]\n\n";
+          absl::StatusOr<std::string> out = state->rg->Write(raw);
+          if (!out.ok()) return false;  // fail closed: cut the stream rather than send unmasked text
+          if (last) {
+            absl::StatusOr<std::string> tail = state->rg->Finish(absl::Now());
+            if (!tail.ok()) return false;
+            *out += *tail;
+          }
+          if (!out->empty() && !sink.write(out->data(), out->size())) return false;
+          if (last) sink.done();
+          return true;
+        },
+        [state](bool) {
+          // Ends an unfinished stream (client gone): the held tail is dropped, the response audited.
+          if (state->rg != nullptr && !state->rg->finished()) (void)state->rg->Finish(absl::Now());
+        });
+  }
+
+  void Decide(const httplib::Request& req, httplib::Response& res) {
+    std::string ticket = req.matches[1];
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    bool approve = false;
+    std::string_view comment;
+    if (parser.parse(req.body).get(doc) != simdjson::SUCCESS ||
+        doc["approve"].get(approve) != simdjson::SUCCESS) {
+      SendJson(res, 400, "{\"error\":{\"type\":\"invalid_request_error\",\"code\":\"bad_json\","
+                         "\"message\":\"expected {\\\"approve\\\": true|false}\"}}");
+      return;
+    }
+    if (doc["comment"].get(comment) != simdjson::SUCCESS) comment = "";
+    absl::StatusOr<std::string> state =
+        guard_->Decide(BearerToken(req), ticket, approve ? jitguard::Verdict::kApprove : jitguard::Verdict::kDeny,
+                       comment, absl::Now());
+    if (!state.ok()) {
+      int status = jitguard::GetErrorDomain(state.status()) == jitguard::ErrorDomain::kToken ? 401 : 403;
+      if (jitguard::ErrorReason(state.status()) == "not_found") status = 404;
+      SendError(res, status, "approval_error", state.status());
+      return;
+    }
+    SendJson(res, 200, "{\"ticket\":{\"id\":" + Quote(ticket) + ",\"status\":" + Quote(*state) + "}}");
+  }
+
+  std::shared_ptr<jitguard::Guard> guard_;
+};
+}  // namespace
+
+std::vector<std::string> StandInAnswer(std::string_view prompt) { return StandInModel(prompt); }
+
+void Register(httplib::Server& server, std::shared_ptr<jitguard::Guard> guard) {
+  auto app = std::make_shared<GuardedServer>(std::move(guard));
+  app->Register(server, app);
+}
+
+}  // namespace guarded_server
