@@ -73,3 +73,8 @@ __all__ += ["GrantIssuer", "GrantVerifier", "IssuedGrant", "Grant", "ReplayCache
 from .approval import ApprovalDecision, ApprovalStore, ApprovalTicket, request_digest  # noqa: E402
 
 __all__ += ["ApprovalStore", "ApprovalTicket", "ApprovalDecision", "request_digest"]
+
+# --- token ---
+from .token import Identity, JwksClient, TokenVerifier  # noqa: E402
+
+__all__ += ["Identity", "JwksClient", "TokenVerifier"]
