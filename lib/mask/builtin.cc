@@ -489,6 +489,8 @@ struct VendorKey {
   bool mixed = false;  // the body must hold letters and digits (generic prefixes such as "sk-")
 };
 // Longer prefixes first where one is a prefix of another (sk-ant- before sk-).
+// Grouped by first byte (the matcher only walks the group of the byte at the candidate); within a
+// group, longer prefixes first where one is a prefix of another (sk-ant- before sk-).
 constexpr VendorKey kVendorKeys[] = {
     {"github_pat_", Body::kAlnumUnderscore, 22, kRuleGithub},
     {"ghp_", Body::kAlnum, 30, kRuleGithub},
@@ -506,17 +508,31 @@ constexpr VendorKey kVendorKeys[] = {
     {"xoxs-", Body::kAlnumDash, 10, kRuleSlack},
     {"sk_live_", Body::kAlnum, 16, kRuleStripe},
     {"sk_test_", Body::kAlnum, 16, kRuleStripe},
-    {"rk_live_", Body::kAlnum, 16, kRuleStripe},
-    {"rk_test_", Body::kAlnum, 16, kRuleStripe},
-    {"whsec_", Body::kAlnum, 24, kRuleStripe},
     {"sk-ant-", Body::kAlnumDashUnderscore, 20, kRuleAnthropic, true},
     {"sk-proj-", Body::kAlnumDashUnderscore, 20, kRuleOpenai, true},
     {"sk-svcacct-", Body::kAlnumDashUnderscore, 20, kRuleOpenai, true},
     {"sk-", Body::kAlnumDashUnderscore, 20, kRuleOpenai, true},
+    {"rk_live_", Body::kAlnum, 16, kRuleStripe},
+    {"rk_test_", Body::kAlnum, 16, kRuleStripe},
+    {"whsec_", Body::kAlnum, 24, kRuleStripe},
     {"AIza", Body::kAlnumDashUnderscore, 35, kRuleGoogle},
     {"npm_", Body::kAlnum, 36, kRuleNpm},
     {"hf_", Body::kAlnum, 30, kRuleHuggingface},
 };
+
+// [first, last) index range of kVendorKeys per first byte.
+struct VendorIndex {
+  uint8_t first[256] = {};
+  uint8_t last[256] = {};
+  constexpr VendorIndex() {
+    for (size_t i = 0; i < std::size(kVendorKeys); ++i) {
+      const auto c = static_cast<unsigned char>(kVendorKeys[i].prefix[0]);
+      if (first[c] == last[c]) first[c] = static_cast<uint8_t>(i);
+      last[c] = static_cast<uint8_t>(i + 1);
+    }
+  }
+};
+constexpr VendorIndex kVendorIndex;
 
 constexpr P kMaxKeyBody = 255;
 
@@ -535,10 +551,10 @@ bool MatchApiKey(const Cursor& c, P s, Hit* hit) {
   const int prev = c.At(s - 1);
   if (IsAlnum(prev) || prev == '_' || prev == '-') return false;
   const int first = c.At(s);
-  for (const VendorKey& key : kVendorKeys) {
-    if (static_cast<unsigned char>(key.prefix[0]) != first || !HasPrefix(c, s, key.prefix)) {
-      continue;
-    }
+  if (first < 0) return false;
+  for (size_t i = kVendorIndex.first[first]; i < kVendorIndex.last[first]; ++i) {
+    const VendorKey& key = kVendorKeys[i];
+    if (!HasPrefix(c, s, key.prefix)) continue;
     const P b = s + static_cast<P>(key.prefix.size());
     bool digit = false, alpha = false;
     P k = 0;

@@ -303,7 +303,10 @@ uint64_t Masker::Impl::ShapeFilter(const uint8_t* p, size_t n, size_t s) const {
   const bool sep = next == '-' || next == '.' || next == ' ';
   if (!((run == 3 && sep) || (run == 1 && p[s] == '1' && sep))) drop |= phone_bit_;
   if (!((run == 3 && (next == '-' || next == ' ')) || run == 9)) drop |= ssn_bit_;
-  if (!(run >= 13 || (run == 4 && (next == ' ' || next == '-')))) drop |= card_bit_;
+  if (!(run >= 13 || (run == 4 && (next == ' ' || next == '-') &&
+                      (d + 1 == n || mask::IsDigit(p[d + 1]))))) {
+    drop |= card_bit_;
+  }
   if (!(run <= 3 && next == '.')) drop |= ipv4_bit_;
   return ~drop;
 }
@@ -386,12 +389,19 @@ class Prefilter {
     if (full < kBlocks && end_ < n_) {
       // The tail of the buffer: classify a padded copy and drop the padding bits.
       const size_t rem = n_ - end_;
-      uint8_t tail[64] = {};
-      std::memcpy(tail, p_ + end_, rem);
-      simd_->Classify(tail, 1, triggers_, delimiters_, &trig_[full], &delim_[full]);
-      const uint64_t keep = (uint64_t{1} << rem) - 1;
-      trig_[full] &= keep;
-      delim_[full] &= keep;
+      if (n_ >= 64) {
+        // Classify the last 64 bytes of the buffer and shift out the ones already covered.
+        simd_->Classify(p_ + n_ - 64, 1, triggers_, delimiters_, &trig_[full], &delim_[full]);
+        trig_[full] >>= 64 - rem;
+        delim_[full] >>= 64 - rem;
+      } else {
+        uint8_t tail[64] = {};
+        std::memcpy(tail, p_ + end_, rem);
+        simd_->Classify(tail, 1, triggers_, delimiters_, &trig_[full], &delim_[full]);
+        const uint64_t keep = (uint64_t{1} << rem) - 1;
+        trig_[full] &= keep;
+        delim_[full] &= keep;
+      }
       blocks_ = full + 1;
       end_ = n_;
     }
@@ -448,10 +458,20 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
     }
     const bool open = b == n && !final;  // the span may still grow: no span-level shortcuts
     uint64_t span_filter = ~uint64_t{0};
-    if (!open && email_bit_ != 0) {
-      bool at = false;
-      for (size_t i = a; i < b; ++i) at |= p[i] == '@';  // spans are short: no call
-      if (!at) span_filter = ~email_bit_;
+    if (!open) {
+      // Span-level necessary conditions: an e-mail needs an '@'; an IPv6 address (never split by
+      // a delimiter) needs "::" or at least seven ':'.
+      bool at = false, double_colon = false;
+      int colons = 0;
+      for (size_t i = a; i < b; ++i) {  // spans are short: no library call
+        at |= p[i] == '@';
+        if (p[i] == ':') {
+          ++colons;
+          double_colon |= i > a && p[i - 1] == ':';
+        }
+      }
+      if (!at) span_filter &= ~email_bit_;
+      if (!double_colon && colons < 7) span_filter &= ~ipv6_bit_;
     }
 
     size_t s = a;

@@ -32,6 +32,8 @@ class StreamSink final : public Masker::Impl::Sink {
   FindingCounts* counts_;
 };
 
+constexpr size_t kCompactAt = 4096;
+
 class MaskStreamImpl final : public MaskStream {
  public:
   explicit MaskStreamImpl(std::shared_ptr<const Masker> masker)
@@ -84,9 +86,14 @@ class MaskStreamImpl final : public MaskStream {
       begin_ = 0;
       return;
     }
-    const size_t keep = std::min(stop, kMaxLookbehind);
-    buf_.erase(0, stop - keep);
-    begin_ = keep;
+    // Drop consumed bytes only now and then (keeping kMaxLookbehind of them as context), so a
+    // small Write does not move the buffer every time.
+    if (stop > kCompactAt) {
+      buf_.erase(0, stop - kMaxLookbehind);
+      begin_ = kMaxLookbehind;
+    } else {
+      begin_ = stop;
+    }
   }
 
   // Consumes the continuation of a candidate that outgrew max_held_bytes; returns how many bytes

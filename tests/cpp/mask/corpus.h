@@ -29,6 +29,13 @@ class CorpusGenerator {
  public:
   explicit CorpusGenerator(uint64_t seed) : rng_(seed) {}
 
+  // One filler token in `n` is technical (numbers, code, markup); the rest are plain words.
+  // Hard negatives come at 4% of tokens, or 1% when n > 10.
+  CorpusGenerator& set_technical_one_in(int n) {
+    technical_one_in_ = n;
+    return *this;
+  }
+
   // ---- valid values of each entity ------------------------------------------------------------
   std::string Email() {
     static const char* kNames[] = {"john", "jane.doe", "a.b-c", "support", "x_y", "mary+tag",
@@ -205,7 +212,7 @@ class CorpusGenerator {
         "is", "are", "we", "recommend", "updating", "configuration", "before", "next", "release",
         "because", "latency", "improved", "significantly", "after", "caching", "layer", "added",
         "Overall", "The", "It", "However", "Finally", "service", "handles", "requests", "users"};
-    if (Uniform(0, 9) != 0) return Pick(kPlain);
+    if (Uniform(0, technical_one_in_ - 1) != 0) return Pick(kPlain);
     static const char* kWords[] = {
         "the", "model", "returned", "a", "summary", "of", "quarterly", "results", "and", "notes",
         "revenue", "grew", "by", "percent", "in", "Q3", "while", "costs", "fell", "see",
@@ -231,7 +238,7 @@ class CorpusGenerator {
         doc.text += Pick(kAfter);
         continue;
       }
-      if (roll < 4) {
+      if (roll < (technical_one_in_ > 10 ? 1 : 4)) {
         std::string negative = Negative();
         // A bare 9-digit number is only a negative when no SSN context word is near.
         const size_t from = doc.text.size() > 64 ? doc.text.size() - 64 : 0;
@@ -340,6 +347,7 @@ class CorpusGenerator {
   }
 
   std::mt19937_64 rng_;
+  int technical_one_in_ = 10;
 };
 
 }  // namespace jitguard::mask::testing
