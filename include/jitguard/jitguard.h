@@ -6,6 +6,7 @@
 #include "jitguard/audit.h"
 #include "jitguard/export.h"
 #include "jitguard/grant.h"
+#include "jitguard/guard.h"
 #include "jitguard/mask.h"
 #include "jitguard/policy.h"
 #include "jitguard/replay.h"
