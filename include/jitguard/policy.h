@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -180,9 +181,15 @@ class JITGUARD_EXPORT Policy {
   virtual const MaskProfile* FindMaskProfile(std::string_view name) const = 0;
 };
 
-// Holds the current policy and swaps in a new one atomically on reload. Readers take a snapshot
-// (a shared_ptr copy through std::atomic<std::shared_ptr>) and never wait for a reload: the new
-// policy is compiled before the swap, and a failed reload keeps the old one. Thread-safe.
+// Holds the current policy and swaps in a new one atomically on reload; a failed reload keeps the
+// old one. Thread-safe.
+//
+// Readers take no lock: each thread caches (store, generation, snapshot) and the hot path is one
+// acquire load of the store's generation counter. Only the first read after a reload takes the
+// mutex, once per thread, to pick up the new snapshot. (std::atomic<std::shared_ptr> was the other
+// candidate; libstdc++ 12 implements it with a spin lock bit that every load takes, and
+// ThreadSanitizer cannot see that lock.) A thread's cached snapshot keeps an old policy alive until
+// that thread next reads the store or exits.
 class JITGUARD_EXPORT PolicyStore {
  public:
   // A store holding `initial`, which must not be null.
@@ -211,7 +218,13 @@ class JITGUARD_EXPORT PolicyStore {
   std::string version() const;
 
  private:
-  std::atomic<std::shared_ptr<const Policy>> current_;
+  // The calling thread's cached snapshot, refreshed when the generation moved.
+  const std::shared_ptr<const Policy>& Current() const;
+
+  const uint64_t id_;                     // unique per store: keys the per-thread caches
+  std::atomic<uint64_t> generation_{1};   // bumped by every swap, after current_ changed
+  mutable std::mutex mu_;                 // guards current_
+  std::shared_ptr<const Policy> current_;
 };
 
 }  // namespace jitguard

@@ -1,5 +1,7 @@
 #include "jitguard/policy.h"
 
+#include <array>
+#include <atomic>
 #include <utility>
 
 #include "jitguard/status.h"
@@ -47,7 +49,24 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Create(std::string_view js
   return policy::CompilePolicy(*std::move(spec), std::move(version));
 }
 
-PolicyStore::PolicyStore(std::shared_ptr<const Policy> initial) : current_(std::move(initial)) {}
+namespace {
+
+std::atomic<uint64_t> next_store_id{1};
+
+// Per-thread snapshot cache: a few slots so that a thread reading several stores stays lock-free.
+struct CacheSlot {
+  uint64_t store_id = 0;
+  uint64_t generation = 0;
+  std::shared_ptr<const Policy> policy;
+};
+constexpr size_t kCacheSlots = 4;
+thread_local std::array<CacheSlot, kCacheSlots> tls_cache;
+thread_local size_t tls_next_slot = 0;
+
+}  // namespace
+
+PolicyStore::PolicyStore(std::shared_ptr<const Policy> initial)
+    : id_(next_store_id.fetch_add(1, std::memory_order_relaxed)), current_(std::move(initial)) {}
 
 absl::StatusOr<std::unique_ptr<PolicyStore>> PolicyStore::Create(std::string_view json, const PolicyOptions& options) {
   absl::StatusOr<std::shared_ptr<const Policy>> policy = Policy::Create(json, options);
@@ -55,7 +74,30 @@ absl::StatusOr<std::unique_ptr<PolicyStore>> PolicyStore::Create(std::string_vie
   return std::make_unique<PolicyStore>(*std::move(policy));
 }
 
-std::shared_ptr<const Policy> PolicyStore::Snapshot() const { return current_.load(std::memory_order_acquire); }
+const std::shared_ptr<const Policy>& PolicyStore::Current() const {
+  const uint64_t generation = generation_.load(std::memory_order_acquire);
+  CacheSlot* slot = nullptr;
+  for (CacheSlot& s : tls_cache) {
+    if (s.store_id != id_) continue;
+    if (s.generation == generation) return s.policy;  // the hot path: no lock, no refcount traffic
+    slot = &s;
+    break;
+  }
+  if (slot == nullptr) {
+    slot = &tls_cache[tls_next_slot];
+    tls_next_slot = (tls_next_slot + 1) % kCacheSlots;
+  }
+  std::shared_ptr<const Policy> stale = std::move(slot->policy);  // released outside the lock
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    slot->policy = current_;
+    slot->generation = generation_.load(std::memory_order_relaxed);  // consistent with current_ here
+    slot->store_id = id_;
+  }
+  return slot->policy;
+}
+
+std::shared_ptr<const Policy> PolicyStore::Snapshot() const { return Current(); }
 
 absl::Status PolicyStore::Reload(std::string_view json, const PolicyOptions& options) {
   // Compile outside any critical section; readers keep using the old snapshot meanwhile.
@@ -67,10 +109,15 @@ absl::Status PolicyStore::Reload(std::string_view json, const PolicyOptions& opt
 
 void PolicyStore::Swap(std::shared_ptr<const Policy> policy) {
   if (policy == nullptr) return;  // documented as not null; never install a null policy
-  current_.store(std::move(policy), std::memory_order_release);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    current_.swap(policy);
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  // `policy` now holds the previous snapshot and is released here, outside the lock.
 }
 
-Decision PolicyStore::Evaluate(const PolicyRequest& request) const { return Snapshot()->Evaluate(request); }
+Decision PolicyStore::Evaluate(const PolicyRequest& request) const { return Current()->Evaluate(request); }
 
 std::string PolicyStore::version() const { return Snapshot()->version(); }
 
