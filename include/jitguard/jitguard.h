@@ -12,5 +12,6 @@
 #include "jitguard/replay.h"
 #include "jitguard/secret.h"
 #include "jitguard/status.h"
+#include "jitguard/token.h"
 
 #endif  // JITGUARD_JITGUARD_H_
