@@ -1,6 +1,6 @@
 """Accuracy of the default masker on the labelled corpus (tests/corpus/generate.py).
 
-Per entity: recall >= 99% and precision >= 98%; and mask() leaves none of the labelled values in
+Per entity (two seeds of 2000 documents each): recall >= 99% and precision >= 98%; and mask() leaves none of the labelled values in
 its output. Every miss (entity, verdict, the example in context) is written to
 build/mask-accuracy.txt for the engine's authors.
 """
@@ -13,15 +13,18 @@ import jitguard
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
-from corpus.generate import ENTITIES, format_scores, generate, score  # noqa: E402
+from corpus.generate import ENTITIES, Corpus, format_scores, generate, score  # noqa: E402
 
 MIN_RECALL = 0.99
 MIN_PRECISION = 0.98
 
 
+SEEDS = (7, 2)  # two independent draws, so that no fix can be tuned to one corpus
+
+
 @pytest.fixture(scope="module")
 def corpus():
-    return generate(seed=7, documents=2000)
+    return Corpus([d for seed in SEEDS for d in generate(seed=seed, documents=2000).documents])
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +35,7 @@ def result(corpus):
     report = ROOT / "build" / "mask-accuracy.txt"
     report.parent.mkdir(exist_ok=True)
     with report.open("w") as f:
-        f.write("# jitguard mask accuracy on tests/corpus/generate.py seed=7 documents=2000\n")
+        f.write(f"# jitguard mask accuracy on tests/corpus/generate.py seeds={SEEDS} documents=2000 each\n")
         f.write(format_scores(scores) + "\n\n")
         f.write(f"# {len(misses)} misses: entity, verdict, example in context (⟦value⟧)\n")
         for miss in misses:
@@ -62,9 +65,13 @@ def test_precision(result, entity):
 
 
 def test_masked_output_contains_no_labelled_value(corpus):
-    masked = jitguard.Masker().mask(corpus.text)
-    leaked = sorted({(l.entity, l.value[:12] + "…") for l in corpus.labels if l.value in masked})
-    assert not leaked, f"{len(leaked)} labelled values survive masking, e.g. {leaked[:5]}"
+    # Each document is one model response; a value could only survive inside its own response.
+    m = jitguard.Masker()
+    leaked = set()
+    for doc in corpus.documents:
+        masked = m.mask(doc.text)
+        leaked.update((l.entity, l.value[:12] + "…") for l in doc.labels if l.value in masked)
+    assert not leaked, f"{len(leaked)} labelled values survive masking, e.g. {sorted(leaked)[:5]}"
 
 
 def test_bytes_input_finds_the_same_values(corpus):
