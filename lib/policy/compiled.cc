@@ -86,11 +86,12 @@ AttributeScalar ToScalar(const AttributeValue& value) {
 
 bool IsNaN(const AttributeScalar& v) { return v.index() == 1 && std::isnan(std::get<double>(v)); }
 
-// Evaluates one comparison. `why` (optional) receives a description for traces and reasons.
-Tri Compare(const Comparison& c, const PolicyRequest& request, std::string* why) {
+// Evaluates one comparison. `why` (optional) receives why it was unevaluable, and with `verbose`
+// also why it held or not (traces); the hot path builds no strings.
+Tri Compare(const Comparison& c, const PolicyRequest& request, std::string* why, bool verbose) {
   auto it = request.attributes.find(c.attribute);
   if (it == request.attributes.end()) {
-    if (why) *why = Cat("attribute '", c.attribute, "' is absent");
+    if (why && verbose) *why = Cat("attribute '", c.attribute, "' is absent");
     return Tri::kFalse;
   }
   const AttributeValue& value = it->second;
@@ -103,7 +104,7 @@ Tri Compare(const Comparison& c, const PolicyRequest& request, std::string* why)
   };
   if (value.index() == 2 && std::isnan(std::get<double>(value))) return wrong_type("a number that is not NaN");
   auto verdict = [&](bool holds) {
-    if (why) {
+    if (why && verbose) {
       std::string operand;
       if (c.op == CompareOp::kIn) {
         for (const AttributeScalar& x : c.choices) Append(&operand, operand.empty() ? "[" : ", ", ScalarText(x));
@@ -416,12 +417,19 @@ void CompiledPolicy::MatchPrompt(Context* ctx) const {
   ctx->prompt_done = true;
   if (!prompt_set_) return;
   const std::string& prompt = ctx->request.prompt;
-  std::vector<int> hits;
+  const re2::StringPiece text(prompt.data(), prompt.size());
+  // First ask only whether anything occurs: that scan stops at the first hit and allocates nothing,
+  // so the common case (nothing to flag) is one pass whatever the number of atoms. Only when
+  // something occurs does a second pass collect which atoms did.
   RE2::Set::ErrorInfo error;
-  const bool any = prompt_set_->Match(re2::StringPiece(prompt.data(), prompt.size()), &hits, &error);
-  if (!any) {
+  if (!prompt_set_->Match(text, nullptr, &error)) {
     // Keep "no match" apart from "the matcher failed": a failure is unevaluable (fails closed).
     ctx->prompt_failed = error.kind != RE2::Set::kNoError;
+    return;
+  }
+  std::vector<int> hits;
+  if (!prompt_set_->Match(text, &hits, &error)) {
+    ctx->prompt_failed = true;  // it matched a moment ago: only a matcher failure gets here
     return;
   }
   ctx->atom_bits.assign((atom_count_ + 63) / 64, 0);
@@ -497,7 +505,7 @@ bool CompiledPolicy::MatchRule(const Rule& rule, Context* ctx, std::string* note
   }
   for (size_t i = 0; i < rule.when.size(); ++i) {
     std::string why;
-    const Tri t = Compare(rule.when[i], req, (trace || note) ? &why : nullptr);
+    const Tri t = Compare(rule.when[i], req, (trace || note) ? &why : nullptr, trace != nullptr);
     if (!record(trace ? Cat("when[", i, "]") : std::string(), t, std::move(why))) return false;
   }
   if (rule.has_prompt) {
