@@ -2,7 +2,9 @@
 // of MaskStream equals one-shot Mask() of the whole text. Property-tested over a generated corpus
 // with 1-byte chunks, random sizes, empty chunks and UTF-8 characters split across chunks, under
 // several configurations; plus what a stream holds back, and the fail-closed cap.
+#include <atomic>
 #include <random>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -212,6 +214,46 @@ TEST(StreamTest, StreamIsReusableAfterFinish) {
   out = s->Write("y a@example.co");
   out += s->Finish();
   EXPECT_EQ(out, "y [EMAIL]");
+}
+
+}  // namespace
+}  // namespace jitguard
+
+namespace jitguard {
+namespace {
+
+using mask::testing::CorpusGenerator;
+
+TEST(ConcurrencyTest, OneMaskerSharedByManyThreads) {
+  MaskerOptions o;
+  o.terms.push_back({.name = "PROJECT", .terms = {"model", "quarterly results"}});
+  o.custom.push_back({.name = "EMP", .regex = R"(EMP-\d{6})"});
+  const auto m = *Masker::Create(o);
+  std::vector<std::string> texts;
+  CorpusGenerator gen(77);
+  for (int i = 0; i < 16; ++i) texts.push_back(gen.Generate(4000, 150).text);
+  std::vector<std::string> want;
+  for (const std::string& t : texts) want.push_back(m->Mask(t));
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 5; ++round) {
+        for (size_t i = 0; i < texts.size(); ++i) {
+          const std::string& text = texts[(i + t) % texts.size()];
+          const std::string& expect = want[(i + t) % texts.size()];
+          if (m->Mask(text) != expect) ++mismatches;
+          auto s = m->NewStream();
+          std::string out;
+          for (size_t k = 0; k < text.size(); k += 61) out += s->Write(text.substr(k, 61));
+          out += s->Finish();
+          if (out != expect) ++mismatches;
+        }
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 }  // namespace
