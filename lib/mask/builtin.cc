@@ -266,6 +266,12 @@ bool CardValid(const char* digits, int len) {
   return LuhnValid(std::string_view(digits, static_cast<size_t>(len)));
 }
 
+// The separator after the first group of a grouped number at s, or -2 (matches no byte).
+int sep_of_group(const Cursor& c, P s) {
+  const int sep = c.At(s + 4);
+  return (sep == ' ' || sep == '-') ? sep : -2;
+}
+
 bool MatchCard(const Cursor& c, P s, Hit* hit) {
   if (!NumericLeftBoundary(c, s)) return false;
   char digits[24];
@@ -287,10 +293,13 @@ bool MatchCard(const Cursor& c, P s, Hit* hit) {
   // 4-6-4; the separator never changes, and every group that follows belongs to the number (a
   // longer run of groups is an account number or an IBAN, not a card).
   if (run != 4) return false;
-  // Groups that continue an IBAN-style "DE89 " prefix are not a card either.
-  if (c.At(s - 1) == ' ' && IsDigit(c.At(s - 2)) && IsDigit(c.At(s - 3)) && IsUpper(c.At(s - 4)) &&
-      IsUpper(c.At(s - 5))) {
-    return false;
+  // Nor is a run of groups that continues an earlier four-character group holding a digit (the
+  // middle of an IBAN such as "SE83 9594 4036 ..." or of a longer account number).
+  if (c.At(s - 1) == sep_of_group(c, s)) {
+    int len = 0;
+    bool digit = false;
+    while (len < 5 && IsAlnum(c.At(s - 2 - len))) digit |= IsDigit(c.At(s - 2 - len++));
+    if (len == 4 && digit) return false;
   }
   int groups[6] = {4};
   int ngroups = 1;
@@ -715,11 +724,20 @@ bool MatchBuiltin(int entity, const Cursor& cur, size_t s, Hit* hit) {
 bool ContextWordBefore(const Cursor& cur, size_t s, size_t window, const std::string_view* words,
                        size_t count) {
   // The context word must belong to this value: the window also stops at a line break, at a
-  // digit (another number sits between the word and the value) and at ',' or ';' (another field).
+  // digit (another number sits between the word and the value), at ',' or ';' (another field) and
+  // at the end of a sentence ('.' before whitespace).
   size_t from = s > window ? s - window : 0;
   for (size_t i = s; i > from; --i) {
     const int ch = cur.data()[i - 1];
-    if (ch == '\n' || ch == '\r' || IsDigit(ch) || ch == ',' || ch == ';') {
+    // '.' + whitespace after a word of four or more letters ("Administration. "), not after
+    // abbreviations such as "no." or "No.".
+    bool sentence_end = false;
+    if (ch == '.' && i < s && IsSpace(cur.data()[i])) {
+      size_t letters = 0;
+      while (letters < 4 && i >= 2 + letters && IsAlpha(cur.data()[i - 2 - letters])) ++letters;
+      sentence_end = letters >= 4;
+    }
+    if (ch == '\n' || ch == '\r' || IsDigit(ch) || ch == ',' || ch == ';' || sentence_end) {
       from = i;
       break;
     }

@@ -162,6 +162,14 @@ TEST(DetectorsTest, AccuracyRegressions) {
   EXPECT_EQ(None("| ES06 6675 8907 5324 6854 7353 |"), "");
   EXPECT_EQ(None("| FI90 6748 8852 6631 75 |"), "");
   EXPECT_EQ(None("PL78 6130 2323 8987 4592 6207 1398"), "");
+  EXPECT_EQ(None("The IBAN SE83 9594 4036 8070 4311 9690 has a wrong check digit"), "");
+  EXPECT_EQ(None("\"rejected_iban\": \"SE60 7825 2687 3382 6890 3168\""), "");
+  EXPECT_EQ(None("| ES80 7181 4914 3927 0200 8424 |"), "");
+  EXPECT_EQ(Only("card 4111 1111 1111 1111 ok"), "CREDIT_CARD:4111 1111 1111 1111");
+  // A context word in an earlier sentence does not count.
+  EXPECT_EQ(None("the Social Security Administration. Vendor account 364836788 was created"), "");
+  EXPECT_EQ(Only("Social Security no: 364836788"), "US_SSN:364836788");
+  EXPECT_EQ(Only("SSN no. 364836788"), "US_SSN:364836788");
   // A card number followed by more groups is a longer account number.
   EXPECT_EQ(None("acct 4111 1111 1111 1111 2024 5"), "");
   // Fixed-length vendor keys need no digit in their random part.
