@@ -70,6 +70,9 @@ absl::StatusOr<ConnPtr> Connect(std::string_view dsn) {
     return AuditError(absl::StatusCode::kUnavailable, "io_error", "PostgreSQL: out of memory");
   }
   if (PQstatus(conn.get()) != CONNECTION_OK) return PgError(conn.get(), "connect");
+  // libpq prints server notices ("relation already exists, skipping") to stderr by default; a
+  // library must not.
+  PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
   return conn;
 }
 
