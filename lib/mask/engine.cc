@@ -221,6 +221,7 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
       return MaskConfigError("bad_option", "internal: trigger byte is a delimiter");
     }
   }
+  impl->builtins_only_ = impl->custom_.empty() && !impl->terms_;
   impl->options_ = std::move(options);
   return impl;
 }
@@ -461,17 +462,45 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
     if (!open) {
       // Span-level necessary conditions: an e-mail needs an '@'; an IPv6 address (never split by
       // a delimiter) needs "::" or at least seven ':'.
-      bool at = false, double_colon = false;
-      int colons = 0;
+      bool at = false, double_colon = false, digit = false, pem = false;
+      int colons = 0, dashes = 0;
       for (size_t i = a; i < b; ++i) {  // spans are short: no library call
         at |= p[i] == '@';
+        digit |= mask::IsDigit(p[i]);
+        dashes = p[i] == '-' ? dashes + 1 : 0;
+        pem |= dashes >= 5;
         if (p[i] == ':') {
           ++colons;
           double_colon |= i > a && p[i - 1] == ':';
         }
       }
+      // A span under 13 bytes without a digit, '@', "::" or "-----" ("well-known", "user_id")
+      // cannot hold the start of any built-in value: keys, tokens and key IDs are longer, and
+      // everything shorter is numeric.
+      if (builtins_only_ && b - a < 13 && !digit && !at && !double_colon && !pem) {
+        scan = b;
+        continue;
+      }
       if (!at) span_filter &= ~email_bit_;
       if (!double_colon && colons < 7) span_filter &= ~ipv6_bit_;
+      // A short span ("42", "3.5", "2024", "10x") holds no built-in value unless it is "::"-style
+      // IPv6 or the first group of a value that goes on after one space with a digit, a capital
+      // (IBAN groups) or '(' ("+1 (415) ..."). Most numbers in prose end here.
+      if (builtins_only_ && b - a < 6 && !double_colon) {
+        bool goes_on = false;
+        if (b < n && p[b] == ' ') {
+          if (b + 1 < n) {
+            const uint8_t c = p[b + 1];
+            goes_on = mask::IsDigit(c) || mask::IsUpper(c) || c == '(';
+          } else {
+            goes_on = !final;
+          }
+        }
+        if (!goes_on) {
+          scan = b;
+          continue;
+        }
+      }
     }
 
     size_t s = a;

@@ -101,6 +101,7 @@ class Masker::Impl {
   uint64_t start_mask_[256] = {};  // bit d: detector d can start with this byte
   uint64_t email_bit_ = 0;         // the EMAIL detector's bit (needs an '@' in its span)
   uint64_t phone_bit_ = 0, ssn_bit_ = 0, card_bit_ = 0, ipv4_bit_ = 0, ipv6_bit_ = 0;
+  bool builtins_only_ = false;     // no custom rules and no terms
   mask::ByteSet triggers_;
   mask::ByteSet delimiters_;
   absl::flat_hash_set<std::string> allowlist_;  // lowercase
