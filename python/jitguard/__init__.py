@@ -78,3 +78,24 @@ __all__ += ["ApprovalStore", "ApprovalTicket", "ApprovalDecision", "request_dige
 from .token import Identity, JwksClient, TokenVerifier  # noqa: E402
 
 __all__ += ["Identity", "JwksClient", "TokenVerifier"]
+
+# --- audit ---
+from .audit import (  # noqa: E402
+    AsyncAuditSink,
+    AuditCheckpoint,
+    AuditSink,
+    AuditTableVerifyResult,
+    AuditVerifyResult,
+    CallbackSink,
+    FileAuditSink,
+    PostgresAuditSink,
+    TeeSink,
+    audit_log_files,
+    read_audit_log,
+    verify_audit_log,
+    verify_audit_table,
+)
+
+__all__ += ["AuditSink", "FileAuditSink", "PostgresAuditSink", "AsyncAuditSink", "TeeSink", "CallbackSink",
+            "AuditCheckpoint", "AuditVerifyResult", "AuditTableVerifyResult", "verify_audit_log",
+            "verify_audit_table", "read_audit_log", "audit_log_files"]

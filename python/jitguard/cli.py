@@ -14,6 +14,12 @@ from .errors import Error
 COMMANDS: List[tuple] = []
 
 
+# audit helper: the audit command group (verify, replay).
+from . import cli_audit  # noqa: E402
+
+COMMANDS.append(("audit", cli_audit.HELP, cli_audit.add_arguments))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jitguard", description="jitguard command line")
     parser.add_argument("--version", action="version", version=f"jitguard {__version__}")

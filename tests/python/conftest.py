@@ -3,4 +3,4 @@ import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
-pytest_plugins = ["tests.python.fixtures.redis"]
+pytest_plugins = ["tests.python.fixtures.redis", "tests.python.fixtures.postgres"]
