@@ -94,7 +94,7 @@ struct MaskerOptions {
   MaskStyle style = MaskStyle::kLabel;
   // Key of the kHash pseudonyms (>= 16 bytes recommended); unused by the other styles.
   SecretBytes hash_key;
-  // User-defined regex entities, checked in this order.
+  // User-defined regex entities, checked in this order (at most 52).
   std::vector<CustomRule> custom;
   // Dictionary entities.
   std::vector<TermList> terms;
@@ -107,8 +107,9 @@ struct MaskerOptions {
   // Hard cap on the bytes a stream may hold back. When a candidate needs more than this to be
   // decided, the held bytes are masked (fail closed) and the rest of the candidate (up to the next
   // whitespace; for a PEM block, up to its END line) is masked as it arrives. Only then may the
-  // stream differ from one-shot Mask(). Must be at least 1024; the built-in detectors other than
-  // PRIVATE_KEY never need more than about 13 KiB, so the default only fires on huge PEM blocks.
+  // stream differ from one-shot Mask(). Must be at least 1024. A JWT can need up to 14 KiB (a
+  // five-segment JWE 19 KiB), the other built-ins under 1 KiB, so the default only fires on PEM
+  // blocks and JWEs larger than 16 KiB.
   size_t max_held_bytes = 16 * 1024;
 };
 
