@@ -99,3 +99,8 @@ from .audit import (  # noqa: E402
 __all__ += ["AuditSink", "FileAuditSink", "PostgresAuditSink", "AsyncAuditSink", "TeeSink", "CallbackSink",
             "AuditCheckpoint", "AuditVerifyResult", "AuditTableVerifyResult", "verify_audit_log",
             "verify_audit_table", "read_audit_log", "audit_log_files"]
+
+# --- guard ---
+from .guard import Admission, Guard, ResponseGuard  # noqa: E402
+
+__all__ += ["Guard", "Admission", "ResponseGuard"]

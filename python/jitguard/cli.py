@@ -13,6 +13,12 @@ from .errors import Error
 # with parser.set_defaults(func=...).
 COMMANDS: List[tuple] = []
 
+# guard helper: mask, token, policy and demo command groups.
+from . import cli_demo, cli_mask, cli_policy, cli_token  # noqa: E402
+
+for _module, _name in ((cli_mask, "mask"), (cli_token, "token"), (cli_policy, "policy"), (cli_demo, "demo")):
+    COMMANDS.append((_name, _module.HELP, _module.add_arguments))
+
 
 # audit helper: the audit command group (verify, replay).
 from . import cli_audit  # noqa: E402
