@@ -1,5 +1,6 @@
 #include "lib/token/cache.h"
 
+#include <mutex>
 #include <utility>
 
 namespace jitguard::token {
@@ -11,7 +12,7 @@ std::shared_ptr<const CachedToken> TokenCache::Lookup(std::string_view token, ui
   Shard& shard = ShardFor(hash);
   std::shared_ptr<const CachedToken> entry;
   {
-    absl::ReaderMutexLock lock(&shard.mu);
+    std::shared_lock lock(shard.mu);
     auto it = shard.map.find(hash);
     if (it == shard.map.end() || it->second.generation != generation) return nullptr;
     entry = it->second.entry;
@@ -24,7 +25,7 @@ void TokenCache::Insert(std::shared_ptr<const CachedToken> entry, uint64_t hash,
                         uint64_t generation, absl::Time expired_before) {
   if (per_shard_ == 0) return;
   Shard& shard = ShardFor(hash);
-  absl::MutexLock lock(&shard.mu);
+  std::unique_lock lock(shard.mu);
   if (generation != generation_.load(std::memory_order_acquire)) return;
   if (shard.map.size() >= per_shard_ && !shard.map.contains(hash)) {
     // Full: first drop what has expired, then (still full) an arbitrary entry.
@@ -38,7 +39,7 @@ void TokenCache::Insert(std::shared_ptr<const CachedToken> entry, uint64_t hash,
 
 void TokenCache::Retain(const absl::flat_hash_set<std::string>& kept, uint64_t generation) {
   for (Shard& shard : shards_) {
-    absl::MutexLock lock(&shard.mu);
+    std::unique_lock lock(shard.mu);
     absl::erase_if(shard.map, [&kept](const auto& kv) {
       return !kept.contains(kv.second.entry->key_fingerprint);
     });
@@ -49,7 +50,7 @@ void TokenCache::Retain(const absl::flat_hash_set<std::string>& kept, uint64_t g
 size_t TokenCache::size() const {
   size_t n = 0;
   for (const Shard& shard : shards_) {
-    absl::ReaderMutexLock lock(&shard.mu);
+    std::shared_lock lock(shard.mu);
     n += shard.map.size();
   }
   return n;

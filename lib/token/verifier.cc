@@ -1,5 +1,7 @@
 // TokenVerifier: key set (JWKS + PEM + HMAC), key selection, claim checks, cache, rotation.
 #include <atomic>
+#include <mutex>
+#include <shared_mutex>
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -11,7 +13,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/synchronization/mutex.h"
 #include "jitguard/status.h"
 #include "jitguard/token.h"
 #include "lib/base/strings.h"
@@ -162,7 +163,7 @@ class TokenVerifierImpl final : public TokenVerifier {
     const uint64_t generation = next_generation_.fetch_add(1) + 1;
     std::shared_ptr<const KeySet> set = BuildKeySet(std::move(all), std::move(problems), generation);
     {
-      absl::MutexLock lock(&keys_mu_);
+      std::unique_lock lock(keys_mu_);
       keys_ = set;
     }
     cache_.set_generation(generation);
@@ -234,7 +235,7 @@ class TokenVerifierImpl final : public TokenVerifier {
   }
 
   absl::Status UpdateKeys(std::string_view jwks) override {
-    absl::MutexLock update(&update_mu_);
+    std::lock_guard update(update_mu_);
     absl::StatusOr<JwksParseResult> parsed = ParseJwks(jwks);
     if (!parsed.ok()) return parsed.status();
     if (parsed->keys.empty()) {
@@ -260,7 +261,7 @@ class TokenVerifierImpl final : public TokenVerifier {
 
  private:
   std::shared_ptr<const KeySet> CurrentKeys() const {
-    absl::ReaderMutexLock lock(&keys_mu_);
+    std::shared_lock lock(keys_mu_);
     return keys_;
   }
 
@@ -428,9 +429,10 @@ class TokenVerifierImpl final : public TokenVerifier {
   absl::flat_hash_set<std::string> audiences_;
   absl::flat_hash_set<std::string> issuers_;
 
-  mutable absl::Mutex keys_mu_;
-  std::shared_ptr<const KeySet> keys_ ABSL_GUARDED_BY(keys_mu_);
-  absl::Mutex update_mu_;
+  // pthread-based locks (see cache.h for why not absl::Mutex here).
+  mutable std::shared_mutex keys_mu_;
+  std::shared_ptr<const KeySet> keys_;  // guarded by keys_mu_
+  std::mutex update_mu_;
   std::atomic<uint64_t> next_generation_{0};
   mutable TokenCache cache_;
 };
