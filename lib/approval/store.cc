@@ -1,5 +1,6 @@
 #include "lib/approval/store.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -145,15 +146,23 @@ class MemoryBackend final : public TicketBackend {
 
   absl::Status Insert(const ApprovalTicket& ticket, absl::Time now) override {
     absl::MutexLock lock(&mu_);
-    if (tickets_.size() >= capacity_) {
+    // Sweep only when full and something can actually be dropped, so a store full of live
+    // tickets refuses in O(1) instead of scanning on every request.
+    if (tickets_.size() >= capacity_ && now >= earliest_drop_) {
+      absl::Time earliest = absl::InfiniteFuture();
       absl::erase_if(tickets_, [&](const auto& entry) {
-        return LastDeadline(entry.second) + retention_ <= now;
+        const absl::Time drop = LastDeadline(entry.second) + retention_;
+        if (drop <= now) return true;
+        earliest = std::min(earliest, drop);
+        return false;
       });
-      if (tickets_.size() >= capacity_) {
-        return MakeError(absl::StatusCode::kResourceExhausted, ErrorDomain::kApproval,
-                         "approval_store_full", "the memory approval store is full");
-      }
+      earliest_drop_ = earliest;
     }
+    if (tickets_.size() >= capacity_) {
+      return MakeError(absl::StatusCode::kResourceExhausted, ErrorDomain::kApproval,
+                       "approval_store_full", "the memory approval store is full");
+    }
+    earliest_drop_ = std::min(earliest_drop_, LastDeadline(ticket) + retention_);
     tickets_.insert_or_assign(ticket.id, ticket);
     return absl::OkStatus();
   }
@@ -184,6 +193,8 @@ class MemoryBackend final : public TicketBackend {
   const absl::Duration retention_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, ApprovalTicket> tickets_ ABSL_GUARDED_BY(mu_);
+  // No ticket may be dropped before this (a lower bound; decisions only push deadlines later).
+  absl::Time earliest_drop_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
 };
 
 }  // namespace
