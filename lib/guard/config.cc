@@ -260,7 +260,7 @@ absl::Status ParseApprovals(object s, GuardConfig* c) {
 
 absl::Status ParseAudit(object s, std::string_view base_dir, GuardConfig* c) {
   absl::Status st = CheckKeys(s, "audit", {"file", "hmac_key", "hmac_key_file", "hmac_key_env", "fsync", "async",
-                                           "queue_size", "postgres", "table", "callback"});
+                                           "queue_size", "postgres", "table", "writer_id", "callback"});
   if (!st.ok()) return st;
   int targets = Has(s, "file") + Has(s, "postgres") + Has(s, "callback");
   if (targets != 1) {
@@ -279,6 +279,7 @@ absl::Status ParseAudit(object s, std::string_view base_dir, GuardConfig* c) {
   } else {
     JG_ASSIGN(c->audit_postgres, GetString(s, "audit", "postgres", "", true));
     JG_ASSIGN(c->audit_table, GetString(s, "audit", "table", "jitguard_audit"));
+    JG_ASSIGN(c->audit_writer_id, GetString(s, "audit", "writer_id", ""));
   }
   std::string fsync;
   JG_ASSIGN(fsync, GetString(s, "audit", "fsync", "batch"));

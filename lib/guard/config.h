@@ -35,6 +35,7 @@ struct GuardConfig {
   std::string audit_file;     // absolute path; or
   std::string audit_postgres; // a libpq DSN
   std::string audit_table = "jitguard_audit";
+  std::string audit_writer_id;  // "" = the sink's default ("<hostname>:<pid>")
   SecretBytes audit_hmac_key;
   FsyncPolicy audit_fsync = FsyncPolicy::kBatch;
   bool audit_async = false;

@@ -165,6 +165,7 @@ absl::Status GuardImpl::Init(GuardConfig config) {
   } else {
     PostgresAuditSinkOptions options;
     options.table = config_.audit_table;
+    options.writer_id = config_.audit_writer_id;
     options.hmac_key = config_.audit_hmac_key;
     absl::StatusOr<std::unique_ptr<PostgresAuditSink>> sink =
         PostgresAuditSink::Open(config_.audit_postgres, options);

@@ -383,21 +383,22 @@ class Guard:
 
     def _build_audit(self, s: Dict[str, Any]) -> Any:
         _check_keys(s, "audit", ("file", "hmac_key", "hmac_key_file", "hmac_key_env", "fsync", "async",
-                                 "queue_size", "postgres", "table", "callback"))
+                                 "queue_size", "postgres", "table", "writer_id", "callback"))
         targets = [k for k in ("file", "postgres", "callback") if s.get(k) is not None]
         if len(targets) != 1:
             raise ConfigError("audit: give exactly one of file, postgres, callback",
                               reason="missing_key" if not targets else "conflicting_keys")
+        hmac_key = _secret(s, "hmac_key", self._base, "audit", required=False)
         try:
             if targets == ["file"]:
                 path = s["file"] if os.path.isabs(s["file"]) else os.path.join(self._base, s["file"])
-                hmac_key = _secret(s, "hmac_key", self._base, "audit", required=False)
                 fsync = s.get("fsync", "batch")
                 if fsync not in ("batch", "always", "never"):
                     raise ConfigError("audit.fsync: 'batch', 'always' or 'never'", reason="bad_value")
                 sink = comp.FileAuditSink(path, hmac_key=hmac_key, fsync=fsync)
             elif targets == ["postgres"]:
-                sink = comp.PostgresAuditSink(s["postgres"], table=s.get("table", "jitguard_audit"))
+                sink = comp.PostgresAuditSink(s["postgres"], table=s.get("table", "jitguard_audit"),
+                                              writer_id=s.get("writer_id"), hmac_key=hmac_key)
             else:
                 if not callable(s["callback"]):
                     raise ConfigError("audit.callback: must be callable", reason="bad_value")
