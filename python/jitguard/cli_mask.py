@@ -64,8 +64,6 @@ def _read_chunks():
 
 
 def run(args) -> int:
-    import jitguard
-
     masker = _masker(args)
     stats: Dict[str, int] = {}
     out = sys.stdout.buffer
@@ -75,12 +73,15 @@ def run(args) -> int:
             _count(stats, masker.find(text))
         out.write(masker.mask_json(text).encode())
     elif args.sse:
-        for piece in jitguard.mask_sse(_read_chunks(), masker):
-            out.write(piece)
-            out.flush()
+        sse = masker.sse_stream()
+        for chunk in _read_chunks():
+            piece = sse.write(chunk)
+            if piece:
+                out.write(piece)
+                out.flush()
+        out.write(sse.finish())
         if args.stats:
-            # The SSE masker reports no findings; count them on the masked-out values instead.
-            print("jitguard: --stats is not available with --sse", file=sys.stderr)
+            stats.update(sse.counts)
     else:
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         stream = masker.stream()

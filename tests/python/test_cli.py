@@ -94,8 +94,9 @@ def test_mask_sse():
     events = "".join(
         "data: " + json.dumps({"choices": [{"index": 0, "delta": {"content": c}}]}) + "\n\n"
         for c in ["mail dana.whit", "field@example.com now"]) + "data: [DONE]\n\n"
-    r = jg("mask", "--sse", stdin=events.encode())
+    r = jg("mask", "--sse", "--stats", stdin=events.encode())
     assert r.returncode == 0, r.stderr
+    assert r.stderr.decode().splitlines() == ["EMAIL\t1", "total\t1"]
     assert b"dana.whit" not in r.stdout and r.stdout.rstrip().endswith(b"data: [DONE]")
     text = "".join(json.loads(line[6:])["choices"][0]["delta"]["content"]
                    for line in r.stdout.decode().splitlines() if line.startswith("data: {"))
