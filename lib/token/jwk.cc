@@ -6,6 +6,7 @@
 #include <openssl/pem.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <utility>
 
@@ -131,6 +132,8 @@ absl::Status CheckPin(State* st) {
 }
 
 absl::StatusOr<JwsKey> Finish(std::unique_ptr<State> st) {
+  static std::atomic<uint64_t> next_serial{1};
+  st->serial = next_serial.fetch_add(1, std::memory_order_relaxed);
   if (absl::Status s = CheckPin(st.get()); !s.ok()) return s;
   if (st->type == KeyType::kOct) {
     if (absl::Status s = PrepareHmac(st.get()); !s.ok()) return s;

@@ -198,20 +198,38 @@ absl::StatusOr<std::string> PkeySign(const JwsKey::State& st, Algorithm alg,
   return raw;
 }
 
-std::string HmacTag(const JwsKey::State& st, Algorithm alg, std::string_view input) {
+// Writes the HMAC of `input` under `st` into `tag` (EVP_MAX_MD_SIZE bytes); returns its length, 0 on
+// failure. Each thread keeps the context of the key it used last and re-initialises it with the same
+// key (EVP_MAC_init with no key), so the steady state allocates nothing; another key duplicates that
+// key's prepared context.
+size_t HmacTag(const JwsKey::State& st, Algorithm alg, std::string_view input, unsigned char* tag) {
   const int index = alg == Algorithm::kHS256 ? 0 : alg == Algorithm::kHS384 ? 1 : 2;
   const EVP_MAC_CTX* prepared = st.hmac[index].get();
-  if (prepared == nullptr) return std::string();
-  EvpMacCtxPtr ctx(EVP_MAC_CTX_dup(prepared));
-  unsigned char tag[EVP_MAX_MD_SIZE];
-  size_t len = 0;
-  if (!ctx ||
-      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(input.data()),
-                     input.size()) != 1 ||
-      EVP_MAC_final(ctx.get(), tag, &len, sizeof(tag)) != 1) {
-    return std::string();
+  if (prepared == nullptr) return 0;
+  struct Reused {
+    uint64_t serial = 0;
+    int index = -1;
+    EvpMacCtxPtr ctx;
+  };
+  thread_local Reused reused;
+  EVP_MAC_CTX* ctx = nullptr;
+  if (reused.ctx && reused.serial == st.serial && reused.index == index &&
+      EVP_MAC_init(reused.ctx.get(), nullptr, 0, nullptr) == 1) {
+    ctx = reused.ctx.get();
+  } else {
+    reused.ctx.reset(EVP_MAC_CTX_dup(prepared));
+    reused.serial = st.serial;
+    reused.index = index;
+    ctx = reused.ctx.get();
   }
-  return std::string(reinterpret_cast<const char*>(tag), len);
+  size_t len = 0;
+  if (ctx == nullptr ||
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1 ||
+      EVP_MAC_final(ctx, tag, &len, EVP_MAX_MD_SIZE) != 1) {
+    reused.ctx.reset();
+    return 0;
+  }
+  return len;
 }
 
 // Header names registered by RFC 7515/7516/7797 that the JWS layer handles itself; none of them
@@ -443,8 +461,12 @@ absl::Status Verify(const JwsKey& key, Algorithm alg, std::string_view signing_i
   const JwsKey::State& st = key.state();
   if (IsHs(alg)) {
     if (signature.size() != HashLength(alg)) return BadSignature();
-    const std::string tag = HmacTag(st, alg, signing_input);
-    if (tag.empty() || !base::ConstantTimeEquals(tag, signature)) return BadSignature();
+    unsigned char tag[EVP_MAX_MD_SIZE];
+    const size_t len = HmacTag(st, alg, signing_input, tag);
+    if (len == 0 ||
+        !base::ConstantTimeEquals(std::string_view(reinterpret_cast<const char*>(tag), len), signature)) {
+      return BadSignature();
+    }
     return absl::OkStatus();
   }
   if (IsEs(alg)) {
@@ -479,12 +501,13 @@ absl::StatusOr<std::string> Sign(const JwsKey& key, Algorithm alg, std::string_v
   }
   const JwsKey::State& st = key.state();
   if (IsHs(alg)) {
-    std::string tag = HmacTag(st, alg, signing_input);
-    if (tag.empty()) {
+    unsigned char tag[EVP_MAX_MD_SIZE];
+    const size_t len = HmacTag(st, alg, signing_input, tag);
+    if (len == 0) {
       return MakeError(absl::StatusCode::kInternal, ErrorDomain::kToken, "sign_failed",
                        "HMAC failed");
     }
-    return tag;
+    return std::string(reinterpret_cast<const char*>(tag), len);
   }
   return PkeySign(st, alg, signing_input);
 }

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,9 @@ struct JwsKey::State {
   // key is pinned to another hash). Verify duplicates one instead of re-deriving the key pads.
   std::array<EvpMacCtxPtr, 3> hmac;
   std::string fingerprint;
+  // Unique per State for the life of the process (never reused, unlike an address): lets a thread
+  // keep one HMAC context keyed for the key it used last.
+  uint64_t serial = 0;
 };
 
 struct JwsKeyFactory {

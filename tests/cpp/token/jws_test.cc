@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "jitguard/status.h"
 #include "lib/base/base64url.h"
+#include "lib/base/crypto.h"
 #include "tests/cpp/token/test_keys.h"
 
 namespace jitguard::token {
@@ -198,6 +199,41 @@ TEST(JwsTest, SignCompactRefusesAHeaderNamingAnotherAlgorithm) {
   ASSERT_TRUE(key.ok());
   EXPECT_EQ(ErrorReason(SignCompact(*key, Algorithm::kHS256, R"({"alg":"HS512"})", "{}").status()),
             "algorithm");
+}
+
+}  // namespace
+}  // namespace jitguard::token
+
+namespace jitguard::token {
+namespace {
+
+// HMAC contexts are reused per thread: interleaving keys, repeating the same verification and a
+// forged tag right after a good one must all give the right answer.
+TEST(JwsTest, HmacContextReuseKeepsKeysApart) {
+  absl::StatusOr<JwsKey> a = JwsKey::FromSecret(std::string(48, 'a'));
+  absl::StatusOr<JwsKey> b = JwsKey::FromSecret(std::string(48, 'b'));
+  absl::StatusOr<JwsKey> a_again = JwsKey::FromSecret(std::string(48, 'a'));
+  ASSERT_TRUE(a.ok() && b.ok() && a_again.ok());
+  for (Algorithm alg : {Algorithm::kHS256, Algorithm::kHS256, Algorithm::kHS384, Algorithm::kHS256}) {
+    const std::string input = "header.payload";
+    absl::StatusOr<std::string> tag_a = Sign(*a, alg, input);
+    absl::StatusOr<std::string> tag_b = Sign(*b, alg, input);
+    ASSERT_TRUE(tag_a.ok() && tag_b.ok());
+    EXPECT_EQ(*tag_a, base::Hmac(std::string(48, 'a'), input,
+                                 alg == Algorithm::kHS256 ? EVP_sha256() : EVP_sha384()));
+    EXPECT_NE(*tag_a, *tag_b);
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_TRUE(Verify(*a, alg, input, *tag_a).ok());
+      EXPECT_TRUE(Verify(*a_again, alg, input, *tag_a).ok());
+      EXPECT_FALSE(Verify(*b, alg, input, *tag_a).ok());
+      EXPECT_TRUE(Verify(*b, alg, input, *tag_b).ok());
+      EXPECT_FALSE(Verify(*a, alg, input, *tag_b).ok());
+      std::string forged = *tag_a;
+      forged[0] ^= 1;
+      EXPECT_FALSE(Verify(*a, alg, input, forged).ok());
+      EXPECT_FALSE(Verify(*a, alg, input + "x", *tag_a).ok());
+    }
+  }
 }
 
 }  // namespace
