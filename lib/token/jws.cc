@@ -139,9 +139,9 @@ bool PkeyVerify(const JwsKey::State& st, Algorithm alg, std::string_view input,
     return false;
   }
   if (IsPs(alg)) {
+    // MGF1 uses the signature digest unless told otherwise (RFC 7518 3.5 wants exactly that).
     if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-        EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
-        EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) != 1) {
+        EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1) {
       return false;
     }
   }
