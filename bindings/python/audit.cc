@@ -432,6 +432,21 @@ JITGUARD_PY_PART(audit, 60) {
       py::arg("path"), py::arg("hmac_key"), py::arg("checkpoint"));
 
   m.def(
+      "verify_audit_files",
+      [](const std::vector<std::string>& files, const py::object& hmac_key,
+         const py::object& checkpoint) {
+        SecretBytes key = ToKey(hmac_key);
+        std::optional<AuditCheckpoint> cp = ToCheckpoint(checkpoint);
+        absl::StatusOr<AuditVerifyResult> r;
+        {
+          py::gil_scoped_release nogil;
+          r = VerifyAuditFiles(files, key, cp);
+        }
+        return ResultToDict(Unwrap(std::move(r)));
+      },
+      py::arg("files"), py::arg("hmac_key"), py::arg("checkpoint"));
+
+  m.def(
       "verify_audit_table",
       [](const std::string& dsn, const std::string& table, const py::object& hmac_key) {
         SecretBytes key = ToKey(hmac_key);

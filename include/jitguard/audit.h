@@ -313,6 +313,13 @@ JITGUARD_EXPORT absl::StatusOr<AuditVerifyResult> VerifyAuditLog(
     std::string_view path, const SecretBytes& hmac_key = SecretBytes(),
     const std::optional<AuditCheckpoint>& checkpoint = std::nullopt);
 
+// Verifies an explicit list of files as one chain, in the order given (e.g. an archived set). A torn
+// last line is tolerated only in the last file. Errors: "not_found", "io_error", "bad_options"
+// (empty list).
+JITGUARD_EXPORT absl::StatusOr<AuditVerifyResult> VerifyAuditFiles(
+    const std::vector<std::string>& files, const SecretBytes& hmac_key = SecretBytes(),
+    const std::optional<AuditCheckpoint>& checkpoint = std::nullopt);
+
 // The files of the log at `path` in chain order: path.1, path.2, ..., path (those that exist).
 JITGUARD_EXPORT absl::StatusOr<std::vector<std::string>> AuditLogFiles(std::string_view path);
 

@@ -165,6 +165,17 @@ absl::StatusOr<AuditVerifyResult> VerifyAuditLog(std::string_view path, const Se
                                                   const std::optional<AuditCheckpoint>& checkpoint) {
   absl::StatusOr<std::vector<std::string>> files = AuditLogFiles(path);
   if (!files.ok()) return files.status();
+  return VerifyAuditFiles(*files, hmac_key, checkpoint);
+}
+
+absl::StatusOr<AuditVerifyResult> VerifyAuditFiles(const std::vector<std::string>& file_list,
+                                                   const SecretBytes& hmac_key,
+                                                   const std::optional<AuditCheckpoint>& checkpoint) {
+  if (file_list.empty()) {
+    return audit_internal::AuditError(absl::StatusCode::kInvalidArgument, "bad_options",
+                                      "no audit log files to verify");
+  }
+  const std::vector<std::string>* files = &file_list;
   audit_internal::ChainVerifier verifier(hmac_key.Reveal(), checkpoint);
   constexpr size_t kWindow = 1 << 16;
   std::vector<std::string_view> lines;

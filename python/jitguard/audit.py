@@ -229,13 +229,16 @@ class CallbackSink(AuditSink):
         self._s = _core.new_callback_sink(write, flush, close)
 
 
-def verify_audit_log(path: Union[str, os.PathLike], hmac_key: Key = None,
+def verify_audit_log(path: Union[str, os.PathLike, Sequence[Union[str, os.PathLike]]], hmac_key: Key = None,
                      checkpoint: Union[AuditCheckpoint, Tuple[int, str], str, None] = None) -> AuditVerifyResult:
-    """Verifies the log at ``path`` (rotated files included). Raises AuditError only when the log
-    cannot be read (``not_found``, ``io_error``); tampering is reported in the result."""
+    """Verifies the log at ``path`` (rotated files included), or a list of files taken as one chain
+    in the given order. Raises AuditError only when the log cannot be read (``not_found``,
+    ``io_error``); tampering is reported in the result."""
     cp: Any = None
     if checkpoint is not None:
         cp = str(checkpoint) if isinstance(checkpoint, str) else (int(checkpoint[0]), str(checkpoint[1]))
+    if isinstance(path, (list, tuple)):
+        return _result(_core.verify_audit_files([os.fspath(p) for p in path], _key(hmac_key), cp))
     return _result(_core.verify_audit_log(os.fspath(path), _key(hmac_key), cp))
 
 

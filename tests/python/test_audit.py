@@ -131,6 +131,8 @@ def test_rotation_and_session_replay(tmp_path):
     assert [r["seq"] for r in b] == list(range(3, 61, 3))
     assert all(r["session_id"] == "b" for r in b)
     assert len(list(jitguard.read_audit_log(path))) == 60
+    assert jitguard.verify_audit_log(files, KEY).records == 60  # an explicit list of files
+    assert jitguard.verify_audit_log(files[::-1], KEY).reason == "bad_start"
     os.remove(files[1])
     r = jitguard.verify_audit_log(path, KEY)
     assert not r.ok and r.reason == "bad_seq"

@@ -8,6 +8,7 @@
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "jitguard/audit.h"
+#include "jitguard/status.h"
 #include "tests/cpp/audit/test_util.h"
 #include "tests/cpp/testing/process.h"
 
@@ -243,6 +244,23 @@ TEST_F(TamperTest, RotatedSetWithAMissingOrTornFile) {
   AuditVerifyResult r = Verify();
   ExpectBad(r, 21, "torn_line");
   EXPECT_EQ(r.file, path_ + ".1");
+}
+
+TEST_F(TamperTest, ExplicitFileListIsOneChain) {
+  std::vector<std::string> a(lines_.begin(), lines_.begin() + 25);
+  std::vector<std::string> b(lines_.begin() + 25, lines_.end());
+  WriteLines(dir_ + "/part-a", a);
+  WriteLines(dir_ + "/part-b", b);
+  auto ok = VerifyAuditFiles({dir_ + "/part-a", dir_ + "/part-b"}, Key(), checkpoint_);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE(ok->ok);
+  EXPECT_EQ(ok->records, 50u);
+  auto swapped = VerifyAuditFiles({dir_ + "/part-b", dir_ + "/part-a"}, Key());
+  ASSERT_TRUE(swapped.ok());
+  EXPECT_FALSE(swapped->ok);
+  EXPECT_EQ(swapped->reason, "bad_start");
+  EXPECT_EQ(ErrorReason(VerifyAuditFiles({}, Key()).status()), "bad_options");
+  EXPECT_EQ(ErrorReason(VerifyAuditFiles({dir_ + "/nope"}, Key()).status()), "not_found");
 }
 
 }  // namespace
