@@ -45,6 +45,11 @@ Chainer::Chainer(std::string_view key) : keyed_(!key.empty()) {
   OPENSSL_cleanse(pad, sizeof(pad));
 }
 
+Chainer::~Chainer() {
+  OPENSSL_cleanse(&inner_, sizeof(inner_));
+  OPENSSL_cleanse(&outer_, sizeof(outer_));
+}
+
 Digest Chainer::Hash(const Digest& prev, std::string_view body) const {
   Digest out;
   if (!keyed_) {

@@ -35,6 +35,9 @@ inline constexpr std::string_view kZeroHex =
 class Chainer {
  public:
   explicit Chainer(std::string_view key);
+  Chainer(const Chainer&) = default;
+  Chainer& operator=(const Chainer&) = default;
+  ~Chainer();  // wipes the keyed pad states
   bool keyed() const { return keyed_; }
   // hash of prev || body.
   Digest Hash(const Digest& prev, std::string_view body) const;
