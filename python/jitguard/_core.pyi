@@ -181,3 +181,46 @@ def memory_approval_store(capacity: int = ..., retention: float = ...,
                           audit: Optional[Callable[[dict], Any]] = ...) -> ApprovalStore: ...
 def redis_approval_store(url: str, timeout: float = ..., max_connections: int = ..., key_prefix: str = ...,
                          retention: float = ..., audit: Optional[Callable[[dict], Any]] = ...) -> ApprovalStore: ...
+
+# --- guard ---
+class _NativeAdmission:
+    subject: str
+    issuer: str
+    groups: list[str]
+    token_id: str
+    effect: str
+    reason: str
+    rules: list[str]
+    reasons: list[str]
+    message: str
+    grant_ttl: int
+    approvers: list[str]
+    grant: str
+    grant_id: str
+    grant_expires_at: float
+    mask_profile: str
+    session_id: str
+    request_id: str
+    model: str
+    dataset: str
+    operation: str
+    approval_ticket: str
+
+class _NativeResponse:
+    finished: bool
+    counts: dict[str, int]
+    def write(self, chunk: bytes) -> bytes: ...
+    def finish(self, now: float | None = None) -> bytes: ...
+
+class _NativeGuard:
+    @staticmethod
+    def from_config_json(json: str, base_dir: str) -> _NativeGuard: ...
+    def admit(self, token: str, model: str, dataset: str, operation: str, prompt: str, attributes: dict,
+              approval: str, session_id: str, now: float | None) -> tuple: ...
+    def verify_grant(self, grant: str, dataset: str, operation: str, now: float | None) -> None: ...
+    def decide(self, token: str, ticket: str, approve: bool, comment: str, now: float | None) -> str: ...
+    def mask_prompt(self, admission: _NativeAdmission, text: str) -> str: ...
+    def new_response(self, admission: _NativeAdmission, sse: bool) -> _NativeResponse: ...
+    def reload_policy(self) -> None: ...
+    def metrics_text(self) -> str: ...
+    def close(self) -> None: ...

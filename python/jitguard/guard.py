@@ -46,7 +46,7 @@ from typing import Any, AsyncIterable, AsyncIterator, Callable, Dict, Iterable, 
 from .errors import AccessDenied, ApprovalError, ApprovalRequired, ConfigError, Error, TokenError
 from .metrics import Metrics
 
-__all__ = ["Guard", "Admission", "ResponseGuard", "SseMasker"]
+__all__ = ["Guard", "NativeGuard", "Admission", "ResponseGuard", "SseMasker"]
 
 
 class comp:  # noqa: N801  (a namespace: the seams to the component modules, imported lazily)
@@ -199,6 +199,8 @@ class Admission:
     dataset: str = ""
     operation: str = ""
     approval_ticket: Optional[str] = None
+    # The C++ admission behind it when a NativeGuard admitted the request.
+    _native: Any = field(default=None, compare=False, repr=False)
 
     @property
     def subject(self) -> str:
@@ -850,3 +852,155 @@ def _empty_choice(choice: Dict[str, Any]) -> Dict[str, Any]:
 
 def _set_choice_text(doc: Dict[str, Any], text: str) -> None:
     _set_text(doc["choices"][0], text)
+
+
+# ---- the C++ Guard ---------------------------------------------------------------------------------
+
+class NativeGuard:
+    """The C++ ``jitguard::Guard`` (the one C++ servers such as ``examples/guarded_server`` run),
+    with the :class:`Guard` interface: the same configuration, the same decisions, errors, audit
+    records and metrics, and every step in C++ with the GIL released.
+
+    Differences from :class:`Guard`: ``audit.callback`` and ``tokens.jwks_url`` are not available
+    (the C++ Guard takes its JWKS from ``jwks`` / ``jwks_file``); approvals are decided through
+    :meth:`decide` (with the approver's token) and grants checked through :meth:`verify_grant`.
+    """
+
+    def __init__(self, config: Dict[str, Any], *, base_dir: Optional[str] = None) -> None:
+        from . import _core
+
+        if not isinstance(config, dict):
+            raise ConfigError("config: must be an object", reason="bad_value")
+        self._g = _core._NativeGuard.from_config_json(json.dumps(config), base_dir or os.getcwd())
+        self._closed = False
+
+    @classmethod
+    def from_file(cls, path: str) -> "NativeGuard":
+        from . import _core
+
+        self = cls.__new__(cls)
+        text = _read_text(path, "config", os.getcwd())
+        self._g = _core._NativeGuard.from_config_json(text, os.path.dirname(os.path.abspath(path)))
+        self._closed = False
+        return self
+
+    def admit(self, bearer_token: str, model: str = "", dataset: str = "", operation: str = "infer",
+              prompt: str = "", attributes: Optional[Dict[str, Any]] = None, approval: Optional[str] = None,
+              *, session_id: Optional[str] = None, now: Optional[float] = None) -> Admission:
+        """As :meth:`Guard.admit`."""
+        from .errors import error_class_for_domain
+        from .grant import IssuedGrant
+
+        native, refusal = self._g.admit(bearer_token, model, dataset, operation, prompt, dict(attributes or {}),
+                                        approval or "", session_id or "", now)
+        if refusal is not None:
+            decision = _NativeDecision(refusal["effect"], refusal["reason"], refusal["rules"], [], 0, "",
+                                       refusal["approvers"], refusal["message"])
+            if refusal["reason"] == "approval_required":
+                raise ApprovalRequired(refusal["message"], ticket=_NativeTicket(refusal["ticket_id"],
+                                                                               refusal["approvers"]),
+                                       decision=decision)
+            if refusal["domain"] == "access":
+                raise AccessDenied(refusal["message"], reason=refusal["reason"], rules=refusal["rules"],
+                                   decision=decision)
+            raise error_class_for_domain(refusal["domain"])(refusal["message"], reason=refusal["reason"])
+        identity = _NativeIdentity(native.subject, native.issuer, list(native.groups), native.token_id)
+        decision = _NativeDecision(native.effect, native.reason, list(native.rules), list(native.reasons),
+                                   native.grant_ttl, native.mask_profile, list(native.approvers), native.message)
+        grant = IssuedGrant(native.grant, native.grant_id, native.grant_expires_at)
+        adm = Admission(identity=identity, decision=decision, grant=grant, mask_profile=native.mask_profile,
+                        session_id=native.session_id, request_id=native.request_id, model=native.model,
+                        dataset=native.dataset, operation=native.operation,
+                        approval_ticket=native.approval_ticket or None, _native=native)
+        return adm
+
+    @staticmethod
+    def _native(adm: Admission) -> Any:
+        if adm._native is None:
+            raise Error("not an admission of a NativeGuard", reason="bad_admission")
+        return adm._native
+
+    def decide(self, approver_token: str, ticket_id: str, approve: bool = True, comment: str = "",
+               *, now: Optional[float] = None) -> str:
+        """As :meth:`Guard.decide`."""
+        return self._g.decide(approver_token, ticket_id, bool(approve), comment, now)
+
+    def verify_grant(self, grant: Any, dataset: str = "", operation: str = "", *,
+                     now: Optional[float] = None) -> None:
+        """Checks a grant once where the data store is called (raises GrantError)."""
+        self._g.verify_grant(str(grant), dataset or "", operation or "", now)
+
+    def mask_text(self, admission: Admission, text: str) -> str:
+        return self._g.mask_prompt(self._native(admission), text)
+
+    def mask_stream(self, admission: Admission, chunks: Iterable[str]) -> Iterator[str]:
+        """As :meth:`Guard.mask_stream`; the C++ ResponseGuard writes ``inference.response``."""
+        import codecs
+
+        rg = self._g.new_response(self._native(admission), False)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            for chunk in chunks:
+                out = decoder.decode(rg.write(chunk.encode()))
+                if out:
+                    yield out
+        finally:
+            tail = decoder.decode(rg.finish(), final=True)
+        if tail:
+            yield tail
+
+    def mask_sse(self, admission: Admission, byte_chunks: Iterable[bytes]) -> Iterator[bytes]:
+        """As :meth:`Guard.mask_sse` (an event that is not JSON raises MaskError: fail closed)."""
+        rg = self._g.new_response(self._native(admission), True)
+        try:
+            for chunk in byte_chunks:
+                out = rg.write(bytes(chunk))
+                if out:
+                    yield out
+        finally:
+            tail = rg.finish()
+        if tail:
+            yield tail
+
+    def reload_policy(self) -> None:
+        self._g.reload_policy()
+
+    def metrics_text(self) -> str:
+        return self._g.metrics_text()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._g.close()
+
+    def __enter__(self) -> "NativeGuard":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class _NativeIdentity:
+    subject: str
+    issuer: str
+    groups: List[str]
+    token_id: str
+
+
+@dataclass(frozen=True)
+class _NativeDecision:
+    effect: str
+    reason: str
+    rules: List[str]
+    reasons: List[str]
+    grant_ttl: int
+    mask_profile: str
+    approvers: List[str]
+    message: str
+
+
+@dataclass(frozen=True)
+class _NativeTicket:
+    id: str
+    approver_groups: List[str] = field(default_factory=list)

@@ -1,0 +1,200 @@
+// Binding of the C++ Guard (jitguard::Guard), for jitguard.guard.NativeGuard. Conversion only; calls
+// that verify signatures, write audit records or talk to Redis/PostgreSQL release the GIL.
+#include <cmath>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <pybind11/stl.h>
+
+#include "absl/time/clock.h"
+#include "bindings/python/module.h"
+#include "jitguard/guard.h"
+#include "jitguard/status.h"
+
+namespace jitguard::python {
+namespace {
+
+absl::Time NowOr(std::optional<double> seconds) {
+  if (!seconds) return absl::Now();
+  if (!std::isfinite(*seconds)) {
+    throw StatusError(MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kConfig, "invalid_time",
+                                "now must be a finite number of seconds"));
+  }
+  return absl::FromUnixMicros(static_cast<int64_t>(std::llround(*seconds * 1e6)));
+}
+
+double Seconds(absl::Time t) { return absl::ToDoubleSeconds(t - absl::UnixEpoch()); }
+
+// A policy attribute from a Python value (bool, int, float, str, None, list of scalars).
+AttributeValue ToAttribute(const py::handle& v) {
+  if (v.is_none()) return AttributeNull{};
+  if (py::isinstance<py::bool_>(v)) return v.cast<bool>();
+  if (py::isinstance<py::int_>(v) || py::isinstance<py::float_>(v)) return v.cast<double>();
+  if (py::isinstance<py::str>(v)) return v.cast<std::string>();
+  if (py::isinstance<py::list>(v) || py::isinstance<py::tuple>(v)) {
+    std::vector<AttributeScalar> out;
+    for (const py::handle& item : v) {
+      if (py::isinstance<py::bool_>(item)) {
+        out.emplace_back(item.cast<bool>());
+      } else if (py::isinstance<py::int_>(item) || py::isinstance<py::float_>(item)) {
+        out.emplace_back(item.cast<double>());
+      } else if (py::isinstance<py::str>(item)) {
+        out.emplace_back(item.cast<std::string>());
+      } else {
+        return AttributeNull{};  // an odd element: the attribute fails closed
+      }
+    }
+    return out;
+  }
+  return AttributeNull{};
+}
+
+struct PyResponse {
+  std::unique_ptr<ResponseGuard> rg;
+};
+
+struct PyGuard {
+  std::shared_ptr<Guard> guard;
+};
+
+}  // namespace
+
+JITGUARD_PY_PART(guard, 90) {
+  py::class_<Admission>(m, "_NativeAdmission")
+      .def_readonly("subject", &Admission::subject)
+      .def_readonly("issuer", &Admission::issuer)
+      .def_readonly("groups", &Admission::groups)
+      .def_readonly("token_id", &Admission::token_id)
+      .def_property_readonly("effect", [](const Admission& a) { return std::string(EffectName(a.decision.effect)); })
+      .def_property_readonly("reason", [](const Admission& a) { return a.decision.reason; })
+      .def_property_readonly("rules", [](const Admission& a) { return a.decision.rules; })
+      .def_property_readonly("reasons", [](const Admission& a) { return a.decision.reasons; })
+      .def_property_readonly("message", [](const Admission& a) { return a.decision.message; })
+      .def_property_readonly("grant_ttl", [](const Admission& a) { return a.decision.grant_ttl; })
+      .def_property_readonly("approvers", [](const Admission& a) { return a.decision.approvers; })
+      .def_readonly("grant", &Admission::grant)
+      .def_readonly("grant_id", &Admission::grant_id)
+      .def_property_readonly("grant_expires_at", [](const Admission& a) { return Seconds(a.grant_expires_at); })
+      .def_readonly("mask_profile", &Admission::mask_profile)
+      .def_readonly("session_id", &Admission::session_id)
+      .def_readonly("request_id", &Admission::request_id)
+      .def_readonly("model", &Admission::model)
+      .def_readonly("dataset", &Admission::dataset)
+      .def_readonly("operation", &Admission::operation)
+      .def_readonly("approval_ticket", &Admission::approval_ticket);
+
+  py::class_<PyResponse>(m, "_NativeResponse")
+      .def("write",
+           [](PyResponse& r, const py::bytes& chunk) {
+             std::string in = chunk;
+             absl::StatusOr<std::string> out = r.rg->Write(in);
+             return py::bytes(Unwrap(std::move(out)));
+           })
+      .def(
+          "finish",
+          [](PyResponse& r, std::optional<double> now) {
+            absl::Time t = NowOr(now);
+            absl::StatusOr<std::string> out;
+            {
+              py::gil_scoped_release nogil;
+              out = r.rg->Finish(t);
+            }
+            return py::bytes(Unwrap(std::move(out)));
+          },
+          py::arg("now") = py::none())
+      .def_property_readonly("finished", [](const PyResponse& r) { return r.rg->finished(); })
+      .def_property_readonly("counts", [](const PyResponse& r) {
+        std::map<std::string, uint64_t> out(r.rg->counts().begin(), r.rg->counts().end());
+        return out;
+      });
+
+  py::class_<PyGuard>(m, "_NativeGuard")
+      .def_static("from_config_json",
+                  [](const std::string& json, const std::string& base_dir) {
+                    absl::StatusOr<std::shared_ptr<Guard>> g;
+                    {
+                      py::gil_scoped_release nogil;
+                      g = Guard::FromConfigJson(json, base_dir);
+                    }
+                    return PyGuard{Unwrap(std::move(g))};
+                  })
+      // Returns (admission, None) or (None, refusal dict): the Python side raises the right error.
+      .def("admit",
+           [](const PyGuard& g, const std::string& token, const std::string& model, const std::string& dataset,
+              const std::string& operation, const std::string& prompt, const py::dict& attributes,
+              const std::string& approval, const std::string& session_id,
+              std::optional<double> now) -> py::tuple {
+             AdmitRequest req;
+             req.bearer_token = token;
+             req.model = model;
+             req.dataset = dataset;
+             req.operation = operation;
+             req.prompt = prompt;
+             for (const auto& [k, v] : attributes) req.attributes.emplace(k.cast<std::string>(), ToAttribute(v));
+             req.approval = approval;
+             req.session_id = session_id;
+             absl::Time t = NowOr(now);
+             Refusal refusal;
+             absl::StatusOr<Admission> adm;
+             {
+               py::gil_scoped_release nogil;
+               adm = g.guard->Admit(req, t, &refusal);
+             }
+             if (adm.ok()) return py::tuple(py::make_tuple(py::cast(*std::move(adm)), py::none()));
+             py::dict d;
+             d["domain"] = std::string(DomainName(GetErrorDomain(adm.status())));
+             d["reason"] = ErrorReason(adm.status());
+             d["message"] = std::string(adm.status().message().data(), adm.status().message().size());
+             d["rules"] = refusal.decision.rules;
+             d["approvers"] = refusal.decision.approvers;
+             d["effect"] = std::string(EffectName(refusal.decision.effect));
+             d["ticket_id"] = refusal.ticket_id;
+             return py::tuple(py::make_tuple(py::none(), d));
+           })
+      .def("verify_grant",
+           [](const PyGuard& g, const std::string& grant, const std::string& dataset, const std::string& operation,
+              std::optional<double> now) {
+             absl::Time t = NowOr(now);
+             absl::Status s;
+             {
+               py::gil_scoped_release nogil;
+               s = g.guard->VerifyGrant(grant, dataset, operation, t);
+             }
+             ThrowIfError(s);
+           })
+      .def("decide",
+           [](const PyGuard& g, const std::string& token, const std::string& ticket, bool approve,
+              const std::string& comment, std::optional<double> now) {
+             absl::Time t = NowOr(now);
+             absl::StatusOr<std::string> state;
+             {
+               py::gil_scoped_release nogil;
+               state = g.guard->Decide(token, ticket, approve ? Verdict::kApprove : Verdict::kDeny, comment, t);
+             }
+             return Unwrap(std::move(state));
+           })
+      .def("mask_prompt",
+           [](const PyGuard& g, const Admission& adm, const std::string& text) {
+             return Unwrap(g.guard->MaskPrompt(adm, text));
+           })
+      .def("new_response",
+           [](const PyGuard& g, const Admission& adm, bool sse) {
+             return PyResponse{Unwrap(g.guard->NewResponse(adm, sse ? ResponseFormat::kSse : ResponseFormat::kText))};
+           })
+      .def("reload_policy", [](const PyGuard& g) { ThrowIfError(g.guard->ReloadPolicy()); })
+      .def("metrics_text", [](const PyGuard& g) { return g.guard->MetricsText(); })
+      .def("close", [](const PyGuard& g) {
+        absl::Status s;
+        {
+          py::gil_scoped_release nogil;
+          s = g.guard->Close();
+        }
+        ThrowIfError(s);
+      });
+}
+
+}  // namespace jitguard::python
