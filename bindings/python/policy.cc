@@ -147,6 +147,16 @@ JITGUARD_PY_PART(policy, 30) {
             return p.policy->Evaluate(request);
           },
           JITGUARD_REQUEST_ARGS)
+      // Positional twin of evaluate: pybind11's keyword handling costs more than the evaluation.
+      .def("_evaluate",
+           [](const PyPolicy& p, std::string subject, std::vector<std::string> groups, std::string model,
+              std::string dataset, std::string operation, std::string prompt, const py::dict& attributes) {
+             PolicyRequest request = ToRequest(std::move(subject), std::move(groups), std::move(model),
+                                               std::move(dataset), std::move(operation), std::move(prompt),
+                                               attributes);
+             py::gil_scoped_release release;
+             return p.policy->Evaluate(request);
+           })
       .def(
           "explain",
           [](const PyPolicy& p, std::string subject, std::vector<std::string> groups, std::string model,
@@ -193,6 +203,15 @@ JITGUARD_PY_PART(policy, 30) {
       .def("swap", [](PyPolicyStore& s, const PyPolicy& p) { s.store->Swap(p.policy); }, py::arg("policy"))
       .def("snapshot", [](const PyPolicyStore& s) { return PyPolicy{s.store->Snapshot()}; })
       .def_property_readonly("version", [](const PyPolicyStore& s) { return s.store->version(); })
+      .def("_evaluate",
+           [](const PyPolicyStore& s, std::string subject, std::vector<std::string> groups, std::string model,
+              std::string dataset, std::string operation, std::string prompt, const py::dict& attributes) {
+             PolicyRequest request = ToRequest(std::move(subject), std::move(groups), std::move(model),
+                                               std::move(dataset), std::move(operation), std::move(prompt),
+                                               attributes);
+             py::gil_scoped_release release;
+             return s.store->Evaluate(request);
+           })
       .def(
           "evaluate",
           [](const PyPolicyStore& s, std::string subject, std::vector<std::string> groups, std::string model,

@@ -98,8 +98,8 @@ class Policy:
 
         ``attributes`` values may be str, int, float, bool, None or a list of scalars.
         """
-        return self._p.evaluate(subject=subject, groups=list(groups or ()), model=model, dataset=dataset,
-                                operation=operation, prompt=prompt, attributes=dict(attributes or {}))
+        return self._p._evaluate(subject, groups if type(groups) is list else list(groups or ()), model, dataset,
+                                 operation, prompt, attributes if type(attributes) is dict else dict(attributes or {}))
 
     def explain(self, *, subject: str = "", groups: Optional[Iterable[str]] = None, model: str = "",
                 dataset: str = "", operation: str = "", prompt: str = "",
@@ -174,8 +174,8 @@ class PolicyStore:
                  dataset: str = "", operation: str = "", prompt: str = "",
                  attributes: Optional[Mapping[str, Any]] = None) -> Decision:
         """Policy.evaluate on the current snapshot."""
-        return self._s.evaluate(subject=subject, groups=list(groups or ()), model=model, dataset=dataset,
-                                operation=operation, prompt=prompt, attributes=dict(attributes or {}))
+        return self._s._evaluate(subject, groups if type(groups) is list else list(groups or ()), model, dataset,
+                                 operation, prompt, attributes if type(attributes) is dict else dict(attributes or {}))
 
     def explain(self, **request: Any) -> Dict[str, Any]:
         return self.policy.explain(**request)
