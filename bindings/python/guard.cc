@@ -187,6 +187,15 @@ JITGUARD_PY_PART(guard, 90) {
            })
       .def("reload_policy", [](const PyGuard& g) { ThrowIfError(g.guard->ReloadPolicy()); })
       .def("metrics_text", [](const PyGuard& g) { return g.guard->MetricsText(); })
+      .def("flush",
+           [](const PyGuard& g) {
+             absl::Status s;
+             {
+               py::gil_scoped_release nogil;
+               s = g.guard->Flush();
+             }
+             ThrowIfError(s);
+           })
       .def("close", [](const PyGuard& g) {
         absl::Status s;
         {

@@ -152,6 +152,9 @@ class JITGUARD_EXPORT Guard {
   // jitguard_grants_issued_total, jitguard_audit_queue_depth.
   virtual std::string MetricsText() const = 0;
 
+  // Makes every audit record written so far durable (the sink's Flush).
+  virtual absl::Status Flush() = 0;
+
   // Flushes and closes the audit sink. Later requests fail (fail closed).
   virtual absl::Status Close() = 0;
 };

@@ -123,6 +123,7 @@ class GuardImpl final : public Guard, public std::enable_shared_from_this<GuardI
     uint64_t depth = async_ != nullptr ? async_->Counters().queue_depth : 0;
     return metrics_.Text(depth);
   }
+  absl::Status Flush() override { return audit_->Flush(); }
   absl::Status Close() override { return audit_->Close(); }
 
  private:

@@ -962,11 +962,47 @@ class NativeGuard:
         if tail:
             yield tail
 
+    # The pieces JitGuardMiddleware uses, so the middleware runs on the C++ engine too.
+
+    def response(self, admission: Admission) -> "_NativeText":
+        """A push-style text masker for one response (``write``/``finish``)."""
+        return _NativeText(self._g.new_response(self._native(admission), False))
+
+    def sse_masker(self, admission: Admission) -> "_NativeSse":
+        """A push-style SSE masker for one response (``feed``/``finish``)."""
+        return _NativeSse(self._g.new_response(self._native(admission), True))
+
+    def mask_response_json(self, admission: Admission, body: bytes) -> bytes:
+        """As :meth:`Guard.mask_response_json` (one audited response per choice)."""
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            rg = self.response(admission)
+            return (rg.write(body.decode("utf-8", "replace")) + rg.finish()).encode()
+        if not isinstance(doc, dict) or "choices" not in doc:
+            rg = self.response(admission)
+            return (rg.write(body.decode("utf-8", "replace")) + rg.finish()).encode()
+        for choice in doc.get("choices") or []:
+            if not isinstance(choice, dict):
+                continue
+            message = choice.get("message")
+            if isinstance(message, dict) and isinstance(message.get("content"), str):
+                rg = self.response(admission)
+                message["content"] = rg.write(message["content"]) + rg.finish()
+            if isinstance(choice.get("text"), str):
+                rg = self.response(admission)
+                choice["text"] = rg.write(choice["text"]) + rg.finish()
+        return json.dumps(doc).encode()
+
     def reload_policy(self) -> None:
         self._g.reload_policy()
 
     def metrics_text(self) -> str:
         return self._g.metrics_text()
+
+    def flush(self) -> None:
+        """Makes every audit record written so far durable."""
+        self._g.flush()
 
     def close(self) -> None:
         if not self._closed:
@@ -1004,3 +1040,30 @@ class _NativeDecision:
 class _NativeTicket:
     id: str
     approver_groups: List[str] = field(default_factory=list)
+
+
+class _NativeText:
+    def __init__(self, rg: Any) -> None:
+        import codecs
+
+        self._rg = rg
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def write(self, text: str) -> str:
+        return self._decoder.decode(self._rg.write(text.encode()))
+
+    def finish(self) -> str:
+        if self._rg.finished:
+            return ""
+        return self._decoder.decode(self._rg.finish(), final=True)
+
+
+class _NativeSse:
+    def __init__(self, rg: Any) -> None:
+        self._rg = rg
+
+    def feed(self, data: bytes) -> bytes:
+        return self._rg.write(bytes(data))
+
+    def finish(self) -> bytes:
+        return b"" if self._rg.finished else self._rg.finish()
