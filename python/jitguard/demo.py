@@ -178,7 +178,14 @@ def run(args: argparse.Namespace) -> int:
     out("identity provider: ES256 key, JWKS written; tokens minted for alice (data-scientists), "
         "bob (contractors), carol (security-leads), svc-nightly-batch (batch)")
 
-    guard = jitguard.Guard.from_file(os.path.join(workdir, "jitguard.json"))
+    if args.engine == "native":
+        from .guard import NativeGuard
+
+        guard = NativeGuard.from_file(os.path.join(workdir, "jitguard.json"))
+        out("engine: the C++ jitguard::Guard (the one C++ servers link), through the Python binding")
+    else:
+        guard = jitguard.Guard.from_file(os.path.join(workdir, "jitguard.json"))
+        out("engine: jitguard.Guard (Python) over the C++ components")
     served: Dict[str, Any] = {}
     try:
         # 1 -------------------------------------------------------------------------------------
@@ -240,10 +247,11 @@ def run(args: argparse.Namespace) -> int:
 
         # 4 -------------------------------------------------------------------------------------
         out.scene(4, "the data store checks the grant of scene 1; then someone replays it")
-        g = guard.grant_verifier.verify(str(adm.grant), dataset="support-tickets", operation="summarize")
-        out(f"  first use: valid grant {g.id[:12]}... for {g.subject} on {', '.join(g.datasets)}")
+        verify = (guard.verify_grant if args.engine == "native" else guard.grant_verifier.verify)
+        verify(str(adm.grant), dataset="support-tickets", operation="summarize")
+        out(f"  first use: valid grant {adm.grant.id[:12]}... for {adm.subject} on support-tickets")
         try:
-            guard.grant_verifier.verify(str(adm.grant), dataset="support-tickets", operation="summarize")
+            verify(str(adm.grant), dataset="support-tickets", operation="summarize")
             out("  UNEXPECTED: the replay was accepted")
             served["replay_refused"] = False
         except jitguard.GrantError as e:
@@ -307,6 +315,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                                         "(default: a fresh temporary directory)")
     parser.add_argument("--build", default=None, help="the CMake build directory (accepted for make demo)")
     parser.add_argument("--quiet", action="store_true", help="print nothing; the exit status tells")
+    parser.add_argument("--engine", choices=["python", "native"], default="python",
+                        help="jitguard.Guard (python, default) or the C++ jitguard::Guard (native)")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
