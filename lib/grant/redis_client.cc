@@ -1,6 +1,9 @@
 #include "lib/grant/redis_client.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include <cerrno>
 
@@ -35,6 +38,63 @@ bool PercentDecode(std::string_view in, std::string* out) {
     i += 2;
   }
   return true;
+}
+
+// hiredis writes with write(2), which raises SIGPIPE when the server has reset the connection; the
+// default action would kill the host process (a C++ inference server need not ignore SIGPIPE).
+// Blocks SIGPIPE on this thread for the duration of one command and swallows a SIGPIPE that the
+// command raised (the error itself comes back from hiredis as EPIPE).
+class ScopedSigpipeBlock {
+ public:
+  ScopedSigpipeBlock() {
+    sigset_t pipe_only;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    sigset_t pending;
+    sigemptyset(&pending);
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_only, &old_mask_);
+  }
+  ~ScopedSigpipeBlock() {
+    if (!was_pending_) {
+      sigset_t pending;
+      sigemptyset(&pending);
+      sigpending(&pending);
+      if (sigismember(&pending, SIGPIPE) == 1) {
+        sigset_t pipe_only;
+        sigemptyset(&pipe_only);
+        sigaddset(&pipe_only, SIGPIPE);
+        const timespec zero = {0, 0};
+        sigtimedwait(&pipe_only, nullptr, &zero);
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+  }
+  ScopedSigpipeBlock(const ScopedSigpipeBlock&) = delete;
+  ScopedSigpipeBlock& operator=(const ScopedSigpipeBlock&) = delete;
+
+ private:
+  sigset_t old_mask_;
+  bool was_pending_ = false;
+};
+
+// One command; *error_number receives errno as the command left it (before the signal cleanup).
+void* RunCommand(redisContext* context, const std::vector<std::string_view>& args,
+                 int* error_number = nullptr) {
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  argv.reserve(args.size());
+  lens.reserve(args.size());
+  for (std::string_view a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  ScopedSigpipeBlock no_sigpipe;
+  errno = 0;
+  void* reply = redisCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lens.data());
+  if (error_number != nullptr) *error_number = errno;
+  return reply;
 }
 
 absl::Status BadUrl(std::string_view why) {
@@ -119,18 +179,9 @@ Lease::~Lease() {
 
 absl::StatusOr<Reply> Lease::Command(const std::vector<std::string_view>& args) {
   if (broken_ || context_ == nullptr) return absl::UnavailableError("Redis connection is broken");
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  argv.reserve(args.size());
-  lens.reserve(args.size());
-  for (std::string_view a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  void* raw = redisCommandArgv(context_.get(), static_cast<int>(argv.size()), argv.data(),
-                               lens.data());
+  int error_number = 0;
+  void* raw = RunCommand(context_.get(), args, &error_number);
   if (raw == nullptr) {
-    const int error_number = errno;
     broken_ = true;
     saw_eof_ = context_->err == REDIS_ERR_EOF ||
                (context_->err == REDIS_ERR_IO &&
@@ -162,14 +213,7 @@ absl::StatusOr<Context> Pool::Connect() const {
     return absl::UnavailableError(absl::StrCat("Redis ", Describe(endpoint_), ": cannot set timeout"));
   }
   auto run = [&](const std::vector<std::string_view>& args) -> absl::Status {
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    for (std::string_view a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    Reply reply(static_cast<redisReply*>(
-        redisCommandArgv(context.get(), static_cast<int>(argv.size()), argv.data(), lens.data())));
+    Reply reply(static_cast<redisReply*>(RunCommand(context.get(), args)));
     if (reply == nullptr) {
       return absl::UnavailableError(absl::StrCat("Redis ", Describe(endpoint_), ": ", context->errstr));
     }
