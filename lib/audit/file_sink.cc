@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -155,21 +156,30 @@ class FileSink final : public FileAuditSink {
     if (absl::Status s = UsableLocked(); !s.ok()) return s;
     absl::Time now = event.time == absl::InfinitePast() ? audit_internal::ClockNow(options_.clock)
                                                         : event.time;
-    uint64_t seq = seq_ + 1;
-    line_.clear();
-    audit_internal::AppendCanonicalOpen(*ev, seq, now, &line_);
-    audit_internal::AppendPrev(&line_, head_);
-    Digest hash = chainer_.Hash(head_, line_);
-    audit_internal::AppendHashAndClose(&line_, hash);
-    line_.push_back('\n');
-
-    bool sync = options_.fsync != FsyncPolicy::kNever;
-    if (options_.max_file_bytes > 0) {
-      uint64_t pending = file_bytes_ + buffer_.size();
-      if (pending > 0 && pending + line_.size() > options_.max_file_bytes) {
-        if (absl::Status s = WriteOutLocked(sync); !s.ok()) return Break(s);
-        if (absl::Status s = RotateLocked(); !s.ok()) return Break(s);
+    uint64_t seq;
+    Digest hash;
+    while (true) {
+      seq = seq_ + 1;
+      line_.clear();
+      audit_internal::AppendCanonicalOpen(*ev, seq, now, &line_);
+      audit_internal::AppendPrev(&line_, head_);
+      hash = chainer_.Hash(head_, line_);
+      audit_internal::AppendHashAndClose(&line_, hash);
+      line_.push_back('\n');
+      if (options_.max_file_bytes == 0) break;
+      uint64_t pending = file_bytes_ + inflight_bytes_ + buffer_.size();
+      if (pending == 0 || pending + line_.size() <= options_.max_file_bytes) break;
+      if (inflight_bytes_ > 0) {
+        // The syncer is writing; wait (the lock is released meanwhile, so build the line again).
+        WaitIdleLocked();
+        if (absl::Status s = UsableLocked(); !s.ok()) return s;
+        continue;
       }
+      if (absl::Status s = WriteOutLocked(options_.fsync != FsyncPolicy::kNever); !s.ok()) {
+        return Break(s);
+      }
+      if (absl::Status s = RotateLocked(); !s.ok()) return Break(s);
+      break;
     }
     if (buffer_.empty()) first_buffered_ = absl::Now();
     buffer_.append(line_);
@@ -182,9 +192,14 @@ class FileSink final : public FileAuditSink {
         if (absl::Status s = WriteOutLocked(true); !s.ok()) return Break(s);
         break;
       case FsyncPolicy::kBatch:
-        if (buffered_records_ >= options_.batch_records ||
-            absl::Now() - first_buffered_ >= options_.batch_interval) {
-          if (absl::Status s = WriteOutLocked(true); !s.ok()) return Break(s);
+        // The syncer thread writes and syncs, so this caller does not wait for the disk; it only
+        // waits when far ahead of it (back-pressure bounds the memory held).
+        if (buffered_records_ >= 4 * options_.batch_records) {
+          auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+            return buffered_records_ < 4 * options_.batch_records || !broken_.ok() || closed_;
+          };
+          mu_.Await(absl::Condition(&drained));
+          if (!broken_.ok()) return broken_;
         }
         break;
       case FsyncPolicy::kNever:
@@ -199,6 +214,8 @@ class FileSink final : public FileAuditSink {
   absl::Status Flush() override {
     absl::MutexLock lock(&mu_);
     if (absl::Status s = UsableLocked(); !s.ok()) return s;
+    WaitIdleLocked();
+    if (absl::Status s = UsableLocked(); !s.ok()) return s;
     if (absl::Status s = WriteOutLocked(options_.fsync != FsyncPolicy::kNever); !s.ok()) {
       return Break(s);
     }
@@ -209,6 +226,8 @@ class FileSink final : public FileAuditSink {
     absl::Status result;
     {
       absl::MutexLock lock(&mu_);
+      if (closed_) return absl::OkStatus();
+      WaitIdleLocked();
       if (closed_) return absl::OkStatus();
       if (fd_ >= 0 && broken_.ok()) {
         result = WriteOutLocked(options_.fsync != FsyncPolicy::kNever);
@@ -251,6 +270,13 @@ class FileSink final : public FileAuditSink {
     return s;
   }
 
+  // Waits until the syncer has no write in flight (releases the lock while waiting).
+  void WaitIdleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return inflight_bytes_ == 0; };
+    mu_.Await(absl::Condition(&idle));
+  }
+
+  // Only with no syncer write in flight.
   absl::Status WriteOutLocked(bool sync) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (!buffer_.empty()) {
       if (absl::Status s = audit_internal::WriteAll(fd_, buffer_, path_); !s.ok()) return s;
@@ -282,15 +308,42 @@ class FileSink final : public FileAuditSink {
     return audit_internal::SyncParentDir(path_);
   }
 
-  // kBatch: syncs records that have waited batch_interval even when no further Write comes.
+  // kBatch: takes the buffer when batch_records are waiting or the oldest record is batch_interval
+  // old, and writes and syncs it WITHOUT the lock, so writers keep appending meanwhile.
   void SyncLoop() {
     absl::MutexLock lock(&mu_);
+    auto wanted = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return closed_ || buffered_records_ >= options_.batch_records;
+    };
     while (!closed_) {
-      mu_.AwaitWithTimeout(absl::Condition(&closed_), options_.batch_interval);
-      if (closed_ || !broken_.ok()) continue;
-      if (!buffer_.empty() && absl::Now() - first_buffered_ >= options_.batch_interval) {
-        if (absl::Status s = WriteOutLocked(true); !s.ok()) Break(s).IgnoreError();
+      absl::Duration wait = options_.batch_interval;
+      if (!buffer_.empty()) {
+        wait = std::max(absl::Milliseconds(1), first_buffered_ + options_.batch_interval - absl::Now());
       }
+      mu_.AwaitWithTimeout(absl::Condition(&wanted), wait);
+      if (closed_ || !broken_.ok() || buffer_.empty()) continue;
+      if (buffered_records_ < options_.batch_records &&
+          absl::Now() - first_buffered_ < options_.batch_interval) {
+        continue;
+      }
+      std::string out;
+      out.swap(buffer_);
+      buffer_.swap(spare_);
+      buffered_records_ = 0;
+      inflight_bytes_ = out.size();
+      const int fd = fd_;
+      mu_.Unlock();
+      absl::Status s = audit_internal::WriteAll(fd, out, path_);
+      if (s.ok() && ::fdatasync(fd) != 0) s = IoError("fdatasync", path_, errno);
+      mu_.Lock();
+      inflight_bytes_ = 0;
+      if (s.ok()) {
+        file_bytes_ += out.size();
+      } else {
+        Break(s).IgnoreError();
+      }
+      out.clear();
+      spare_.swap(out);  // keep the capacity for the next swap
     }
   }
 
@@ -307,6 +360,8 @@ class FileSink final : public FileAuditSink {
   Digest head_ ABSL_GUARDED_BY(mu_){};
   std::string line_ ABSL_GUARDED_BY(mu_);
   std::string buffer_ ABSL_GUARDED_BY(mu_);
+  std::string spare_ ABSL_GUARDED_BY(mu_);
+  uint64_t inflight_bytes_ ABSL_GUARDED_BY(mu_) = 0;  // taken by the syncer, being written
   size_t buffered_records_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time first_buffered_ ABSL_GUARDED_BY(mu_);
   bool dirty_ ABSL_GUARDED_BY(mu_) = false;
