@@ -82,32 +82,38 @@ def make_case(alg: str) -> Tuple[str, Dict, object]:
     return signing_input.decode() + "." + b64(sig), jwk, key_obj
 
 
-def rate(fn: Callable[[], object], seconds: float) -> float:
-    """Calls per second of fn, measured over about `seconds` (best of three rounds)."""
+def batch_size(fn: Callable[[], object]) -> int:
+    """Calls of fn that take about 10 ms."""
     fn()
     n = 1
-    while True:  # calibrate a batch that takes ~10 ms
+    while True:
         t0 = time.perf_counter()
         for _ in range(n):
             fn()
-        dt = time.perf_counter() - t0
-        if dt > 0.01:
-            break
+        if time.perf_counter() - t0 > 0.01:
+            return n
         n *= 2
-    best = 0.0
-    for _ in range(3):
-        count, t0 = 0, time.perf_counter()
-        while time.perf_counter() - t0 < seconds / 3:
-            for _ in range(n):
-                fn()
-            count += n
-        best = max(best, count / (time.perf_counter() - t0))
+
+
+def rates(fns: Dict[str, Callable[[], object]], seconds: float, rounds: int = 5) -> Dict[str, float]:
+    """Calls per second of each fn. The libraries take turns, round after round, and each keeps its
+    best round, so a change in machine load does not favour whichever ran first."""
+    sizes = {name: batch_size(fn) for name, fn in fns.items()}
+    best = {name: 0.0 for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            n, count, t0 = sizes[name], 0, time.perf_counter()
+            while time.perf_counter() - t0 < seconds / rounds:
+                for _ in range(n):
+                    fn()
+                count += n
+            best[name] = max(best[name], count / (time.perf_counter() - t0))
     return best
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seconds", type=float, default=1.0, help="measuring time per cell")
+    ap.add_argument("--seconds", type=float, default=2.0, help="measuring time per library and algorithm")
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
     ap.add_argument("--algorithms", default="RS256,ES256,EdDSA,HS256")
     args = ap.parse_args()
@@ -140,12 +146,12 @@ def main() -> int:
         # All four must accept the token before anything is timed.
         assert uncached.verify(token).subject == cached.verify(token).subject == pyjwt_verify()["sub"]
         assert jose_verify()["sub"] == pyjwt_verify()["sub"]
-        cell = {
-            "jitguard cached": rate(lambda: cached.verify(token), args.seconds),
-            "jitguard uncached": rate(lambda: uncached.verify(token), args.seconds),
-            "PyJWT": rate(pyjwt_verify, args.seconds),
-            "joserfc": rate(jose_verify, args.seconds),
-        }
+        cell = rates({
+            "jitguard cached": lambda: cached.verify(token),
+            "jitguard uncached": lambda: uncached.verify(token),
+            "PyJWT": pyjwt_verify,
+            "joserfc": jose_verify,
+        }, args.seconds)
         rows.append((alg, cell))
 
     libs = ["jitguard cached", "jitguard uncached", "PyJWT", "joserfc"]
