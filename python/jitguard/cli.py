@@ -3,6 +3,7 @@ here through COMMANDS; errors are one clear line on stderr and a non-zero exit."
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Callable, List, Optional
 
@@ -47,6 +48,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     except Error as e:
         print(f"jitguard: error: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (`jitguard mask < big | head`): stop quietly, as other tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except (OSError, ValueError) as e:
         print(f"jitguard: error: {e}", file=sys.stderr)
         return 1
