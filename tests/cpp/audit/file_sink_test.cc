@@ -77,6 +77,19 @@ TEST_F(FileSinkTest, RecordIsCanonicalAndChainedWithHmac) {
   }
 }
 
+TEST_F(FileSinkTest, CanonicalAuditRecordIsTheStoredBodyWithoutChainMembers) {
+  WriteN(1, Options());
+  std::string line = ReadLines(path_)[0];
+  auto canonical = CanonicalAuditRecord(MakeEvent(1), 1);
+  ASSERT_TRUE(canonical.ok());
+  // The stored line is the canonical record with prev and hash added before the closing brace.
+  EXPECT_EQ(line.substr(0, canonical->size() - 1), canonical->substr(0, canonical->size() - 1));
+  EXPECT_EQ(line.size(), canonical->size() + 149);
+  AuditEvent unset = MakeEvent(1);
+  unset.time = absl::InfinitePast();
+  EXPECT_EQ(ErrorReason(CanonicalAuditRecord(unset, 1).status()), "bad_event");
+}
+
 TEST_F(FileSinkTest, PlainSha256WithoutKey) {
   FileAuditSinkOptions o = Options();
   o.hmac_key = SecretBytes();
