@@ -341,3 +341,50 @@ def test_inline_jwks_and_secrets_from_env(deployment, idp, monkeypatch):
     with pytest.raises(jitguard.ConfigError) as e:
         jitguard.Guard(config, base_dir=str(deployment))
     assert e.value.message.startswith("grants.signing_key_env:")
+
+
+def test_jwks_from_a_url(deployment, idp):
+    import http.server
+    import threading
+
+    body = json.dumps(idp.jwks).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        config = base_config(deployment)
+        config["tokens"] = {"jwks_url": f"http://127.0.0.1:{server.server_port}/jwks.json", "issuer": ISSUER,
+                            "audience": AUDIENCE}
+        with jitguard.Guard(config, base_dir=str(deployment)) as g:
+            adm = g.admit(idp.mint("alice", ["data-scientists"]), model="support-llm", dataset="claims")
+            assert adm.subject == "alice"
+            with pytest.raises(jitguard.TokenError) as e:
+                g.admit(DemoIdp().mint("alice", ["data-scientists"]), model="support-llm", dataset="claims")
+            assert e.value.reason in ("unknown_key", "bad_signature")
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+def test_async_audit(deployment, idp):
+    config = base_config(deployment)
+    config["audit"].update({"async": True, "queue_size": 64})
+    g = jitguard.Guard(config, base_dir=str(deployment))
+    list(g.mask_stream(admitted(g, idp), [f"x {EMAIL}"]))
+    assert "jitguard_audit_queue_depth " in g.metrics_text()
+    g.close()
+    types = [json.loads(line)["type"] for line in (deployment / "audit.jsonl").read_text().splitlines()]
+    assert types == ["policy.decision", "grant.issued", "inference.request", "inference.response"]
+    assert jitguard.verify_audit_log(str(deployment / "audit.jsonl"), hmac_key=audit_key(deployment)).ok
