@@ -138,12 +138,13 @@ BENCHMARK(BM_Verify)
     ->MeasureProcessCPUTime()
     ->UseRealTime();
 
+// Started on first use; stopped (and its temp dir removed) when the program exits.
 testing::PostgresServer* Postgres() {
-  static testing::PostgresServer* server = [] () -> testing::PostgresServer* {
+  static const std::unique_ptr<testing::PostgresServer> server = [] {
     auto s = testing::PostgresServer::Start();
-    return s.ok() ? s->release() : nullptr;
+    return s.ok() ? *std::move(s) : nullptr;
   }();
-  return server;
+  return server.get();
 }
 
 void BM_PostgresSink(benchmark::State& state) {
