@@ -8,6 +8,7 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -137,6 +138,23 @@ py::dict CountsToDict(const FindingCounts& counts) {
   return out;
 }
 
+// A stream belongs to one thread, but its calls release the GIL, so two Python threads could
+// otherwise enter the same stream at once. This turns that misuse into an exception.
+class ExclusiveUse {
+ public:
+  explicit ExclusiveUse(std::atomic<bool>& busy) : busy_(busy) {
+    if (busy_.exchange(true)) {
+      throw py::value_error("a mask stream was used from two threads at once");
+    }
+  }
+  ~ExclusiveUse() { busy_.store(false); }
+  ExclusiveUse(const ExclusiveUse&) = delete;
+  ExclusiveUse& operator=(const ExclusiveUse&) = delete;
+
+ private:
+  std::atomic<bool>& busy_;
+};
+
 using CustomSpec = std::tuple<std::string, std::string, std::string, std::vector<std::string>>;
 using TermSpec = std::pair<std::string, std::vector<std::string>>;
 
@@ -146,6 +164,7 @@ class PyMaskStream {
 
   // str in, str out (never a partial character); bytes in, bytes out.
   py::object Write(py::handle chunk) {
+    ExclusiveUse guard(busy_);
     TextView in(chunk);
     std::string out = MaybeWithoutGil(in.large(), [&] { return stream_->Write(in.view()); });
     if (!pending_.empty()) {
@@ -161,6 +180,7 @@ class PyMaskStream {
   }
 
   py::object Finish(bool as_str) {
+    ExclusiveUse guard(busy_);
     std::string out = pending_ + stream_->Finish();
     pending_.clear();
     return as_str ? ToStr(out) : ToBytes(out);
@@ -172,6 +192,7 @@ class PyMaskStream {
  private:
   std::unique_ptr<MaskStream> stream_;
   std::string pending_;  // output bytes of a character not yet complete (str streams)
+  std::atomic<bool> busy_{false};
 };
 
 class PySseStream {
@@ -179,18 +200,23 @@ class PySseStream {
   explicit PySseStream(std::unique_ptr<SseMaskStream> stream) : stream_(std::move(stream)) {}
 
   py::bytes Write(py::handle chunk) {
+    ExclusiveUse guard(busy_);
     TextView in(chunk);
     std::string out =
         Unwrap(MaybeWithoutGil(in.large(), [&] { return stream_->Write(in.view()); }));
     return py::bytes(out);
   }
 
-  py::bytes Finish() { return py::bytes(Unwrap(stream_->Finish())); }
+  py::bytes Finish() {
+    ExclusiveUse guard(busy_);
+    return py::bytes(Unwrap(stream_->Finish()));
+  }
 
   py::dict Counts() const { return CountsToDict(stream_->counts()); }
 
  private:
   std::unique_ptr<SseMaskStream> stream_;
+  std::atomic<bool> busy_{false};
 };
 
 class PyMasker {
@@ -296,8 +322,12 @@ class PyMasker {
     return best;
   }
 
-  PyMaskStream Stream() const { return PyMaskStream(masker_->NewStream()); }
-  PySseStream SseStream() const { return PySseStream(masker_->NewSseStream()); }
+  std::unique_ptr<PyMaskStream> Stream() const {
+    return std::make_unique<PyMaskStream>(masker_->NewStream());
+  }
+  std::unique_ptr<PySseStream> SseStream() const {
+    return std::make_unique<PySseStream>(masker_->NewSseStream());
+  }
   std::vector<std::string> Entities() const { return masker_->Entities(); }
   std::string Style() const { return std::string(MaskStyleName(masker_->style())); }
   size_t MaxHeldBytes() const { return masker_->max_held_bytes(); }
