@@ -14,6 +14,8 @@ header (``X-Jitguard-Dataset``) or the configured default, and calls :meth:`Guar
 * an admitted request reaches the application with its prompt masked (unless ``mask_prompt=False``)
   and the :class:`~jitguard.guard.Admission` in ``scope["state"]["jitguard"]`` (Starlette:
   ``request.state.jitguard``), whose grant the application verifies where it calls the data store.
+  The ``Authorization`` header is removed before the application sees the request: the bearer token
+  stays with jitguard.
 
 The response is masked with the admission's profile before a byte reaches the client: Server-Sent
 Events chunk by chunk (a value split across two events is still caught), JSON bodies as a whole, any
