@@ -485,8 +485,8 @@ recognizers. scrubadub runs `Scrubber().iter_filth()` with its default detectors
 and mod-97 validators (in the script); Hyperscan compiles the same set into one database. A tool's
 precision counts only the entities it claims; "recall (all 11)" counts every labelled value. Each
 tool is fed the corpus as ~4 KiB responses; its figure is the best of at least 3 timed passes.
-Other helpers were building in parallel on the same 2 cores during this run, so absolute MB/s are
-low for every tool; the ratios are what to read."""
+The 2 cores are shared with other builds, so absolute MB/s move between runs (earlier runs under
+heavy load gave DataFog ratios of 104-146x); the run below was taken on a quiet machine."""
 
 _BEGIN = "<!-- masking-compare:begin -->"
 _END = "<!-- masking-compare:end -->"
