@@ -15,8 +15,7 @@
 #include "benchmark/benchmark.h"
 #include "jitguard/audit.h"
 // The bench reuses the test helper that starts a real PostgreSQL (not part of the library).
-#include "tests/cpp/testing/postgres_server.cc"  // NOLINT(bugprone-suspicious-include)
-#include "tests/cpp/testing/process.cc"          // NOLINT(bugprone-suspicious-include)
+#include "tests/cpp/testing/postgres_server.h"
 
 namespace jitguard {
 namespace {
