@@ -133,4 +133,19 @@ RedisServer& SharedRedisServer() {
   return *server;
 }
 
+absl::StatusOr<std::string> BenchmarkRedisUrl() {
+  static const absl::StatusOr<std::string> url = []() -> absl::StatusOr<std::string> {
+    if (const char* env = getenv("JITGUARD_BENCH_REDIS_URL"); env != nullptr && *env != '\0') {
+      return std::string(env);
+    }
+    static absl::StatusOr<std::unique_ptr<RedisServer>> server = RedisServer::Start();
+    if (!server.ok()) {
+      return absl::UnavailableError(
+          "no redis-server could be started (install redis-server or set JITGUARD_BENCH_REDIS_URL)");
+    }
+    return (*server)->url();
+  }();
+  return url;
+}
+
 }  // namespace jitguard::testing

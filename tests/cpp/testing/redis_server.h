@@ -53,6 +53,11 @@ class RedisServer {
 // program when redis-server cannot be started (the Redis suites are not optional).
 RedisServer& SharedRedisServer();
 
+// For benchmarks, which skip (rather than abort) without Redis: $JITGUARD_BENCH_REDIS_URL when set,
+// else the URL of a server started on first use and kept for the life of the program; an error
+// saying why when neither is possible.
+absl::StatusOr<std::string> BenchmarkRedisUrl();
+
 }  // namespace jitguard::testing
 
 #endif  // JITGUARD_TESTS_CPP_TESTING_REDIS_SERVER_H_
