@@ -8,7 +8,9 @@
 // `policy` (inline or file; ReloadPolicy re-reads the file), `grants` (signing key, issuer, replay
 // cache in memory or Redis), `approvals` (memory or Redis), `audit` (file + HMAC key, or PostgreSQL;
 // optionally asynchronous) and `masking` (hash key, custom rules, term lists). Mask profiles come
-// from the policy; one Masker per profile is compiled once and shared.
+// from the policy; one Masker per profile is compiled once and shared. What JSON cannot carry comes
+// in GuardOptions: an audit sink built in code (e.g. a Python callback) and a key source that is
+// asked for fresh keys when a token names an unknown key (e.g. a JWKS fetched from a URL).
 //
 // Admit verifies the token, evaluates the policy, files or consumes an approval ticket, issues a
 // short-lived single-use grant and writes an audit record for each step (prompts masked). The data
@@ -23,6 +25,7 @@
 #define JITGUARD_GUARD_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -33,7 +36,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "jitguard/approval.h"
+#include "jitguard/audit.h"
 #include "jitguard/export.h"
+#include "jitguard/grant.h"
 #include "jitguard/mask.h"
 #include "jitguard/policy.h"
 #include "jitguard/status.h"
@@ -95,6 +100,18 @@ class JITGUARD_EXPORT ResponseGuard {
   virtual const FindingCounts& counts() const = 0;
 };
 
+// What a Guard takes besides its JSON configuration: parts built in code.
+struct GuardOptions {
+  // The audit sink, instead of the config's `audit.file` / `audit.postgres` (giving both is a
+  // "conflicting_keys" error). `audit.async` / `audit.queue_size` still apply. The Guard closes it
+  // on Close. Null: the config names the sink.
+  std::shared_ptr<AuditSink> audit_sink = nullptr;
+  // Asked for a new JWKS when a token names a key the verifier does not know; the result replaces
+  // the keys (UpdateKeys) and the token is verified once more. Return "" when nothing changed (the
+  // source rate-limits its fetches). Called on the request's thread. Null: unknown keys are rejected.
+  std::function<absl::StatusOr<std::string>()> refresh_keys = nullptr;
+};
+
 class JITGUARD_EXPORT Guard {
  public:
   // Builds a Guard from a JSON configuration; relative paths in it are resolved against `base_dir`.
@@ -103,8 +120,13 @@ class JITGUARD_EXPORT Guard {
   // "unreadable_file"), or the component's own error for a bad JWKS, policy, key or sink.
   static absl::StatusOr<std::shared_ptr<Guard>> FromConfigJson(std::string_view json,
                                                                std::string_view base_dir = ".");
+  // As above, with the parts that come from code (see GuardOptions).
+  static absl::StatusOr<std::shared_ptr<Guard>> FromConfigJson(std::string_view json, std::string_view base_dir,
+                                                               const GuardOptions& options);
   // FromConfigJson on a file's contents, relative paths resolved against the file's directory.
   static absl::StatusOr<std::shared_ptr<Guard>> FromConfigFile(std::string_view path);
+  static absl::StatusOr<std::shared_ptr<Guard>> FromConfigFile(std::string_view path,
+                                                               const GuardOptions& options);
 
   virtual ~Guard() = default;
 
@@ -122,8 +144,9 @@ class JITGUARD_EXPORT Guard {
                                           Refusal* refusal = nullptr) = 0;
 
   // Verifies a grant where the data store is called: signature, issuer, expiry, scope (the dataset
-  // and operation must be in it; "" skips that check) and single use. Errors: ErrorDomain::kGrant
-  // ("replayed", "expired", "scope", "bad_signature", "revoked", ...).
+  // and operation must be in it; "" skips that check) and single use; audited (grant.verified or
+  // grant.rejected). Errors: ErrorDomain::kGrant ("replayed", "expired", "scope", "bad_signature",
+  // "revoked", ...). Same as grant_verifier()->Verify.
   virtual absl::Status VerifyGrant(std::string_view grant, std::string_view dataset,
                                    std::string_view operation, absl::Time now = absl::Now()) = 0;
 
@@ -144,8 +167,16 @@ class JITGUARD_EXPORT Guard {
   // one in force and returns its error.
   virtual absl::Status ReloadPolicy() = 0;
 
+  // Replaces the token verifier's keys (rotation; atomic, a bad JWKS changes nothing and returns
+  // its error).
+  virtual absl::Status UpdateKeys(std::string_view jwks) = 0;
+
   // The approval store (for approver tooling that does not go through Decide).
   virtual std::shared_ptr<ApprovalStore> approvals() const = 0;
+
+  // The grant verifier VerifyGrant uses (same replay cache; writes to the Guard's audit sink), for
+  // data stores that want the verified Grant itself.
+  virtual std::shared_ptr<const GrantVerifier> grant_verifier() const = 0;
 
   // Counters in Prometheus text exposition format: jitguard_decisions_total{effect},
   // jitguard_token_rejections_total{reason}, jitguard_findings_total{entity},

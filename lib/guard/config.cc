@@ -168,8 +168,9 @@ absl::Status ParseTokens(object s, std::string_view base_dir, GuardConfig* c) {
   }
   if (Has(s, "jwks_url")) {
     return ConfigError("unsupported", "tokens.jwks_url",
-                       "the C++ Guard reads keys from jwks or jwks_file; fetch the JWKS with your HTTP client "
-                       "and rotate it with TokenVerifier::UpdateKeys");
+                       "the C++ Guard reads keys from jwks or jwks_file; fetch the JWKS with your HTTP client, "
+                       "rotate it with Guard::UpdateKeys and pass GuardOptions::refresh_keys (the Python "
+                       "jitguard.Guard does this for jwks_url)");
   }
   if (Has(s, "jwks")) {
     element el = s["jwks"].value_unsafe();
@@ -258,12 +259,17 @@ absl::Status ParseApprovals(object s, GuardConfig* c) {
   return absl::OkStatus();
 }
 
-absl::Status ParseAudit(object s, std::string_view base_dir, GuardConfig* c) {
+absl::Status ParseAudit(object s, std::string_view base_dir, AuditSource source, GuardConfig* c) {
   absl::Status st = CheckKeys(s, "audit", {"file", "hmac_key", "hmac_key_file", "hmac_key_env", "fsync", "async",
                                            "queue_size", "postgres", "table", "writer_id", "callback"});
   if (!st.ok()) return st;
   int targets = Has(s, "file") + Has(s, "postgres") + Has(s, "callback");
-  if (targets != 1) {
+  if (source == AuditSource::kExternal) {
+    if (targets != 0) {
+      return ConfigError("conflicting_keys", "audit",
+                         "the audit sink is given in code; do not name file, postgres or callback too");
+    }
+  } else if (targets != 1) {
     return ConfigError(targets ? "conflicting_keys" : "missing_key", "audit",
                        "give exactly one of file, postgres, callback");
   }
@@ -272,7 +278,9 @@ absl::Status ParseAudit(object s, std::string_view base_dir, GuardConfig* c) {
                        "a callback sink is given in code (Python Guard, or a C++ AuditSink), not in JSON");
   }
   JG_ASSIGN(c->audit_hmac_key, GetSecret(s, "audit", "hmac_key", base_dir, false));
-  if (Has(s, "file")) {
+  if (source == AuditSource::kExternal) {
+    // The sink exists already; only async / queue_size below apply to it.
+  } else if (Has(s, "file")) {
     std::string path;
     JG_ASSIGN(path, GetString(s, "audit", "file", "", true));
     c->audit_file = ResolvePath(base_dir, path);
@@ -380,7 +388,8 @@ absl::StatusOr<std::string> ReadConfigFile(const std::string& path, std::string_
   return ss.str();
 }
 
-absl::StatusOr<GuardConfig> ParseGuardConfig(std::string_view json, std::string_view base_dir) {
+absl::StatusOr<GuardConfig> ParseGuardConfig(std::string_view json, std::string_view base_dir,
+                                             AuditSource audit_source) {
   simdjson::dom::parser parser;
   element root_el;
   simdjson::padded_string padded(json);
@@ -404,8 +413,9 @@ absl::StatusOr<GuardConfig> ParseGuardConfig(std::string_view json, std::string_
   // Masking and audit first: they do not depend on the rest; then the request path in order.
   if (auto r = Section(root, "masking", false, &present); !r.ok()) return r.status(); else s = *r;
   if (present && !(st = ParseMasking(s, base_dir, &c)).ok()) return st;
-  if (auto r = Section(root, "audit", true, &present); !r.ok()) return r.status(); else s = *r;
-  if (!(st = ParseAudit(s, base_dir, &c)).ok()) return st;
+  bool audit_required = audit_source == AuditSource::kConfig;
+  if (auto r = Section(root, "audit", audit_required, &present); !r.ok()) return r.status(); else s = *r;
+  if (present && !(st = ParseAudit(s, base_dir, audit_source, &c)).ok()) return st;
   if (auto r = Section(root, "tokens", true, &present); !r.ok()) return r.status(); else s = *r;
   if (!(st = ParseTokens(s, base_dir, &c)).ok()) return st;
   if (auto r = Section(root, "policy", true, &present); !r.ok()) return r.status(); else s = *r;

@@ -47,8 +47,14 @@ struct GuardConfig {
   std::vector<std::string> json_keys;
 };
 
+enum class AuditSource {
+  kConfig,    // the config names the sink (file or postgres)
+  kExternal,  // the caller gives the sink (GuardOptions::audit_sink); the config must not name one
+};
+
 // Parses `json`; relative file names are resolved against `base_dir`.
-absl::StatusOr<GuardConfig> ParseGuardConfig(std::string_view json, std::string_view base_dir);
+absl::StatusOr<GuardConfig> ParseGuardConfig(std::string_view json, std::string_view base_dir,
+                                             AuditSource audit_source = AuditSource::kConfig);
 
 // The contents of `path` (errors: kConfig "unreadable_file" naming `key`).
 absl::StatusOr<std::string> ReadConfigFile(const std::string& path, std::string_view key);

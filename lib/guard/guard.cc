@@ -2,6 +2,7 @@
 #include "jitguard/guard.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -91,8 +92,10 @@ std::string DecisionMessage(const Decision& d, std::string_view fallback) {
 
 class GuardImpl final : public Guard, public std::enable_shared_from_this<GuardImpl> {
  public:
-  static absl::StatusOr<std::shared_ptr<Guard>> Build(GuardConfig config) {
+  static absl::StatusOr<std::shared_ptr<Guard>> Build(GuardConfig config, const GuardOptions& options) {
     auto g = std::shared_ptr<GuardImpl>(new GuardImpl());
+    g->audit_ = options.audit_sink;
+    g->refresh_keys_ = options.refresh_keys;
     absl::Status s = g->Init(std::move(config));
     if (!s.ok()) {
       if (g->audit_ != nullptr) (void)g->audit_->Close();
@@ -118,7 +121,9 @@ class GuardImpl final : public Guard, public std::enable_shared_from_this<GuardI
   absl::StatusOr<std::unique_ptr<ResponseGuard>> NewResponse(const Admission& admission,
                                                              ResponseFormat format) override;
   absl::Status ReloadPolicy() override;
+  absl::Status UpdateKeys(std::string_view jwks) override { return verifier_->UpdateKeys(jwks); }
   std::shared_ptr<ApprovalStore> approvals() const override { return approvals_; }
+  std::shared_ptr<const GrantVerifier> grant_verifier() const override { return grant_verifier_; }
   std::string MetricsText() const override {
     uint64_t depth = async_ != nullptr ? async_->Counters().queue_depth : 0;
     return metrics_.Text(depth);
@@ -130,12 +135,14 @@ class GuardImpl final : public Guard, public std::enable_shared_from_this<GuardI
   GuardImpl() = default;
   absl::Status Init(GuardConfig config);
   absl::StatusOr<std::shared_ptr<const Masker>> MaskerFor(std::string_view profile);
+  absl::StatusOr<Identity> VerifyToken(std::string_view token, absl::Time now);
   absl::Status Audit(AuditEvent event, absl::Time now) {
     event.time = now;
     return audit_->Write(event);
   }
 
   GuardConfig config_;
+  std::function<absl::StatusOr<std::string>()> refresh_keys_;
   std::shared_ptr<TokenVerifier> verifier_;
   std::unique_ptr<PolicyStore> policy_;
   std::shared_ptr<const GrantIssuer> issuer_;
@@ -156,7 +163,9 @@ absl::Status GuardImpl::Init(GuardConfig config) {
   config_ = std::move(config);
 
   // Audit first: nothing else may run without its record.
-  if (!config_.audit_file.empty()) {
+  if (audit_ != nullptr) {
+    // Given in code (GuardOptions::audit_sink).
+  } else if (!config_.audit_file.empty()) {
     FileAuditSinkOptions options;
     options.hmac_key = config_.audit_hmac_key;
     options.fsync = config_.audit_fsync;
@@ -207,6 +216,7 @@ absl::Status GuardImpl::Init(GuardConfig config) {
   verifier_options.issuer = config_.grant_issuer;
   verifier_options.max_lifetime = kMaxGrantTtl;
   verifier_options.replay_cache = *cache;
+  verifier_options.audit = audit_;  // grant.verified / grant.rejected
   absl::StatusOr<std::shared_ptr<const GrantVerifier>> gv = GrantVerifier::Create(
       config_.grant_verify_key.empty() ? key : GrantKeyFrom(config_.grant_verify_key), verifier_options);
   if (!gv.ok()) return AtKey(config_.grant_verify_key.empty() ? "grants.signing_key" : "grants.verify_key",
@@ -261,6 +271,18 @@ absl::StatusOr<std::shared_ptr<const Masker>> GuardImpl::MaskerFor(std::string_v
   return *m;
 }
 
+absl::StatusOr<Identity> GuardImpl::VerifyToken(std::string_view token, absl::Time now) {
+  absl::StatusOr<Identity> identity = verifier_->Verify(token, now);
+  if (identity.ok() || refresh_keys_ == nullptr || ErrorReason(identity.status()) != "unknown_key") {
+    return identity;
+  }
+  // The key may have been rotated at the identity provider: fetch (rate-limited by the source) and
+  // try once more. A failed fetch or a bad JWKS keeps the old keys and the rejection.
+  absl::StatusOr<std::string> jwks = refresh_keys_();
+  if (!jwks.ok() || jwks->empty() || !verifier_->UpdateKeys(*jwks).ok()) return identity;
+  return verifier_->Verify(token, now);
+}
+
 absl::StatusOr<Admission> GuardImpl::Admit(const AdmitRequest& req, absl::Time now, Refusal* refusal) {
   Refusal local_refusal;
   if (refusal == nullptr) refusal = &local_refusal;
@@ -268,7 +290,7 @@ absl::StatusOr<Admission> GuardImpl::Admit(const AdmitRequest& req, absl::Time n
   if (!random.ok()) return random.status();
   std::string request_id = base::Hex(*random);
 
-  absl::StatusOr<Identity> identity = verifier_->Verify(req.bearer_token, now);
+  absl::StatusOr<Identity> identity = VerifyToken(req.bearer_token, now);
   if (!identity.ok()) {
     std::string reason = ErrorReason(identity.status());
     metrics_.Add(Counter::kTokenRejections, reason);
@@ -414,26 +436,13 @@ absl::Status GuardImpl::VerifyGrant(std::string_view grant, std::string_view dat
   GrantScope scope;
   if (!dataset.empty()) scope.dataset = std::string(dataset);
   if (!operation.empty()) scope.operation = std::string(operation);
-  absl::StatusOr<Grant> g = grant_verifier_->Verify(grant, scope, now);
-  AuditEvent e;
-  e.type = std::string(g.ok() ? audit_type::kGrantVerified : audit_type::kGrantRejected);
-  e.dataset = std::string(dataset);
-  e.operation = std::string(operation);
-  if (g.ok()) {
-    e.subject = g->subject;
-    e.request_id = g->request_id;
-    e.Set(std::string(audit_field::kGrantId), g->id);
-  } else {
-    e.Set(std::string(audit_field::kReason), ErrorReason(g.status()));
-  }
-  absl::Status s = Audit(std::move(e), now);
-  if (!g.ok()) return g.status();
-  return s;
+  // The verifier writes grant.verified / grant.rejected to the Guard's sink.
+  return grant_verifier_->Verify(grant, scope, now).status();
 }
 
 absl::StatusOr<std::string> GuardImpl::Decide(std::string_view approver_token, std::string_view ticket_id,
                                               Verdict verdict, std::string_view comment, absl::Time now) {
-  absl::StatusOr<Identity> approver = verifier_->Verify(approver_token, now);
+  absl::StatusOr<Identity> approver = VerifyToken(approver_token, now);
   if (!approver.ok()) {
     metrics_.Add(Counter::kTokenRejections, ErrorReason(approver.status()));
     AuditEvent e;
@@ -526,15 +535,25 @@ absl::Status GuardImpl::ReloadPolicy() {
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<Guard>> Guard::FromConfigJson(std::string_view json, std::string_view base_dir) {
-  absl::StatusOr<GuardConfig> config = guard::ParseGuardConfig(json, base_dir);
+  return FromConfigJson(json, base_dir, GuardOptions());
+}
+
+absl::StatusOr<std::shared_ptr<Guard>> Guard::FromConfigJson(std::string_view json, std::string_view base_dir,
+                                                             const GuardOptions& options) {
+  absl::StatusOr<GuardConfig> config = guard::ParseGuardConfig(
+      json, base_dir, options.audit_sink != nullptr ? guard::AuditSource::kExternal : guard::AuditSource::kConfig);
   if (!config.ok()) return config.status();
-  return GuardImpl::Build(*std::move(config));
+  return GuardImpl::Build(*std::move(config), options);
 }
 
 absl::StatusOr<std::shared_ptr<Guard>> Guard::FromConfigFile(std::string_view path) {
+  return FromConfigFile(path, GuardOptions());
+}
+
+absl::StatusOr<std::shared_ptr<Guard>> Guard::FromConfigFile(std::string_view path, const GuardOptions& options) {
   absl::StatusOr<std::string> text = guard::ReadConfigFile(std::string(path), "config");
   if (!text.ok()) return text.status();
-  return FromConfigJson(*text, DirName(path));
+  return FromConfigJson(*text, DirName(path), options);
 }
 
 }  // namespace jitguard

@@ -3,6 +3,7 @@
 #include "jitguard/guard.h"
 
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -41,16 +42,26 @@ constexpr char kPolicy[] = R"({
      "operations": ["infer", "fine_tune"], "mask_profile": "strict"}
   ]})";
 
-std::string Token(std::string_view sub, std::string_view groups_json, absl::Time now = kNow,
-                  std::string_view aud = "inference") {
-  std::string header = base::Base64UrlEncode(R"({"alg":"HS256","typ":"JWT","kid":"k1"})");
+std::string SignedToken(std::string_view kid, std::string_view secret, std::string_view sub,
+                        std::string_view groups_json, absl::Time now = kNow, std::string_view aud = "inference") {
+  std::string header = base::Base64UrlEncode("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"" + std::string(kid) + "\"}");
   int64_t t = absl::ToUnixSeconds(now);
   std::string payload = "{\"iss\":\"https://idp.test\",\"aud\":\"" + std::string(aud) + "\",\"sub\":\"" +
                         std::string(sub) + "\",\"groups\":" + std::string(groups_json) +
                         ",\"iat\":" + std::to_string(t) + ",\"exp\":" + std::to_string(t + 600) +
                         ",\"sid\":\"sess-1\"}";
   std::string input = header + "." + base::Base64UrlEncode(payload);
-  return input + "." + base::Base64UrlEncode(base::Hmac(kSecret, input));
+  return input + "." + base::Base64UrlEncode(base::Hmac(secret, input));
+}
+
+std::string Token(std::string_view sub, std::string_view groups_json, absl::Time now = kNow,
+                  std::string_view aud = "inference") {
+  return SignedToken("k1", kSecret, sub, groups_json, now, aud);
+}
+
+std::string OctKey(std::string_view kid, std::string_view secret) {
+  return R"({"kty":"oct","kid":")" + std::string(kid) + R"(","alg":"HS256","k":")" +
+         base::Base64UrlEncode(secret) + "\"}";
 }
 
 std::string ReadFile(const std::string& path) {
@@ -352,6 +363,95 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{R"("fsync": "never")", R"("fsync": "never", "postgres": "dbname=x")", "audit"},
         BadConfig{R"("tokens": {)", R"("extra": {}, "tokens": {)", "extra"},
         BadConfig{R"("policy": {"file": "policy.json"},)", "", "policy"}));
+
+TEST_F(GuardTest, AuditSinkGivenInCodeReceivesEveryStep) {
+  auto seen = std::make_shared<std::vector<std::string>>();
+  absl::StatusOr<std::unique_ptr<AuditSink>> sink = NewCallbackSink([seen](const AuditEvent& e) {
+    seen->push_back(e.type);
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(sink.ok());
+  GuardOptions options;
+  options.audit_sink = std::shared_ptr<AuditSink>(*std::move(sink));
+  // The config names a file too: that is a conflict, not a silent choice.
+  absl::StatusOr<std::shared_ptr<Guard>> g = Guard::FromConfigJson(config_, dir_, options);
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(ErrorReason(g.status()), "conflicting_keys");
+  EXPECT_EQ(std::string(g.status().message()).rfind("audit:", 0), 0u) << g.status();
+
+  std::string config = config_;
+  std::string file = R"("file": "audit.jsonl", )";
+  config.replace(config.find(file), file.size(), "");
+  g = Guard::FromConfigJson(config, dir_, options);
+  ASSERT_TRUE(g.ok()) << g.status();
+  absl::StatusOr<Admission> adm = (*g)->Admit(Request(Token("alice", R"(["data-scientists"])")), kNow);
+  ASSERT_TRUE(adm.ok()) << adm.status();
+  EXPECT_TRUE((*g)->VerifyGrant(adm->grant, "claims", "infer", kNow).ok());
+  EXPECT_EQ(*seen, (std::vector<std::string>{"policy.decision", "grant.issued", "inference.request",
+                                            "grant.verified"}));
+  // Without an external sink the audit section is required.
+  std::string no_audit = config.substr(0, config.rfind(',', config.find(R"("audit")"))) + "}";
+  EXPECT_EQ(ErrorReason(Guard::FromConfigJson(no_audit, dir_).status()), "missing_key");
+}
+
+TEST_F(GuardTest, UnknownKeyAsksTheKeySourceOnceAndRetries) {
+  const std::string rotated_secret = "fedcba9876543210fedcba9876543210-rotated";
+  const std::string rotated = R"({"keys":[)" + OctKey("k1", kSecret) + "," + OctKey("k2", rotated_secret) + "]}";
+  int calls = 0;
+  bool has_new_keys = false;
+  GuardOptions options;
+  options.refresh_keys = [&]() -> absl::StatusOr<std::string> {
+    ++calls;
+    return has_new_keys ? rotated : "";
+  };
+  absl::StatusOr<std::shared_ptr<Guard>> made = Guard::FromConfigJson(config_, dir_, options);
+  ASSERT_TRUE(made.ok()) << made.status();
+  std::shared_ptr<Guard> g = *made;
+  std::string token = SignedToken("k2", rotated_secret, "alice", R"(["data-scientists"])");
+  // The source has nothing new: the rejection stands.
+  EXPECT_EQ(ErrorReason(g->Admit(Request(token), kNow).status()), "unknown_key");
+  EXPECT_EQ(calls, 1);
+  // A known key that fails its signature does not trigger a fetch.
+  EXPECT_EQ(ErrorReason(g->Admit(Request(SignedToken("k1", rotated_secret, "alice", "[]")), kNow).status()),
+            "bad_signature");
+  EXPECT_EQ(calls, 1);
+  has_new_keys = true;
+  absl::StatusOr<Admission> adm = g->Admit(Request(token), kNow);
+  ASSERT_TRUE(adm.ok()) << adm.status();
+  EXPECT_EQ(calls, 2);
+  EXPECT_TRUE(g->Admit(Request(token), kNow).ok());
+  EXPECT_EQ(calls, 2);  // the keys stay
+}
+
+TEST_F(GuardTest, UpdateKeysRotatesAndABadJwksChangesNothing) {
+  std::shared_ptr<Guard> g = Make();
+  ASSERT_NE(g, nullptr);
+  const std::string secret2 = "fedcba9876543210fedcba9876543210-rotated";
+  std::string token2 = SignedToken("k2", secret2, "alice", R"(["data-scientists"])");
+  EXPECT_EQ(ErrorReason(g->Admit(Request(token2), kNow).status()), "unknown_key");
+  EXPECT_FALSE(g->UpdateKeys(R"({"keys": 7})").ok());
+  EXPECT_TRUE(g->Admit(Request(Token("alice", R"(["data-scientists"])")), kNow).ok());
+  ASSERT_TRUE(g->UpdateKeys(R"({"keys":[)" + OctKey("k2", secret2) + "]}").ok());
+  EXPECT_TRUE(g->Admit(Request(token2), kNow).ok());
+  EXPECT_EQ(ErrorReason(g->Admit(Request(Token("alice", R"(["data-scientists"])")), kNow).status()),
+            "unknown_key");
+}
+
+TEST_F(GuardTest, GrantVerifierIsTheOneVerifyGrantUses) {
+  std::shared_ptr<Guard> g = Make();
+  ASSERT_NE(g, nullptr);
+  absl::StatusOr<Admission> adm = g->Admit(Request(Token("alice", R"(["data-scientists"])")), kNow);
+  ASSERT_TRUE(adm.ok()) << adm.status();
+  absl::StatusOr<Grant> grant =
+      g->grant_verifier()->Verify(adm->grant, GrantScope{.dataset = "claims", .operation = "infer"}, kNow);
+  ASSERT_TRUE(grant.ok()) << grant.status();
+  EXPECT_EQ(grant->subject, "alice");
+  EXPECT_EQ(grant->id, adm->grant_id);
+  EXPECT_EQ(ErrorReason(g->VerifyGrant(adm->grant, "claims", "infer", kNow)), "replayed");
+  ASSERT_TRUE(g->Flush().ok());
+  EXPECT_THAT(Log(), HasSubstr("\"type\":\"grant.verified\""));
+  EXPECT_THAT(Log(), HasSubstr("\"type\":\"grant.rejected\""));
+}
 
 TEST_F(GuardTest, ConfigFileAndInvalidJson) {
   WriteFile(dir_ + "/jitguard.json", config_);
