@@ -85,6 +85,9 @@ struct PyStore {
 
 }  // namespace
 
+// The pybind class of an ApprovalStore built elsewhere in C++ (the Guard's), for jitguard.ApprovalStore.
+py::object WrapApprovalStore(std::shared_ptr<ApprovalStore> store) { return py::cast(PyStore{std::move(store)}); }
+
 JITGUARD_PY_PART(approval, 45) {
   m.def(
       "request_digest",

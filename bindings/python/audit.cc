@@ -304,6 +304,9 @@ struct PyReader {
 
 }  // namespace
 
+// The C++ sink behind a jitguard._core.AuditSink (e.g. a callback sink handed to the Guard).
+std::shared_ptr<AuditSink> AuditSinkOf(const py::handle& sink) { return sink.cast<PySink&>().sink; }
+
 JITGUARD_PY_PART(audit, 60) {
   py::class_<PySink>(m, "AuditSink")
       .def("write", &PySink::Write, py::arg("event"))

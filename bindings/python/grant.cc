@@ -128,6 +128,11 @@ struct PyVerifier {
 
 }  // namespace
 
+// The pybind class of a GrantVerifier built elsewhere in C++ (the Guard's), for jitguard.GrantVerifier.
+py::object WrapGrantVerifier(std::shared_ptr<const GrantVerifier> verifier) {
+  return py::cast(PyVerifier{std::move(verifier)});
+}
+
 std::shared_ptr<AuditSink> MakePyAuditSink(py::object write) {
   if (write.is_none()) return nullptr;
   return std::make_shared<PyAuditSink>(std::move(write));

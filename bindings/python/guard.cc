@@ -1,6 +1,8 @@
-// Binding of the C++ Guard (jitguard::Guard), for jitguard.guard.NativeGuard. Conversion only; calls
-// that verify signatures, write audit records or talk to Redis/PostgreSQL release the GIL.
+// Binding of the C++ Guard (jitguard::Guard), the engine of jitguard.Guard. Conversion only; calls that
+// verify signatures, mask, write audit records or talk to Redis/PostgreSQL release the GIL. A Python
+// audit callback or key source given in GuardOptions re-acquires it when the C++ side calls it.
 #include <cmath>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -16,6 +18,12 @@
 #include "jitguard/status.h"
 
 namespace jitguard::python {
+
+// The pybind classes of the component bindings (approval.cc, grant.cc, audit.cc): reused, not redone.
+py::object WrapApprovalStore(std::shared_ptr<ApprovalStore> store);
+py::object WrapGrantVerifier(std::shared_ptr<const GrantVerifier> verifier);
+std::shared_ptr<AuditSink> AuditSinkOf(const py::handle& sink);
+
 namespace {
 
 absl::Time NowOr(std::optional<double> seconds) {
@@ -59,7 +67,50 @@ struct PyResponse {
 
 struct PyGuard {
   std::shared_ptr<Guard> guard;
+
+  explicit PyGuard(std::shared_ptr<Guard> g) : guard(std::move(g)) {}
+  PyGuard(PyGuard&&) = default;
+  ~PyGuard() {
+    // The last reference closes the audit sink; an asynchronous one joins a writer thread that may
+    // need the GIL for a Python callback.
+    if (guard && PyGILState_Check()) {
+      py::gil_scoped_release nogil;
+      guard.reset();
+    }
+  }
 };
+
+// A Python object the C++ side may drop on any thread.
+struct GilObject {
+  explicit GilObject(py::object o) : obj(std::move(o)) {}
+  ~GilObject() {
+    py::gil_scoped_acquire gil;
+    obj = py::object();
+  }
+  py::object obj;
+};
+
+// GuardOptions::refresh_keys from a Python callable returning the new JWKS text or None.
+std::function<absl::StatusOr<std::string>()> KeySource(py::object fn) {
+  if (fn.is_none()) return nullptr;
+  auto holder = std::make_shared<GilObject>(std::move(fn));
+  return [holder]() -> absl::StatusOr<std::string> {
+    py::gil_scoped_acquire gil;
+    try {
+      py::object jwks = holder->obj();
+      if (jwks.is_none()) return std::string();
+      return jwks.cast<std::string>();
+    } catch (py::error_already_set& e) {
+      // The type only: the message could hold a URL with credentials.
+      std::string type = py::str(e.type().attr("__name__"));
+      return MakeError(absl::StatusCode::kUnavailable, ErrorDomain::kToken, "jwks_unavailable",
+                       "the key source raised " + type);
+    } catch (py::cast_error&) {
+      return MakeError(absl::StatusCode::kUnavailable, ErrorDomain::kToken, "jwks_unavailable",
+                       "the key source returned something other than JWKS text");
+    }
+  };
+}
 
 }  // namespace
 
@@ -90,8 +141,12 @@ JITGUARD_PY_PART(guard, 90) {
   py::class_<PyResponse>(m, "_NativeResponse")
       .def("write",
            [](PyResponse& r, const py::bytes& chunk) {
-             std::string in = chunk;
-             absl::StatusOr<std::string> out = r.rg->Write(in);
+             std::string_view in = chunk;  // the bytes object outlives the call
+             absl::StatusOr<std::string> out;
+             {
+               py::gil_scoped_release nogil;
+               out = r.rg->Write(in);
+             }
              return py::bytes(Unwrap(std::move(out)));
            })
       .def(
@@ -113,15 +168,25 @@ JITGUARD_PY_PART(guard, 90) {
       });
 
   py::class_<PyGuard>(m, "_NativeGuard")
-      .def_static("from_config_json",
-                  [](const std::string& json, const std::string& base_dir) {
-                    absl::StatusOr<std::shared_ptr<Guard>> g;
-                    {
-                      py::gil_scoped_release nogil;
-                      g = Guard::FromConfigJson(json, base_dir);
-                    }
-                    return PyGuard{Unwrap(std::move(g))};
-                  })
+      // audit_sink: a jitguard._core.AuditSink (e.g. a callback sink) instead of the config's sink;
+      // refresh_keys: a callable returning a fresh JWKS (or None) when a token names an unknown key.
+      .def_static(
+          "from_config_json",
+          [](const std::string& json, const std::string& base_dir, const py::object& audit_sink,
+             const py::object& refresh_keys) {
+            GuardOptions options;
+            if (!audit_sink.is_none()) options.audit_sink = AuditSinkOf(audit_sink);
+            options.refresh_keys = KeySource(refresh_keys);
+            absl::StatusOr<std::shared_ptr<Guard>> g;
+            {
+              py::gil_scoped_release nogil;
+              g = Guard::FromConfigJson(json, base_dir, options);
+              options = GuardOptions();
+            }
+            return PyGuard(Unwrap(std::move(g)));
+          },
+          py::arg("json"), py::arg("base_dir"), py::arg("audit_sink") = py::none(),
+          py::arg("refresh_keys") = py::none())
       // Returns (admission, None) or (None, refusal dict): the Python side raises the right error.
       .def("admit",
            [](const PyGuard& g, const std::string& token, const std::string& model, const std::string& dataset,
@@ -179,13 +244,37 @@ JITGUARD_PY_PART(guard, 90) {
            })
       .def("mask_prompt",
            [](const PyGuard& g, const Admission& adm, const std::string& text) {
-             return Unwrap(g.guard->MaskPrompt(adm, text));
+             absl::StatusOr<std::string> out;
+             {
+               py::gil_scoped_release nogil;
+               out = g.guard->MaskPrompt(adm, text);
+             }
+             return Unwrap(std::move(out));
            })
       .def("new_response",
            [](const PyGuard& g, const Admission& adm, bool sse) {
              return PyResponse{Unwrap(g.guard->NewResponse(adm, sse ? ResponseFormat::kSse : ResponseFormat::kText))};
            })
-      .def("reload_policy", [](const PyGuard& g) { ThrowIfError(g.guard->ReloadPolicy()); })
+      .def("reload_policy",
+           [](const PyGuard& g) {
+             absl::Status s;
+             {
+               py::gil_scoped_release nogil;
+               s = g.guard->ReloadPolicy();
+             }
+             ThrowIfError(s);
+           })
+      .def("update_keys",
+           [](const PyGuard& g, const std::string& jwks) {
+             absl::Status s;
+             {
+               py::gil_scoped_release nogil;
+               s = g.guard->UpdateKeys(jwks);
+             }
+             ThrowIfError(s);
+           })
+      .def("approvals", [](const PyGuard& g) { return WrapApprovalStore(g.guard->approvals()); })
+      .def("grant_verifier", [](const PyGuard& g) { return WrapGrantVerifier(g.guard->grant_verifier()); })
       .def("metrics_text", [](const PyGuard& g) { return g.guard->MetricsText(); })
       .def("flush",
            [](const PyGuard& g) {

@@ -30,7 +30,7 @@ import functools
 import json
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Tuple
 
-from .errors import AccessDenied, ApprovalError, ApprovalRequired, Error, TokenError
+from .errors import AccessDenied, ApprovalError, ApprovalRequired, Error, MaskError, TokenError
 
 __all__ = ["JitGuardMiddleware", "extract_prompt"]
 
@@ -327,7 +327,10 @@ class _MaskingResponder:
         if self._done:
             return
         self._done = True
-        if self._sse is not None:
-            self._sse.finish()
-        elif self._text is not None:
-            self._text.finish()
+        try:
+            if self._sse is not None:
+                self._sse.finish()
+            elif self._text is not None:
+                self._text.finish()
+        except MaskError:
+            pass  # the stream failed already (an SSE event that is not JSON); that error propagates

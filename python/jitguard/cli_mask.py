@@ -110,7 +110,5 @@ def _count(stats: Dict[str, int], findings: List) -> None:
 
 
 def _count_stream(stats: Dict[str, int], stream) -> None:
-    from .guard import stream_findings
-
-    for entity, n in stream_findings(stream).items():
+    for entity, n in dict(stream.counts).items():
         stats[entity] = stats.get(entity, 0) + n

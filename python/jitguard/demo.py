@@ -178,14 +178,8 @@ def run(args: argparse.Namespace) -> int:
     out("identity provider: ES256 key, JWKS written; tokens minted for alice (data-scientists), "
         "bob (contractors), carol (security-leads), svc-nightly-batch (batch)")
 
-    if args.engine == "native":
-        from .guard import NativeGuard
-
-        guard = NativeGuard.from_file(os.path.join(workdir, "jitguard.json"))
-        out("engine: the C++ jitguard::Guard (the one C++ servers link), through the Python binding")
-    else:
-        guard = jitguard.Guard.from_file(os.path.join(workdir, "jitguard.json"))
-        out("engine: jitguard.Guard (Python) over the C++ components")
+    guard = jitguard.Guard.from_file(os.path.join(workdir, "jitguard.json"))
+    out("engine: jitguard.Guard, the C++ jitguard::Guard (the one C++ servers link) through the binding")
     served: Dict[str, Any] = {}
     try:
         # 1 -------------------------------------------------------------------------------------
@@ -247,7 +241,7 @@ def run(args: argparse.Namespace) -> int:
 
         # 4 -------------------------------------------------------------------------------------
         out.scene(4, "the data store checks the grant of scene 1; then someone replays it")
-        verify = (guard.verify_grant if args.engine == "native" else guard.grant_verifier.verify)
+        verify = guard.grant_verifier.verify
         verify(str(adm.grant), dataset="support-tickets", operation="summarize")
         out(f"  first use: valid grant {adm.grant.id[:12]}... for {adm.subject} on support-tickets")
         try:
@@ -315,8 +309,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                                         "(default: a fresh temporary directory)")
     parser.add_argument("--build", default=None, help="the CMake build directory (accepted for make demo)")
     parser.add_argument("--quiet", action="store_true", help="print nothing; the exit status tells")
-    parser.add_argument("--engine", choices=["python", "native"], default="python",
-                        help="jitguard.Guard (python, default) or the C++ jitguard::Guard (native)")
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -16,7 +16,6 @@ from starlette.routing import Route
 import jitguard
 from jitguard.asgi import JitGuardMiddleware, extract_prompt
 from jitguard.demo import DemoIdp, write_deployment
-from jitguard.guard import NativeGuard
 
 EMAIL = "dana.whitfield@example.com"
 
@@ -31,6 +30,13 @@ async def chat(request: Request):
     body = await request.json()
     adm = request.state.jitguard
     seen_prompt = body["messages"][-1]["content"]
+    if body.get("stream") == "not-json":
+        async def raw_events():
+            # A model server bug: an event whose data is not JSON, carrying an email.
+            for piece in [sse("Hello " + adm.subject), f"data: not json, mail {EMAIL}\n\n", sse("bye")]:
+                yield piece.encode()
+                await asyncio.sleep(0.01)
+        return StreamingResponse(raw_events(), media_type="text/event-stream")
     if body.get("stream"):
         async def events():
             # The email is split across two SSE events, each sent in its own write.
@@ -81,13 +87,11 @@ def idp():
     return DemoIdp()
 
 
-@pytest.fixture(scope="module", params=["python", "native"])
-def env(request, tmp_path_factory, idp):
-    # The same middleware over both engines: the Python Guard and the C++ Guard (NativeGuard).
+@pytest.fixture(scope="module")
+def env(tmp_path_factory, idp):
     workdir = tmp_path_factory.mktemp("asgi")
     write_deployment(str(workdir), idp)
-    engine = jitguard.Guard if request.param == "python" else NativeGuard
-    guard = engine.from_file(str(workdir / "jitguard.json"))
+    guard = jitguard.Guard.from_file(str(workdir / "jitguard.json"))
     app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"]),
                             Route("/v1/completions", text, methods=["POST"]),
                             Route("/healthz", health)])
@@ -131,6 +135,27 @@ def test_streamed_email_split_across_two_events_is_masked(env, idp):
             content += json.loads(line[6:])["choices"][0]["delta"].get("content") or ""
     assert content == "Hello alice, write to [EMAIL] today."
     assert raw.decode().rstrip().endswith("data: [DONE]")
+
+
+def test_sse_event_that_is_not_json_cuts_the_stream(env, idp):
+    # Fail closed: the masker cannot tell text from structure in a non-JSON event, so the response
+    # ends there (the C++ ResponseGuard refuses it: MaskError "invalid_sse_json").
+    token = idp.mint("alice", ["data-scientists"])
+    received = []
+    request = body(stream=True)
+    request["stream"] = "not-json"
+    with httpx.Client(timeout=10) as client:
+        try:
+            with client.stream("POST", env["url"] + "/v1/chat/completions", json=request,
+                               headers=auth(token)) as r:
+                assert r.status_code == 200
+                for chunk in r.iter_bytes():
+                    received.append(chunk)
+        except httpx.HTTPError:
+            pass  # the server cut the connection mid-stream
+    raw = b"".join(received)
+    assert b'"content":"Hello ' in raw  # the event before the bad one went out (its tail held back)
+    assert EMAIL.encode() not in raw and b"not json" not in raw and b"bye" not in raw
 
 
 def test_json_response_and_prompt_are_masked(env, idp):

@@ -343,30 +343,48 @@ def test_inline_jwks_and_secrets_from_env(deployment, idp, monkeypatch):
     assert e.value.message.startswith("grants.signing_key_env:")
 
 
+class JwksServer:
+    """A real loopback HTTP server publishing a JWKS that the test can rotate."""
+
+    def __init__(self, jwks):
+        import http.server
+        import threading
+
+        self.body = json.dumps(jwks).encode()
+        self.hits = 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                outer.hits += 1
+                body = outer.body
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/jwks.json"
+
+    def publish(self, jwks):
+        self.body = json.dumps(jwks).encode()
+
+    def close(self):
+        self.server.shutdown()
+        self.thread.join(5)
+
+
 def test_jwks_from_a_url(deployment, idp):
-    import http.server
-    import threading
-
-    body = json.dumps(idp.jwks).encode()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = JwksServer(idp.jwks)
     try:
         config = base_config(deployment)
-        config["tokens"] = {"jwks_url": f"http://127.0.0.1:{server.server_port}/jwks.json", "issuer": ISSUER,
-                            "audience": AUDIENCE}
+        config["tokens"] = {"jwks_url": server.url, "issuer": ISSUER, "audience": AUDIENCE}
         with jitguard.Guard(config, base_dir=str(deployment)) as g:
             adm = g.admit(idp.mint("alice", ["data-scientists"]), model="support-llm", dataset="claims")
             assert adm.subject == "alice"
@@ -374,8 +392,88 @@ def test_jwks_from_a_url(deployment, idp):
                 g.admit(DemoIdp().mint("alice", ["data-scientists"]), model="support-llm", dataset="claims")
             assert e.value.reason in ("unknown_key", "bad_signature")
     finally:
-        server.shutdown()
-        thread.join(5)
+        server.close()
+
+
+def test_jwks_url_rotation_is_picked_up_on_an_unknown_key(deployment, idp):
+    rotated = DemoIdp()
+    server = JwksServer(idp.jwks)
+    try:
+        config = base_config(deployment)
+        config["tokens"] = {"jwks_url": server.url, "issuer": ISSUER, "audience": AUDIENCE,
+                            "min_refresh_interval": 0}
+        with jitguard.Guard(config, base_dir=str(deployment)) as g:
+            assert server.hits == 1
+            token = rotated.mint("alice", ["data-scientists"])
+            with pytest.raises(jitguard.TokenError) as e:  # not published yet: fetched, still unknown
+                g.admit(token, model="support-llm", dataset="claims")
+            assert e.value.reason == "unknown_key"
+            assert server.hits == 2
+            server.publish({"keys": idp.jwks["keys"] + rotated.jwks["keys"]})
+            assert g.admit(token, model="support-llm", dataset="claims").subject == "alice"
+            assert server.hits == 3
+            assert g.admit(token, model="support-llm", dataset="claims").subject == "alice"
+            assert server.hits == 3  # known now: no fetch
+            assert g.metrics.value("token_rejections", "unknown_key") == 1
+    finally:
+        server.close()
+    types = [json.loads(line)["type"] for line in (deployment / "audit.jsonl").read_text().splitlines()]
+    assert types.count("token.rejected") == 1 and types.count("grant.issued") == 2
+
+
+def test_jwks_url_that_cannot_be_fetched_names_the_key(deployment):
+    config = base_config(deployment)
+    config["tokens"] = {"jwks_url": "http://127.0.0.1:9/jwks.json", "issuer": ISSUER, "audience": AUDIENCE}
+    with pytest.raises(jitguard.ConfigError) as e:
+        jitguard.Guard(config, base_dir=str(deployment))
+    assert e.value.message.startswith("tokens.jwks_url:")
+
+
+def test_update_keys_rotates_without_a_new_guard(guard, idp):
+    rotated = DemoIdp()
+    token = rotated.mint("alice", ["data-scientists"])
+    with pytest.raises(jitguard.TokenError):
+        guard.admit(token, model="support-llm", dataset="claims")
+    with pytest.raises(jitguard.Error):
+        guard.update_keys({"keys": "nope"})
+    guard.update_keys({"keys": idp.jwks["keys"] + rotated.jwks["keys"]})
+    assert guard.admit(token, model="support-llm", dataset="claims").subject == "alice"
+
+
+def test_verify_grant_once(guard, idp):
+    adm = admitted(guard, idp, dataset="support-tickets")
+    guard.verify_grant(adm.grant, "support-tickets", "infer")
+    with pytest.raises(jitguard.GrantError) as e:
+        guard.verify_grant(adm.grant, "support-tickets", "infer")
+    assert e.value.reason == "replayed"
+
+
+def test_sse_event_that_is_not_json_fails_closed(deployment, guard, idp):
+    adm = admitted(guard, idp)
+    with pytest.raises(jitguard.MaskError) as e:
+        list(guard.mask_sse(adm, [sse_event("hello "), f"data: not json {EMAIL}\n\n".encode(),
+                                  sse_event("more")]))
+    assert e.value.reason == "invalid_sse_json"
+    assert EMAIL not in (deployment / "audit.jsonl").read_text()
+
+
+def test_callback_audit_sink_with_async_and_conflicts(deployment, idp):
+    config = base_config(deployment)
+    seen = []
+    config["audit"] = {"callback": seen.append, "async": True, "queue_size": 8}
+    with jitguard.Guard(config, base_dir=str(deployment)) as g:
+        list(g.mask_stream(admitted(g, idp), [f"x {EMAIL}"]))
+    assert [r["type"] for r in seen] == ["policy.decision", "grant.issued", "inference.request",
+                                         "inference.response"]
+    assert EMAIL not in json.dumps(seen)
+    config["audit"] = {"callback": "print"}
+    with pytest.raises(jitguard.ConfigError) as e:
+        jitguard.Guard(config, base_dir=str(deployment))
+    assert e.value.message.startswith("audit.callback:")
+    config["audit"] = {"callback": seen.append, "file": "audit.jsonl"}
+    with pytest.raises(jitguard.ConfigError) as e:
+        jitguard.Guard(config, base_dir=str(deployment))
+    assert e.value.reason == "conflicting_keys"
 
 
 def test_async_audit(deployment, idp):
