@@ -50,34 +50,15 @@ from .mask import (  # noqa: E402
 __all__ += ["ENTITIES", "Finding", "Masker", "MaskStream", "SseMaskStream", "mask_stream",
             "amask_stream", "mask_sse", "amask_sse"]
 
-# --- policy ---
-from .policy import Decision, Policy, PolicyStore  # noqa: E402
-
-__all__ += ["Policy", "PolicyStore", "Decision"]
-
-# --- grant ---
-from .grant import (  # noqa: E402
-    Grant,
-    GrantIssuer,
-    GrantVerifier,
-    IssuedGrant,
-    MemoryReplayCache,
-    RedisReplayCache,
-    ReplayCache,
-)
-
-__all__ += ["GrantIssuer", "GrantVerifier", "IssuedGrant", "Grant", "ReplayCache", "MemoryReplayCache",
-            "RedisReplayCache"]
-
-# --- approval ---
-from .approval import ApprovalDecision, ApprovalStore, ApprovalTicket, request_digest  # noqa: E402
-
-__all__ += ["ApprovalStore", "ApprovalTicket", "ApprovalDecision", "request_digest"]
-
 # --- token ---
 from .token import Identity, JwksClient, TokenVerifier  # noqa: E402
 
 __all__ += ["Identity", "JwksClient", "TokenVerifier"]
+
+# --- policy ---
+from .policy import Decision, Policy, PolicyStore  # noqa: E402
+
+__all__ += ["Policy", "PolicyStore", "Decision"]
 
 # --- audit ---
 from .audit import (  # noqa: E402
@@ -99,6 +80,25 @@ from .audit import (  # noqa: E402
 __all__ += ["AuditSink", "FileAuditSink", "PostgresAuditSink", "AsyncAuditSink", "TeeSink", "CallbackSink",
             "AuditCheckpoint", "AuditVerifyResult", "AuditTableVerifyResult", "verify_audit_log",
             "verify_audit_table", "read_audit_log", "audit_log_files"]
+
+# --- grant ---
+from .grant import (  # noqa: E402
+    Grant,
+    GrantIssuer,
+    GrantVerifier,
+    IssuedGrant,
+    MemoryReplayCache,
+    RedisReplayCache,
+    ReplayCache,
+)
+
+__all__ += ["GrantIssuer", "GrantVerifier", "IssuedGrant", "Grant", "ReplayCache", "MemoryReplayCache",
+            "RedisReplayCache"]
+
+# --- approval ---
+from .approval import ApprovalDecision, ApprovalStore, ApprovalTicket, request_digest  # noqa: E402
+
+__all__ += ["ApprovalStore", "ApprovalTicket", "ApprovalDecision", "request_digest"]
 
 # --- guard ---
 from .guard import Admission, Guard, ResponseGuard  # noqa: E402
