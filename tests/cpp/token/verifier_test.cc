@@ -1,5 +1,7 @@
 // TokenVerifier: identity extraction, claim checks with the leeway, key selection, cache and rotation.
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -7,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "jitguard/status.h"
 #include "jitguard/token.h"
+#include "lib/base/base64url.h"
 #include "tests/cpp/token/token_testing.h"
 
 namespace jitguard::token {
@@ -313,6 +316,28 @@ TEST_F(VerifierTest, CacheIsBounded) {
   EXPECT_EQ(off->cache_entries(), 0u);
 }
 
+// The RFC 7515 Appendix A examples: issuer "joe", exp 1300819380, no aud, no sub.
+constexpr int64_t kRfc7515Exp = 1300819380;
+
+TokenVerifierOptions Rfc7515Options(std::string jwks) {
+  TokenVerifierOptions o;
+  o.jwks = std::move(jwks);
+  o.issuers = {"joe"};
+  o.audience_policy = AudiencePolicy::kNotChecked;
+  o.subject = SubjectPolicy::kOptional;
+  return o;
+}
+
+// `jws` with the middle byte of its decoded signature flipped, re-encoded canonically.
+std::string FlipSignatureByte(const std::string& jws) {
+  const size_t dot = jws.rfind('.');
+  std::optional<std::string> sig = base::Base64UrlDecodeStrict(jws.substr(dot + 1));
+  EXPECT_TRUE(sig.has_value() && !sig->empty());
+  if (!sig.has_value() || sig->empty()) return jws;
+  (*sig)[sig->size() / 2] ^= 0x01;
+  return absl::StrCat(jws.substr(0, dot + 1), base::Base64UrlEncode(*sig));
+}
+
 // RFC 7515 Appendix A.1 (HS256) and A.3 (ES256) with a clock injected around their exp, and A.5
 // (unsecured) rejected.
 TEST(RfcExamplesTest, Rfc7515AppendixA) {
@@ -327,18 +352,11 @@ TEST(RfcExamplesTest, Rfc7515AppendixA) {
   const std::string a5 =
       "eyJhbGciOiJub25lIn0."
       "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.";
-  const absl::Time exp = absl::FromUnixSeconds(1300819380);
-  auto options = [](std::string jwks) {
-    TokenVerifierOptions o;
-    o.jwks = std::move(jwks);
-    o.issuers = {"joe"};
-    o.audience_policy = AudiencePolicy::kNotChecked;
-    o.subject = SubjectPolicy::kOptional;
-    o.typ = {"JWT"};
-    return o;
-  };
-  std::shared_ptr<TokenVerifier> hs = MustCreate(options(
-      R"({"keys":[{"kty":"oct","k":"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow"}]})"));
+  const absl::Time exp = absl::FromUnixSeconds(kRfc7515Exp);
+  TokenVerifierOptions hmac = Rfc7515Options(
+      R"({"keys":[{"kty":"oct","k":"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow"}]})");
+  hmac.typ = {"JWT"};  // A.1 says typ JWT
+  std::shared_ptr<TokenVerifier> hs = MustCreate(hmac);
   absl::StatusOr<Identity> id = hs->Verify(a1, exp - absl::Hours(1));
   ASSERT_TRUE(id.ok()) << id.status();
   EXPECT_EQ(id->issuer, "joe");
@@ -347,14 +365,73 @@ TEST(RfcExamplesTest, Rfc7515AppendixA) {
   EXPECT_EQ(ErrorReason(hs->Verify(a1, exp + absl::Seconds(60)).status()), "expired");
   EXPECT_EQ(ErrorReason(hs->Verify(a5, exp - absl::Hours(1)).status()), "malformed");
 
-  TokenVerifierOptions ec = options(
-      R"({"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]})");
-  ec.typ.clear();  // A.3 has no typ
-  std::shared_ptr<TokenVerifier> es = MustCreate(ec);
+  std::shared_ptr<TokenVerifier> es = MustCreate(Rfc7515Options(
+      R"({"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]})"));  // A.3 has no typ
   EXPECT_TRUE(es->Verify(a3, exp - absl::Seconds(1)).ok());
   EXPECT_TRUE(es->Verify(a3, exp + absl::Seconds(59)).ok());
   EXPECT_EQ(ErrorReason(es->Verify(a3, exp + absl::Seconds(60)).status()), "expired");
   EXPECT_EQ(ErrorReason(es->Verify(a5, exp - absl::Hours(1)).status()), "malformed");
+}
+
+// RFC 7515 Appendix A.2 (RS256, a 2048-bit RSA key): the JWK's n and e and the complete JWS as
+// published, through the public Verify with a clock injected around exp.
+TEST(RfcExamplesTest, Rfc7515AppendixA2) {
+  const std::string a2 =
+      "eyJhbGciOiJSUzI1NiJ9."
+      "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ."
+      "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7"
+      "AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4"
+      "BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K"
+      "0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqv"
+      "hJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrB"
+      "p0igcN_IoypGlUPQGe77Rw";
+  const std::string jwks =
+      R"({"keys":[{"kty":"RSA","n":")"
+      "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddx"
+      "HmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMs"
+      "D1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSH"
+      "SXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdV"
+      "MTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8"
+      "NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ"
+      R"(","e":"AQAB"}]})";
+  const absl::Time exp = absl::FromUnixSeconds(kRfc7515Exp);
+  std::shared_ptr<TokenVerifier> rs = MustCreate(Rfc7515Options(jwks));  // A.2 has no typ
+  ASSERT_NE(rs, nullptr);
+  absl::StatusOr<Identity> id = rs->Verify(a2, exp - absl::Hours(1));
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(id->issuer, "joe");
+  EXPECT_EQ(id->expires_at, exp);
+  EXPECT_THAT(id->claims_json, ::testing::HasSubstr("\"http://example.com/is_root\":true"));
+  EXPECT_TRUE(rs->Verify(a2, exp + absl::Seconds(59)).ok());
+  EXPECT_EQ(ErrorReason(rs->Verify(a2, exp + absl::Seconds(60)).status()), "expired");
+  // One flipped signature byte (checked by a fresh verifier, so no cache entry can answer).
+  std::shared_ptr<TokenVerifier> fresh = MustCreate(Rfc7515Options(jwks));
+  ASSERT_NE(fresh, nullptr);
+  EXPECT_EQ(ErrorReason(fresh->Verify(FlipSignatureByte(a2), exp - absl::Hours(1)).status()),
+            "bad_signature");
+  EXPECT_EQ(ErrorReason(fresh->VerifyJws(FlipSignatureByte(a2)).status()), "bad_signature");
+}
+
+// RFC 7515 Appendix A.4 (ES512, P-521): the payload is the octets "Payload", not a JWT, so it goes
+// through the public VerifyJws (no claim checks); the JWK's x and y and the JWS as published.
+TEST(RfcExamplesTest, Rfc7515AppendixA4) {
+  const std::string a4 =
+      "eyJhbGciOiJFUzUxMiJ9."
+      "UGF5bG9hZA."
+      "AdwMgeerwtHoh-l192l60hp9wAHZFVJbLfD_UxMi70cwnZOYaRI1bKPWROc-mZZq"
+      "wqT2SI-KGDKB34XO0aw_7XdtAG8GaSwFKdCAPZgoXD2YBJZCPEX3xKpRwcdOO8Kp"
+      "EHwJjyqOgzDO7iKvU8vcnwNrmxYbSW9ERBXukOXolLzeO_Jn";
+  std::shared_ptr<TokenVerifier> es = MustCreate(Rfc7515Options(
+      R"({"keys":[{"kty":"EC","crv":"P-521",)"
+      R"("x":"AekpBQ8ST8a8VcfVOTNl353vSrDCLLJXmPk06wTjxrrjcBpXp5EOnYG_NjFZ6OvLFV1jSfS9tsz4qUxcWceqwQGk",)"
+      R"("y":"ADSmRA43Z1DSNx_RvcLI87cdL07l6jQyyBXMoxVg_l2Th-x3S1WDhjDly79ajL4Kkd0AZMaZmh9ubmf63e3kyMj2"}]})"));
+  ASSERT_NE(es, nullptr);
+  absl::StatusOr<std::string> payload = es->VerifyJws(a4);
+  ASSERT_TRUE(payload.ok()) << payload.status();
+  EXPECT_EQ(*payload, "Payload");
+  EXPECT_EQ(ErrorReason(es->VerifyJws(FlipSignatureByte(a4)).status()), "bad_signature");
+  // Not a JWT: the full token path refuses its payload.
+  EXPECT_EQ(ErrorReason(es->Verify(a4, absl::FromUnixSeconds(kRfc7515Exp)).status()), "malformed");
 }
 
 }  // namespace
