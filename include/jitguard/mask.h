@@ -192,6 +192,12 @@ class JITGUARD_EXPORT MaskStream {
   // masked output that is safe to emit now.
   virtual std::string Write(std::string_view chunk) = 0;
 
+  // Same as Write(chunk), but appends the output to `*out` instead of returning a new string:
+  // out->append(Write(chunk)) without the per-call allocation. Reuse one `out` buffer across calls
+  // (clearing it after sending) when writing many small chunks; both forms may be mixed on one
+  // stream.
+  virtual void Write(std::string_view chunk, std::string* out);
+
   // Ends the text: returns everything still held, masked. The stream may then be reused for a
   // new text (counts keep accumulating).
   virtual std::string Finish() = 0;

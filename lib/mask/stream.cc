@@ -42,14 +42,18 @@ class MaskStreamImpl final : public MaskStream {
   std::string Write(std::string_view chunk) override {
     std::string out;
     out.reserve(buf_.size() - begin_ + chunk.size() + 32);
+    Write(chunk, &out);
+    return out;
+  }
+
+  void Write(std::string_view chunk, std::string* out) override {
     if (swallow_ != Swallow::kNone) {
-      const size_t used = SwallowContinuation(chunk, &out);
+      const size_t used = SwallowContinuation(chunk, out);
       chunk.remove_prefix(used);
-      if (swallow_ != Swallow::kNone) return out;
+      if (swallow_ != Swallow::kNone) return;
     }
     buf_.append(chunk);
-    Run(/*final=*/false, &out);
-    return out;
+    Run(/*final=*/false, out);
   }
 
   std::string Finish() override {
@@ -155,3 +159,9 @@ std::unique_ptr<MaskStream> NewMaskStream(std::shared_ptr<const Masker> masker) 
 }
 
 }  // namespace jitguard::mask
+
+namespace jitguard {
+
+void MaskStream::Write(std::string_view chunk, std::string* out) { out->append(Write(chunk)); }
+
+}  // namespace jitguard
