@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "absl/strings/str_cat.h"
 #include "jitguard/status.h"
 #include "lib/base/crypto.h"
@@ -314,6 +318,55 @@ uint64_t Masker::Impl::ShapeFilter(const uint8_t* p, size_t n, size_t s) const {
 
 namespace {
 
+// Byte classes of a span of at most 64 bytes, one bit per byte (bit i = p[i]).
+struct SpanBits {
+  uint64_t at = 0, digit = 0, colon = 0, dash = 0, alnum = 0;
+};
+
+// Classifies p[0, len), len <= 64; p[0, round_up(len, 16)) must be readable. Bits at or past len
+// are cleared.
+inline SpanBits ClassifySpan(const uint8_t* p, size_t len) {
+  SpanBits bits;
+#if defined(__SSE2__)
+  const __m128i at = _mm_set1_epi8('@'), colon = _mm_set1_epi8(':'), dash = _mm_set1_epi8('-');
+  const __m128i below_0 = _mm_set1_epi8('0' - 1), above_9 = _mm_set1_epi8('9' + 1);
+  const __m128i below_a = _mm_set1_epi8('a' - 1), above_z = _mm_set1_epi8('z' + 1);
+  const __m128i case_bit = _mm_set1_epi8(0x20);
+  for (size_t k = 0; k < len; k += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + k));
+    // Signed compares: bytes >= 0x80 are negative and fall outside every ASCII range.
+    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, below_0), _mm_cmplt_epi8(x, above_9));
+    const __m128i folded = _mm_or_si128(x, case_bit);
+    const __m128i alpha =
+        _mm_and_si128(_mm_cmpgt_epi8(folded, below_a), _mm_cmplt_epi8(folded, above_z));
+    auto bits_of = [](__m128i m) {
+      return static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(m)));
+    };
+    bits.at |= bits_of(_mm_cmpeq_epi8(x, at)) << k;
+    bits.colon |= bits_of(_mm_cmpeq_epi8(x, colon)) << k;
+    bits.dash |= bits_of(_mm_cmpeq_epi8(x, dash)) << k;
+    bits.digit |= bits_of(digit) << k;
+    bits.alnum |= bits_of(_mm_or_si128(digit, alpha)) << k;
+  }
+#else
+  for (size_t i = 0; i < len; ++i) {
+    const uint64_t bit = uint64_t{1} << i;
+    if (p[i] == '@') bits.at |= bit;
+    if (p[i] == ':') bits.colon |= bit;
+    if (p[i] == '-') bits.dash |= bit;
+    if (mask::IsDigit(p[i])) bits.digit |= bit;
+    if (mask::IsAlnum(p[i])) bits.alnum |= bit;
+  }
+#endif
+  const uint64_t keep = len == 64 ? ~uint64_t{0} : (uint64_t{1} << len) - 1;
+  bits.at &= keep;
+  bits.colon &= keep;
+  bits.dash &= keep;
+  bits.digit &= keep;
+  bits.alnum &= keep;
+  return bits;
+}
+
 // Walks the trigger and delimiter bitmaps of a buffer, 4 KiB at a time: the SIMD classifier runs
 // once per window, and finding the next trigger, the start and the end of its span are bit
 // operations (simdjson's stage-1 habit).
@@ -458,20 +511,44 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
       b = pre.SpanEnd(t);
     }
     const bool open = b == n && !final;  // the span may still grow: no span-level shortcuts
+    // Spans of at most 64 bytes are classified with one vector compare per 16 bytes (a copy when
+    // the span ends within 16 bytes of the end of the buffer).
+    const size_t len = b - a;
+    const bool small = len <= 64;
+    SpanBits bits;
+    if (small) {
+      if (a + ((len + 15) & ~size_t{15}) <= n) {
+        bits = ClassifySpan(p + a, len);
+      } else {
+        uint8_t padded[64];
+        std::memcpy(padded, p + a, len);
+        bits = ClassifySpan(padded, len);
+      }
+    }
     uint64_t span_filter = ~uint64_t{0};
     if (!open) {
       // Span-level necessary conditions: an e-mail needs an '@'; an IPv6 address (never split by
       // a delimiter) needs "::" or at least seven ':'.
       bool at = false, double_colon = false, digit = false, pem = false;
-      int colons = 0, dashes = 0;
-      for (size_t i = a; i < b; ++i) {  // spans are short: no library call
-        at |= p[i] == '@';
-        digit |= mask::IsDigit(p[i]);
-        dashes = p[i] == '-' ? dashes + 1 : 0;
-        pem |= dashes >= 5;
-        if (p[i] == ':') {
-          ++colons;
-          double_colon |= i > a && p[i - 1] == ':';
+      int colons = 0;
+      if (small) {
+        at = bits.at != 0;
+        digit = bits.digit != 0;
+        colons = __builtin_popcountll(bits.colon);
+        double_colon = (bits.colon & (bits.colon >> 1)) != 0;
+        const uint64_t d = bits.dash;
+        pem = (d & (d >> 1) & (d >> 2) & (d >> 3) & (d >> 4)) != 0;
+      } else {
+        int dashes = 0;
+        for (size_t i = a; i < b; ++i) {
+          at |= p[i] == '@';
+          digit |= mask::IsDigit(p[i]);
+          dashes = p[i] == '-' ? dashes + 1 : 0;
+          pem |= dashes >= 5;
+          if (p[i] == ':') {
+            ++colons;
+            double_colon |= i > a && p[i - 1] == ':';
+          }
         }
       }
       // A span under 13 bytes without a digit, '@', "::" or "-----" ("well-known", "user_id")
@@ -503,28 +580,68 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
       }
     }
 
-    size_t s = a;
-    while (s < b) {
-      uint64_t mask = start_mask_[p[s]] & span_filter;
-      if (mask == 0 || (s > 0 && mask::IsAlnum(p[s - 1]))) {
-        ++s;
-        continue;
-      }
+    // Runs the detectors that can start with p[s]; returns the rule of an undecided detector
+    // (the scan must stop at s) or -1, with the longest decided match in *best.
+    auto examine = [&](size_t s, uint64_t mask, Hit* best) {
       if (mask::IsHex(p[s])) mask &= ShapeFilter(p, n, s);
-      Hit best;
-      int pending = -1;
       while (mask != 0) {
         const int d = __builtin_ctzll(mask);
         mask &= mask - 1;
         cur.ResetTouchedEnd();
         Hit hit;
         const bool matched = MatchDetector(detectors_[d], cur, s, &hit);
-        if (cur.touched_end()) {
-          pending = matched ? hit.rule : DetectorRule(detectors_[d]);
-          break;
-        }
-        if (matched && hit.end > s && hit.end > best.end) best = hit;
+        if (cur.touched_end()) return matched ? hit.rule : DetectorRule(detectors_[d]);
+        if (matched && hit.end > s && hit.end > best->end) *best = hit;
       }
+      return -1;
+    };
+    // Hands a decided match at s to the sink (unless allowlisted).
+    auto accept = [&](size_t s, const Hit& best) {
+      const std::string_view value(reinterpret_cast<const char*>(p) + s, best.end - s);
+      if (!Allowlisted(value)) {
+        sink->Clean(pos, s);
+        sink->Found(s, best.end, best.rule);
+        pos = best.end;
+      }
+    };
+
+    if (small) {
+      // Candidate starts: positions whose previous byte is not a letter or digit.
+      const uint64_t keep = len == 64 ? ~uint64_t{0} : (uint64_t{1} << len) - 1;
+      uint64_t cand = ~(bits.alnum << 1) & keep;
+      if (a > 0 && mask::IsAlnum(p[a - 1])) cand &= ~uint64_t{1};
+      size_t resume = b;
+      while (cand != 0) {
+        const size_t s = a + static_cast<size_t>(__builtin_ctzll(cand));
+        cand &= cand - 1;
+        const uint64_t mask = start_mask_[p[s]] & span_filter;
+        if (mask == 0) continue;
+        Hit best;
+        const int pending = examine(s, mask, &best);
+        if (pending != -1) {
+          sink->Clean(pos, s);
+          if (pending_rule != nullptr) *pending_rule = pending;
+          return s;
+        }
+        if (best.rule < 0) continue;
+        accept(s, best);
+        resume = std::max(resume, best.end);
+        const size_t skip = best.end - a;
+        cand = skip >= 64 ? 0 : cand & (~uint64_t{0} << skip);
+      }
+      scan = resume;
+      continue;
+    }
+
+    size_t s = a;
+    while (s < b) {
+      const uint64_t mask = start_mask_[p[s]] & span_filter;
+      if (mask == 0 || (s > 0 && mask::IsAlnum(p[s - 1]))) {
+        ++s;
+        continue;
+      }
+      Hit best;
+      const int pending = examine(s, mask, &best);
       if (pending != -1) {
         sink->Clean(pos, s);
         if (pending_rule != nullptr) *pending_rule = pending;
@@ -534,12 +651,7 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
         ++s;
         continue;
       }
-      const std::string_view value(reinterpret_cast<const char*>(p) + s, best.end - s);
-      if (!Allowlisted(value)) {
-        sink->Clean(pos, s);
-        sink->Found(s, best.end, best.rule);
-        pos = best.end;
-      }
+      accept(s, best);
       s = best.end;
     }
     scan = std::max(s, b);
