@@ -10,6 +10,7 @@
 #include <pybind11/stl.h>
 
 #include "absl/time/clock.h"
+#include "bindings/python/convert.h"
 #include "bindings/python/module.h"
 #include "jitguard/approval.h"
 #include "jitguard/audit.h"
@@ -21,23 +22,9 @@ std::shared_ptr<AuditSink> MakePyAuditSink(py::object write);  // grant.cc
 
 namespace {
 
-absl::Time ToTime(std::optional<double> seconds) {
-  if (!seconds) return absl::Now();
-  if (!std::isfinite(*seconds)) {
-    throw StatusError(MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kConfig,
-                                "invalid_time", "now must be a finite number of seconds"));
-  }
-  return absl::FromUnixMicros(static_cast<int64_t>(std::llround(*seconds * 1e6)));
-}
-
 py::object ToSeconds(absl::Time t) {
   if (t == absl::InfinitePast()) return py::none();
   return py::float_(absl::ToDoubleSeconds(t - absl::UnixEpoch()));
-}
-
-absl::Duration ToDuration(double seconds) {
-  if (!std::isfinite(seconds)) return absl::InfiniteDuration();
-  return absl::Microseconds(std::llround(seconds * 1e6));
 }
 
 // The ticket as a dict; approval.py turns it into an ApprovalTicket.
@@ -110,10 +97,10 @@ JITGUARD_PY_PART(approval, 45) {
             r.request_digest = digest;
             r.reason = reason;
             r.approver_groups = std::move(groups);
-            r.ttl = ToDuration(ttl);
+            r.ttl = SecondsToDuration(ttl);
             r.min_approvals = min_approvals;
-            r.access_window = ToDuration(access_window);
-            const absl::Time t = ToTime(now);
+            r.access_window = SecondsToDuration(access_window);
+            const absl::Time t = TimeOrNow(now);
             return s.Run([&] { return s.store->Request(r, t); });
           },
           py::arg("subject"), py::arg("request_digest"), py::arg("reason"),
@@ -129,7 +116,7 @@ JITGUARD_PY_PART(approval, 45) {
             v.groups = std::move(groups);
             v.verdict = approve ? Verdict::kApprove : Verdict::kDeny;
             v.comment = comment;
-            const absl::Time t = ToTime(now);
+            const absl::Time t = TimeOrNow(now);
             return s.Run([&] { return s.store->Decide(id, v, t); });
           },
           py::arg("id"), py::arg("approver"), py::arg("groups"), py::arg("approve"),
@@ -137,7 +124,7 @@ JITGUARD_PY_PART(approval, 45) {
       .def(
           "get",
           [](const PyStore& s, const std::string& id, std::optional<double> now) {
-            const absl::Time t = ToTime(now);
+            const absl::Time t = TimeOrNow(now);
             return s.Run([&] { return s.store->Get(id, t); });
           },
           py::arg("id"), py::arg("now"))
@@ -145,7 +132,7 @@ JITGUARD_PY_PART(approval, 45) {
           "consume",
           [](const PyStore& s, const std::string& id, const std::string& digest,
              std::optional<double> now) {
-            const absl::Time t = ToTime(now);
+            const absl::Time t = TimeOrNow(now);
             return s.Run([&] { return s.store->Consume(id, digest, t); });
           },
           py::arg("id"), py::arg("request_digest"), py::arg("now"));
@@ -155,7 +142,7 @@ JITGUARD_PY_PART(approval, 45) {
       [](size_t capacity, double retention, py::object audit) {
         MemoryApprovalStoreOptions o;
         o.capacity = capacity;
-        o.common.retention = ToDuration(retention);
+        o.common.retention = SecondsToDuration(retention);
         o.common.audit = MakePyAuditSink(std::move(audit));
         return PyStore{Unwrap(NewMemoryApprovalStore(o))};
       },
@@ -168,10 +155,10 @@ JITGUARD_PY_PART(approval, 45) {
          double retention, py::object audit) {
         RedisApprovalStoreOptions o;
         o.url = url;
-        o.timeout = ToDuration(timeout);
+        o.timeout = SecondsToDuration(timeout);
         o.max_connections = max_connections;
         o.key_prefix = prefix;
-        o.common.retention = ToDuration(retention);
+        o.common.retention = SecondsToDuration(retention);
         o.common.audit = MakePyAuditSink(std::move(audit));
         return PyStore{Unwrap(NewRedisApprovalStore(o))};
       },

@@ -11,6 +11,7 @@
 #include <pybind11/stl.h>
 
 #include "absl/time/clock.h"
+#include "bindings/python/convert.h"
 #include "bindings/python/module.h"
 #include "jitguard/audit.h"
 #include "jitguard/grant.h"
@@ -24,22 +25,6 @@ namespace jitguard::python {
 std::shared_ptr<AuditSink> MakePyAuditSink(py::object write);
 
 namespace {
-
-absl::Time ToTime(std::optional<double> seconds) {
-  if (!seconds) return absl::Now();
-  if (!std::isfinite(*seconds)) {
-    throw StatusError(MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kConfig,
-                                "invalid_time", "now must be a finite number of seconds"));
-  }
-  return absl::FromUnixMicros(static_cast<int64_t>(std::llround(*seconds * 1e6)));
-}
-
-double ToSeconds(absl::Time t) { return absl::ToDoubleSeconds(t - absl::UnixEpoch()); }
-
-absl::Duration ToDuration(double seconds) {
-  if (!std::isfinite(seconds)) return absl::InfiniteDuration();
-  return absl::Microseconds(std::llround(seconds * 1e6));
-}
 
 py::object FromValue(const AuditValue& v) {
   switch (v.kind()) {
@@ -71,7 +56,7 @@ class PyAuditSink final : public AuditSink {
     try {
       py::dict d;
       d["type"] = e.type;
-      d["time"] = ToSeconds(e.time);
+      d["time"] = UnixSeconds(e.time);
       auto put = [&](const char* key, const std::string& value) {
         if (!value.empty()) d[key] = value;
       };
@@ -145,11 +130,11 @@ JITGUARD_PY_PART(grant, 40) {
           "mark_used",
           [](const PyReplayCache& c, const std::string& id, double expires_at,
              std::optional<double> now) {
-            const absl::Time t = ToTime(now);
+            const absl::Time t = TimeOrNow(now);
             absl::Status s;
             {
               py::gil_scoped_release nogil;
-              s = c.cache->MarkUsed(id, ToTime(expires_at), t);
+              s = c.cache->MarkUsed(id, TimeOrNow(expires_at), t);
             }
             ThrowIfError(s);
           },
@@ -158,11 +143,11 @@ JITGUARD_PY_PART(grant, 40) {
           "revoke",
           [](const PyReplayCache& c, const std::string& id, double expires_at,
              std::optional<double> now) {
-            const absl::Time t = ToTime(now);
+            const absl::Time t = TimeOrNow(now);
             absl::Status s;
             {
               py::gil_scoped_release nogil;
-              s = c.cache->Revoke(id, ToTime(expires_at), t);
+              s = c.cache->Revoke(id, TimeOrNow(expires_at), t);
             }
             ThrowIfError(s);
           },
@@ -181,7 +166,7 @@ JITGUARD_PY_PART(grant, 40) {
       [](const std::string& url, double timeout, int max_connections, const std::string& prefix) {
         return PyReplayCache{Unwrap(NewRedisReplayCache({.url = url,
                                                          .key_prefix = prefix,
-                                                         .timeout = ToDuration(timeout),
+                                                         .timeout = SecondsToDuration(timeout),
                                                          .max_connections = max_connections}))};
       },
       py::arg("url"), py::arg("timeout") = 0.05, py::arg("max_connections") = 8,
@@ -193,7 +178,7 @@ JITGUARD_PY_PART(grant, 40) {
              GrantIssuerOptions o;
              o.issuer = issuer;
              o.key_id = key_id;
-             o.max_ttl = ToDuration(max_ttl);
+             o.max_ttl = SecondsToDuration(max_ttl);
              o.audit = MakePyAuditSink(std::move(audit));
              return PyIssuer{Unwrap(GrantIssuer::Create(ToKey(kind, key), std::move(o)))};
            }),
@@ -212,17 +197,17 @@ JITGUARD_PY_PART(grant, 40) {
             r.datasets = std::move(datasets);
             r.operations = std::move(operations);
             r.model = std::move(model);
-            r.ttl = ToDuration(ttl);
+            r.ttl = SecondsToDuration(ttl);
             r.request_id = request_id;
             r.approval_id = approval_id;
-            const absl::Time t = ToTime(now);
+            const absl::Time t = TimeOrNow(now);
             absl::StatusOr<IssuedGrant> g;
             {
               py::gil_scoped_release nogil;
               g = i.issuer->Issue(r, t);
             }
             IssuedGrant out = Unwrap(std::move(g));
-            return py::make_tuple(out.token, out.id, ToSeconds(out.expires_at));
+            return py::make_tuple(out.token, out.id, UnixSeconds(out.expires_at));
           },
           py::arg("subject"), py::arg("datasets"), py::arg("operations"), py::arg("model"),
           py::arg("ttl"), py::arg("request_id"), py::arg("approval_id"), py::arg("now"));
@@ -233,8 +218,8 @@ JITGUARD_PY_PART(grant, 40) {
                        py::object audit) {
              GrantVerifierOptions o;
              o.issuer = issuer;
-             o.leeway = ToDuration(leeway);
-             o.max_lifetime = ToDuration(max_lifetime);
+             o.leeway = SecondsToDuration(leeway);
+             o.max_lifetime = SecondsToDuration(max_lifetime);
              if (cache) o.replay_cache = cache->cache;
              o.audit = MakePyAuditSink(std::move(audit));
              return PyVerifier{Unwrap(GrantVerifier::Create(ToKey(kind, key), std::move(o)))};
@@ -253,7 +238,7 @@ JITGUARD_PY_PART(grant, 40) {
             scope.dataset = std::move(dataset);
             scope.operation = std::move(operation);
             scope.model = std::move(model);
-            const absl::Time t = ToTime(now);
+            const absl::Time t = TimeOrNow(now);
             absl::StatusOr<Grant> g;
             {
               py::gil_scoped_release nogil;
@@ -261,7 +246,7 @@ JITGUARD_PY_PART(grant, 40) {
             }
             Grant out = Unwrap(std::move(g));
             return py::make_tuple(out.id, out.subject, out.datasets, out.operations, out.model,
-                                  ToSeconds(out.expires_at), out.issuer, ToSeconds(out.issued_at),
+                                  UnixSeconds(out.expires_at), out.issuer, UnixSeconds(out.issued_at),
                                   out.request_id, out.approval_id);
           },
           py::arg("token"), py::arg("dataset"), py::arg("operation"), py::arg("model"),
@@ -269,7 +254,7 @@ JITGUARD_PY_PART(grant, 40) {
       .def(
           "revoke",
           [](const PyVerifier& v, const std::string& grant_id, std::optional<double> now) {
-            const absl::Time t = ToTime(now);
+            const absl::Time t = TimeOrNow(now);
             absl::Status s;
             {
               py::gil_scoped_release nogil;

@@ -13,6 +13,7 @@
 #include <pybind11/stl.h>
 
 #include "absl/time/clock.h"
+#include "bindings/python/convert.h"
 #include "bindings/python/module.h"
 #include "jitguard/guard.h"
 #include "jitguard/status.h"
@@ -25,17 +26,6 @@ py::object WrapGrantVerifier(std::shared_ptr<const GrantVerifier> verifier);
 std::shared_ptr<AuditSink> AuditSinkOf(const py::handle& sink);
 
 namespace {
-
-absl::Time NowOr(std::optional<double> seconds) {
-  if (!seconds) return absl::Now();
-  if (!std::isfinite(*seconds)) {
-    throw StatusError(MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kConfig, "invalid_time",
-                                "now must be a finite number of seconds"));
-  }
-  return absl::FromUnixMicros(static_cast<int64_t>(std::llround(*seconds * 1e6)));
-}
-
-double Seconds(absl::Time t) { return absl::ToDoubleSeconds(t - absl::UnixEpoch()); }
 
 // A policy attribute from a Python value (bool, int, float, str, None, list of scalars).
 AttributeValue ToAttribute(const py::handle& v) {
@@ -116,20 +106,11 @@ std::function<absl::StatusOr<std::string>()> KeySource(py::object fn) {
 
 JITGUARD_PY_PART(guard, 90) {
   py::class_<Admission>(m, "_NativeAdmission")
-      .def_readonly("subject", &Admission::subject)
-      .def_readonly("issuer", &Admission::issuer)
-      .def_readonly("groups", &Admission::groups)
-      .def_readonly("token_id", &Admission::token_id)
-      .def_property_readonly("effect", [](const Admission& a) { return std::string(EffectName(a.decision.effect)); })
-      .def_property_readonly("reason", [](const Admission& a) { return a.decision.reason; })
-      .def_property_readonly("rules", [](const Admission& a) { return a.decision.rules; })
-      .def_property_readonly("reasons", [](const Admission& a) { return a.decision.reasons; })
-      .def_property_readonly("message", [](const Admission& a) { return a.decision.message; })
-      .def_property_readonly("grant_ttl", [](const Admission& a) { return a.decision.grant_ttl; })
-      .def_property_readonly("approvers", [](const Admission& a) { return a.decision.approvers; })
+      .def_property_readonly("identity", [](const Admission& a) { return ToIdentityTuple(a.identity); })
+      .def_readonly("decision", &Admission::decision)  // jitguard.Decision, the policy binding's class
       .def_readonly("grant", &Admission::grant)
       .def_readonly("grant_id", &Admission::grant_id)
-      .def_property_readonly("grant_expires_at", [](const Admission& a) { return Seconds(a.grant_expires_at); })
+      .def_property_readonly("grant_expires_at", [](const Admission& a) { return UnixSeconds(a.grant_expires_at); })
       .def_readonly("mask_profile", &Admission::mask_profile)
       .def_readonly("session_id", &Admission::session_id)
       .def_readonly("request_id", &Admission::request_id)
@@ -152,7 +133,7 @@ JITGUARD_PY_PART(guard, 90) {
       .def(
           "finish",
           [](PyResponse& r, std::optional<double> now) {
-            absl::Time t = NowOr(now);
+            absl::Time t = TimeOrNow(now);
             absl::StatusOr<std::string> out;
             {
               py::gil_scoped_release nogil;
@@ -202,7 +183,7 @@ JITGUARD_PY_PART(guard, 90) {
              for (const auto& [k, v] : attributes) req.attributes.emplace(k.cast<std::string>(), ToAttribute(v));
              req.approval = approval;
              req.session_id = session_id;
-             absl::Time t = NowOr(now);
+             absl::Time t = TimeOrNow(now);
              Refusal refusal;
              absl::StatusOr<Admission> adm;
              {
@@ -214,16 +195,14 @@ JITGUARD_PY_PART(guard, 90) {
              d["domain"] = std::string(DomainName(GetErrorDomain(adm.status())));
              d["reason"] = ErrorReason(adm.status());
              d["message"] = std::string(adm.status().message().data(), adm.status().message().size());
-             d["rules"] = refusal.decision.rules;
-             d["approvers"] = refusal.decision.approvers;
-             d["effect"] = std::string(EffectName(refusal.decision.effect));
+             d["decision"] = refusal.decision;
              d["ticket_id"] = refusal.ticket_id;
              return py::tuple(py::make_tuple(py::none(), d));
            })
       .def("verify_grant",
            [](const PyGuard& g, const std::string& grant, const std::string& dataset, const std::string& operation,
               std::optional<double> now) {
-             absl::Time t = NowOr(now);
+             absl::Time t = TimeOrNow(now);
              absl::Status s;
              {
                py::gil_scoped_release nogil;
@@ -234,7 +213,7 @@ JITGUARD_PY_PART(guard, 90) {
       .def("decide",
            [](const PyGuard& g, const std::string& token, const std::string& ticket, bool approve,
               const std::string& comment, std::optional<double> now) {
-             absl::Time t = NowOr(now);
+             absl::Time t = TimeOrNow(now);
              absl::StatusOr<std::string> state;
              {
                py::gil_scoped_release nogil;

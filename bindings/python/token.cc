@@ -13,22 +13,13 @@
 #include <tuple>
 #include <vector>
 
+#include "bindings/python/convert.h"
 #include "bindings/python/module.h"
 #include "jitguard/status.h"
 #include "jitguard/token.h"
 
 namespace jitguard::python {
 namespace {
-
-// (subject, issuer, groups, expires_at or None, token_id, claims_json)
-using IdentityTuple = std::tuple<std::string, std::string, std::vector<std::string>,
-                                 std::optional<double>, std::string, std::string>;
-
-IdentityTuple ToTuple(const Identity& id) {
-  std::optional<double> exp;
-  if (id.expires_at != absl::InfiniteFuture()) exp = absl::ToDoubleSeconds(id.expires_at - absl::UnixEpoch());
-  return {id.subject, id.issuer, id.groups, exp, id.token_id, id.claims_json};
-}
 
 // The token's text without copying: the UTF-8 buffer CPython caches for a str, or a bytes object.
 std::string_view TokenText(py::handle obj) {
@@ -114,7 +105,7 @@ JITGUARD_PY_PART(token, 20) {
               py::gil_scoped_release release;
               id = v.VerifyShared(text, t);
             }
-            return ToTuple(*Unwrap(std::move(id)));
+            return ToIdentityTuple(*Unwrap(std::move(id)));
           },
           py::arg("token"), py::arg("now"))
       .def(

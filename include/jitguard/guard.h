@@ -42,6 +42,7 @@
 #include "jitguard/mask.h"
 #include "jitguard/policy.h"
 #include "jitguard/status.h"
+#include "jitguard/token.h"
 
 namespace jitguard {
 
@@ -59,10 +60,7 @@ struct AdmitRequest {
 
 // An admitted request.
 struct Admission {
-  std::string subject;              // the verified identity
-  std::string issuer;
-  std::vector<std::string> groups;
-  std::string token_id;             // the access token's jti ("" when it has none)
+  Identity identity;                // who the verified access token names
   Decision decision;                // permit (possibly after an approval)
   std::string grant;                // the signed, single-use grant token; present it to the data store
   std::string grant_id;

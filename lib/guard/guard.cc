@@ -307,10 +307,7 @@ absl::StatusOr<Admission> GuardImpl::Admit(const AdmitRequest& req, absl::Time n
   }
 
   Admission adm;
-  adm.subject = identity->subject;
-  adm.issuer = identity->issuer;
-  adm.groups = identity->groups;
-  adm.token_id = identity->token_id;
+  adm.identity = *identity;
   adm.request_id = request_id;
   adm.model = req.model;
   adm.dataset = req.dataset;
@@ -320,7 +317,7 @@ absl::StatusOr<Admission> GuardImpl::Admit(const AdmitRequest& req, absl::Time n
   if (adm.session_id.empty()) adm.session_id = identity->token_id;
   if (adm.session_id.empty()) adm.session_id = request_id;
 
-  PolicyRequest pr{.subject = adm.subject, .groups = adm.groups, .model = req.model, .dataset = req.dataset,
+  PolicyRequest pr{.subject = adm.identity.subject, .groups = adm.identity.groups, .model = req.model, .dataset = req.dataset,
                    .operation = req.operation, .prompt = req.prompt, .attributes = req.attributes};
   Decision decision = policy_->Evaluate(pr);
   std::string effect(EffectName(decision.effect));
@@ -330,8 +327,8 @@ absl::StatusOr<Admission> GuardImpl::Admit(const AdmitRequest& req, absl::Time n
     e.type = std::string(type);
     e.session_id = adm.session_id;
     e.request_id = request_id;
-    e.subject = adm.subject;
-    e.groups = adm.groups;
+    e.subject = adm.identity.subject;
+    e.groups = adm.identity.groups;
     e.model = req.model;
     e.dataset = req.dataset;
     e.operation = req.operation;
@@ -354,11 +351,11 @@ absl::StatusOr<Admission> GuardImpl::Admit(const AdmitRequest& req, absl::Time n
                      message);
   }
 
-  std::string digest = RequestDigest(adm.subject, req.model, req.dataset, req.operation, req.prompt);
+  std::string digest = RequestDigest(adm.identity.subject, req.model, req.dataset, req.operation, req.prompt);
   if (decision.effect == Effect::kApprovalRequired) {
     std::string message = DecisionMessage(decision, "this request needs an approval");
     if (req.approval.empty()) {
-      ApprovalRequest ar{.subject = adm.subject, .request_digest = digest, .reason = message,
+      ApprovalRequest ar{.subject = adm.identity.subject, .request_digest = digest, .reason = message,
                          .approver_groups = decision.approvers, .ttl = config_.approval_ttl};
       absl::StatusOr<ApprovalTicket> ticket = approvals_->Request(ar, now);
       if (!ticket.ok()) return ticket.status();
@@ -394,7 +391,7 @@ absl::StatusOr<Admission> GuardImpl::Admit(const AdmitRequest& req, absl::Time n
   }
 
   GrantRequest gr;
-  gr.subject = adm.subject;
+  gr.subject = adm.identity.subject;
   if (!req.dataset.empty()) gr.datasets = {req.dataset};
   gr.operations = {req.operation};
   if (!req.model.empty()) gr.model = req.model;
@@ -483,8 +480,8 @@ absl::StatusOr<std::unique_ptr<ResponseGuard>> GuardImpl::NewResponse(const Admi
   base.type = std::string(audit_type::kInferenceResponse);
   base.session_id = admission.session_id;
   base.request_id = admission.request_id;
-  base.subject = admission.subject;
-  base.groups = admission.groups;
+  base.subject = admission.identity.subject;
+  base.groups = admission.identity.groups;
   base.model = admission.model;
   base.dataset = admission.dataset;
   base.operation = admission.operation;

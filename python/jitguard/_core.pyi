@@ -188,17 +188,9 @@ def redis_approval_store(url: str, timeout: float = ..., max_connections: int = 
 
 # --- guard ---
 class _NativeAdmission:
-    subject: str
-    issuer: str
-    groups: list[str]
-    token_id: str
-    effect: str
-    reason: str
-    rules: list[str]
-    reasons: list[str]
-    message: str
-    grant_ttl: int
-    approvers: list[str]
+    # (subject, issuer, groups, expires_at or None, token_id, claims_json), as TokenVerifier.verify
+    identity: tuple[str, str, list[str], float | None, str, str]
+    decision: Decision
     grant: str
     grant_id: str
     grant_expires_at: float

@@ -59,32 +59,10 @@ from typing import Any, AsyncIterable, AsyncIterator, Dict, Iterable, Iterator, 
 
 from . import _core
 from .errors import AccessDenied, ApprovalRequired, ConfigError, Error, error_class_for_domain
+from .policy import Decision
+from .token import Identity
 
 __all__ = ["Guard", "Admission", "ResponseGuard", "SseMasker"]
-
-
-@dataclass(frozen=True)
-class Identity:
-    """Who the verified access token names."""
-
-    subject: str
-    issuer: str
-    groups: List[str]
-    token_id: str
-
-
-@dataclass(frozen=True)
-class Decision:
-    """The policy's decision for an admitted (or refused) request."""
-
-    effect: str  # permit | deny | approval_required
-    reason: str
-    rules: List[str]
-    reasons: List[str]
-    grant_ttl: int
-    mask_profile: str
-    approvers: List[str]
-    message: str
 
 
 @dataclass(frozen=True)
@@ -240,19 +218,15 @@ class Guard:
         native, refusal = self._g.admit(bearer_token, model, dataset, operation, prompt, dict(attributes or {}),
                                         approval or "", session_id or "", now)
         if refusal is not None:
-            decision = Decision(refusal["effect"], refusal["reason"], list(refusal["rules"]), [], 0, "",
-                                list(refusal["approvers"]), refusal["message"])
+            decision = refusal["decision"]
             if refusal["domain"] == "access" and refusal["reason"] == "approval_required":
                 ticket = self.approvals.get(refusal["ticket_id"], now=now)
                 raise ApprovalRequired(refusal["message"], ticket=ticket, decision=decision)
             if refusal["domain"] == "access":
-                raise AccessDenied(refusal["message"], reason=refusal["reason"], rules=list(refusal["rules"]),
+                raise AccessDenied(refusal["message"], reason=refusal["reason"], rules=list(decision.rules),
                                    decision=decision)
             raise error_class_for_domain(refusal["domain"])(refusal["message"], reason=refusal["reason"])
-        identity = Identity(native.subject, native.issuer, list(native.groups), native.token_id)
-        decision = Decision(native.effect, native.reason, list(native.rules), list(native.reasons),
-                            native.grant_ttl, native.mask_profile, list(native.approvers), native.message)
-        return Admission(identity=identity, decision=decision,
+        return Admission(identity=Identity(*native.identity), decision=native.decision,
                          grant=IssuedGrant(native.grant, native.grant_id, native.grant_expires_at),
                          mask_profile=native.mask_profile, session_id=native.session_id,
                          request_id=native.request_id, model=native.model, dataset=native.dataset,

@@ -48,6 +48,10 @@ def test_permit_issues_a_single_use_scoped_grant(guard, idp):
     adm = guard.admit(token, model="support-llm", dataset="support-tickets", operation="summarize",
                       prompt=f"Summarize the ticket from {EMAIL}")
     assert adm.subject == "alice"
+    # The admission carries the token layer's Identity and the policy's Decision, not copies.
+    assert isinstance(adm.identity, jitguard.Identity) and isinstance(adm.decision, jitguard.Decision)
+    assert adm.identity.groups == ["data-scientists"] and adm.identity.claims["sub"] == "alice"
+    assert adm.identity.expires_at is not None and adm.identity.expires_at > 0
     assert adm.decision.effect == "permit"
     assert adm.decision.rules == ["data-science"]
     assert adm.mask_profile == "standard"
@@ -73,6 +77,7 @@ def test_forbidden_operation_is_denied_with_rule_and_message(guard, idp):
                     operation="fine_tune", prompt="train")
     assert e.value.reason == "forbidden"
     assert e.value.rules == ["contractors-no-training"]
+    assert e.value.decision.effect == "deny" and e.value.decision.rules == ["contractors-no-training"]
     assert "may not train" in e.value.message
     assert guard.metrics.value("decisions", "deny") == 1
 

@@ -122,7 +122,7 @@ TEST_F(GuardTest, PermitIssuesASingleUseGrantAndAuditsMasked) {
   absl::StatusOr<Admission> adm =
       g->Admit(Request(Token("alice", R"(["data-scientists"])"), "claims", std::string("mail ") + kEmail), kNow);
   ASSERT_TRUE(adm.ok()) << adm.status();
-  EXPECT_EQ(adm->subject, "alice");
+  EXPECT_EQ(adm->identity.subject, "alice");
   EXPECT_EQ(adm->decision.effect, Effect::kPermit);
   EXPECT_EQ(adm->decision.rules, std::vector<std::string>{"ds"});
   EXPECT_EQ(adm->mask_profile, "standard");
