@@ -211,9 +211,16 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
         case mask::kCreditCard: impl->card_bit_ = bit; break;
         case mask::kIpv4: impl->ipv4_bit_ = bit; break;
         case mask::kIpv6: impl->ipv6_bit_ = bit; break;
+        case mask::kIban: impl->iban_bit_ = bit; break;
       }
     }
   }
+  impl->shape_bits_ =
+      impl->phone_bit_ | impl->ssn_bit_ | impl->card_bit_ | impl->ipv4_bit_ | impl->ipv6_bit_;
+  // Every phone, SSN, card, IPv4 and IBAN has a digit within the first bytes of its first span
+  // (contiguous with the start, no delimiter between), and an IPv6 address holds a digit and
+  // never crosses a delimiter.
+  impl->needs_digit_bits_ = impl->shape_bits_ | impl->iban_bit_;
 
   // Span delimiters: whitespace; without custom rules and terms also bytes that no built-in value
   // contains, which keeps spans short in JSON and markup.
@@ -316,11 +323,38 @@ uint64_t Masker::Impl::ShapeFilter(const uint8_t* p, size_t n, size_t s) const {
   return ~drop;
 }
 
+uint64_t Masker::Impl::ShapeFilterOfSpan(const uint8_t* p, size_t n, size_t s, size_t a,
+                                         uint64_t digit_bits, uint64_t hex_bits) const {
+  // ShapeFilter with the runs read off the bitmaps. A run stops at the end of the span, where the
+  // next byte is a delimiter (neither hex nor digit) or the end of the buffer, exactly where the
+  // byte loops of ShapeFilter stop. Bit 63 caps the runs (both caps are below 63).
+  const size_t off = s - a;
+  constexpr uint64_t kTop = uint64_t{1} << 63;
+  const size_t hex = s + std::min<size_t>(5, __builtin_ctzll(~(hex_bits >> off) | kTop));
+  if (hex == n) return ~uint64_t{0};
+  uint64_t drop = 0;
+  if (hex - s > 4 || p[hex] != ':') drop |= ipv6_bit_;
+  if (!mask::IsDigit(p[s])) return ~drop;
+  const size_t d = s + std::min<size_t>(13, __builtin_ctzll(~(digit_bits >> off) | kTop));
+  if (d == n) return ~drop;
+  const size_t run = d - s;
+  const uint8_t next = p[d];
+  const bool sep = next == '-' || next == '.' || next == ' ';
+  if (!((run == 3 && sep) || (run == 1 && p[s] == '1' && sep))) drop |= phone_bit_;
+  if (!((run == 3 && (next == '-' || next == ' ')) || run == 9)) drop |= ssn_bit_;
+  if (!(run >= 13 || (run == 4 && (next == ' ' || next == '-') &&
+                      (d + 1 == n || mask::IsDigit(p[d + 1]))))) {
+    drop |= card_bit_;
+  }
+  if (!(run <= 3 && next == '.')) drop |= ipv4_bit_;
+  return ~drop;
+}
+
 namespace {
 
 // Byte classes of a span of at most 64 bytes, one bit per byte (bit i = p[i]).
 struct SpanBits {
-  uint64_t at = 0, digit = 0, colon = 0, dash = 0, alnum = 0;
+  uint64_t at = 0, digit = 0, colon = 0, dash = 0, alnum = 0, hex = 0;
 };
 
 // Classifies p[0, len), len <= 64; p[0, round_up(len, 16)) must be readable. Bits at or past len
@@ -332,6 +366,7 @@ inline SpanBits ClassifySpan(const uint8_t* p, size_t len) {
   const __m128i below_0 = _mm_set1_epi8('0' - 1), above_9 = _mm_set1_epi8('9' + 1);
   const __m128i below_a = _mm_set1_epi8('a' - 1), above_z = _mm_set1_epi8('z' + 1);
   const __m128i case_bit = _mm_set1_epi8(0x20);
+  const __m128i above_f = _mm_set1_epi8('f' + 1);
   for (size_t k = 0; k < len; k += 16) {
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + k));
     // Signed compares: bytes >= 0x80 are negative and fall outside every ASCII range.
@@ -347,6 +382,9 @@ inline SpanBits ClassifySpan(const uint8_t* p, size_t len) {
     bits.dash |= bits_of(_mm_cmpeq_epi8(x, dash)) << k;
     bits.digit |= bits_of(digit) << k;
     bits.alnum |= bits_of(_mm_or_si128(digit, alpha)) << k;
+    const __m128i hex_letter =
+        _mm_and_si128(_mm_cmpgt_epi8(folded, below_a), _mm_cmplt_epi8(folded, above_f));
+    bits.hex |= bits_of(_mm_or_si128(digit, hex_letter)) << k;
   }
 #else
   for (size_t i = 0; i < len; ++i) {
@@ -356,6 +394,7 @@ inline SpanBits ClassifySpan(const uint8_t* p, size_t len) {
     if (p[i] == '-') bits.dash |= bit;
     if (mask::IsDigit(p[i])) bits.digit |= bit;
     if (mask::IsAlnum(p[i])) bits.alnum |= bit;
+    if (mask::IsHex(p[i])) bits.hex |= bit;
   }
 #endif
   const uint64_t keep = len == 64 ? ~uint64_t{0} : (uint64_t{1} << len) - 1;
@@ -364,6 +403,7 @@ inline SpanBits ClassifySpan(const uint8_t* p, size_t len) {
   bits.dash &= keep;
   bits.digit &= keep;
   bits.alnum &= keep;
+  bits.hex &= keep;
   return bits;
 }
 
@@ -534,8 +574,12 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
       if (small) {
         at = bits.at != 0;
         digit = bits.digit != 0;
-        colons = __builtin_popcountll(bits.colon);
         double_colon = (bits.colon & (bits.colon >> 1)) != 0;
+        // Only "at least seven" matters: clear the six lowest bits (no popcount instruction in
+        // the baseline x86-64 ISA).
+        uint64_t c = bits.colon;
+        for (int k = 0; k < 6 && c != 0; ++k) c &= c - 1;
+        colons = c != 0 ? 7 : 0;
         const uint64_t d = bits.dash;
         pem = (d & (d >> 1) & (d >> 2) & (d >> 3) & (d >> 4)) != 0;
       } else {
@@ -560,6 +604,7 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
       }
       if (!at) span_filter &= ~email_bit_;
       if (!double_colon && colons < 7) span_filter &= ~ipv6_bit_;
+      if (!digit) span_filter &= ~needs_digit_bits_;
       // A short span ("42", "3.5", "2024", "10x") holds no built-in value unless it is "::"-style
       // IPv6 or the first group of a value that goes on after one space with a digit, a capital
       // (IBAN groups) or '(' ("+1 (415) ..."). Most numbers in prose end here.
@@ -583,7 +628,10 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
     // Runs the detectors that can start with p[s]; returns the rule of an undecided detector
     // (the scan must stop at s) or -1, with the longest decided match in *best.
     auto examine = [&](size_t s, uint64_t mask, Hit* best) {
-      if (mask::IsHex(p[s])) mask &= ShapeFilter(p, n, s);
+      if ((mask & shape_bits_) != 0 && mask::IsHex(p[s])) {
+        mask &= small ? ShapeFilterOfSpan(p, n, s, a, bits.digit, bits.hex)
+                       : ShapeFilter(p, n, s);
+      }
       while (mask != 0) {
         const int d = __builtin_ctzll(mask);
         mask &= mask - 1;

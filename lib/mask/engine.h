@@ -91,6 +91,10 @@ class Masker::Impl {
   int DetectorRule(const Detector& d) const;  // a rule of the detector's entity
   // Detector bits that can still match at s, judged from the digit/hex run there.
   uint64_t ShapeFilter(const uint8_t* p, size_t n, size_t s) const;
+  // The same for s inside the span starting at a, from the span's digit and hex bitmaps (bit i =
+  // byte a + i; zero past the span, whose end is a delimiter or n).
+  uint64_t ShapeFilterOfSpan(const uint8_t* p, size_t n, size_t s, size_t a, uint64_t digit_bits,
+                             uint64_t hex_bits) const;
 
   MaskerOptions options_;
   const mask::Implementation* simd_ = nullptr;
@@ -101,6 +105,9 @@ class Masker::Impl {
   uint64_t start_mask_[256] = {};  // bit d: detector d can start with this byte
   uint64_t email_bit_ = 0;         // the EMAIL detector's bit (needs an '@' in its span)
   uint64_t phone_bit_ = 0, ssn_bit_ = 0, card_bit_ = 0, ipv4_bit_ = 0, ipv6_bit_ = 0;
+  uint64_t iban_bit_ = 0;
+  uint64_t shape_bits_ = 0;      // the detectors ShapeFilter can drop
+  uint64_t needs_digit_bits_ = 0;  // detectors whose match puts a digit in its first span
   bool builtins_only_ = false;     // no custom rules and no terms
   mask::ByteSet triggers_;
   mask::ByteSet delimiters_;
