@@ -10,24 +10,13 @@
 #include "absl/strings/str_cat.h"
 #include "jitguard/status.h"
 #include "lib/base/json.h"
+#include "lib/base/strings.h"
 #include "simdjson.h"
 
 namespace jitguard::guard {
 namespace {
 
-// Concatenates string pieces (std::string_view does not convert to Debian's absl::string_view).
-inline void CatAppend(std::string* out, std::string_view s) { out->append(s); }
-inline void CatAppend(std::string* out, absl::string_view s) { out->append(s.data(), s.size()); }
-inline void CatAppend(std::string* out, const char* s) { out->append(s); }
-inline void CatAppend(std::string* out, const std::string& s) { out->append(s); }
-inline void CatAppend(std::string* out, size_t n) { out->append(std::to_string(n)); }
-
-template <typename... Parts>
-std::string Cat(const Parts&... parts) {
-  std::string out;
-  (CatAppend(&out, parts), ...);
-  return out;
-}
+using base::Cat;
 
 using simdjson::dom::array;
 using simdjson::dom::element;

@@ -19,6 +19,7 @@
 #include "jitguard/status.h"
 #include "jitguard/token.h"
 #include "lib/base/crypto.h"
+#include "lib/base/strings.h"
 #include "lib/guard/config.h"
 #include "lib/guard/metrics.h"
 #include "lib/guard/response.h"
@@ -27,19 +28,7 @@
 namespace jitguard {
 namespace {
 
-// Concatenates string pieces (std::string_view does not convert to Debian's absl::string_view).
-inline void CatAppend(std::string* out, std::string_view s) { out->append(s); }
-inline void CatAppend(std::string* out, absl::string_view s) { out->append(s.data(), s.size()); }
-inline void CatAppend(std::string* out, const char* s) { out->append(s); }
-inline void CatAppend(std::string* out, const std::string& s) { out->append(s); }
-inline void CatAppend(std::string* out, size_t n) { out->append(std::to_string(n)); }
-
-template <typename... Parts>
-std::string Cat(const Parts&... parts) {
-  std::string out;
-  (CatAppend(&out, parts), ...);
-  return out;
-}
+using base::Cat;
 
 using guard::Counter;
 using guard::GuardConfig;

@@ -9,12 +9,16 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
-#include "lib/policy/text.h"
+#include "lib/base/strings.h"
 #include "jitguard/status.h"
 #include "lib/base/strings.h"
 #include "re2/set.h"
 
 namespace jitguard::policy {
+
+using base::Append;
+using base::Cat;
+using base::Join;
 namespace {
 
 // The request dimensions a rule can be indexed by.

@@ -1,10 +1,14 @@
 #include "lib/policy/location.h"
 
 #include "absl/strings/ascii.h"
-#include "lib/policy/text.h"
+#include "lib/base/strings.h"
 #include "lib/base/json.h"
 
 namespace jitguard::policy {
+
+using base::Append;
+using base::Cat;
+using base::Join;
 namespace {
 
 bool IsPlainName(std::string_view key) {

@@ -9,7 +9,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
-#include "lib/policy/text.h"
+#include "lib/base/strings.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "jitguard/mask.h"
@@ -21,6 +21,10 @@
 #include "simdjson.h"
 
 namespace jitguard::policy {
+
+using base::Append;
+using base::Cat;
+using base::Join;
 namespace {
 
 using simdjson::dom::element;
