@@ -215,6 +215,7 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
       }
     }
   }
+  for (const Detector& d : impl->detectors_) impl->detector_rule_.push_back(impl->DetectorRule(d));
   impl->shape_bits_ =
       impl->phone_bit_ | impl->ssn_bit_ | impl->card_bit_ | impl->ipv4_bit_ | impl->ipv6_bit_;
   // Every phone, SSN, card, IPv4 and IBAN has a digit within the first bytes of its first span
@@ -453,6 +454,31 @@ class Prefilter {
     return a;
   }
 
+  // One past the last delimiter in [floor, n), or floor. Only right after NextTrigger returned n
+  // (the current window then ends at n).
+  size_t SpanStartAtEnd(size_t floor) const {
+    const size_t off = n_ - base_;
+    size_t k = off / 64;
+    uint64_t w;
+    if (k == blocks_) {
+      w = delim_[--k];
+    } else {
+      w = delim_[k] & ((uint64_t{1} << (off % 64)) - 1);
+    }
+    while (true) {
+      if (w != 0) {
+        const size_t at = base_ + k * 64 + 63 - static_cast<size_t>(__builtin_clzll(w));
+        return std::max(at + 1, floor);
+      }
+      if (base_ + k * 64 <= floor) return floor;
+      if (k == 0) break;
+      w = delim_[--k];
+    }
+    size_t a = base_;  // the span began before this window
+    while (a > floor && !delimiters_.contains[p_[a - 1]]) --a;
+    return a;
+  }
+
   // The first delimiter after t (inside the current window), or n.
   size_t SpanEnd(size_t t) const {
     const size_t from = t + 1;
@@ -475,6 +501,17 @@ class Prefilter {
   static constexpr size_t kBlocks = 64;
 
   void Fill(size_t base) {
+    const size_t rest = n_ - base;
+    if (rest < kBlocks * 64 && rest % 64 != 0 && n_ >= (rest / 64 + 1) * 64) {
+      // The rest of the buffer ends inside a block: classify whole blocks ending at n, starting
+      // a little before `base` (the bits before it are never looked at: every query starts at or
+      // after it), in one call.
+      blocks_ = rest / 64 + 1;
+      base_ = n_ - blocks_ * 64;
+      end_ = n_;
+      simd_->Classify(p_ + base_, blocks_, triggers_, delimiters_, trig_, delim_);
+      return;
+    }
     base_ = base;
     const size_t full = std::min(kBlocks, (n_ - base) / 64);
     simd_->Classify(p_ + base, full, triggers_, delimiters_, trig_, delim_);
@@ -525,8 +562,8 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
     if (t == n) {
       if (final) break;
       // The last span may still receive a trigger: examine it unless it is terminated.
-      a = n;
-      while (a > scan && !delimiters_.contains[p[a - 1]] && n - a < kShortTail) --a;
+      const size_t word = pre.SpanStartAtEnd(scan);  // start of the unfinished last word
+      a = n >= kShortTail ? std::max(word, n - kShortTail) : word;
       if (a == n) break;
       if (n - a < kShortTail && (a == scan || delimiters_.contains[p[a - 1]])) {
         // A short unfinished word without a trigger yet: hold it from its first possible
@@ -536,15 +573,14 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
           if (mask != 0 && (s == 0 || !mask::IsAlnum(p[s - 1]))) {
             sink->Clean(pos, s);
             if (pending_rule != nullptr) {
-              *pending_rule = DetectorRule(detectors_[__builtin_ctzll(mask)]);
+              *pending_rule = detector_rule_[__builtin_ctzll(mask)];
             }
             return s;
           }
         }
         break;
       }
-      a = n;
-      while (a > scan && !delimiters_.contains[p[a - 1]]) --a;
+      a = word;
       b = n;
     } else {
       a = pre.SpanStart(t, scan);
@@ -638,7 +674,7 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
         cur.ResetTouchedEnd();
         Hit hit;
         const bool matched = MatchDetector(detectors_[d], cur, s, &hit);
-        if (cur.touched_end()) return matched ? hit.rule : DetectorRule(detectors_[d]);
+        if (cur.touched_end()) return matched ? hit.rule : detector_rule_[d];
         if (matched && hit.end > s && hit.end > best->end) *best = hit;
       }
       return -1;

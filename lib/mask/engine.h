@@ -102,6 +102,7 @@ class Masker::Impl {
   std::vector<Custom> custom_;
   std::unique_ptr<mask::TermMatcher> terms_;
   std::vector<Detector> detectors_;
+  std::vector<int> detector_rule_;  // DetectorRule() of each detector
   uint64_t start_mask_[256] = {};  // bit d: detector d can start with this byte
   uint64_t email_bit_ = 0;         // the EMAIL detector's bit (needs an '@' in its span)
   uint64_t phone_bit_ = 0, ssn_bit_ = 0, card_bit_ = 0, ipv4_bit_ = 0, ipv6_bit_ = 0;
