@@ -18,6 +18,9 @@
 #include "jitguard/status.h"
 
 namespace jitguard::python {
+
+py::object AuditValueToPython(const AuditValue& v);
+
 namespace {
 
 absl::Status BadEvent(const std::string& message) {
@@ -103,28 +106,6 @@ AuditEvent ToEvent(const py::dict& d) {
   return e;
 }
 
-py::object FromValue(const AuditValue& v) {
-  switch (v.kind()) {
-    case AuditValue::Kind::kNull:
-      return py::none();
-    case AuditValue::Kind::kString:
-      return py::str(v.string_value());
-    case AuditValue::Kind::kInt:
-      return py::int_(v.int_value());
-    case AuditValue::Kind::kDouble:
-      return py::float_(v.double_value());
-    case AuditValue::Kind::kBool:
-      return py::bool_(v.bool_value());
-    case AuditValue::Kind::kStringList:
-      return py::cast(v.string_list());
-    case AuditValue::Kind::kObject: {
-      py::dict d;
-      for (const auto& [name, value] : v.members()) d[py::str(name)] = FromValue(value);
-      return d;
-    }
-  }
-  return py::none();
-}
 
 // AuditEvent -> dict with the record's member names (time as RFC 3339 text).
 py::dict FromEvent(const AuditEvent& e) {
@@ -143,7 +124,7 @@ py::dict FromEvent(const AuditEvent& e) {
   put("operation", e.operation);
   put("decision", e.decision);
   if (!e.rules.empty()) d["rules"] = e.rules;
-  for (const auto& [name, value] : e.fields) d[py::str(name)] = FromValue(value);
+  for (const auto& [name, value] : e.fields) d[py::str(name)] = AuditValueToPython(value);
   return d;
 }
 
@@ -303,6 +284,30 @@ struct PyReader {
 };
 
 }  // namespace
+
+// An audit field value as a Python object (shared with the grant binding's callback sink).
+py::object AuditValueToPython(const AuditValue& v) {
+  switch (v.kind()) {
+    case AuditValue::Kind::kNull:
+      return py::none();
+    case AuditValue::Kind::kString:
+      return py::str(v.string_value());
+    case AuditValue::Kind::kInt:
+      return py::int_(v.int_value());
+    case AuditValue::Kind::kDouble:
+      return py::float_(v.double_value());
+    case AuditValue::Kind::kBool:
+      return py::bool_(v.bool_value());
+    case AuditValue::Kind::kStringList:
+      return py::cast(v.string_list());
+    case AuditValue::Kind::kObject: {
+      py::dict d;
+      for (const auto& [name, value] : v.members()) d[py::str(name)] = AuditValueToPython(value);
+      return d;
+    }
+  }
+  return py::none();
+}
 
 // The C++ sink behind a jitguard._core.AuditSink (e.g. a callback sink handed to the Guard).
 std::shared_ptr<AuditSink> AuditSinkOf(const py::handle& sink) { return sink.cast<PySink&>().sink; }

@@ -23,25 +23,9 @@ namespace jitguard::python {
 // An AuditSink that hands each event, as a dict, to a Python callable (a function, or the bound
 // `write` of a jitguard audit sink). Shared with the approval binding.
 std::shared_ptr<AuditSink> MakePyAuditSink(py::object write);
+py::object AuditValueToPython(const AuditValue& v);  // audit.cc
 
 namespace {
-
-py::object FromValue(const AuditValue& v) {
-  switch (v.kind()) {
-    case AuditValue::Kind::kString:
-      return py::str(v.string_value());
-    case AuditValue::Kind::kInt:
-      return py::int_(v.int_value());
-    case AuditValue::Kind::kDouble:
-      return py::float_(v.double_value());
-    case AuditValue::Kind::kBool:
-      return py::bool_(v.bool_value());
-    case AuditValue::Kind::kStringList:
-      return py::cast(v.string_list());
-    default:
-      return py::none();  // grants and approvals write no nulls or objects
-  }
-}
 
 class PyAuditSink final : public AuditSink {
  public:
@@ -67,7 +51,7 @@ class PyAuditSink final : public AuditSink {
       put("operation", e.operation);
       put("decision", e.decision);
       if (!e.groups.empty()) d["groups"] = e.groups;
-      for (const auto& [name, value] : e.fields) d[py::str(name)] = FromValue(value);
+      for (const auto& [name, value] : e.fields) d[py::str(name)] = AuditValueToPython(value);
       write_(d);
     } catch (py::error_already_set& err) {
       err.discard_as_unraisable("jitguard audit callback");
