@@ -596,7 +596,7 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
       if (a + ((len + 15) & ~size_t{15}) <= n) {
         bits = ClassifySpan(p + a, len);
       } else {
-        uint8_t padded[64];
+        uint8_t padded[64] = {};
         std::memcpy(padded, p + a, len);
         bits = ClassifySpan(padded, len);
       }
