@@ -99,11 +99,12 @@ TEST(StreamTest, EqualsOneShotInEveryStyle) {
 }
 
 TEST(StreamTest, EqualsOneShotOnAdversarialText) {
+  using namespace std::string_literals;
   // Candidates that stay open for long, values glued together, and bytes that are not UTF-8.
   const std::string texts[] = {
       "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIV",  // unterminated at the end
       "a@b.c@d.com 4111111111111111@x.io ::ffff:1.2.3.4.5 1.2.3.4.5.6",
-      std::string("\0\xff\xfe a@example.com \x80\x80 123-45-6789\0", 40),
+      "\0\xff\xfe a@example.com \x80\x80 123-45-6789\0"s,  // NULs included
       "+1 (415) 555-0132 +44 20 7946 0958 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6",
       "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig eyJhbGciOiJIUzI1NiJ9.eyJ",
       std::string(5000, 'a') + "@example.com",
