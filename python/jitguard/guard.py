@@ -55,10 +55,11 @@ import os
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterable, AsyncIterator, Dict, Iterable, Iterator, List, Optional
+from typing import Any, AsyncIterable, AsyncIterator, Dict, Iterable, Iterator, List, Optional, Union
 
 from . import _core
 from .errors import AccessDenied, ApprovalRequired, ConfigError, Error, error_class_for_domain
+from .mask import _adrain, _drain
 from .policy import Decision
 from .token import Identity
 
@@ -265,43 +266,20 @@ class Guard:
     def mask_stream(self, admission: Admission, chunks: Iterable[str]) -> Iterator[str]:
         """Masks a stream of text chunks; the audit record is written when the stream ends."""
         rg = self.response(admission)
-        try:
-            for chunk in chunks:
-                out = rg.write(chunk)
-                if out:
-                    yield out
-        finally:
-            tail = rg.finish()
-        if tail:
-            yield tail
+        return _drain(rg.write, rg.finish, chunks)
 
-    async def amask_stream(self, admission: Admission, chunks: AsyncIterable[str]) -> AsyncIterator[str]:
-        """:meth:`mask_stream` for async iterables."""
+    def amask_stream(self, admission: Admission,
+                     chunks: Union[AsyncIterable[str], Iterable[str]]) -> AsyncIterator[str]:
+        """:meth:`mask_stream` for async (or plain) iterables."""
         rg = self.response(admission)
-        try:
-            async for chunk in chunks:
-                out = rg.write(chunk)
-                if out:
-                    yield out
-        finally:
-            tail = rg.finish()
-        if tail:
-            yield tail
+        return _adrain(rg.write, rg.finish, chunks)
 
     def mask_sse(self, admission: Admission, byte_chunks: Iterable[bytes]) -> Iterator[bytes]:
         """Masks an OpenAI-style SSE byte stream event by event (values split across events are still
         caught); the audit record is written when the stream ends. An event that is not JSON raises
         MaskError("invalid_sse_json"): fail closed."""
         sse = self.sse_masker(admission)
-        try:
-            for chunk in byte_chunks:
-                out = sse.feed(chunk)
-                if out:
-                    yield out
-        finally:
-            tail = sse.finish()
-        if tail:
-            yield tail
+        return _drain(sse.feed, sse.finish, byte_chunks)
 
     def mask_response_json(self, admission: Admission, body: bytes) -> bytes:
         """Masks a non-streaming chat/completions JSON body: every choice's text (one audited

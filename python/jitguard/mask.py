@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import (Any, AsyncIterable, AsyncIterator, Dict, Iterable, Iterator, List, Mapping,
-                    NamedTuple, Optional, Tuple, Union)
+from typing import (Any, AsyncIterable, AsyncIterator, Callable, Dict, Iterable, Iterator, List,
+                    Mapping, NamedTuple, Optional, Tuple, Union)
 
 from . import _core
 from .errors import MaskError
@@ -242,66 +242,67 @@ def _default_masker() -> Masker:
     return Masker()
 
 
+def _drain(write: Callable[[Any], Any], finish: Callable[[], Any], chunks: Iterable[Any]) -> Iterator[Any]:
+    """Feeds ``chunks`` through ``write`` and yields each non-empty output, then ``finish()``'s.
+
+    ``finish`` runs even when the source raises or the consumer stops early, so a stream that writes
+    an audit record on finish always writes it.
+    """
+    try:
+        for chunk in chunks:
+            out = write(chunk)
+            if out:
+                yield out
+    finally:
+        tail = finish()
+    if tail:
+        yield tail
+
+
+async def _adrain(write: Callable[[Any], Any], finish: Callable[[], Any],
+                  chunks: Union[AsyncIterable[Any], Iterable[Any]]) -> AsyncIterator[Any]:
+    """:func:`_drain` over an async (or plain) iterable."""
+    try:
+        if hasattr(chunks, "__aiter__"):
+            async for chunk in chunks:  # type: ignore[union-attr]
+                out = write(chunk)
+                if out:
+                    yield out
+        else:
+            for chunk in chunks:  # type: ignore[union-attr]
+                out = write(chunk)
+                if out:
+                    yield out
+    finally:
+        tail = finish()
+    if tail:
+        yield tail
+
+
 def mask_stream(chunks: Iterable[Text], masker: Optional[Masker] = None) -> Iterator[Union[str, bytes]]:
     """Masks a text arriving as an iterable of chunks; yields masked output as soon as it is safe.
 
     The concatenated output equals ``masker.mask`` of the concatenated input.
     """
     s = (masker or _default_masker()).stream()
-    for chunk in chunks:
-        out = s.write(chunk)
-        if out:
-            yield out
-    tail = s.finish()
-    if tail:
-        yield tail
+    return _drain(s.write, s.finish, chunks)
 
 
-async def amask_stream(chunks: Union[AsyncIterable[Text], Iterable[Text]],
-                       masker: Optional[Masker] = None) -> AsyncIterator[Union[str, bytes]]:
+def amask_stream(chunks: Union[AsyncIterable[Text], Iterable[Text]],
+                 masker: Optional[Masker] = None) -> AsyncIterator[Union[str, bytes]]:
     """The async form of :func:`mask_stream`, over an async (or plain) iterable of chunks."""
     s = (masker or _default_masker()).stream()
-    if hasattr(chunks, "__aiter__"):
-        async for chunk in chunks:  # type: ignore[union-attr]
-            out = s.write(chunk)
-            if out:
-                yield out
-    else:
-        for chunk in chunks:  # type: ignore[union-attr]
-            out = s.write(chunk)
-            if out:
-                yield out
-    tail = s.finish()
-    if tail:
-        yield tail
+    return _adrain(s.write, s.finish, chunks)
 
 
 def mask_sse(byte_chunks: Iterable[Union[bytes, str]], masker: Optional[Masker] = None) -> Iterator[bytes]:
     """Masks an OpenAI-compatible SSE stream (chat/completions ``data:`` events); yields bytes."""
     s = (masker or _default_masker()).sse_stream()
-    for chunk in byte_chunks:
-        out = s.write(chunk)
-        if out:
-            yield out
-    tail = s.finish()
-    if tail:
-        yield tail
+    return _drain(s.write, s.finish, byte_chunks)
 
 
-async def amask_sse(byte_chunks: Union[AsyncIterable[Union[bytes, str]], Iterable[Union[bytes, str]]],
-                    masker: Optional[Masker] = None) -> AsyncIterator[bytes]:
+def amask_sse(byte_chunks: Union[AsyncIterable[Union[bytes, str]], Iterable[Union[bytes, str]]],
+              masker: Optional[Masker] = None) -> AsyncIterator[bytes]:
     """The async form of :func:`mask_sse`."""
     s = (masker or _default_masker()).sse_stream()
-    if hasattr(byte_chunks, "__aiter__"):
-        async for chunk in byte_chunks:  # type: ignore[union-attr]
-            out = s.write(chunk)
-            if out:
-                yield out
-    else:
-        for chunk in byte_chunks:  # type: ignore[union-attr]
-            out = s.write(chunk)
-            if out:
-                yield out
-    tail = s.finish()
-    if tail:
-        yield tail
+    return _adrain(s.write, s.finish, byte_chunks)
