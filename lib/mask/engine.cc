@@ -438,33 +438,22 @@ class Prefilter {
   // [floor, t), or floor.
   size_t SpanStart(size_t t, size_t floor) const {
     const size_t off = t - base_;
-    size_t k = off / 64;
-    uint64_t w = delim_[k] & ((uint64_t{1} << (off % 64)) - 1);
-    while (true) {
-      if (w != 0) {
-        const size_t at = base_ + k * 64 + 63 - static_cast<size_t>(__builtin_clzll(w));
-        return std::max(at + 1, floor);
-      }
-      if (base_ + k * 64 <= floor) return floor;
-      if (k == 0) break;
-      w = delim_[--k];
-    }
-    size_t a = base_;  // the span began before this window
-    while (a > floor && !delimiters_.contains[p_[a - 1]]) --a;
-    return a;
+    const size_t k = off / 64;
+    return LastDelimiterFrom(k, delim_[k] & ((uint64_t{1} << (off % 64)) - 1), floor);
   }
 
   // One past the last delimiter in [floor, n), or floor. Only right after NextTrigger returned n
   // (the current window then ends at n).
   size_t SpanStartAtEnd(size_t floor) const {
     const size_t off = n_ - base_;
-    size_t k = off / 64;
-    uint64_t w;
-    if (k == blocks_) {
-      w = delim_[--k];
-    } else {
-      w = delim_[k] & ((uint64_t{1} << (off % 64)) - 1);
-    }
+    const size_t k = off / 64;
+    if (k == blocks_) return LastDelimiterFrom(k - 1, delim_[k - 1], floor);
+    return LastDelimiterFrom(k, delim_[k] & ((uint64_t{1} << (off % 64)) - 1), floor);
+  }
+
+  // One past the last delimiter at or before block k (whose delimiter bits not yet looked at are
+  // `w`) and at or after floor; floor when there is none; scans back before the window if needed.
+  size_t LastDelimiterFrom(size_t k, uint64_t w, size_t floor) const {
     while (true) {
       if (w != 0) {
         const size_t at = base_ + k * 64 + 63 - static_cast<size_t>(__builtin_clzll(w));
