@@ -14,8 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "benchmark/benchmark.h"
-#include "tests/cpp/testing/redis_server.h"
 #include "jitguard/approval.h"
+#include "tests/cpp/testing/redis_server.h"
 
 namespace jitguard {
 namespace {
@@ -42,13 +42,14 @@ void BM_ApprovalLifecycle(benchmark::State& state) {
                                 .ttl = absl::Minutes(5),
                                 .min_approvals = 1,
                                 .access_window = absl::Minutes(5)};
-  const ApprovalVote vote{.approver = "bob", .groups = {"security"}, .verdict = Verdict::kApprove,
-                          .comment = ""};
+  const ApprovalVote vote{
+      .approver = "bob", .groups = {"security"}, .verdict = Verdict::kApprove, .comment = ""};
   int64_t failures = 0;
   for (auto _ : state) {
     const absl::Time now = absl::Now();
     absl::StatusOr<ApprovalTicket> t = store->Request(request, now);
-    if (!t.ok() || !store->Decide(t->id, vote, now).ok() || !store->Consume(t->id, digest, now).ok()) {
+    if (!t.ok() || !store->Decide(t->id, vote, now).ok() ||
+        !store->Consume(t->id, digest, now).ok()) {
       ++failures;
     }
   }

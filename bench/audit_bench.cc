@@ -35,8 +35,8 @@ AuditEvent Event(int64_t i) {
 }
 
 std::string TempDir() {
-  std::string dir = absl::StrCat(std::filesystem::temp_directory_path().string(), "/jg-audit-bench-",
-                                 getpid());
+  std::string dir =
+      absl::StrCat(std::filesystem::temp_directory_path().string(), "/jg-audit-bench-", getpid());
   std::filesystem::create_directories(dir);
   return dir;
 }
@@ -125,7 +125,8 @@ void BM_Verify(benchmark::State& state) {
     if (!r.ok() || !r->ok || r->records != kRecords) state.SkipWithError("verification failed");
   }
   state.SetItemsProcessed(state.iterations() * kRecords);
-  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(std::filesystem::file_size(path)));
+  state.SetBytesProcessed(state.iterations() *
+                          static_cast<int64_t>(std::filesystem::file_size(path)));
   std::filesystem::remove_all(dir);
 }
 // Verification hashes on up to 4 threads: the CPU column counts every thread of the process.
@@ -154,8 +155,8 @@ void BM_PostgresSink(benchmark::State& state) {
   }
   PostgresAuditSinkOptions o;
   o.table = absl::StrCat("bench_", state.range(0));
-  o.writer_id = absl::StrCat("bench-", getpid(), "-", state.threads(), "-", state.range(0),
-                             "-", absl::ToUnixNanos(absl::Now()));
+  o.writer_id = absl::StrCat("bench-", getpid(), "-", state.threads(), "-", state.range(0), "-",
+                             absl::ToUnixNanos(absl::Now()));
   o.hmac_key = SecretBytes(kKey);
   o.batch_records = static_cast<size_t>(state.range(0));
   o.masking = AuditMasking::kOff;

@@ -1,30 +1,31 @@
-// Grants: issue/verify per second per algorithm, and what the Redis round trip adds (memory vs Redis
-// replay cache, measured in the same run). Approvals: bench/approval_bench.cc.
+// Grants: issue/verify per second per algorithm, and what the Redis round trip adds (memory vs
+// Redis replay cache, measured in the same run). Approvals: bench/approval_bench.cc.
 //
 // The Redis benchmarks use testing::BenchmarkRedisUrl(): a private redis-server (from PATH, or
 // $JITGUARD_REDIS_SERVER) on a free loopback port, or $JITGUARD_BENCH_REDIS_URL; when neither works
 // they are skipped with a message.
 //
 //   build/<dir>/bench/jitguard_grant_bench --benchmark_min_time=0.5
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "benchmark/benchmark.h"
-#include "tests/cpp/testing/redis_server.h"
 #include "jitguard/grant.h"
 #include "jitguard/replay.h"
+#include "tests/cpp/testing/redis_server.h"
 
 namespace jitguard {
 namespace {
 
-// ---- keys -----------------------------------------------------------------------------------------
+// ---- keys
+// -----------------------------------------------------------------------------------------
 
 std::string PrivatePem(const char* type, const char* group) {
   EVP_PKEY* key = group != nullptr ? EVP_PKEY_Q_keygen(nullptr, nullptr, type, group)
@@ -64,10 +65,12 @@ GrantRequest Request() {
                       .approval_id = ""};
 }
 
-// ---- benchmarks -----------------------------------------------------------------------------------
+// ---- benchmarks
+// -----------------------------------------------------------------------------------
 
 void BM_Issue(benchmark::State& state) {
-  std::shared_ptr<const GrantIssuer> issuer = *GrantIssuer::Create(KeyFor(static_cast<int>(state.range(0))));
+  std::shared_ptr<const GrantIssuer> issuer =
+      *GrantIssuer::Create(KeyFor(static_cast<int>(state.range(0))));
   const GrantRequest request = Request();
   const absl::Time now = absl::Now();
   for (auto _ : state) {
@@ -137,8 +140,7 @@ void BM_MarkUsed(benchmark::State& state) {
       state.SkipWithError(std::string(url.status().message()).c_str());
       return;
     }
-    static std::shared_ptr<ReplayCache> shared =
-        *NewRedisReplayCache({.url = *url});
+    static std::shared_ptr<ReplayCache> shared = *NewRedisReplayCache({.url = *url});
     cache = shared;
   }
   static std::atomic<int64_t> counter{0};

@@ -24,15 +24,17 @@ constexpr char kSecret[] = "bench-idp-secret-0123456789abcdef0123456789";
 
 std::string Token() {
   long now = static_cast<long>(absl::ToUnixSeconds(absl::Now()));
-  std::string input = base::Base64UrlEncode(R"({"alg":"HS256","typ":"JWT","kid":"k"})") + "." +
-                      base::Base64UrlEncode(R"({"iss":"https://idp","aud":"inference","sub":"alice",)"
-                                            R"("groups":["data-scientists"],"iat":)" + std::to_string(now) +
-                                            ",\"exp\":" + std::to_string(now + 3600) + "}");
+  std::string input =
+      base::Base64UrlEncode(R"({"alg":"HS256","typ":"JWT","kid":"k"})") + "." +
+      base::Base64UrlEncode(R"({"iss":"https://idp","aud":"inference","sub":"alice",)"
+                            R"("groups":["data-scientists"],"iat":)" +
+                            std::to_string(now) + ",\"exp\":" + std::to_string(now + 3600) + "}");
   return input + "." + base::Base64UrlEncode(base::Hmac(kSecret, input));
 }
 
 std::string Jwks() {
-  return R"({"keys":[{"kty":"oct","kid":"k","alg":"HS256","k":")" + base::Base64UrlEncode(kSecret) + "\"}]}";
+  return R"({"keys":[{"kty":"oct","kid":"k","alg":"HS256","k":")" + base::Base64UrlEncode(kSecret) +
+         "\"}]}";
 }
 
 std::shared_ptr<Guard> MakeGuard() {
@@ -40,7 +42,8 @@ std::shared_ptr<Guard> MakeGuard() {
     char tmpl[] = "/tmp/jitguard_guard_bench.XXXXXX";
     return std::string(mkdtemp(tmpl));
   }();
-  std::string config = R"({"tokens": {"jwks": )" + Jwks() + R"(, "issuer": "https://idp", "audience": "inference"},
+  std::string config =
+      R"({"tokens": {"jwks": )" + Jwks() + R"(, "issuer": "https://idp", "audience": "inference"},
     "policy": {"document": {"version": 1,
       "mask_profiles": [{"name": "standard", "entities": "all", "style": "label"}],
       "defaults": {"mask_profile": "standard"},
@@ -88,8 +91,10 @@ BENCHMARK(BM_Admit);
 std::string Answer() {
   std::string text;
   while (text.size() < 16 * 1024) {
-    text += "The customer Dana Whitfield (dana.whitfield@example.com, +1 415 555 0134) asked about the refund "
-            "of order 88123; the agent confirmed it and closed the ticket. ";
+    text +=
+        "The customer Dana Whitfield (dana.whitfield@example.com, +1 415 555 0134) asked about the "
+        "refund "
+        "of order 88123; the agent confirmed it and closed the ticket. ";
   }
   return text;
 }
@@ -100,7 +105,8 @@ void BM_MaskStreamOnly(benchmark::State& state) {
   for (auto _ : state) {
     std::unique_ptr<MaskStream> s = m->NewStream();
     size_t out = 0;
-    for (size_t i = 0; i < text.size(); i += 64) out += s->Write(std::string_view(text).substr(i, 64)).size();
+    for (size_t i = 0; i < text.size(); i += 64)
+      out += s->Write(std::string_view(text).substr(i, 64)).size();
     out += s->Finish().size();
     benchmark::DoNotOptimize(out);
   }
@@ -119,7 +125,8 @@ void BM_ResponseGuard(benchmark::State& state) {
   for (auto _ : state) {
     std::unique_ptr<ResponseGuard> rg = *g->NewResponse(adm, ResponseFormat::kText);
     size_t out = 0;
-    for (size_t i = 0; i < text.size(); i += 64) out += (*rg->Write(std::string_view(text).substr(i, 64))).size();
+    for (size_t i = 0; i < text.size(); i += 64)
+      out += (*rg->Write(std::string_view(text).substr(i, 64))).size();
     out += (*rg->Finish(absl::Now())).size();
     benchmark::DoNotOptimize(out);
   }

@@ -64,8 +64,8 @@ const std::string& JsonRecords() {
     while (out.size() < kCorpusBytes) {
       ++id;
       out += R"({"id":)" + std::to_string(id) + R"(,"user":{"name":"user)" + std::to_string(id) +
-             R"(","email":")" + gen.Email() + R"(","phone":")" + gen.Phone() +
-             R"("},"amount":)" + std::to_string(id % 977) + R"(.25,"tags":["a","b"],"note":")" +
+             R"(","email":")" + gen.Email() + R"(","phone":")" + gen.Phone() + R"("},"amount":)" +
+             std::to_string(id % 977) + R"(.25,"tags":["a","b"],"note":")" +
              JsonEscape(gen.Generate(160, id % 3 == 0 ? 80 : 0).text) + "\"}\n";
     }
     return out;
@@ -81,8 +81,9 @@ const std::string& Logs() {
     while (out.size() < kCorpusBytes) {
       ++n;
       out += "2024-05-0" + std::to_string(1 + n % 9) + "T12:" + std::to_string(10 + n % 50) +
-             ":07.123Z INFO request_id=" + std::to_string(100000 + n) + " method=GET path=/api/v1/items/" +
-             std::to_string(n % 1000) + " status=200 latency_ms=" + std::to_string(n % 300);
+             ":07.123Z INFO request_id=" + std::to_string(100000 + n) +
+             " method=GET path=/api/v1/items/" + std::to_string(n % 1000) +
+             " status=200 latency_ms=" + std::to_string(n % 300);
       if (n % 10 == 0) out += " client=" + gen.Ipv4();
       if (n % 25 == 0) out += " user=" + gen.Email();
       out += "\n";
@@ -94,11 +95,16 @@ const std::string& Logs() {
 
 const std::string& Corpus(int which) {
   switch (which) {
-    case 0: return Clean();
-    case 1: return Dense();
-    case 2: return JsonRecords();
-    case 3: return Logs();
-    default: return SparseProse();
+    case 0:
+      return Clean();
+    case 1:
+      return Dense();
+    case 2:
+      return JsonRecords();
+    case 3:
+      return Logs();
+    default:
+      return SparseProse();
   }
 }
 
@@ -215,9 +221,7 @@ void BM_TermsAndCustom(benchmark::State& state) {
 
 BENCHMARK(BM_Memcpy)->DenseRange(0, 4)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Mask)->DenseRange(0, 4)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Stream)
-    ->ArgsProduct({{0, 1, 2, 3, 4}, {16, 64, 4096}})
-    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Stream)->ArgsProduct({{0, 1, 2, 3, 4}, {16, 64, 4096}})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StreamAppend)
     ->ArgsProduct({{0, 1, 2, 3, 4}, {16, 64, 4096}})
     ->Unit(benchmark::kMillisecond);

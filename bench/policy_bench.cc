@@ -17,28 +17,33 @@ namespace jitguard {
 namespace {
 
 std::string MakePolicy(int rules) {
-  std::string json = R"({"version": 1, "defaults": {"max_grant_ttl": "15m", "mask_profile": "standard"},
+  std::string json =
+      R"({"version": 1, "defaults": {"max_grant_ttl": "15m", "mask_profile": "standard"},
     "mask_profiles": [{"name": "standard", "entities": ["EMAIL", "US_SSN"]}, {"name": "strict", "entities": "all"}],
     "rules": [{"id": "export", "effect": "require_approval", "approvers": ["security"],
                "prompt": {"keywords": ["export", "download"], "patterns": ["(?i)all\\s+customer\\s+records"]}})";
   for (int i = 0; i < rules - 1; ++i) {
     if (i % 20 == 19) {
-      absl::StrAppend(&json, R"(, {"id": "forbid-)", i, R"(", "effect": "forbid", "models": ["model-)", i,
+      absl::StrAppend(&json, R"(, {"id": "forbid-)", i,
+                      R"(", "effect": "forbid", "models": ["model-)", i,
                       R"("], "operations": ["update_params"]})");
     } else if (i % 25 == 24) {
-      absl::StrAppend(&json, R"(, {"id": "approve-)", i, R"(", "effect": "require_approval", "approvers": ["leads-)",
-                      i % 7, R"("], "prompt": {"keywords": ["codeword)", i, R"(", "project )", i,
+      absl::StrAppend(&json, R"(, {"id": "approve-)", i,
+                      R"(", "effect": "require_approval", "approvers": ["leads-)", i % 7,
+                      R"("], "prompt": {"keywords": ["codeword)", i, R"(", "project )", i,
                       R"( plan"], "patterns": ["TICKET-)", i, R"(-[0-9]+"]}})");
     } else if (i % 33 == 32) {
-      absl::StrAppend(&json, R"(, {"id": "limit-)", i, R"(", "effect": "forbid", "groups": ["team-)", i % 50,
+      absl::StrAppend(&json, R"(, {"id": "limit-)", i,
+                      R"(", "effect": "forbid", "groups": ["team-)", i % 50,
                       R"("], "when": [{"attribute": "max_tokens", "gt": )", 1000 + i, "}]}");
     } else if (i % 10 == 3) {
-      absl::StrAppend(&json, R"(, {"id": "family-)", i, R"(", "effect": "permit", "groups": ["team-)", i % 50,
-                      R"("], "models": ["family-)", i, R"(-*"], "datasets": ["ds-)", i % 200,
-                      R"(", "shared-*"], "operations": ["infer", "embed"], "max_grant_ttl": "10m"})");
+      absl::StrAppend(
+          &json, R"(, {"id": "family-)", i, R"(", "effect": "permit", "groups": ["team-)", i % 50,
+          R"("], "models": ["family-)", i, R"(-*"], "datasets": ["ds-)", i % 200,
+          R"(", "shared-*"], "operations": ["infer", "embed"], "max_grant_ttl": "10m"})");
     } else {
-      absl::StrAppend(&json, R"(, {"id": "team-)", i, R"(", "effect": "permit", "groups": ["team-)", i % 50,
-                      R"("], "models": ["model-)", i, R"("], "datasets": ["ds-)", i % 200,
+      absl::StrAppend(&json, R"(, {"id": "team-)", i, R"(", "effect": "permit", "groups": ["team-)",
+                      i % 50, R"("], "models": ["model-)", i, R"("], "datasets": ["ds-)", i % 200,
                       R"(", "shared-*"], "operations": ["infer", "embed"]})");
     }
   }
@@ -91,7 +96,9 @@ void BM_Evaluate(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(prompt));
 }
-BENCHMARK(BM_Evaluate)->ArgsProduct({{10, 100, 1000, 10000}, {0, 1024, 16384}})->ArgNames({"rules", "prompt"});
+BENCHMARK(BM_Evaluate)
+    ->ArgsProduct({{10, 100, 1000, 10000}, {0, 1024, 16384}})
+    ->ArgNames({"rules", "prompt"});
 
 // The same decision through a PolicyStore (the per-thread snapshot cache on the hot path).
 void BM_StoreEvaluate(benchmark::State& state) {
@@ -136,7 +143,8 @@ void BM_Create(benchmark::State& state) {
   }
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(json.size()));
 }
-BENCHMARK(BM_Create)->Arg(100)->Arg(1000)->Arg(10000)->ArgName("rules")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Create)->Arg(100)->Arg(1000)->Arg(10000)->ArgName("rules")->Unit(
+    benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace jitguard

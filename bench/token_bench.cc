@@ -1,7 +1,7 @@
-// Token verification cost against its floor: the raw OpenSSL verification of the very same signature
-// (key already loaded, nothing else) versus jitguard's full uncached Verify (size cap, strict base64url,
-// header and payload JSON parse with duplicate check, key selection, signature, claim checks,
-// Identity), and a verified-token cache hit.
+// Token verification cost against its floor: the raw OpenSSL verification of the very same
+// signature (key already loaded, nothing else) versus jitguard's full uncached Verify (size cap,
+// strict base64url, header and payload JSON parse with duplicate check, key selection, signature,
+// claim checks, Identity), and a verified-token cache hit.
 //
 //   build/<dir>/bench/jitguard_token_bench --benchmark_min_time=0.5
 // Targets (issue 4): uncached <= 1.15x raw OpenSSL; cached hit <= 200 ns.
@@ -26,9 +26,10 @@ namespace {
 absl::Time Now() { return absl::FromUnixSeconds(1'800'000'000); }
 
 std::string PrivatePem(const char* kind) {
-  EVP_PKEY* key = std::string(kind) == "RSA"   ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048})
-                  : std::string(kind) == "Ed25519" ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")
-                                                   : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", kind);
+  EVP_PKEY* key =
+      std::string(kind) == "RSA"       ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048})
+      : std::string(kind) == "Ed25519" ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")
+                                       : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", kind);
   BIO* bio = BIO_new(BIO_s_mem());
   PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
   char* data = nullptr;
@@ -69,7 +70,9 @@ Fixture Make(Algorithm alg) {
     f.secret = std::string(32, 's');
     key = JwsKey::FromSecret(f.secret, std::nullopt, "k1");
   } else {
-    const char* kind = alg == Algorithm::kES256 ? "P-256" : alg == Algorithm::kEdDSA ? "Ed25519" : "RSA";
+    const char* kind = alg == Algorithm::kES256   ? "P-256"
+                       : alg == Algorithm::kEdDSA ? "Ed25519"
+                                                  : "RSA";
     const std::string pem = PrivatePem(kind);
     key = JwsKey::FromPem(pem, KeyPart::kPrivate, std::nullopt, "k1");
     BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
@@ -81,8 +84,9 @@ Fixture Make(Algorithm alg) {
   f.signature = *base::Base64UrlDecodeStrict(f.token.substr(f.token.rfind('.') + 1));
   if (alg == Algorithm::kES256) {
     ECDSA_SIG* sig = ECDSA_SIG_new();
-    ECDSA_SIG_set0(sig, BN_bin2bn(reinterpret_cast<const unsigned char*>(f.signature.data()), 32, nullptr),
-                   BN_bin2bn(reinterpret_cast<const unsigned char*>(f.signature.data()) + 32, 32, nullptr));
+    ECDSA_SIG_set0(
+        sig, BN_bin2bn(reinterpret_cast<const unsigned char*>(f.signature.data()), 32, nullptr),
+        BN_bin2bn(reinterpret_cast<const unsigned char*>(f.signature.data()) + 32, 32, nullptr));
     unsigned char* der = nullptr;
     const int len = i2d_ECDSA_SIG(sig, &der);
     f.signature.assign(reinterpret_cast<char*>(der), static_cast<size_t>(len));
@@ -125,8 +129,8 @@ void BM_RawOpenSSL(benchmark::State& state) {
     if (f.alg == Algorithm::kHS256) {
       unsigned char tag[32];
       unsigned int len = 0;
-      HMAC(EVP_sha256(), f.secret.data(), static_cast<int>(f.secret.size()), in, f.signing_input.size(),
-           tag, &len);
+      HMAC(EVP_sha256(), f.secret.data(), static_cast<int>(f.secret.size()), in,
+           f.signing_input.size(), tag, &len);
       ok = len == f.signature.size() && CRYPTO_memcmp(tag, sig, len) == 0;
     } else {
       EVP_PKEY_CTX* pctx = nullptr;

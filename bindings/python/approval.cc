@@ -1,5 +1,9 @@
 // Binding of approval stores and request_digest. Conversion only; the friendly API is
 // python/jitguard/approval.py. Store operations run with the GIL released (Redis round trips).
+#include "jitguard/approval.h"
+
+#include <pybind11/stl.h>
+
 #include <cmath>
 #include <memory>
 #include <optional>
@@ -7,12 +11,9 @@
 #include <utility>
 #include <vector>
 
-#include <pybind11/stl.h>
-
 #include "absl/time/clock.h"
 #include "bindings/python/convert.h"
 #include "bindings/python/module.h"
-#include "jitguard/approval.h"
 #include "jitguard/audit.h"
 #include "jitguard/status.h"
 
@@ -72,8 +73,11 @@ struct PyStore {
 
 }  // namespace
 
-// The pybind class of an ApprovalStore built elsewhere in C++ (the Guard's), for jitguard.ApprovalStore.
-py::object WrapApprovalStore(std::shared_ptr<ApprovalStore> store) { return py::cast(PyStore{std::move(store)}); }
+// The pybind class of an ApprovalStore built elsewhere in C++ (the Guard's), for
+// jitguard.ApprovalStore.
+py::object WrapApprovalStore(std::shared_ptr<ApprovalStore> store) {
+  return py::cast(PyStore{std::move(store)});
+}
 
 JITGUARD_PY_PART(approval, 45) {
   m.def(
@@ -146,8 +150,7 @@ JITGUARD_PY_PART(approval, 45) {
         o.common.audit = MakePyAuditSink(std::move(audit));
         return PyStore{Unwrap(NewMemoryApprovalStore(o))};
       },
-      py::arg("capacity") = 100000, py::arg("retention") = 86400.0,
-      py::arg("audit") = py::none());
+      py::arg("capacity") = 100000, py::arg("retention") = 86400.0, py::arg("audit") = py::none());
 
   m.def(
       "redis_approval_store",

@@ -1,6 +1,11 @@
 // Binding of the audit sinks, verification and replay. Conversion only; the friendly API is
 // python/jitguard/audit.py. Writes and verification run with the GIL released; the callback sink
 // takes the GIL back only to call into Python.
+#include "jitguard/audit.h"
+
+#include <pybind11/functional.h>
+#include <pybind11/stl.h>
+
 #include <cmath>
 #include <memory>
 #include <optional>
@@ -8,12 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include <pybind11/functional.h>
-#include <pybind11/stl.h>
-
 #include "absl/strings/str_cat.h"
 #include "bindings/python/module.h"
-#include "jitguard/audit.h"
 #include "jitguard/mask.h"
 #include "jitguard/status.h"
 
@@ -53,7 +54,8 @@ AuditValue ToValue(const py::handle& v, const std::string& name, int depth) {
   if (py::isinstance<py::dict>(v)) {
     std::vector<AuditValue::Member> members;
     for (auto [k, item] : v.cast<py::dict>()) {
-      if (!py::isinstance<py::str>(k)) throw StatusError(BadEvent("object member names must be str"));
+      if (!py::isinstance<py::str>(k))
+        throw StatusError(BadEvent("object member names must be str"));
       members.emplace_back(ToStr(k), ToValue(item, name, depth + 1));
     }
     return AuditValue::Object(std::move(members));
@@ -70,7 +72,8 @@ AuditEvent ToEvent(const py::dict& d) {
     std::string key = ToStr(k);
     auto str = [&]() -> std::string {
       if (v.is_none()) return "";
-      if (!py::isinstance<py::str>(v)) throw StatusError(BadEvent(absl::StrCat("'", key, "' must be str")));
+      if (!py::isinstance<py::str>(v))
+        throw StatusError(BadEvent(absl::StrCat("'", key, "' must be str")));
       return ToStr(v);
     };
     if (key == "type") {
@@ -105,7 +108,6 @@ AuditEvent ToEvent(const py::dict& d) {
   }
   return e;
 }
-
 
 // AuditEvent -> dict with the record's member names (time as RFC 3339 text).
 py::dict FromEvent(const AuditEvent& e) {
@@ -170,8 +172,8 @@ FsyncPolicy ToFsync(const std::string& name) {
   if (name == "always") return FsyncPolicy::kAlways;
   if (name == "batch") return FsyncPolicy::kBatch;
   if (name == "never") return FsyncPolicy::kNever;
-  throw StatusError(MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kConfig, "bad_option",
-                              "fsync must be \"always\", \"batch\" or \"never\""));
+  throw StatusError(MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kConfig,
+                              "bad_option", "fsync must be \"always\", \"batch\" or \"never\""));
 }
 
 // masking: True (default masker), False, or a list of entity names with a style.
@@ -475,8 +477,8 @@ JITGUARD_PY_PART(audit, 60) {
       py::arg("dsn"), py::arg("table"), py::arg("hmac_key"));
 
   m.def(
-      "audit_log_files",
-      [](const std::string& path) { return Unwrap(AuditLogFiles(path)); }, py::arg("path"));
+      "audit_log_files", [](const std::string& path) { return Unwrap(AuditLogFiles(path)); },
+      py::arg("path"));
 
   py::class_<PyReader>(m, "AuditLogReader").def("next", &PyReader::Next);
   m.def(

@@ -11,8 +11,8 @@ JITGUARD_PY_PART(base, 0) {
   m.def(
       "_raise_status",
       [](const std::string& domain, const std::string& reason, const std::string& message) {
-        ThrowIfError(MakeError(absl::StatusCode::kInvalidArgument, DomainFromName(domain), reason,
-                               message));
+        ThrowIfError(
+            MakeError(absl::StatusCode::kInvalidArgument, DomainFromName(domain), reason, message));
       },
       py::arg("domain"), py::arg("reason"), py::arg("message"));
 }

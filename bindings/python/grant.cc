@@ -1,6 +1,10 @@
-// Binding of grants and replay caches. Conversion only; the friendly API is python/jitguard/grant.py.
-// Signing, verification and every Redis round trip run with the GIL released. Times cross as Unix
-// seconds (float); `now` None means the clock.
+// Binding of grants and replay caches. Conversion only; the friendly API is
+// python/jitguard/grant.py. Signing, verification and every Redis round trip run with the GIL
+// released. Times cross as Unix seconds (float); `now` None means the clock.
+#include "jitguard/grant.h"
+
+#include <pybind11/stl.h>
+
 #include <cmath>
 #include <memory>
 #include <optional>
@@ -8,13 +12,10 @@
 #include <utility>
 #include <vector>
 
-#include <pybind11/stl.h>
-
 #include "absl/time/clock.h"
 #include "bindings/python/convert.h"
 #include "bindings/python/module.h"
 #include "jitguard/audit.h"
-#include "jitguard/grant.h"
 #include "jitguard/replay.h"
 #include "jitguard/status.h"
 
@@ -97,7 +98,8 @@ struct PyVerifier {
 
 }  // namespace
 
-// The pybind class of a GrantVerifier built elsewhere in C++ (the Guard's), for jitguard.GrantVerifier.
+// The pybind class of a GrantVerifier built elsewhere in C++ (the Guard's), for
+// jitguard.GrantVerifier.
 py::object WrapGrantVerifier(std::shared_ptr<const GrantVerifier> verifier) {
   return py::cast(PyVerifier{std::move(verifier)});
 }
@@ -109,7 +111,8 @@ std::shared_ptr<AuditSink> MakePyAuditSink(py::object write) {
 
 JITGUARD_PY_PART(grant, 40) {
   py::class_<PyReplayCache>(m, "ReplayCache")
-      .def_property_readonly("name", [](const PyReplayCache& c) { return std::string(c.cache->Name()); })
+      .def_property_readonly("name",
+                             [](const PyReplayCache& c) { return std::string(c.cache->Name()); })
       .def(
           "mark_used",
           [](const PyReplayCache& c, const std::string& id, double expires_at,
@@ -208,11 +211,12 @@ JITGUARD_PY_PART(grant, 40) {
              o.audit = MakePyAuditSink(std::move(audit));
              return PyVerifier{Unwrap(GrantVerifier::Create(ToKey(kind, key), std::move(o)))};
            }),
-           py::arg("kind"), py::arg("key"), py::arg("issuer") = "jitguard",
-           py::arg("leeway") = 5.0, py::arg("max_lifetime") = 3600.0,
-           py::arg("replay_cache") = py::none(), py::arg("audit") = py::none())
+           py::arg("kind"), py::arg("key"), py::arg("issuer") = "jitguard", py::arg("leeway") = 5.0,
+           py::arg("max_lifetime") = 3600.0, py::arg("replay_cache") = py::none(),
+           py::arg("audit") = py::none())
       .def_property_readonly(
-          "replay_cache", [](const PyVerifier& v) { return PyReplayCache{v.verifier->replay_cache()}; })
+          "replay_cache",
+          [](const PyVerifier& v) { return PyReplayCache{v.verifier->replay_cache()}; })
       .def(
           "verify",
           [](const PyVerifier& v, const std::string& token, std::optional<std::string> dataset,
@@ -230,8 +234,8 @@ JITGUARD_PY_PART(grant, 40) {
             }
             Grant out = Unwrap(std::move(g));
             return py::make_tuple(out.id, out.subject, out.datasets, out.operations, out.model,
-                                  UnixSeconds(out.expires_at), out.issuer, UnixSeconds(out.issued_at),
-                                  out.request_id, out.approval_id);
+                                  UnixSeconds(out.expires_at), out.issuer,
+                                  UnixSeconds(out.issued_at), out.request_id, out.approval_id);
           },
           py::arg("token"), py::arg("dataset"), py::arg("operation"), py::arg("model"),
           py::arg("now"))

@@ -1,6 +1,11 @@
-// Binding of the C++ Guard (jitguard::Guard), the engine of jitguard.Guard. Conversion only; calls that
-// verify signatures, mask, write audit records or talk to Redis/PostgreSQL release the GIL. A Python
-// audit callback or key source given in GuardOptions re-acquires it when the C++ side calls it.
+// Binding of the C++ Guard (jitguard::Guard), the engine of jitguard.Guard. Conversion only; calls
+// that verify signatures, mask, write audit records or talk to Redis/PostgreSQL release the GIL. A
+// Python audit callback or key source given in GuardOptions re-acquires it when the C++ side calls
+// it.
+#include "jitguard/guard.h"
+
+#include <pybind11/stl.h>
+
 #include <cmath>
 #include <functional>
 #include <map>
@@ -10,17 +15,15 @@
 #include <utility>
 #include <vector>
 
-#include <pybind11/stl.h>
-
 #include "absl/time/clock.h"
 #include "bindings/python/convert.h"
 #include "bindings/python/module.h"
-#include "jitguard/guard.h"
 #include "jitguard/status.h"
 
 namespace jitguard::python {
 
-// The pybind classes of the component bindings (approval.cc, grant.cc, audit.cc): reused, not redone.
+// The pybind classes of the component bindings (approval.cc, grant.cc, audit.cc): reused, not
+// redone.
 py::object WrapApprovalStore(std::shared_ptr<ApprovalStore> store);
 py::object WrapGrantVerifier(std::shared_ptr<const GrantVerifier> verifier);
 std::shared_ptr<AuditSink> AuditSinkOf(const py::handle& sink);
@@ -106,11 +109,14 @@ std::function<absl::StatusOr<std::string>()> KeySource(py::object fn) {
 
 JITGUARD_PY_PART(guard, 90) {
   py::class_<Admission>(m, "_NativeAdmission")
-      .def_property_readonly("identity", [](const Admission& a) { return ToIdentityTuple(a.identity); })
-      .def_readonly("decision", &Admission::decision)  // jitguard.Decision, the policy binding's class
+      .def_property_readonly("identity",
+                             [](const Admission& a) { return ToIdentityTuple(a.identity); })
+      .def_readonly("decision",
+                    &Admission::decision)  // jitguard.Decision, the policy binding's class
       .def_readonly("grant", &Admission::grant)
       .def_readonly("grant_id", &Admission::grant_id)
-      .def_property_readonly("grant_expires_at", [](const Admission& a) { return UnixSeconds(a.grant_expires_at); })
+      .def_property_readonly("grant_expires_at",
+                             [](const Admission& a) { return UnixSeconds(a.grant_expires_at); })
       .def_readonly("mask_profile", &Admission::mask_profile)
       .def_readonly("session_id", &Admission::session_id)
       .def_readonly("request_id", &Admission::request_id)
@@ -150,7 +156,8 @@ JITGUARD_PY_PART(guard, 90) {
 
   py::class_<PyGuard>(m, "_NativeGuard")
       // audit_sink: a jitguard._core.AuditSink (e.g. a callback sink) instead of the config's sink;
-      // refresh_keys: a callable returning a fresh JWKS (or None) when a token names an unknown key.
+      // refresh_keys: a callable returning a fresh JWKS (or None) when a token names an unknown
+      // key.
       .def_static(
           "from_config_json",
           [](const std::string& json, const std::string& base_dir, const py::object& audit_sink,
@@ -170,17 +177,18 @@ JITGUARD_PY_PART(guard, 90) {
           py::arg("refresh_keys") = py::none())
       // Returns (admission, None) or (None, refusal dict): the Python side raises the right error.
       .def("admit",
-           [](const PyGuard& g, const std::string& token, const std::string& model, const std::string& dataset,
-              const std::string& operation, const std::string& prompt, const py::dict& attributes,
-              const std::string& approval, const std::string& session_id,
-              std::optional<double> now) -> py::tuple {
+           [](const PyGuard& g, const std::string& token, const std::string& model,
+              const std::string& dataset, const std::string& operation, const std::string& prompt,
+              const py::dict& attributes, const std::string& approval,
+              const std::string& session_id, std::optional<double> now) -> py::tuple {
              AdmitRequest req;
              req.bearer_token = token;
              req.model = model;
              req.dataset = dataset;
              req.operation = operation;
              req.prompt = prompt;
-             for (const auto& [k, v] : attributes) req.attributes.emplace(k.cast<std::string>(), ToAttribute(v));
+             for (const auto& [k, v] : attributes)
+               req.attributes.emplace(k.cast<std::string>(), ToAttribute(v));
              req.approval = approval;
              req.session_id = session_id;
              absl::Time t = TimeOrNow(now);
@@ -194,14 +202,15 @@ JITGUARD_PY_PART(guard, 90) {
              py::dict d;
              d["domain"] = std::string(DomainName(GetErrorDomain(adm.status())));
              d["reason"] = ErrorReason(adm.status());
-             d["message"] = std::string(adm.status().message().data(), adm.status().message().size());
+             d["message"] =
+                 std::string(adm.status().message().data(), adm.status().message().size());
              d["decision"] = refusal.decision;
              d["ticket_id"] = refusal.ticket_id;
              return py::tuple(py::make_tuple(py::none(), d));
            })
       .def("verify_grant",
-           [](const PyGuard& g, const std::string& grant, const std::string& dataset, const std::string& operation,
-              std::optional<double> now) {
+           [](const PyGuard& g, const std::string& grant, const std::string& dataset,
+              const std::string& operation, std::optional<double> now) {
              absl::Time t = TimeOrNow(now);
              absl::Status s;
              {
@@ -217,7 +226,8 @@ JITGUARD_PY_PART(guard, 90) {
              absl::StatusOr<std::string> state;
              {
                py::gil_scoped_release nogil;
-               state = g.guard->Decide(token, ticket, approve ? Verdict::kApprove : Verdict::kDeny, comment, t);
+               state = g.guard->Decide(token, ticket, approve ? Verdict::kApprove : Verdict::kDeny,
+                                       comment, t);
              }
              return Unwrap(std::move(state));
            })
@@ -232,7 +242,8 @@ JITGUARD_PY_PART(guard, 90) {
            })
       .def("new_response",
            [](const PyGuard& g, const Admission& adm, bool sse) {
-             return PyResponse{Unwrap(g.guard->NewResponse(adm, sse ? ResponseFormat::kSse : ResponseFormat::kText))};
+             return PyResponse{Unwrap(
+                 g.guard->NewResponse(adm, sse ? ResponseFormat::kSse : ResponseFormat::kText))};
            })
       .def("reload_policy",
            [](const PyGuard& g) {
@@ -253,7 +264,8 @@ JITGUARD_PY_PART(guard, 90) {
              ThrowIfError(s);
            })
       .def("approvals", [](const PyGuard& g) { return WrapApprovalStore(g.guard->approvals()); })
-      .def("grant_verifier", [](const PyGuard& g) { return WrapGrantVerifier(g.guard->grant_verifier()); })
+      .def("grant_verifier",
+           [](const PyGuard& g) { return WrapGrantVerifier(g.guard->grant_verifier()); })
       .def("metrics_text", [](const PyGuard& g) { return g.guard->MetricsText(); })
       .def("flush",
            [](const PyGuard& g) {

@@ -3,6 +3,8 @@
 // object), releases the GIL around every call that scans more than a few bytes, and converts the
 // engine's UTF-8 byte offsets into str indices for str input. The friendly API is
 // python/jitguard/mask.py.
+#include "jitguard/mask.h"
+
 #include <Python.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -20,7 +22,6 @@
 #include <vector>
 
 #include "bindings/python/module.h"
-#include "jitguard/mask.h"
 #include "jitguard/secret.h"
 
 namespace jitguard::python {
@@ -46,8 +47,8 @@ class TextView {
     } else if (PyObject_CheckBuffer(o)) {
       if (PyObject_GetBuffer(o, &buffer_, PyBUF_SIMPLE) != 0) throw py::error_already_set();
       has_buffer_ = true;
-      view_ = std::string_view(static_cast<const char*>(buffer_.buf),
-                               static_cast<size_t>(buffer_.len));
+      view_ =
+          std::string_view(static_cast<const char*>(buffer_.buf), static_cast<size_t>(buffer_.len));
     } else {
       throw py::type_error("expected str or a bytes-like object");
     }
@@ -88,9 +89,7 @@ py::object ToStr(std::string_view utf8) {
   return py::reinterpret_steal<py::object>(s);
 }
 
-py::object ToBytes(std::string_view bytes) {
-  return py::bytes(bytes.data(), bytes.size());
-}
+py::object ToBytes(std::string_view bytes) { return py::bytes(bytes.data(), bytes.size()); }
 
 // The same type as the input: str for str, bytes for any bytes-like object.
 py::object Result(const TextView& in, std::string_view out) {

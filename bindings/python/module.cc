@@ -24,14 +24,16 @@ std::vector<Part>& Parts() {
 
 std::string CodeName(absl::StatusCode code) {
   std::string name = absl::StatusCodeToString(code);
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return name;
 }
 
 // Raises jitguard.errors.<class for the domain>(message, reason=..., code=...).
 void RaiseStatus(const absl::Status& status) {
   py::module_ errors = py::module_::import("jitguard.errors");
-  py::object cls = errors.attr("error_class_for_domain")(std::string(DomainName(GetErrorDomain(status))));
+  py::object cls =
+      errors.attr("error_class_for_domain")(std::string(DomainName(GetErrorDomain(status))));
   py::object exc = cls(std::string(status.message()), py::arg("reason") = ErrorReason(status),
                        py::arg("code") = CodeName(status.code()));
   PyErr_SetObject(cls.ptr(), exc.ptr());
@@ -57,7 +59,8 @@ PYBIND11_MODULE(_core, m) {
     }
   });
   std::vector<jp::Part> parts = jp::Parts();
-  std::stable_sort(parts.begin(), parts.end(),
-                   [](const jp::Part& a, const jp::Part& b) { return std::tie(a.rank, a.name) < std::tie(b.rank, b.name); });
+  std::stable_sort(parts.begin(), parts.end(), [](const jp::Part& a, const jp::Part& b) {
+    return std::tie(a.rank, a.name) < std::tie(b.rank, b.name);
+  });
   for (const jp::Part& part : parts) part.fn(m);
 }

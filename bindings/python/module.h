@@ -50,10 +50,10 @@ T Unwrap(absl::StatusOr<T> result) {
 
 }  // namespace jitguard::python
 
-#define JITGUARD_PY_PART(name, rank)                                                        \
-  static void JitguardPyPart_##name(::pybind11::module_& m);                                \
-  [[maybe_unused]] static const int jitguard_py_part_##name =                               \
-      ::jitguard::python::AddPart(#name, rank, &JitguardPyPart_##name);                     \
+#define JITGUARD_PY_PART(name, rank)                                    \
+  static void JitguardPyPart_##name(::pybind11::module_& m);            \
+  [[maybe_unused]] static const int jitguard_py_part_##name =           \
+      ::jitguard::python::AddPart(#name, rank, &JitguardPyPart_##name); \
   static void JitguardPyPart_##name(::pybind11::module_& m)
 
 #endif  // JITGUARD_BINDINGS_PYTHON_MODULE_H_

@@ -1,14 +1,15 @@
-// Binding of the policy engine: compile, evaluate (GIL released), explain, and the reloadable store.
-// Conversion only; the friendly API is python/jitguard/policy.py.
+// Binding of the policy engine: compile, evaluate (GIL released), explain, and the reloadable
+// store. Conversion only; the friendly API is python/jitguard/policy.py.
+#include "jitguard/policy.h"
+
+#include <pybind11/stl.h>
+
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <pybind11/stl.h>
-
 #include "bindings/python/module.h"
-#include "jitguard/policy.h"
 
 namespace jitguard::python {
 namespace {
@@ -22,8 +23,9 @@ struct PyPolicyStore {
 };
 
 PolicyOptions Options(const std::string& version, bool generated) {
-  return PolicyOptions{.version = version,
-                       .positions = generated ? PolicyPositions::kPathOnly : PolicyPositions::kLineColumn};
+  return PolicyOptions{
+      .version = version,
+      .positions = generated ? PolicyPositions::kPathOnly : PolicyPositions::kLineColumn};
 }
 
 AttributeScalar ToScalar(const py::handle& v, const std::string& name) {
@@ -53,15 +55,17 @@ std::map<std::string, AttributeValue, std::less<>> ToAttributes(const py::dict& 
       for (py::handle item : value) list.push_back(ToScalar(item, name));
       converted = std::move(list);
     } else {
-      throw py::type_error("attribute '" + name + "': values must be str, int, float, bool, None or a list of those");
+      throw py::type_error("attribute '" + name +
+                           "': values must be str, int, float, bool, None or a list of those");
     }
     out.emplace(std::move(name), std::move(converted));
   }
   return out;
 }
 
-PolicyRequest ToRequest(std::string subject, std::vector<std::string> groups, std::string model, std::string dataset,
-                        std::string operation, std::string prompt, const py::dict& attributes) {
+PolicyRequest ToRequest(std::string subject, std::vector<std::string> groups, std::string model,
+                        std::string dataset, std::string operation, std::string prompt,
+                        const py::dict& attributes) {
   return PolicyRequest{.subject = std::move(subject),
                        .groups = std::move(groups),
                        .model = std::move(model),
@@ -108,16 +112,17 @@ py::list ProfilesToPython(const Policy& policy) {
   return out;
 }
 
-#define JITGUARD_REQUEST_ARGS                                                                          \
-  py::kw_only(), py::arg("subject") = "", py::arg("groups") = std::vector<std::string>{},             \
-      py::arg("model") = "", py::arg("dataset") = "", py::arg("operation") = "", py::arg("prompt") = "", \
-      py::arg("attributes") = py::dict()
+#define JITGUARD_REQUEST_ARGS                                                               \
+  py::kw_only(), py::arg("subject") = "", py::arg("groups") = std::vector<std::string>{},   \
+                 py::arg("model") = "", py::arg("dataset") = "", py::arg("operation") = "", \
+                 py::arg("prompt") = "", py::arg("attributes") = py::dict()
 
 }  // namespace
 
 JITGUARD_PY_PART(policy, 30) {
   py::class_<Decision>(m, "Decision", "The answer of Policy.evaluate for one request.")
-      .def_property_readonly("effect", [](const Decision& d) { return std::string(EffectName(d.effect)); })
+      .def_property_readonly("effect",
+                             [](const Decision& d) { return std::string(EffectName(d.effect)); })
       .def_readonly("reason", &Decision::reason)
       .def_readonly("rules", &Decision::rules)
       .def_readonly("reasons", &Decision::reasons)
@@ -125,44 +130,52 @@ JITGUARD_PY_PART(policy, 30) {
       .def_readonly("mask_profile", &Decision::mask_profile)
       .def_readonly("approvers", &Decision::approvers)
       .def_readonly("message", &Decision::message)
-      .def_property_readonly("permitted", [](const Decision& d) { return d.effect == Effect::kPermit; })
+      .def_property_readonly("permitted",
+                             [](const Decision& d) { return d.effect == Effect::kPermit; })
       .def("__repr__", [](const Decision& d) {
         std::string rules;
         for (const std::string& r : d.rules) rules += (rules.empty() ? "'" : ", '") + r + "'";
-        return "Decision(effect='" + std::string(EffectName(d.effect)) + "', reason='" + d.reason + "', rules=[" +
-               rules + "], grant_ttl=" + std::to_string(d.grant_ttl) + ", mask_profile='" + d.mask_profile + "')";
+        return "Decision(effect='" + std::string(EffectName(d.effect)) + "', reason='" + d.reason +
+               "', rules=[" + rules + "], grant_ttl=" + std::to_string(d.grant_ttl) +
+               ", mask_profile='" + d.mask_profile + "')";
       });
 
   py::class_<PyPolicy>(m, "_Policy")
       .def_property_readonly("version", [](const PyPolicy& p) { return p.policy->version(); })
       .def_property_readonly("rule_count", [](const PyPolicy& p) { return p.policy->rule_count(); })
-      .def_property_readonly("mask_profiles", [](const PyPolicy& p) { return ProfilesToPython(*p.policy); })
+      .def_property_readonly("mask_profiles",
+                             [](const PyPolicy& p) { return ProfilesToPython(*p.policy); })
       .def(
           "evaluate",
-          [](const PyPolicy& p, std::string subject, std::vector<std::string> groups, std::string model,
-             std::string dataset, std::string operation, std::string prompt, const py::dict& attributes) {
-            PolicyRequest request = ToRequest(std::move(subject), std::move(groups), std::move(model),
-                                              std::move(dataset), std::move(operation), std::move(prompt), attributes);
+          [](const PyPolicy& p, std::string subject, std::vector<std::string> groups,
+             std::string model, std::string dataset, std::string operation, std::string prompt,
+             const py::dict& attributes) {
+            PolicyRequest request =
+                ToRequest(std::move(subject), std::move(groups), std::move(model),
+                          std::move(dataset), std::move(operation), std::move(prompt), attributes);
             py::gil_scoped_release release;
             return p.policy->Evaluate(request);
           },
           JITGUARD_REQUEST_ARGS)
       // Positional twin of evaluate: pybind11's keyword handling costs more than the evaluation.
       .def("_evaluate",
-           [](const PyPolicy& p, std::string subject, std::vector<std::string> groups, std::string model,
-              std::string dataset, std::string operation, std::string prompt, const py::dict& attributes) {
-             PolicyRequest request = ToRequest(std::move(subject), std::move(groups), std::move(model),
-                                               std::move(dataset), std::move(operation), std::move(prompt),
-                                               attributes);
+           [](const PyPolicy& p, std::string subject, std::vector<std::string> groups,
+              std::string model, std::string dataset, std::string operation, std::string prompt,
+              const py::dict& attributes) {
+             PolicyRequest request =
+                 ToRequest(std::move(subject), std::move(groups), std::move(model),
+                           std::move(dataset), std::move(operation), std::move(prompt), attributes);
              py::gil_scoped_release release;
              return p.policy->Evaluate(request);
            })
       .def(
           "explain",
-          [](const PyPolicy& p, std::string subject, std::vector<std::string> groups, std::string model,
-             std::string dataset, std::string operation, std::string prompt, const py::dict& attributes) {
-            PolicyRequest request = ToRequest(std::move(subject), std::move(groups), std::move(model),
-                                              std::move(dataset), std::move(operation), std::move(prompt), attributes);
+          [](const PyPolicy& p, std::string subject, std::vector<std::string> groups,
+             std::string model, std::string dataset, std::string operation, std::string prompt,
+             const py::dict& attributes) {
+            PolicyRequest request =
+                ToRequest(std::move(subject), std::move(groups), std::move(model),
+                          std::move(dataset), std::move(operation), std::move(prompt), attributes);
             Explanation e;
             {
               py::gil_scoped_release release;
@@ -191,7 +204,8 @@ JITGUARD_PY_PART(policy, 30) {
            py::arg("initial"))
       .def(
           "reload",
-          [](PyPolicyStore& s, const std::string& text, const std::string& version, bool generated) {
+          [](PyPolicyStore& s, const std::string& text, const std::string& version,
+             bool generated) {
             absl::Status status;
             {
               py::gil_scoped_release release;
@@ -200,24 +214,29 @@ JITGUARD_PY_PART(policy, 30) {
             ThrowIfError(status);
           },
           py::arg("text"), py::arg("version") = "", py::arg("generated") = false)
-      .def("swap", [](PyPolicyStore& s, const PyPolicy& p) { s.store->Swap(p.policy); }, py::arg("policy"))
+      .def(
+          "swap", [](PyPolicyStore& s, const PyPolicy& p) { s.store->Swap(p.policy); },
+          py::arg("policy"))
       .def("snapshot", [](const PyPolicyStore& s) { return PyPolicy{s.store->Snapshot()}; })
       .def_property_readonly("version", [](const PyPolicyStore& s) { return s.store->version(); })
       .def("_evaluate",
-           [](const PyPolicyStore& s, std::string subject, std::vector<std::string> groups, std::string model,
-              std::string dataset, std::string operation, std::string prompt, const py::dict& attributes) {
-             PolicyRequest request = ToRequest(std::move(subject), std::move(groups), std::move(model),
-                                               std::move(dataset), std::move(operation), std::move(prompt),
-                                               attributes);
+           [](const PyPolicyStore& s, std::string subject, std::vector<std::string> groups,
+              std::string model, std::string dataset, std::string operation, std::string prompt,
+              const py::dict& attributes) {
+             PolicyRequest request =
+                 ToRequest(std::move(subject), std::move(groups), std::move(model),
+                           std::move(dataset), std::move(operation), std::move(prompt), attributes);
              py::gil_scoped_release release;
              return s.store->Evaluate(request);
            })
       .def(
           "evaluate",
-          [](const PyPolicyStore& s, std::string subject, std::vector<std::string> groups, std::string model,
-             std::string dataset, std::string operation, std::string prompt, const py::dict& attributes) {
-            PolicyRequest request = ToRequest(std::move(subject), std::move(groups), std::move(model),
-                                              std::move(dataset), std::move(operation), std::move(prompt), attributes);
+          [](const PyPolicyStore& s, std::string subject, std::vector<std::string> groups,
+             std::string model, std::string dataset, std::string operation, std::string prompt,
+             const py::dict& attributes) {
+            PolicyRequest request =
+                ToRequest(std::move(subject), std::move(groups), std::move(model),
+                          std::move(dataset), std::move(operation), std::move(prompt), attributes);
             py::gil_scoped_release release;
             return s.store->Evaluate(request);
           },

@@ -1,6 +1,8 @@
-// Binding of token verification (include/jitguard/token.h). Thin: converts options, releases the GIL
-// around Verify (the token is read in place from the str's cached UTF-8 form), and returns the
+// Binding of token verification (include/jitguard/token.h). Thin: converts options, releases the
+// GIL around Verify (the token is read in place from the str's cached UTF-8 form), and returns the
 // identity as a plain tuple that python/jitguard/token.py wraps into jitguard.Identity.
+#include "jitguard/token.h"
+
 #include <Python.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -16,7 +18,6 @@
 #include "bindings/python/convert.h"
 #include "bindings/python/module.h"
 #include "jitguard/status.h"
-#include "jitguard/token.h"
 
 namespace jitguard::python {
 namespace {
@@ -41,18 +42,15 @@ absl::Time FromSeconds(double now) {
   return absl::UnixEpoch() + absl::Seconds(now);
 }
 
-std::shared_ptr<TokenVerifier> Create(const std::string& jwks,
-                                      const std::vector<std::tuple<std::string, std::string, std::string>>& pem_keys,
-                                      const std::vector<std::tuple<py::bytes, std::string, std::string>>& hmac_keys,
-                                      const std::vector<std::string>& issuers,
-                                      const std::vector<std::string>& audiences,
-                                      const std::string& audience_policy,
-                                      const std::vector<std::string>& algorithms, double leeway,
-                                      const std::string& groups_claim, bool require_exp,
-                                      std::optional<double> max_lifetime,
-                                      const std::vector<std::string>& required_claims,
-                                      const std::vector<std::string>& typ, size_t max_token_size,
-                                      size_t cache_size, bool require_subject) {
+std::shared_ptr<TokenVerifier> Create(
+    const std::string& jwks,
+    const std::vector<std::tuple<std::string, std::string, std::string>>& pem_keys,
+    const std::vector<std::tuple<py::bytes, std::string, std::string>>& hmac_keys,
+    const std::vector<std::string>& issuers, const std::vector<std::string>& audiences,
+    const std::string& audience_policy, const std::vector<std::string>& algorithms, double leeway,
+    const std::string& groups_claim, bool require_exp, std::optional<double> max_lifetime,
+    const std::vector<std::string>& required_claims, const std::vector<std::string>& typ,
+    size_t max_token_size, size_t cache_size, bool require_subject) {
   TokenVerifierOptions o;
   o.jwks = jwks;
   for (const auto& [pem, alg, kid] : pem_keys) o.pem_keys.push_back({pem, alg, kid});

@@ -61,7 +61,8 @@ int main(int argc, char** argv) {
   if (config.empty()) return Usage();
   absl::StatusOr<std::shared_ptr<jitguard::Guard>> guard = jitguard::Guard::FromConfigFile(config);
   if (!guard.ok()) {
-    std::fprintf(stderr, "guarded_server: %s (reason: %s)\n", std::string(guard.status().message()).c_str(),
+    std::fprintf(stderr, "guarded_server: %s (reason: %s)\n",
+                 std::string(guard.status().message()).c_str(),
                  jitguard::ErrorReason(guard.status()).c_str());
     return 1;
   }

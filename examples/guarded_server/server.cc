@@ -13,18 +13,29 @@
 namespace guarded_server {
 namespace {
 
-// ---- JSON writing ---------------------------------------------------------------------------------
+// ---- JSON writing
+// ---------------------------------------------------------------------------------
 
 void AppendJsonString(std::string* out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
       default:
         if (c < 0x20) {
           out->append("\\u00");
@@ -39,7 +50,9 @@ void AppendJsonString(std::string* out, std::string_view s) {
 }
 
 // The human message of a status (Debian's Abseil has its own string_view).
-std::string Message(const absl::Status& s) { return std::string(s.message().data(), s.message().size()); }
+std::string Message(const absl::Status& s) {
+  return std::string(s.message().data(), s.message().size());
+}
 
 std::string Quote(std::string_view s) {
   std::string out;
@@ -64,14 +77,16 @@ void SendJson(httplib::Response& res, int status, const std::string& body) {
 
 void SendError(httplib::Response& res, int status, std::string_view type, const absl::Status& s,
                const std::vector<std::string>& rules = {}) {
-  std::string body = "{\"error\":{\"type\":" + Quote(type) + ",\"code\":" +
-                     Quote(jitguard::ErrorReason(s)) + ",\"message\":" + Quote(Message(s));
+  std::string body = "{\"error\":{\"type\":" + Quote(type) +
+                     ",\"code\":" + Quote(jitguard::ErrorReason(s)) +
+                     ",\"message\":" + Quote(Message(s));
   if (!rules.empty()) body += ",\"rules\":" + QuoteList(rules);
   body += "}}";
   SendJson(res, status, body);
 }
 
-// ---- the request ----------------------------------------------------------------------------------
+// ---- the request
+// ----------------------------------------------------------------------------------
 
 struct ChatRequest {
   std::string model;
@@ -106,13 +121,15 @@ absl::StatusOr<ChatRequest> ParseChatRequest(const std::string& body) {
 
 std::string BearerToken(const httplib::Request& req) {
   std::string auth = req.get_header_value("Authorization");
-  if (auth.size() > 7 && (auth.compare(0, 7, "Bearer ") == 0 || auth.compare(0, 7, "bearer ") == 0)) {
+  if (auth.size() > 7 &&
+      (auth.compare(0, 7, "Bearer ") == 0 || auth.compare(0, 7, "bearer ") == 0)) {
     return auth.substr(7);
   }
   return "";
 }
 
-// ---- the stand-in model ---------------------------------------------------------------------------
+// ---- the stand-in model
+// ---------------------------------------------------------------------------
 
 // A canned answer in the chunks a tokenizer might produce. The email and the phone number are split
 // across chunks on purpose: a chunk-by-chunk regex would miss them; jitguard's stream does not.
@@ -120,22 +137,27 @@ std::vector<std::string> StandInModel(std::string_view prompt) {
   if (prompt.find("xport") != std::string_view::npos) {
     return {"Exported 3 rows: ana@corp.example, ", "ben@corp.", "example, chi@corp.example."};
   }
-  return {"Ticket 4411 was opened by Dana Whitfield (dana.whit", "field@example.com, ",
-          "phone +1 415 555 ", "0134). The refund for card ", "4111 1111 1111 1111 never arrived. ",
+  return {"Ticket 4411 was opened by Dana Whitfield (dana.whit",
+          "field@example.com, ",
+          "phone +1 415 555 ",
+          "0134). The refund for card ",
+          "4111 1111 1111 1111 never arrived. ",
           "Suggested reply: apologise and re-issue the refund."};
 }
 
 std::string ChunkEvent(std::string_view id, std::string_view model, std::string_view content,
                        bool finish) {
-  std::string data = "data: {\"id\":" + Quote(id) +
-                     ",\"object\":\"chat.completion.chunk\",\"created\":" +
-                     std::to_string(std::time(nullptr)) + ",\"model\":" + Quote(model) +
-                     ",\"choices\":[{\"index\":0,\"delta\":{\"content\":" + Quote(content) +
-                     "},\"finish_reason\":" + (finish ? "\"stop\"" : "null") + "}]}\n\n";
+  std::string data =
+      "data: {\"id\":" + Quote(id) +
+      ",\"object\":\"chat.completion.chunk\",\"created\":" + std::to_string(std::time(nullptr)) +
+      ",\"model\":" + Quote(model) +
+      ",\"choices\":[{\"index\":0,\"delta\":{\"content\":" + Quote(content) +
+      "},\"finish_reason\":" + (finish ? "\"stop\"" : "null") + "}]}\n\n";
   return data;
 }
 
-// ---- the server -----------------------------------------------------------------------------------
+// ---- the server
+// -----------------------------------------------------------------------------------
 
 class GuardedServer {
  public:
@@ -143,10 +165,11 @@ class GuardedServer {
 
   // Registers the routes; the handlers keep `self` (this object) alive.
   void Register(httplib::Server& server, std::shared_ptr<GuardedServer> self) {
-    server.Post("/v1/chat/completions",
-                [self](const httplib::Request& req, httplib::Response& res) { self->Chat(req, res); });
-    server.Post(R"(/v1/approvals/([0-9a-f]+))",
-                [self](const httplib::Request& req, httplib::Response& res) { self->Decide(req, res); });
+    server.Post("/v1/chat/completions", [self](const httplib::Request& req,
+                                               httplib::Response& res) { self->Chat(req, res); });
+    server.Post(
+        R"(/v1/approvals/([0-9a-f]+))",
+        [self](const httplib::Request& req, httplib::Response& res) { self->Decide(req, res); });
     server.Get("/metrics", [self](const httplib::Request&, httplib::Response& res) {
       res.set_content(self->guard_->MetricsText(), "text/plain; version=0.0.4");
     });
@@ -159,8 +182,9 @@ class GuardedServer {
   void Chat(const httplib::Request& req, httplib::Response& res) {
     absl::StatusOr<ChatRequest> chat = ParseChatRequest(req.body);
     if (!chat.ok()) {
-      SendJson(res, 400, "{\"error\":{\"type\":\"invalid_request_error\",\"code\":\"bad_json\",\"message\":" +
-                             Quote(Message(chat.status())) + "}}");
+      SendJson(res, 400,
+               "{\"error\":{\"type\":\"invalid_request_error\",\"code\":\"bad_json\",\"message\":" +
+                   Quote(Message(chat.status())) + "}}");
       return;
     }
     jitguard::AdmitRequest admit;
@@ -178,10 +202,11 @@ class GuardedServer {
         res.set_header("WWW-Authenticate", "Bearer");
         SendError(res, 401, "authentication_error", s);
       } else if (jitguard::ErrorReason(s) == "approval_required") {
-        SendJson(res, 202, "{\"status\":\"approval_required\",\"message\":" + Quote(Message(s)) +
-                               ",\"ticket\":{\"id\":" + Quote(refusal.ticket_id) +
-                               ",\"approver_groups\":" + QuoteList(refusal.decision.approvers) +
-                               "},\"retry_with_header\":\"x-jitguard-approval\"}");
+        SendJson(res, 202,
+                 "{\"status\":\"approval_required\",\"message\":" + Quote(Message(s)) +
+                     ",\"ticket\":{\"id\":" + Quote(refusal.ticket_id) +
+                     ",\"approver_groups\":" + QuoteList(refusal.decision.approvers) +
+                     "},\"retry_with_header\":\"x-jitguard-approval\"}");
       } else if (jitguard::GetErrorDomain(s) == jitguard::ErrorDomain::kAccess) {
         SendError(res, 403, "access_denied", s, refusal.decision.rules);
       } else if (jitguard::GetErrorDomain(s) == jitguard::ErrorDomain::kApproval) {
@@ -221,10 +246,11 @@ class GuardedServer {
       absl::StatusOr<std::string> tail = (*rg)->Finish(absl::Now());
       if (!tail.ok()) return SendError(res, 503, "jitguard_error", tail.status());
       text += *tail;
-      SendJson(res, 200, "{\"id\":" + Quote(id) + ",\"object\":\"chat.completion\",\"model\":" +
-                             Quote(chat->model) +
-                             ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":" +
-                             Quote(text) + "},\"finish_reason\":\"stop\"}]}");
+      SendJson(res, 200,
+               "{\"id\":" + Quote(id) +
+                   ",\"object\":\"chat.completion\",\"model\":" + Quote(chat->model) +
+                   ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":" +
+                   Quote(text) + "},\"finish_reason\":\"stop\"}]}");
       return;
     }
 
@@ -255,7 +281,8 @@ class GuardedServer {
           }
           if (last) raw += ChunkEvent(state->id, state->model, "", true) + "data: [DONE]\n\n";
           absl::StatusOr<std::string> out = state->rg->Write(raw);
-          if (!out.ok()) return false;  // fail closed: cut the stream rather than send unmasked text
+          if (!out.ok())
+            return false;  // fail closed: cut the stream rather than send unmasked text
           if (last) {
             absl::StatusOr<std::string> tail = state->rg->Finish(absl::Now());
             if (!tail.ok()) return false;
@@ -266,7 +293,8 @@ class GuardedServer {
           return true;
         },
         [state](bool) {
-          // Ends an unfinished stream (client gone): the held tail is dropped, the response audited.
+          // Ends an unfinished stream (client gone): the held tail is dropped, the response
+          // audited.
           if (state->rg != nullptr && !state->rg->finished()) (void)state->rg->Finish(absl::Now());
         });
   }
@@ -279,21 +307,24 @@ class GuardedServer {
     std::string_view comment;
     if (parser.parse(req.body).get(doc) != simdjson::SUCCESS ||
         doc["approve"].get(approve) != simdjson::SUCCESS) {
-      SendJson(res, 400, "{\"error\":{\"type\":\"invalid_request_error\",\"code\":\"bad_json\","
-                         "\"message\":\"expected {\\\"approve\\\": true|false}\"}}");
+      SendJson(res, 400,
+               "{\"error\":{\"type\":\"invalid_request_error\",\"code\":\"bad_json\","
+               "\"message\":\"expected {\\\"approve\\\": true|false}\"}}");
       return;
     }
     if (doc["comment"].get(comment) != simdjson::SUCCESS) comment = "";
-    absl::StatusOr<std::string> state =
-        guard_->Decide(BearerToken(req), ticket, approve ? jitguard::Verdict::kApprove : jitguard::Verdict::kDeny,
-                       comment, absl::Now());
+    absl::StatusOr<std::string> state = guard_->Decide(
+        BearerToken(req), ticket, approve ? jitguard::Verdict::kApprove : jitguard::Verdict::kDeny,
+        comment, absl::Now());
     if (!state.ok()) {
-      int status = jitguard::GetErrorDomain(state.status()) == jitguard::ErrorDomain::kToken ? 401 : 403;
+      int status =
+          jitguard::GetErrorDomain(state.status()) == jitguard::ErrorDomain::kToken ? 401 : 403;
       if (jitguard::ErrorReason(state.status()) == "not_found") status = 404;
       SendError(res, status, "approval_error", state.status());
       return;
     }
-    SendJson(res, 200, "{\"ticket\":{\"id\":" + Quote(ticket) + ",\"status\":" + Quote(*state) + "}}");
+    SendJson(res, 200,
+             "{\"ticket\":{\"id\":" + Quote(ticket) + ",\"status\":" + Quote(*state) + "}}");
   }
 
   std::shared_ptr<jitguard::Guard> guard_;

@@ -3,19 +3,23 @@
 // consumed once, by that same request, within its access window.
 //
 // Rules (each refusal has a stable reason, ErrorDomain::kApproval):
-//   * nobody approves their own request                        "self_approval"     kPermissionDenied
-//   * the approver must be in one of the ticket's groups       "not_an_approver"   kPermissionDenied
-//   * each approver counts once                                "duplicate_approver" kFailedPrecondition
+//   * nobody approves their own request                        "self_approval" kPermissionDenied
+//   * the approver must be in one of the ticket's groups       "not_an_approver" kPermissionDenied
+//   * each approver counts once                                "duplicate_approver"
+//   kFailedPrecondition
 //   * min_approvals distinct approvals approve; any denial is final (no later approval undoes it)
-//   * a decided (approved, denied, consumed) ticket stays so   "already_decided"   kFailedPrecondition
+//   * a decided (approved, denied, consumed) ticket stays so   "already_decided"
+//   kFailedPrecondition
 //   * a pending ticket expires after its ttl; an approved one at the end of its access window
-//                                                              "expired"           kFailedPrecondition
+//                                                              "expired" kFailedPrecondition
 //   * consume: only an approved ticket                         "not_approved" (pending),
-//                                                              "denied"            kPermissionDenied
-//     only once                                                "already_consumed"  kFailedPrecondition
-//     only with the request digest it was filed for           "digest_mismatch"   kPermissionDenied
+//                                                              "denied" kPermissionDenied
+//     only once                                                "already_consumed"
+//     kFailedPrecondition only with the request digest it was filed for           "digest_mismatch"
+//     kPermissionDenied
 //   * unknown ticket id                                        "not_found"         kNotFound
-//   * the store cannot answer (Redis down, timeout)            "approval_store_unavailable" kUnavailable
+//   * the store cannot answer (Redis down, timeout)            "approval_store_unavailable"
+//   kUnavailable
 // Every transition is atomic: in memory under a lock, in Redis with WATCH/MULTI/EXEC (optimistic
 // concurrency, retried on conflict), so two replicas can never both consume one approval.
 //
@@ -72,9 +76,10 @@ struct JITGUARD_EXPORT ApprovalTicket {
   std::vector<std::string> approver_groups = {};
   int min_approvals = 1;
   absl::Time created_at = {};
-  absl::Time expires_at = {};       // a pending ticket expires here
-  absl::Duration access_window = {};  // an approved ticket is usable until decided_at + access_window
-  absl::Time decided_at = absl::InfinitePast();   // when it became approved or denied
+  absl::Time expires_at = {};  // a pending ticket expires here
+  absl::Duration access_window =
+      {};  // an approved ticket is usable until decided_at + access_window
+  absl::Time decided_at = absl::InfinitePast();  // when it became approved or denied
   absl::Time consumed_at = absl::InfinitePast();
   std::vector<ApprovalDecision> decisions = {};  // in order
   ApprovalState state = ApprovalState::kPending;
@@ -83,11 +88,11 @@ struct JITGUARD_EXPORT ApprovalTicket {
 // What a requester files.
 struct JITGUARD_EXPORT ApprovalRequest {
   std::string subject = {};
-  std::string request_digest = {};  // 64 lowercase hex characters (RequestDigest)
-  std::string reason = {};          // shown to approvers; at most 4096 bytes
-  std::vector<std::string> approver_groups = {};  // at least one
-  absl::Duration ttl = absl::Minutes(30);    // how long the ticket may stay pending
-  int min_approvals = 1;                     // distinct approvals needed, 1..100
+  std::string request_digest = {};                   // 64 lowercase hex characters (RequestDigest)
+  std::string reason = {};                           // shown to approvers; at most 4096 bytes
+  std::vector<std::string> approver_groups = {};     // at least one
+  absl::Duration ttl = absl::Minutes(30);            // how long the ticket may stay pending
+  int min_approvals = 1;                             // distinct approvals needed, 1..100
   absl::Duration access_window = absl::Minutes(10);  // how long an approval stays usable
 };
 
@@ -105,7 +110,8 @@ class JITGUARD_EXPORT ApprovalStore {
   virtual ~ApprovalStore();
 
   // Files a pending ticket. Errors: "invalid_request" (kInvalidArgument).
-  virtual absl::StatusOr<ApprovalTicket> Request(const ApprovalRequest& request, absl::Time now) = 0;
+  virtual absl::StatusOr<ApprovalTicket> Request(const ApprovalRequest& request,
+                                                 absl::Time now) = 0;
 
   // Records one decision, applying the rules above.
   virtual absl::StatusOr<ApprovalTicket> Decide(std::string_view id, const ApprovalVote& vote,

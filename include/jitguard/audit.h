@@ -5,13 +5,14 @@
 // sink stamps the time when the caller left it unset, runs a last-line-of-defence Masker over every
 // string field (file and Postgres sinks; on by default), assigns `seq`, and chains the record:
 //
-//   hash = HMAC-SHA-256(key, prev || canonical record without "hash")   (plain SHA-256 without a key)
+//   hash = HMAC-SHA-256(key, prev || canonical record without "hash")   (plain SHA-256 without a
+//   key)
 //
-// The file sink writes JSON Lines (one canonical record per line, fixed key order) and can rotate by
-// size with the chain continuing across files; VerifyAuditLog detects an edited byte or field, a
-// deleted, duplicated, inserted or reordered record, a dropped start, a chain made under another key,
-// and (given a Checkpoint taken earlier) truncation of whole records. See docs/audit.md for the record
-// format, the rotation scheme, the Postgres schema and the OCSF mapping.
+// The file sink writes JSON Lines (one canonical record per line, fixed key order) and can rotate
+// by size with the chain continuing across files; VerifyAuditLog detects an edited byte or field, a
+// deleted, duplicated, inserted or reordered record, a dropped start, a chain made under another
+// key, and (given a Checkpoint taken earlier) truncation of whole records. See docs/audit.md for
+// the record format, the rotation scheme, the Postgres schema and the OCSF mapping.
 //
 // Thread-safety: every sink made here is safe to call from many threads at once (writes are
 // serialized inside the sink; records get consecutive seq numbers in the order Write() acquired the
@@ -39,7 +40,8 @@ namespace jitguard {
 
 class Masker;  // jitguard/mask.h
 
-// ---- events ---------------------------------------------------------------------------------------
+// ---- events
+// ---------------------------------------------------------------------------------------
 
 // A JSON-able value for an event's extra fields: null, string, integer, double, bool, a list of
 // strings, or a nested object (ordered members, e.g. finding counts per entity). A value type.
@@ -48,19 +50,19 @@ class JITGUARD_EXPORT AuditValue {
   enum class Kind { kNull, kString, kInt, kDouble, kBool, kStringList, kObject };
   using Member = std::pair<std::string, AuditValue>;
 
-  AuditValue() = default;  // null
-  AuditValue(std::string s) : kind_(Kind::kString), str_(std::move(s)) {}  // NOLINT
-  AuditValue(std::string_view s) : kind_(Kind::kString), str_(s) {}        // NOLINT
-  AuditValue(const char* s) : kind_(Kind::kString), str_(s) {}             // NOLINT
-  AuditValue(int v) : kind_(Kind::kInt), int_(v) {}                        // NOLINT
-  AuditValue(long v) : kind_(Kind::kInt), int_(v) {}                       // NOLINT
-  AuditValue(long long v) : kind_(Kind::kInt), int_(v) {}                  // NOLINT
-  AuditValue(unsigned v) : kind_(Kind::kInt), int_(v) {}                   // NOLINT
+  AuditValue() = default;                                                                 // null
+  AuditValue(std::string s) : kind_(Kind::kString), str_(std::move(s)) {}                 // NOLINT
+  AuditValue(std::string_view s) : kind_(Kind::kString), str_(s) {}                       // NOLINT
+  AuditValue(const char* s) : kind_(Kind::kString), str_(s) {}                            // NOLINT
+  AuditValue(int v) : kind_(Kind::kInt), int_(v) {}                                       // NOLINT
+  AuditValue(long v) : kind_(Kind::kInt), int_(v) {}                                      // NOLINT
+  AuditValue(long long v) : kind_(Kind::kInt), int_(v) {}                                 // NOLINT
+  AuditValue(unsigned v) : kind_(Kind::kInt), int_(v) {}                                  // NOLINT
   AuditValue(unsigned long v) : kind_(Kind::kInt), int_(static_cast<int64_t>(v)) {}       // NOLINT
   AuditValue(unsigned long long v) : kind_(Kind::kInt), int_(static_cast<int64_t>(v)) {}  // NOLINT
-  AuditValue(double v) : kind_(Kind::kDouble), double_(v) {}               // NOLINT
-  AuditValue(bool v) : kind_(Kind::kBool), bool_(v) {}                     // NOLINT
-  AuditValue(std::vector<std::string> list)                                // NOLINT
+  AuditValue(double v) : kind_(Kind::kDouble), double_(v) {}                              // NOLINT
+  AuditValue(bool v) : kind_(Kind::kBool), bool_(v) {}                                    // NOLINT
+  AuditValue(std::vector<std::string> list)                                               // NOLINT
       : kind_(Kind::kStringList), list_(std::move(list)) {}
 
   // A nested object; members keep their order. Names must be unique (checked by the sinks).
@@ -108,16 +110,16 @@ inline constexpr std::string_view kSessionEnd = "session.end";
 
 // Well-known extra-field names (OpenTelemetry GenAI semantic conventions where one exists).
 namespace audit_field {
-inline constexpr std::string_view kInputTokens = "gen_ai.usage.input_tokens";    // int
-inline constexpr std::string_view kOutputTokens = "gen_ai.usage.output_tokens";  // int
-inline constexpr std::string_view kResponseModel = "gen_ai.response.model";      // string
-inline constexpr std::string_view kResponseId = "gen_ai.response.id";            // string
+inline constexpr std::string_view kInputTokens = "gen_ai.usage.input_tokens";         // int
+inline constexpr std::string_view kOutputTokens = "gen_ai.usage.output_tokens";       // int
+inline constexpr std::string_view kResponseModel = "gen_ai.response.model";           // string
+inline constexpr std::string_view kResponseId = "gen_ai.response.id";                 // string
 inline constexpr std::string_view kFinishReasons = "gen_ai.response.finish_reasons";  // list
-inline constexpr std::string_view kSystem = "gen_ai.system";                     // string
-inline constexpr std::string_view kPrompt = "prompt";          // masked prompt text
-inline constexpr std::string_view kResponse = "response";      // masked response text
-inline constexpr std::string_view kFindings = "findings";      // object: entity -> count
-inline constexpr std::string_view kReason = "reason";          // stable snake_case reason
+inline constexpr std::string_view kSystem = "gen_ai.system";                          // string
+inline constexpr std::string_view kPrompt = "prompt";      // masked prompt text
+inline constexpr std::string_view kResponse = "response";  // masked response text
+inline constexpr std::string_view kFindings = "findings";  // object: entity -> count
+inline constexpr std::string_view kReason = "reason";      // stable snake_case reason
 inline constexpr std::string_view kGrantId = "grant_id";
 inline constexpr std::string_view kTicketId = "ticket_id";
 inline constexpr std::string_view kApprover = "approver";
@@ -127,8 +129,8 @@ inline constexpr std::string_view kApprover = "approver";
 // The sink assigns seq, prev and hash; `time` is stamped by the sink when left unset.
 //
 // Canonical record key order (docs/audit.md): seq, time, type, session_id, request_id, subject,
-// groups, gen_ai.request.model (from `model`), dataset, operation, decision, rules, then `fields` in
-// the caller's order, then prev, hash.
+// groups, gen_ai.request.model (from `model`), dataset, operation, decision, rules, then `fields`
+// in the caller's order, then prev, hash.
 struct JITGUARD_EXPORT AuditEvent {
   std::string type{};                      // e.g. audit_type::kPolicyDecision; required, non-empty
   absl::Time time = absl::InfinitePast();  // InfinitePast: the sink stamps its clock's now
@@ -136,11 +138,11 @@ struct JITGUARD_EXPORT AuditEvent {
   std::string request_id{};
   std::string subject{};
   std::vector<std::string> groups{};
-  std::string model{};                     // written as "gen_ai.request.model"
+  std::string model{};  // written as "gen_ai.request.model"
   std::string dataset{};
   std::string operation{};
-  std::string decision{};                  // permit | deny | approval_required | ...
-  std::vector<std::string> rules{};        // ids of the policy rules that decided
+  std::string decision{};                    // permit | deny | approval_required | ...
+  std::vector<std::string> rules{};          // ids of the policy rules that decided
   std::vector<AuditValue::Member> fields{};  // extra fields; names unique and not reserved
 
   // Appends an extra field; returns *this for chaining.
@@ -150,7 +152,8 @@ struct JITGUARD_EXPORT AuditEvent {
   }
 };
 
-// ---- sinks ----------------------------------------------------------------------------------------
+// ---- sinks
+// ----------------------------------------------------------------------------------------
 
 // Where audit events go. Small on purpose, so users can add their own (LevelDB's Env habit).
 // Every method reports failure as a status (domain kAudit); nothing is ever dropped silently.
@@ -196,15 +199,16 @@ struct JITGUARD_EXPORT FileAuditSinkOptions {
   // Chain key. Empty: plain SHA-256 (catches accidents and truncation against a checkpoint, but
   // anyone can rebuild such a chain); set a key of >= 32 random bytes to defeat a forger.
   SecretBytes hmac_key{};
-  FsyncPolicy fsync = FsyncPolicy::kBatch;  // kAlways is the safest and the slowest
+  FsyncPolicy fsync = FsyncPolicy::kBatch;                 // kAlways is the safest and the slowest
   absl::Duration batch_interval = absl::Milliseconds(10);  // kBatch: max age of an unsynced record
   size_t batch_records = 4096;  // kBatch/kNever: max records buffered before writing (and syncing)
   // Rotate when the active file reaches this many bytes: "audit.log" is renamed to "audit.log.N"
   // (N = 1, 2, ... oldest first) and a fresh "audit.log" continues the chain. 0: never rotate.
   uint64_t max_file_bytes = 0;
   AuditMasking masking = AuditMasking::kOn;
-  std::shared_ptr<const Masker> masker{};  // null with kOn: a default Masker (every built-in entity)
-  std::function<absl::Time()> clock{};   // null: absl::Now; stamps events whose time is unset
+  std::shared_ptr<const Masker>
+      masker{};                         // null with kOn: a default Masker (every built-in entity)
+  std::function<absl::Time()> clock{};  // null: absl::Now; stamps events whose time is unset
 };
 
 // The JSON Lines sink. Opening an existing log continues its chain after checking the last record
@@ -264,7 +268,8 @@ JITGUARD_EXPORT absl::StatusOr<std::unique_ptr<AuditSink>> NewCallbackSink(
 // reason "unavailable") --------------------------------------------------------------------------
 
 struct JITGUARD_EXPORT PostgresAuditSinkOptions {
-  std::string table = "jitguard_audit";  // [A-Za-z_][A-Za-z0-9_]* ; created (with trigger) if missing
+  std::string table =
+      "jitguard_audit";  // [A-Za-z_][A-Za-z0-9_]* ; created (with trigger) if missing
   // This writer's chain. Each replica needs its own id; two live writers with one id collide on the
   // primary key (reason "io_error"). Empty: "<hostname>:<pid>".
   std::string writer_id{};
@@ -277,8 +282,8 @@ struct JITGUARD_EXPORT PostgresAuditSinkOptions {
   std::function<absl::Time()> clock{};     // as FileAuditSinkOptions::clock
 };
 
-// Appends to a PostgreSQL table: one chain per writer id; UPDATE, DELETE and TRUNCATE are refused by
-// a trigger. Schema in docs/audit.md.
+// Appends to a PostgreSQL table: one chain per writer id; UPDATE, DELETE and TRUNCATE are refused
+// by a trigger. Schema in docs/audit.md.
 class JITGUARD_EXPORT PostgresAuditSink : public AuditSink {
  public:
   // Connects with the libpq `dsn`, creates the table if missing and continues this writer's chain.
@@ -287,7 +292,8 @@ class JITGUARD_EXPORT PostgresAuditSink : public AuditSink {
   virtual AuditCheckpoint Checkpoint() const = 0;
 };
 
-// ---- verification and reading ---------------------------------------------------------------------
+// ---- verification and reading
+// ---------------------------------------------------------------------
 
 // The outcome of verifying a chain. Tampering is a result (ok == false), not an error status.
 struct JITGUARD_EXPORT AuditVerifyResult {
@@ -313,8 +319,8 @@ JITGUARD_EXPORT absl::StatusOr<AuditVerifyResult> VerifyAuditLog(
     std::string_view path, const SecretBytes& hmac_key = SecretBytes(),
     const std::optional<AuditCheckpoint>& checkpoint = std::nullopt);
 
-// Verifies an explicit list of files as one chain, in the order given (e.g. an archived set). A torn
-// last line is tolerated only in the last file. Errors: "not_found", "io_error", "bad_options"
+// Verifies an explicit list of files as one chain, in the order given (e.g. an archived set). A
+// torn last line is tolerated only in the last file. Errors: "not_found", "io_error", "bad_options"
 // (empty list).
 JITGUARD_EXPORT absl::StatusOr<AuditVerifyResult> VerifyAuditFiles(
     const std::vector<std::string>& files, const SecretBytes& hmac_key = SecretBytes(),

@@ -63,9 +63,9 @@ struct JITGUARD_EXPORT GrantRequest {
   std::vector<std::string> datasets = {};    // exactly the datasets of this call (may be empty)
   std::vector<std::string> operations = {};  // exactly the operations of this call (at least one)
   std::optional<std::string> model = {};     // nullopt: the grant does not restrict the model
-  absl::Duration ttl = absl::Seconds(60);  // lifetime; at most GrantIssuerOptions::max_ttl
+  absl::Duration ttl = absl::Seconds(60);    // lifetime; at most GrantIssuerOptions::max_ttl
   std::string request_id = {};               // correlates with the audit trail; "" = none
-  std::string approval_id = {};              // the approval ticket that allowed this call; "" = none
+  std::string approval_id = {};  // the approval ticket that allowed this call; "" = none
 };
 
 // A freshly minted grant.
@@ -76,8 +76,8 @@ struct JITGUARD_EXPORT IssuedGrant {
 };
 
 struct GrantIssuerOptions {
-  std::string issuer = "jitguard";  // the `iss` claim
-  std::string key_id = {};               // the `kid` header; "" = none
+  std::string issuer = "jitguard";          // the `iss` claim
+  std::string key_id = {};                  // the `kid` header; "" = none
   absl::Duration max_ttl = absl::Hours(1);  // longer requested lifetimes are refused
   // Receives grant.issued (grant id, subject, scope, expiry; never the token). Null: no audit. A
   // failing sink fails Issue (no token is returned).
@@ -123,7 +123,7 @@ struct JITGUARD_EXPORT GrantScope {
 };
 
 struct GrantVerifierOptions {
-  std::string issuer = "jitguard";  // required `iss`
+  std::string issuer = "jitguard";           // required `iss`
   absl::Duration leeway = absl::Seconds(5);  // clock skew allowed on exp and iat
   // Grants whose exp - iat exceeds this are refused ("lifetime"); revocations are remembered this
   // long (plus leeway), so they outlive every grant they could name.

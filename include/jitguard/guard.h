@@ -6,11 +6,12 @@
 // A Guard is built from one JSON configuration (the same schema as the Python jitguard.Guard; see
 // docs/deployment.md): `tokens` (JWKS inline or file, issuer, audience, groups claim, leeway),
 // `policy` (inline or file; ReloadPolicy re-reads the file), `grants` (signing key, issuer, replay
-// cache in memory or Redis), `approvals` (memory or Redis), `audit` (file + HMAC key, or PostgreSQL;
-// optionally asynchronous) and `masking` (hash key, custom rules, term lists). Mask profiles come
-// from the policy; one Masker per profile is compiled once and shared. What JSON cannot carry comes
-// in GuardOptions: an audit sink built in code (e.g. a Python callback) and a key source that is
-// asked for fresh keys when a token names an unknown key (e.g. a JWKS fetched from a URL).
+// cache in memory or Redis), `approvals` (memory or Redis), `audit` (file + HMAC key, or
+// PostgreSQL; optionally asynchronous) and `masking` (hash key, custom rules, term lists). Mask
+// profiles come from the policy; one Masker per profile is compiled once and shared. What JSON
+// cannot carry comes in GuardOptions: an audit sink built in code (e.g. a Python callback) and a
+// key source that is asked for fresh keys when a token names an unknown key (e.g. a JWKS fetched
+// from a URL).
 //
 // Admit verifies the token, evaluates the policy, files or consumes an approval ticket, issues a
 // short-lived single-use grant and writes an audit record for each step (prompts masked). The data
@@ -60,21 +61,22 @@ struct AdmitRequest {
 
 // An admitted request.
 struct Admission {
-  Identity identity;                // who the verified access token names
-  Decision decision;                // permit (possibly after an approval)
-  std::string grant;                // the signed, single-use grant token; present it to the data store
+  Identity identity;  // who the verified access token names
+  Decision decision;  // permit (possibly after an approval)
+  std::string grant;  // the signed, single-use grant token; present it to the data store
   std::string grant_id;
   absl::Time grant_expires_at;
-  std::string mask_profile;         // the profile that masks this request's prompt and response
+  std::string mask_profile;  // the profile that masks this request's prompt and response
   std::string session_id;
-  std::string request_id;           // 128 random bits, hex; in every audit record of the request
+  std::string request_id;  // 128 random bits, hex; in every audit record of the request
   std::string model, dataset, operation;
-  std::string approval_ticket;      // the consumed ticket, "" when none was needed
+  std::string approval_ticket;  // the consumed ticket, "" when none was needed
 };
 
 // Why Admit refused, for callers that want more than the status.
 struct Refusal {
-  Decision decision;      // the policy's decision (deny or approval_required); default when the token failed
+  Decision
+      decision;  // the policy's decision (deny or approval_required); default when the token failed
   std::string ticket_id;  // approval_required: the ticket just filed
 };
 
@@ -106,7 +108,8 @@ struct GuardOptions {
   std::shared_ptr<AuditSink> audit_sink = nullptr;
   // Asked for a new JWKS when a token names a key the verifier does not know; the result replaces
   // the keys (UpdateKeys) and the token is verified once more. Return "" when nothing changed (the
-  // source rate-limits its fetches). Called on the request's thread. Null: unknown keys are rejected.
+  // source rate-limits its fetches). Called on the request's thread. Null: unknown keys are
+  // rejected.
   std::function<absl::StatusOr<std::string>()> refresh_keys = nullptr;
 };
 
@@ -119,7 +122,8 @@ class JITGUARD_EXPORT Guard {
   static absl::StatusOr<std::shared_ptr<Guard>> FromConfigJson(std::string_view json,
                                                                std::string_view base_dir = ".");
   // As above, with the parts that come from code (see GuardOptions).
-  static absl::StatusOr<std::shared_ptr<Guard>> FromConfigJson(std::string_view json, std::string_view base_dir,
+  static absl::StatusOr<std::shared_ptr<Guard>> FromConfigJson(std::string_view json,
+                                                               std::string_view base_dir,
                                                                const GuardOptions& options);
   // FromConfigJson on a file's contents, relative paths resolved against the file's directory.
   static absl::StatusOr<std::shared_ptr<Guard>> FromConfigFile(std::string_view path);
@@ -135,7 +139,8 @@ class JITGUARD_EXPORT Guard {
   //     deciding rule's message; refusal->decision.rules names the rules
   //   ErrorDomain::kAccess kFailedPrecondition "approval_required": a ticket was filed
   //     (refusal->ticket_id); retry with AdmitRequest::approval once someone else approved it
-  //   ErrorDomain::kApproval: the given ticket cannot be consumed ("not_approved", "digest_mismatch",
+  //   ErrorDomain::kApproval: the given ticket cannot be consumed ("not_approved",
+  //   "digest_mismatch",
   //     "already_consumed", "expired", ...)
   //   ErrorDomain::kAudit: the audit sink failed (nothing is admitted without its record)
   virtual absl::StatusOr<Admission> Admit(const AdmitRequest& request, absl::Time now = absl::Now(),
@@ -150,12 +155,14 @@ class JITGUARD_EXPORT Guard {
 
   // Records an approver's verdict on a ticket. The approver is identified by their own access token
   // (verified like any other); returns the ticket's state name after the vote.
-  virtual absl::StatusOr<std::string> Decide(std::string_view approver_token, std::string_view ticket_id,
-                                             Verdict verdict, std::string_view comment,
+  virtual absl::StatusOr<std::string> Decide(std::string_view approver_token,
+                                             std::string_view ticket_id, Verdict verdict,
+                                             std::string_view comment,
                                              absl::Time now = absl::Now()) = 0;
 
   // `text` masked with the admission's profile (e.g. the prompt before the model reads it).
-  virtual absl::StatusOr<std::string> MaskPrompt(const Admission& admission, std::string_view text) = 0;
+  virtual absl::StatusOr<std::string> MaskPrompt(const Admission& admission,
+                                                 std::string_view text) = 0;
 
   // A masker for one response of this admission.
   virtual absl::StatusOr<std::unique_ptr<ResponseGuard>> NewResponse(const Admission& admission,

@@ -69,8 +69,8 @@ JITGUARD_EXPORT absl::StatusOr<Validator> ParseValidator(std::string_view name);
 // an ASCII letter or digit) and are searched within a window of 256 bytes that ends at the next
 // newline. The finding's entity and rule are `name`.
 struct CustomRule {
-  std::string name;    // entity name; [A-Z][A-Z0-9_]* by convention, must be non-empty and unique
-  std::string regex;   // RE2 syntax; a regex RE2 cannot compile is a kMask error naming the rule
+  std::string name;   // entity name; [A-Z][A-Z0-9_]* by convention, must be non-empty and unique
+  std::string regex;  // RE2 syntax; a regex RE2 cannot compile is a kMask error naming the rule
   Validator validator = Validator::kNone;  // an extra check on each match
   // When non-empty, a match counts only if one of these words (case-insensitive, whole word)
   // occurs in the 48 bytes before it. Empty = no context needed.
@@ -81,7 +81,7 @@ struct CustomRule {
 // span several words; runs of whitespace match any whitespace run). All term lists are matched in
 // one pass. The finding's entity and rule are `name`.
 struct TermList {
-  std::string name;                // entity name, non-empty and unique
+  std::string name;                     // entity name, non-empty and unique
   std::vector<std::string> terms = {};  // each 1..256 bytes after trimming; 100k terms are fine
 };
 
@@ -119,8 +119,8 @@ struct Finding {
   size_t start = 0;    // first byte
   size_t end = 0;      // one past the last byte
   std::string rule;    // which rule found it: e.g. "email", "nanp", "intl", "ssn", "ssn_context",
-                       // "luhn", "ipv4", "ipv6", "iban", "aws", "github", "slack", ..., "jwt", "pem",
-                       // or the custom rule's / term list's name
+                     // "luhn", "ipv4", "ipv6", "iban", "aws", "github", "slack", ..., "jwt", "pem",
+                     // or the custom rule's / term list's name
 
   friend bool operator==(const Finding&, const Finding&) = default;
 };

@@ -1,8 +1,8 @@
-// The policy engine: decides, per inference request, whether an identity may use a model, dataset and
-// operation (permit / deny / approval_required), which rules decided it, how long the just-in-time
-// grant may live and which masking profile applies. Policies are JSON documents (docs/policy.md is
-// the language reference); they are validated completely and compiled once, so a bad policy never
-// half-loads and evaluation does no parsing.
+// The policy engine: decides, per inference request, whether an identity may use a model, dataset
+// and operation (permit / deny / approval_required), which rules decided it, how long the
+// just-in-time grant may live and which masking profile applies. Policies are JSON documents
+// (docs/policy.md is the language reference); they are validated completely and compiled once, so a
+// bad policy never half-loads and evaluation does no parsing.
 //
 // Semantics in one paragraph: any matching `forbid` denies; otherwise, without a matching `permit`
 // the request is denied (reason `no_permit`); otherwise any matching `require_approval` makes it
@@ -31,7 +31,8 @@
 
 namespace jitguard {
 
-// ---- requests -------------------------------------------------------------------------------------
+// ---- requests
+// -------------------------------------------------------------------------------------
 
 // A JSON null: present, but of no type a comparison accepts (so it fails closed).
 struct AttributeNull {
@@ -41,14 +42,15 @@ struct AttributeNull {
 // One element of a list-valued attribute.
 using AttributeScalar = std::variant<bool, double, std::string>;
 
-// A request attribute (`when` conditions compare these): bool, number, string, a list of scalars, or
-// null. Numbers are doubles; a NaN counts as the wrong type.
+// A request attribute (`when` conditions compare these): bool, number, string, a list of scalars,
+// or null. Numbers are doubles; a NaN counts as the wrong type.
 using AttributeValue =
     std::variant<AttributeNull, bool, double, std::string, std::vector<AttributeScalar>>;
 
-// What is being asked. Empty strings are ordinary values (an empty model matches only the glob "*").
+// What is being asked. Empty strings are ordinary values (an empty model matches only the glob
+// "*").
 struct PolicyRequest {
-  std::string subject = {};         // the identity's subject (token `sub`)
+  std::string subject = {};              // the identity's subject (token `sub`)
   std::vector<std::string> groups = {};  // the identity's groups
   std::string model = {};
   std::string dataset = {};
@@ -57,7 +59,8 @@ struct PolicyRequest {
   std::map<std::string, AttributeValue, std::less<>> attributes = {};  // for `when` conditions
 };
 
-// ---- decisions ------------------------------------------------------------------------------------
+// ---- decisions
+// ------------------------------------------------------------------------------------
 
 enum class Effect {
   kDeny,
@@ -81,8 +84,8 @@ JITGUARD_EXPORT std::string_view RuleEffectName(RuleEffect effect);
 // The answer for one request.
 struct Decision {
   Effect effect = Effect::kDeny;
-  // Stable machine-readable reason: "forbidden" (a forbid matched), "no_permit", "approval_required"
-  // or "permitted".
+  // Stable machine-readable reason: "forbidden" (a forbid matched), "no_permit",
+  // "approval_required" or "permitted".
   std::string reason = "no_permit";
   // Ids of the deciding rules, in document order: the matching forbids for a forbid-deny; the
   // matching require_approval rules followed by the matching permits for approval_required; the
@@ -92,12 +95,15 @@ struct Decision {
   // Seconds a just-in-time grant may live: the smallest max_grant_ttl among the matching permits
   // (and require_approval rules, for approval_required); 0 when denied.
   int64_t grant_ttl = 0;
-  std::string mask_profile = {};  // the strictest applicable profile; "" when denied or none is declared
-  std::vector<std::string> approvers = {};  // union over matching require_approval rules (first-seen order)
+  std::string mask_profile =
+      {};  // the strictest applicable profile; "" when denied or none is declared
+  std::vector<std::string> approvers =
+      {};                    // union over matching require_approval rules (first-seen order)
   std::string message = {};  // `message` of the first deciding rule that has one; else ""
 };
 
-// ---- explain --------------------------------------------------------------------------------------
+// ---- explain
+// --------------------------------------------------------------------------------------
 
 enum class ConditionOutcome {
   kMatched,
@@ -110,7 +116,8 @@ JITGUARD_EXPORT std::string_view ConditionOutcomeName(ConditionOutcome outcome);
 
 // One condition of a rule as evaluated for a request.
 struct ConditionTrace {
-  std::string condition = {};  // "subjects", "groups", "models", "datasets", "operations", "prompt", "when[2]"
+  std::string condition =
+      {};  // "subjects", "groups", "models", "datasets", "operations", "prompt", "when[2]"
   ConditionOutcome outcome = ConditionOutcome::kNotMatched;
   std::string detail = {};  // e.g. "model 'llama-3' matches 'llama-*'"
 };
@@ -124,24 +131,25 @@ struct RuleTrace {
 };
 
 struct Explanation {
-  Decision decision = {};        // identical to Evaluate's
+  Decision decision = {};             // identical to Evaluate's
   std::vector<RuleTrace> rules = {};  // every rule, in document order
 };
 
-// ---- the policy -----------------------------------------------------------------------------------
+// ---- the policy
+// -----------------------------------------------------------------------------------
 
 // A masking profile declared in the policy (`mask_profiles`), ordered from least to most strict.
 struct MaskProfile {
   std::string name = {};
   std::vector<std::string> entities = {};  // expanded: "all" becomes every built-in entity
-  bool all_entities = false;          // the document said "all"
-  std::string style = {};             // "label", "redact", "partial" or "hash"
+  bool all_entities = false;               // the document said "all"
+  std::string style = {};                  // "label", "redact", "partial" or "hash"
 };
 
 // How Create reports where an error is.
 enum class PolicyPositions {
   kLineColumn,  // "rules[3].prompt.patterns[0]: line 12, column 20: ..." (text written by people)
-  kPathOnly,    // "rules[3].prompt.patterns[0]: ..." (text generated from a dict, positions useless)
+  kPathOnly,  // "rules[3].prompt.patterns[0]: ..." (text generated from a dict, positions useless)
 };
 
 struct PolicyOptions {
@@ -154,9 +162,10 @@ struct PolicyOptions {
 // A validated, compiled policy. Immutable; share it as std::shared_ptr<const Policy>.
 class JITGUARD_EXPORT Policy {
  public:
-  // Parses, validates and compiles a JSON policy. Errors are kInvalidArgument in ErrorDomain::kPolicy
-  // with reason "invalid_policy" (or "invalid_json") and a message "<location>: <problem>", where
-  // the location is a path such as rules[3].prompt.patterns[0] followed by the line and column.
+  // Parses, validates and compiles a JSON policy. Errors are kInvalidArgument in
+  // ErrorDomain::kPolicy with reason "invalid_policy" (or "invalid_json") and a message
+  // "<location>: <problem>", where the location is a path such as rules[3].prompt.patterns[0]
+  // followed by the line and column.
   static absl::StatusOr<std::shared_ptr<const Policy>> Create(std::string_view json,
                                                               const PolicyOptions& options = {});
 
@@ -221,9 +230,9 @@ class JITGUARD_EXPORT PolicyStore {
   // The calling thread's cached snapshot, refreshed when the generation moved.
   const std::shared_ptr<const Policy>& Current() const;
 
-  const uint64_t id_;                     // unique per store: keys the per-thread caches
-  std::atomic<uint64_t> generation_{1};   // bumped by every swap, after current_ changed
-  mutable std::mutex mu_;                 // guards current_
+  const uint64_t id_;                    // unique per store: keys the per-thread caches
+  std::atomic<uint64_t> generation_{1};  // bumped by every swap, after current_ changed
+  mutable std::mutex mu_;                // guards current_
   std::shared_ptr<const Policy> current_;
 };
 

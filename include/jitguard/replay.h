@@ -32,12 +32,12 @@ class JITGUARD_EXPORT ReplayCache {
  public:
   virtual ~ReplayCache();
 
-  // Records the first use of `id`, remembered until `expires_at`. OK only for the first use of an id
-  // that was not revoked.
+  // Records the first use of `id`, remembered until `expires_at`. OK only for the first use of an
+  // id that was not revoked.
   virtual absl::Status MarkUsed(std::string_view id, absl::Time expires_at, absl::Time now) = 0;
 
-  // Revokes `id` until `expires_at` (a later MarkUsed fails with "revoked"). Revoking an id that was
-  // already used or revoked is OK.
+  // Revokes `id` until `expires_at` (a later MarkUsed fails with "revoked"). Revoking an id that
+  // was already used or revoked is OK.
   virtual absl::Status Revoke(std::string_view id, absl::Time expires_at, absl::Time now) = 0;
 
   // A short name for diagnostics ("memory", "redis").
@@ -72,9 +72,9 @@ struct RedisReplayCacheOptions {
 };
 
 // A ReplayCache in Redis, shared by every replica: MarkUsed is `SET <key> used NX PXAT <ms>`,
-// Revoke is `SET <key> revoked PXAT <ms>`. Creating it does not connect (Redis may be down at start;
-// operations then fail closed until it is reachable). Errors: kInvalidArgument "invalid_url",
-// kUnimplemented "redis_unsupported" when jitguard was built without hiredis.
+// Revoke is `SET <key> revoked PXAT <ms>`. Creating it does not connect (Redis may be down at
+// start; operations then fail closed until it is reachable). Errors: kInvalidArgument
+// "invalid_url", kUnimplemented "redis_unsupported" when jitguard was built without hiredis.
 JITGUARD_EXPORT absl::StatusOr<std::shared_ptr<ReplayCache>> NewRedisReplayCache(
     const RedisReplayCacheOptions& options);
 

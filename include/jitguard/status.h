@@ -27,7 +27,7 @@ enum class ErrorDomain {
   kGrant,
   kApproval,
   kAudit,
-  kAccess,    // the request is not admitted (Guard)
+  kAccess,  // the request is not admitted (Guard)
 };
 
 // Stable lowercase name of a domain ("token", "policy", ...).

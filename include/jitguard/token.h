@@ -1,22 +1,22 @@
-// Token verification: OIDC/JWT access tokens (JWS compact serialization) checked against keys from a
-// JWKS or PEM files, with issuer/audience/time claim checks, the caller's identity (subject, groups)
-// as the result, and a verified-token cache.
+// Token verification: OIDC/JWT access tokens (JWS compact serialization) checked against keys from
+// a JWKS or PEM files, with issuer/audience/time claim checks, the caller's identity (subject,
+// groups) as the result, and a verified-token cache.
 //
-// Security model: the key decides the algorithm, never the token. Keys come only from the configured
-// JWKS/PEMs (the `jku`, `x5u`, `jwk` and `x5c` headers are never used); `kid` is an opaque map key;
-// a key's `alg` pins it and without one the key type admits only its own family (RSA: RS*/PS*, EC:
-// the ES* of its curve, OKP: EdDSA, oct: HS*); `none` is never accepted. Input is strict (size cap
-// before decoding, canonical base64url, JSON objects without duplicate members, `crit` refused,
-// JWE and nested tokens refused).
+// Security model: the key decides the algorithm, never the token. Keys come only from the
+// configured JWKS/PEMs (the `jku`, `x5u`, `jwk` and `x5c` headers are never used); `kid` is an
+// opaque map key; a key's `alg` pins it and without one the key type admits only its own family
+// (RSA: RS*/PS*, EC: the ES* of its curve, OKP: EdDSA, oct: HS*); `none` is never accepted. Input
+// is strict (size cap before decoding, canonical base64url, JSON objects without duplicate members,
+// `crit` refused, JWE and nested tokens refused).
 //
-// Every rejection is an absl::Status of ErrorDomain::kToken whose stable reason (jitguard::ErrorReason)
-// is one of: "malformed", "too_large", "bad_signature", "unknown_key", "algorithm", "crit",
-// "expired", "not_yet_valid", "issuer", "audience", "claims", "typ". Messages never contain the
-// token or key material.
+// Every rejection is an absl::Status of ErrorDomain::kToken whose stable reason
+// (jitguard::ErrorReason) is one of: "malformed", "too_large", "bad_signature", "unknown_key",
+// "algorithm", "crit", "expired", "not_yet_valid", "issuer", "audience", "claims", "typ". Messages
+// never contain the token or key material.
 //
-// Thread-safety: a TokenVerifier is safe to share between threads: Verify may run on many threads at
-// once while another thread calls UpdateKeys (the key set is swapped atomically; a bad update changes
-// nothing). Keys are parsed once, at Create/UpdateKeys, never per call.
+// Thread-safety: a TokenVerifier is safe to share between threads: Verify may run on many threads
+// at once while another thread calls UpdateKeys (the key set is swapped atomically; a bad update
+// changes nothing). Keys are parsed once, at Create/UpdateKeys, never per call.
 #ifndef JITGUARD_TOKEN_H_
 #define JITGUARD_TOKEN_H_
 
@@ -41,8 +41,8 @@ struct JITGUARD_EXPORT Identity {
   std::string issuer;               // `iss`
   std::vector<std::string> groups;  // from TokenVerifierOptions::groups_claim; empty when absent
   absl::Time expires_at = absl::InfiniteFuture();  // `exp` (InfiniteFuture only if exp is optional)
-  std::string token_id;             // `jti`, or "" when absent
-  std::string claims_json;          // every claim: the payload, a JSON object (as sent)
+  std::string token_id;                            // `jti`, or "" when absent
+  std::string claims_json;  // every claim: the payload, a JSON object (as sent)
 };
 
 // A PEM public key (SubjectPublicKeyInfo) to verify with, besides or instead of a JWKS.
@@ -67,10 +67,10 @@ enum class SubjectPolicy { kRequired, kOptional };
 
 // Where the audience may come from.
 enum class AudiencePolicy {
-  kAud,               // `aud` (string or array) must name one of `audiences`
-  kAudOrAuthorizedParty,  // also accept `azp` or `client_id` in `audiences` when the token has no `aud`
-                      // (providers such as Cognito send access tokens without `aud`)
-  kNotChecked,        // no audience check at all (only for tokens from a private issuer)
+  kAud,                   // `aud` (string or array) must name one of `audiences`
+  kAudOrAuthorizedParty,  // also accept `azp` or `client_id` in `audiences` when the token has no
+                          // `aud` (providers such as Cognito send access tokens without `aud`)
+  kNotChecked,  // no audience check at all (only for tokens from a private issuer)
 };
 
 struct JITGUARD_EXPORT TokenVerifierOptions {
@@ -86,12 +86,14 @@ struct JITGUARD_EXPORT TokenVerifierOptions {
   std::vector<std::string> audiences;
   // Audience rule; kAud is the strict default.
   AudiencePolicy audience_policy = AudiencePolicy::kAud;
-  // Allowed algorithms ("RS256", "ES256", ...); empty = whatever the keys admit. Narrows, never widens.
+  // Allowed algorithms ("RS256", "ES256", ...); empty = whatever the keys admit. Narrows, never
+  // widens.
   std::vector<std::string> algorithms;
-  // Clock skew tolerated on exp/nbf/iat. Larger accepts more skewed clocks and slightly stale tokens.
+  // Clock skew tolerated on exp/nbf/iat. Larger accepts more skewed clocks and slightly stale
+  // tokens.
   absl::Duration leeway = absl::Seconds(60);
-  // Claim holding the groups: a top-level name ("groups", "roles", "cognito:groups") or a dotted path
-  // into nested objects ("realm_access.roles"); an array of strings or a single string.
+  // Claim holding the groups: a top-level name ("groups", "roles", "cognito:groups") or a dotted
+  // path into nested objects ("realm_access.roles"); an array of strings or a single string.
   std::string groups_claim = "groups";
   // exp is required by default; tokens without exp are never cached.
   ExpiryPolicy expiry = ExpiryPolicy::kRequired;

@@ -79,8 +79,9 @@ bool GetStringList(simdjson::dom::object o, std::string_view key, std::vector<st
 }
 
 bool ParseState(std::string_view s, ApprovalState* out) {
-  for (ApprovalState st : {ApprovalState::kPending, ApprovalState::kApproved, ApprovalState::kDenied,
-                           ApprovalState::kExpired, ApprovalState::kConsumed}) {
+  for (ApprovalState st :
+       {ApprovalState::kPending, ApprovalState::kApproved, ApprovalState::kDenied,
+        ApprovalState::kExpired, ApprovalState::kConsumed}) {
     if (ApprovalStateName(st) == s) {
       *out = st;
       return true;

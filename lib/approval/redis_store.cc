@@ -1,5 +1,5 @@
-// The Redis approval backend: one key per ticket (<prefix>approval:<id>) holding the ticket as JSON.
-// Every transition is optimistic and atomic:
+// The Redis approval backend: one key per ticket (<prefix>approval:<id>) holding the ticket as
+// JSON. Every transition is optimistic and atomic:
 //
 //   WATCH key; GET key; (apply the rules in C++); MULTI; SET key <json> PX <ms>; EXEC
 //
@@ -104,7 +104,9 @@ class RedisBackend final : public TicketBackend {
   absl::StatusOr<ApprovalTicket> Attempt(redis::Lease& lease, const std::string& key,
                                          absl::Time now,
                                          absl::FunctionRef<absl::Status(ApprovalTicket&)> mutate) {
-    auto unavailable = [](const absl::Status& s) { return StoreUnavailable(base::AsStd(s.message())); };
+    auto unavailable = [](const absl::Status& s) {
+      return StoreUnavailable(base::AsStd(s.message()));
+    };
     absl::StatusOr<redis::Reply> watch = lease.Command({"WATCH", key});
     if (!watch.ok()) return unavailable(watch.status());
     if ((*watch)->type == REDIS_REPLY_ERROR) return Unexpected(**watch);

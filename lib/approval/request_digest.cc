@@ -26,7 +26,8 @@ std::string RequestDigest(std::string_view subject, std::string_view model,
   std::string encoding;
   encoding.reserve(64 + subject.size() + model.size() + dataset.size() + operation.size() +
                    prompt.size());
-  // The version tag is itself length-prefixed, so a future encoding can never collide with this one.
+  // The version tag is itself length-prefixed, so a future encoding can never collide with this
+  // one.
   AppendField(&encoding, "jitguard-request-digest-v1");
   for (std::string_view field : {subject, model, dataset, operation, prompt}) {
     AppendField(&encoding, field);

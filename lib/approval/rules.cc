@@ -98,10 +98,11 @@ absl::Status ApplyVote(ApprovalTicket* ticket, const ApprovalVote& vote, absl::T
     return Refuse(absl::StatusCode::kPermissionDenied, "self_approval",
                   "nobody may decide on their own request");
   }
-  const bool in_group = std::any_of(vote.groups.begin(), vote.groups.end(), [&](const std::string& g) {
-    return std::find(ticket->approver_groups.begin(), ticket->approver_groups.end(), g) !=
-           ticket->approver_groups.end();
-  });
+  const bool in_group =
+      std::any_of(vote.groups.begin(), vote.groups.end(), [&](const std::string& g) {
+        return std::find(ticket->approver_groups.begin(), ticket->approver_groups.end(), g) !=
+               ticket->approver_groups.end();
+      });
   if (!in_group) {
     return Refuse(absl::StatusCode::kPermissionDenied, "not_an_approver",
                   "the approver is in none of the ticket's approver groups");

@@ -61,14 +61,13 @@ class Store final : public ApprovalStore {
   absl::StatusOr<ApprovalTicket> Decide(std::string_view id, const ApprovalVote& vote,
                                         absl::Time now) override {
     absl::StatusOr<ApprovalTicket> result =
-        IsTicketId(id) ? backend_->Update(id, now, [&](ApprovalTicket& t) {
-          return ApplyVote(&t, vote, now);
-        })
-                       : absl::StatusOr<ApprovalTicket>(NotFound());
+        IsTicketId(id)
+            ? backend_->Update(id, now, [&](ApprovalTicket& t) { return ApplyVote(&t, vote, now); })
+            : absl::StatusOr<ApprovalTicket>(NotFound());
     const std::string reason = ErrorReason(result.status());
-    AuditEvent event = Event(reason == "expired" ? audit_type::kApprovalExpired
-                                                 : audit_type::kApprovalDecided,
-                             now, vote.approver, id);
+    AuditEvent event =
+        Event(reason == "expired" ? audit_type::kApprovalExpired : audit_type::kApprovalDecided,
+              now, vote.approver, id);
     event.groups = vote.groups;
     event.decision = std::string(VerdictName(vote.verdict));
     event.Set(std::string(audit_field::kApprover), vote.approver);
@@ -95,15 +94,16 @@ class Store final : public ApprovalStore {
                                          absl::Time now) override {
     std::string subject;
     absl::StatusOr<ApprovalTicket> result =
-        IsTicketId(id) ? backend_->Update(id, now, [&](ApprovalTicket& t) {
-          subject = t.subject;
-          return ApplyConsume(&t, request_digest, now);
-        })
+        IsTicketId(id) ? backend_->Update(id, now,
+                                          [&](ApprovalTicket& t) {
+                                            subject = t.subject;
+                                            return ApplyConsume(&t, request_digest, now);
+                                          })
                        : absl::StatusOr<ApprovalTicket>(NotFound());
     const std::string reason = ErrorReason(result.status());
-    AuditEvent event = Event(reason == "expired" ? audit_type::kApprovalExpired
-                                                 : audit_type::kApprovalConsumed,
-                             now, subject, id);
+    AuditEvent event =
+        Event(reason == "expired" ? audit_type::kApprovalExpired : audit_type::kApprovalConsumed,
+              now, subject, id);
     if (result.ok()) {
       event.decision = "consumed";
       if (absl::Status s = Audit(event); !s.ok()) return s;

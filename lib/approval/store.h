@@ -25,7 +25,8 @@ class TicketBackend {
   // Returns the mutated ticket, or mutate's refusal. `mutate` may run more than once (Redis retries
   // on a conflicting write); it must only depend on the ticket it is given.
   virtual absl::StatusOr<ApprovalTicket> Update(
-      std::string_view id, absl::Time now, absl::FunctionRef<absl::Status(ApprovalTicket&)> mutate) = 0;
+      std::string_view id, absl::Time now,
+      absl::FunctionRef<absl::Status(ApprovalTicket&)> mutate) = 0;
   virtual std::string_view Name() const = 0;
 };
 

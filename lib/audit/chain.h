@@ -2,13 +2,14 @@
 //
 // A stored record is one line of canonical JSON that ends with two fixed-width members:
 //   {"seq":N,...,"prev":"<64 hex>","hash":"<64 hex>"}
-// and hash = HMAC-SHA-256(key, prev_raw || body) (SHA-256 without a key), where body is the line up to
-// and including the prev member (everything before `,"hash":"`). Fixed widths let the verifier find
-// both members from the end of the line without parsing the JSON.
+// and hash = HMAC-SHA-256(key, prev_raw || body) (SHA-256 without a key), where body is the line up
+// to and including the prev member (everything before `,"hash":"`). Fixed widths let the verifier
+// find both members from the end of the line without parsing the JSON.
 #ifndef JITGUARD_LIB_AUDIT_CHAIN_H_
 #define JITGUARD_LIB_AUDIT_CHAIN_H_
 
-#define OPENSSL_SUPPRESS_DEPRECATED  // the one-shot SHA256_CTX API is the fastest way to reuse HMAC pads
+#define OPENSSL_SUPPRESS_DEPRECATED  // the one-shot SHA256_CTX API is the fastest way to reuse HMAC
+                                     // pads
 #include <openssl/sha.h>
 
 #include <array>

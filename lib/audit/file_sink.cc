@@ -1,5 +1,5 @@
-// FileAuditSink: JSON Lines with a hash chain, fsync policies, size-based rotation, and a reopen that
-// continues the chain after cutting off a torn last line.
+// FileAuditSink: JSON Lines with a hash chain, fsync policies, size-based rotation, and a reopen
+// that continues the chain after cutting off a torn last line.
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -42,8 +42,9 @@ absl::Status CheckLastLine(const Chainer& chainer, std::string_view line, std::s
   if (!audit_internal::SplitLine(line, &parts) ||
       !(prev = audit_internal::ParseHex(parts.prev_hex)) ||
       !(hash = audit_internal::ParseHex(parts.hash_hex))) {
-    return AuditError(absl::StatusCode::kDataLoss, "corrupt_tail",
-                      absl::StrCat("the last record of ", base::AsAbsl(file), " is not a record line"));
+    return AuditError(
+        absl::StatusCode::kDataLoss, "corrupt_tail",
+        absl::StrCat("the last record of ", base::AsAbsl(file), " is not a record line"));
   }
   if (chainer.Hash(*prev, parts.body) != *hash) {
     return AuditError(absl::StatusCode::kDataLoss, "corrupt_tail",
@@ -61,7 +62,8 @@ absl::StatusOr<std::string> ReadLastLine(int fd, uint64_t size, std::string_view
   if (!before.ok()) return before.status();
   uint64_t start = static_cast<uint64_t>(*before + 1);
   std::string line;
-  if (absl::Status s = audit_internal::PreadAll(fd, start, size - 1 - start, &line, file); !s.ok()) {
+  if (absl::Status s = audit_internal::PreadAll(fd, start, size - 1 - start, &line, file);
+      !s.ok()) {
     return s;
   }
   return line;
@@ -99,7 +101,8 @@ class FileSink final : public FileAuditSink {
         absl::StatusOr<int64_t> nl = audit_internal::FindLastNewline(fd_, size, path_);
         if (!nl.ok()) return nl.status();
         size = static_cast<uint64_t>(*nl + 1);
-        if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return IoError("truncate", path_, errno);
+        if (::ftruncate(fd_, static_cast<off_t>(size)) != 0)
+          return IoError("truncate", path_, errno);
         if (::fdatasync(fd_) != 0) return IoError("fdatasync", path_, errno);
       }
     }
@@ -154,8 +157,8 @@ class FileSink final : public FileAuditSink {
     }
     absl::MutexLock lock(&mu_);
     if (absl::Status s = UsableLocked(); !s.ok()) return s;
-    absl::Time now = event.time == absl::InfinitePast() ? audit_internal::ClockNow(options_.clock)
-                                                        : event.time;
+    absl::Time now =
+        event.time == absl::InfinitePast() ? audit_internal::ClockNow(options_.clock) : event.time;
     uint64_t seq;
     Digest hash;
     while (true) {
@@ -259,7 +262,9 @@ class FileSink final : public FileAuditSink {
   static constexpr size_t kMaxBuffer = 1 << 20;
 
   absl::Status UsableLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (closed_) return AuditError(absl::StatusCode::kFailedPrecondition, "closed", "the audit sink is closed");
+    if (closed_)
+      return AuditError(absl::StatusCode::kFailedPrecondition, "closed",
+                        "the audit sink is closed");
     return broken_;
   }
 
@@ -318,7 +323,8 @@ class FileSink final : public FileAuditSink {
     while (!closed_) {
       absl::Duration wait = options_.batch_interval;
       if (!buffer_.empty()) {
-        wait = std::max(absl::Milliseconds(1), first_buffered_ + options_.batch_interval - absl::Now());
+        wait = std::max(absl::Milliseconds(1),
+                        first_buffered_ + options_.batch_interval - absl::Now());
       }
       mu_.AwaitWithTimeout(absl::Condition(&wanted), wait);
       if (closed_ || !broken_.ok() || buffer_.empty()) continue;
@@ -374,8 +380,9 @@ class FileSink final : public FileAuditSink {
 
 absl::StatusOr<std::unique_ptr<FileAuditSink>> FileAuditSink::Open(std::string_view path,
                                                                    FileAuditSinkOptions options) {
-  if (path.empty() || (options.fsync == FsyncPolicy::kBatch &&
-                       (options.batch_interval <= absl::ZeroDuration() || options.batch_records == 0)) ||
+  if (path.empty() ||
+      (options.fsync == FsyncPolicy::kBatch &&
+       (options.batch_interval <= absl::ZeroDuration() || options.batch_records == 0)) ||
       options.batch_records == 0) {
     return AuditError(absl::StatusCode::kInvalidArgument, "bad_options",
                       "the audit log needs a path, a positive batch interval and batch size");

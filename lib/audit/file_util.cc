@@ -28,9 +28,10 @@ std::pair<std::string, std::string> SplitDirBase(std::string_view path) {
 }  // namespace
 
 absl::Status IoError(std::string_view what, std::string_view path, int err) {
-  return AuditError(err == ENOENT ? absl::StatusCode::kNotFound : absl::StatusCode::kUnavailable,
-                    err == ENOENT ? "not_found" : "io_error",
-                    absl::StrCat(base::AsAbsl(what), " ", base::AsAbsl(path), ": ", std::strerror(err)));
+  return AuditError(
+      err == ENOENT ? absl::StatusCode::kNotFound : absl::StatusCode::kUnavailable,
+      err == ENOENT ? "not_found" : "io_error",
+      absl::StrCat(base::AsAbsl(what), " ", base::AsAbsl(path), ": ", std::strerror(err)));
 }
 
 absl::Status WriteAll(int fd, std::string_view data, std::string_view path) {

@@ -3,9 +3,9 @@
 // Schema (created if missing, under an advisory lock so replicas starting together do not race):
 //   <table>(writer_id text, seq bigint, time timestamptz, type text, session_id text,
 //           record text, hash text, PRIMARY KEY (writer_id, seq))
-// `record` is the canonical line exactly as hashed (jsonb would reorder keys); the other columns are
-// copies for querying, checked against the record by VerifyAuditTable. A trigger refuses UPDATE,
-// DELETE and TRUNCATE.
+// `record` is the canonical line exactly as hashed (jsonb would reorder keys); the other columns
+// are copies for querying, checked against the record by VerifyAuditTable. A trigger refuses
+// UPDATE, DELETE and TRUNCATE.
 #include <libpq-fe.h>
 #include <unistd.h>
 
@@ -72,7 +72,8 @@ absl::StatusOr<ConnPtr> Connect(std::string_view dsn) {
   if (PQstatus(conn.get()) != CONNECTION_OK) return PgError(conn.get(), "connect");
   // libpq prints server notices ("relation already exists, skipping") to stderr by default; a
   // library must not.
-  PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn.get(), [](void*, const char*) {}, nullptr);
   return conn;
 }
 
@@ -84,7 +85,8 @@ absl::Status Exec(PGconn* conn, const std::string& sql, std::string_view what) {
 }
 
 absl::StatusOr<ResultPtr> ExecParams(PGconn* conn, const std::string& sql,
-                                     const std::vector<const char*>& params, std::string_view what) {
+                                     const std::vector<const char*>& params,
+                                     std::string_view what) {
   ResultPtr r(PQexecParams(conn, sql.c_str(), static_cast<int>(params.size()), nullptr,
                            params.data(), nullptr, nullptr, 0));
   ExecStatusType st = PQresultStatus(r.get());
@@ -99,19 +101,30 @@ absl::Status EnsureSchema(PGconn* conn, const std::string& table) {
   std::string fn = Quoted(absl::StrCat(table, "_append_only"));
   std::string sql = absl::StrCat(
       "BEGIN;"
-      "SELECT pg_advisory_xact_lock(hashtext('jitguard_audit_schema:", table, "'));"
-      "CREATE TABLE IF NOT EXISTS ", t, " ("
+      "SELECT pg_advisory_xact_lock(hashtext('jitguard_audit_schema:",
+      table,
+      "'));"
+      "CREATE TABLE IF NOT EXISTS ",
+      t,
+      " ("
       "writer_id text NOT NULL, seq bigint NOT NULL, time timestamptz NOT NULL, type text NOT NULL,"
       "session_id text, record text NOT NULL, hash text NOT NULL, PRIMARY KEY (writer_id, seq));"
-      "CREATE INDEX IF NOT EXISTS ", Quoted(absl::StrCat(table, "_session")), " ON ", t,
+      "CREATE INDEX IF NOT EXISTS ",
+      Quoted(absl::StrCat(table, "_session")), " ON ", t,
       " (session_id) WHERE session_id IS NOT NULL;"
-      "CREATE OR REPLACE FUNCTION ", fn, "() RETURNS trigger LANGUAGE plpgsql AS $jg$ BEGIN "
+      "CREATE OR REPLACE FUNCTION ",
+      fn,
+      "() RETURNS trigger LANGUAGE plpgsql AS $jg$ BEGIN "
       "RAISE EXCEPTION 'jitguard audit table % is append-only', TG_TABLE_NAME "
       "USING ERRCODE = 'insufficient_privilege'; END $jg$;"
-      "CREATE OR REPLACE TRIGGER ", Quoted(absl::StrCat(table, "_no_update_delete")),
-      " BEFORE UPDATE OR DELETE ON ", t, " FOR EACH ROW EXECUTE FUNCTION ", fn, "();"
-      "CREATE OR REPLACE TRIGGER ", Quoted(absl::StrCat(table, "_no_truncate")),
-      " BEFORE TRUNCATE ON ", t, " FOR EACH STATEMENT EXECUTE FUNCTION ", fn, "();"
+      "CREATE OR REPLACE TRIGGER ",
+      Quoted(absl::StrCat(table, "_no_update_delete")), " BEFORE UPDATE OR DELETE ON ", t,
+      " FOR EACH ROW EXECUTE FUNCTION ", fn,
+      "();"
+      "CREATE OR REPLACE TRIGGER ",
+      Quoted(absl::StrCat(table, "_no_truncate")), " BEFORE TRUNCATE ON ", t,
+      " FOR EACH STATEMENT EXECUTE FUNCTION ", fn,
+      "();"
       "COMMIT;");
   absl::Status s = Exec(conn, sql, "create audit table");
   if (!s.ok()) Exec(conn, "ROLLBACK", "rollback").IgnoreError();
@@ -135,11 +148,11 @@ class PgSink final : public PostgresAuditSink {
 
   absl::Status Start() {
     if (absl::Status s = EnsureSchema(conn_.get(), options_.table); !s.ok()) return s;
-    absl::StatusOr<ResultPtr> r = ExecParams(
-        conn_.get(),
-        absl::StrCat("SELECT seq, record FROM ", Quoted(options_.table),
-                     " WHERE writer_id = $1 ORDER BY seq DESC LIMIT 1"),
-        {options_.writer_id.c_str()}, "read chain head");
+    absl::StatusOr<ResultPtr> r =
+        ExecParams(conn_.get(),
+                   absl::StrCat("SELECT seq, record FROM ", Quoted(options_.table),
+                                " WHERE writer_id = $1 ORDER BY seq DESC LIMIT 1"),
+                   {options_.writer_id.c_str()}, "read chain head");
     if (!r.ok()) return r.status();
     if (PQntuples(r->get()) == 1) {
       std::string_view line = PQgetvalue(r->get(), 0, 1);
@@ -168,10 +181,12 @@ class PgSink final : public PostgresAuditSink {
       ev = &*masked;
     }
     absl::MutexLock lock(&mu_);
-    if (closed_) return AuditError(absl::StatusCode::kFailedPrecondition, "closed", "the audit sink is closed");
+    if (closed_)
+      return AuditError(absl::StatusCode::kFailedPrecondition, "closed",
+                        "the audit sink is closed");
     if (!broken_.ok()) return broken_;
-    absl::Time now = event.time == absl::InfinitePast() ? audit_internal::ClockNow(options_.clock)
-                                                        : event.time;
+    absl::Time now =
+        event.time == absl::InfinitePast() ? audit_internal::ClockNow(options_.clock) : event.time;
     Row row;
     row.seq = absl::StrCat(seq_ + 1);
     row.time = audit_internal::FormatRecordTime(now);
@@ -193,7 +208,9 @@ class PgSink final : public PostgresAuditSink {
 
   absl::Status Flush() override {
     absl::MutexLock lock(&mu_);
-    if (closed_) return AuditError(absl::StatusCode::kFailedPrecondition, "closed", "the audit sink is closed");
+    if (closed_)
+      return AuditError(absl::StatusCode::kFailedPrecondition, "closed",
+                        "the audit sink is closed");
     return FlushLocked();
   }
 
@@ -233,8 +250,9 @@ class PgSink final : public PostgresAuditSink {
     }
     for (size_t start = 0; start < pending_.size(); start += kRowsPerStatement) {
       size_t end = std::min(pending_.size(), start + kRowsPerStatement);
-      std::string sql = absl::StrCat("INSERT INTO ", Quoted(options_.table),
-                                     " (writer_id, seq, time, type, session_id, record, hash) VALUES ");
+      std::string sql =
+          absl::StrCat("INSERT INTO ", Quoted(options_.table),
+                       " (writer_id, seq, time, type, session_id, record, hash) VALUES ");
       std::vector<const char*> params;
       params.reserve((end - start) * 7);
       int n = 0;
@@ -310,7 +328,8 @@ absl::StatusOr<std::unique_ptr<PostgresAuditSink>> PostgresAuditSink::Open(
   return std::unique_ptr<PostgresAuditSink>(std::move(sink));
 }
 
-absl::StatusOr<AuditTableVerifyResult> VerifyAuditTable(std::string_view dsn, std::string_view table,
+absl::StatusOr<AuditTableVerifyResult> VerifyAuditTable(std::string_view dsn,
+                                                        std::string_view table,
                                                         const SecretBytes& hmac_key) {
   if (!ValidTable(table)) {
     return AuditError(absl::StatusCode::kInvalidArgument, "bad_options", "bad audit table name");
@@ -318,7 +337,8 @@ absl::StatusOr<AuditTableVerifyResult> VerifyAuditTable(std::string_view dsn, st
   absl::StatusOr<ConnPtr> conn = Connect(dsn);
   if (!conn.ok()) return conn.status();
   PGconn* c = conn->get();
-  if (absl::Status s = Exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "begin"); !s.ok()) {
+  if (absl::Status s = Exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "begin");
+      !s.ok()) {
     return s;
   }
   if (absl::Status s = Exec(c,

@@ -60,7 +60,8 @@ inline uint64_t MaybeSpecial(uint64_t v) {
   constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
   uint64_t quote = v ^ (kOnes * '"');
   uint64_t backslash = v ^ (kOnes * '\\');
-  return (((v - kOnes * 0x20) & ~v) | ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash)) &
+  return (((v - kOnes * 0x20) & ~v) | ((quote - kOnes) & ~quote) |
+          ((backslash - kOnes) & ~backslash)) &
          kHigh;
 }
 
@@ -81,10 +82,12 @@ void AppendJson(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
-constexpr std::string_view kReserved[] = {
-    "seq",     "time",     "type",  "session_id",           "request_id", "subject",
-    "groups",  "model",    "gen_ai.request.model",           "dataset",    "operation",
-    "decision", "rules",   "prev",  "hash",                 "writer_id"};
+constexpr std::string_view kReserved[] = {"seq",        "time",       "type",
+                                          "session_id", "request_id", "subject",
+                                          "groups",     "model",      "gen_ai.request.model",
+                                          "dataset",    "operation",  "decision",
+                                          "rules",      "prev",       "hash",
+                                          "writer_id"};
 
 bool IsReserved(std::string_view name) {
   for (std::string_view r : kReserved) {
@@ -94,7 +97,8 @@ bool IsReserved(std::string_view name) {
 }
 
 absl::Status ValidateValue(const AuditValue& v, int depth) {
-  if (depth > 8) return AuditError(absl::StatusCode::kInvalidArgument, "bad_event", "fields nest too deep");
+  if (depth > 8)
+    return AuditError(absl::StatusCode::kInvalidArgument, "bad_event", "fields nest too deep");
   switch (v.kind()) {
     case AuditValue::Kind::kDouble:
       if (!std::isfinite(v.double_value())) {
@@ -175,7 +179,8 @@ void AppendMember(std::string* out, std::string_view name, std::string_view valu
   AppendJson(out, value);
 }
 
-void AppendListMember(std::string* out, std::string_view name, const std::vector<std::string>& list) {
+void AppendListMember(std::string* out, std::string_view name,
+                      const std::vector<std::string>& list) {
   if (list.empty()) return;
   out->push_back(',');
   out->push_back('"');

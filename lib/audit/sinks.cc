@@ -108,9 +108,8 @@ class AsyncSink final : public AsyncAuditSink {
       AuditEvent event;
       {
         absl::MutexLock lock(&mu_);
-        auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-          return !queue_.empty() || closing_;
-        };
+        auto ready = [this]()
+                         ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !queue_.empty() || closing_; };
         mu_.Await(absl::Condition(&ready));
         if (queue_.empty()) return;  // closing and drained
         event = std::move(queue_.front());
@@ -157,13 +156,18 @@ class TeeSink final : public AuditSink {
   explicit TeeSink(std::vector<std::shared_ptr<AuditSink>> sinks) : sinks_(std::move(sinks)) {}
 
   absl::Status Write(const AuditEvent& event) override {
-    if (event.time != absl::InfinitePast()) return ForEach([&](AuditSink& s) { return s.Write(event); });
+    if (event.time != absl::InfinitePast())
+      return ForEach([&](AuditSink& s) { return s.Write(event); });
     AuditEvent stamped = event;
     stamped.time = absl::Now();
     return ForEach([&](AuditSink& s) { return s.Write(stamped); });
   }
-  absl::Status Flush() override { return ForEach([](AuditSink& s) { return s.Flush(); }); }
-  absl::Status Close() override { return ForEach([](AuditSink& s) { return s.Close(); }); }
+  absl::Status Flush() override {
+    return ForEach([](AuditSink& s) { return s.Flush(); });
+  }
+  absl::Status Close() override {
+    return ForEach([](AuditSink& s) { return s.Close(); });
+  }
   std::string_view Name() const override { return "tee"; }
 
  private:
@@ -228,7 +232,8 @@ absl::StatusOr<std::unique_ptr<AsyncAuditSink>> AsyncAuditSink::Create(
   return std::unique_ptr<AsyncAuditSink>(new AsyncSink(std::move(inner), options));
 }
 
-absl::StatusOr<std::unique_ptr<AuditSink>> NewTeeSink(std::vector<std::shared_ptr<AuditSink>> sinks) {
+absl::StatusOr<std::unique_ptr<AuditSink>> NewTeeSink(
+    std::vector<std::shared_ptr<AuditSink>> sinks) {
   for (const auto& s : sinks) {
     if (s == nullptr) {
       return AuditError(absl::StatusCode::kInvalidArgument, "bad_options", "a tee sink is null");

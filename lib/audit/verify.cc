@@ -162,15 +162,15 @@ absl::StatusOr<std::vector<std::string>> AuditLogFiles(std::string_view path) {
 }
 
 absl::StatusOr<AuditVerifyResult> VerifyAuditLog(std::string_view path, const SecretBytes& hmac_key,
-                                                  const std::optional<AuditCheckpoint>& checkpoint) {
+                                                 const std::optional<AuditCheckpoint>& checkpoint) {
   absl::StatusOr<std::vector<std::string>> files = AuditLogFiles(path);
   if (!files.ok()) return files.status();
   return VerifyAuditFiles(*files, hmac_key, checkpoint);
 }
 
-absl::StatusOr<AuditVerifyResult> VerifyAuditFiles(const std::vector<std::string>& file_list,
-                                                   const SecretBytes& hmac_key,
-                                                   const std::optional<AuditCheckpoint>& checkpoint) {
+absl::StatusOr<AuditVerifyResult> VerifyAuditFiles(
+    const std::vector<std::string>& file_list, const SecretBytes& hmac_key,
+    const std::optional<AuditCheckpoint>& checkpoint) {
   if (file_list.empty()) {
     return audit_internal::AuditError(absl::StatusCode::kInvalidArgument, "bad_options",
                                       "no audit log files to verify");

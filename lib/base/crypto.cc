@@ -24,7 +24,8 @@ std::string Hmac(std::string_view key, std::string_view data, const EVP_MD* md) 
   static const unsigned char kEmpty = 0;
   const void* key_ptr = key.empty() ? static_cast<const void*>(&kEmpty) : key.data();
   if (HMAC(md, key_ptr, static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), tag, &len) == nullptr) {
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), tag,
+           &len) == nullptr) {
     return std::string();
   }
   return std::string(reinterpret_cast<const char*>(tag), len);

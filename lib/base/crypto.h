@@ -1,6 +1,6 @@
-// Small OpenSSL wrappers shared by the components: digests, HMAC, randomness, constant-time compare,
-// and owning handles for OpenSSL objects. Hot paths that need a reusable context (audit chaining,
-// token verification) keep their own EVP contexts; these are for everything else.
+// Small OpenSSL wrappers shared by the components: digests, HMAC, randomness, constant-time
+// compare, and owning handles for OpenSSL objects. Hot paths that need a reusable context (audit
+// chaining, token verification) keep their own EVP contexts; these are for everything else.
 #ifndef JITGUARD_LIB_BASE_CRYPTO_H_
 #define JITGUARD_LIB_BASE_CRYPTO_H_
 

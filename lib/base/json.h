@@ -1,6 +1,7 @@
 // JSON helpers shared by the components. Parsing is simdjson's; what it does not do for us lives
 // here: writing JSON strings, and rejecting objects with duplicate member names (RFC 8259 leaves
-// them undefined, and two parsers that pick different duplicates are a classic token-confusion bug).
+// them undefined, and two parsers that pick different duplicates are a classic token-confusion
+// bug).
 #ifndef JITGUARD_LIB_BASE_JSON_H_
 #define JITGUARD_LIB_BASE_JSON_H_
 

@@ -12,7 +12,9 @@
 
 namespace jitguard::base {
 
-inline absl::string_view AsAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+inline absl::string_view AsAbsl(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
 inline std::string_view AsStd(absl::string_view s) { return std::string_view(s.data(), s.size()); }
 
 // absl::StrCat / StrAppend that also take std::string_view, and a join for anything convertible to

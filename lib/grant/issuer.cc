@@ -72,7 +72,8 @@ class Issuer final : public GrantIssuer {
   Issuer(token::JwsKey key, token::Algorithm alg, GrantIssuerOptions options)
       : key_(std::move(key)), alg_(alg), options_(std::move(options)) {
     const std::string header = token::MakeHeaderJson(
-        alg_, options_.key_id.empty() ? std::nullopt : std::optional<std::string_view>(options_.key_id),
+        alg_,
+        options_.key_id.empty() ? std::nullopt : std::optional<std::string_view>(options_.key_id),
         kGrantType);
     header_b64_dot_ = absl::StrCat(base::Base64UrlEncode(header), ".");
   }
@@ -160,7 +161,7 @@ absl::Status BadKey(std::string_view message) {
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const GrantIssuer>> GrantIssuer::Create(const GrantKey& key,
-                                                                      GrantIssuerOptions options) {
+                                                                       GrantIssuerOptions options) {
   if (options.issuer.empty() || options.max_ttl <= absl::ZeroDuration()) {
     return GrantError(absl::StatusCode::kInvalidArgument, "invalid_options",
                       "GrantIssuerOptions: issuer must be set and max_ttl positive");
@@ -176,8 +177,8 @@ absl::StatusOr<std::shared_ptr<const GrantIssuer>> GrantIssuer::Create(const Gra
           std::make_shared<Issuer>(*std::move(k), token::Algorithm::kHS256, std::move(options)));
     }
     case GrantKey::Kind::kPem: {
-      absl::StatusOr<token::JwsKey> k =
-          token::JwsKey::FromPem(key.material.Reveal(), token::KeyPart::kPrivate, std::nullopt, kid);
+      absl::StatusOr<token::JwsKey> k = token::JwsKey::FromPem(
+          key.material.Reveal(), token::KeyPart::kPrivate, std::nullopt, kid);
       if (!k.ok()) return BadKey("the PEM text is not a usable private key");
       if (k->type() == token::KeyType::kEc && k->curve() == token::Curve::kP256) {
         return std::shared_ptr<const GrantIssuer>(

@@ -74,7 +74,8 @@ class MemoryReplayCache final : public ReplayCache {
     return shards_[absl::Hash<absl::string_view>{}(base::AsAbsl(id)) % shards_.size()];
   }
 
-  void Insert(Shard& shard, std::string_view id, Entry entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
+  void Insert(Shard& shard, std::string_view id, Entry entry)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
     shard.earliest_expiry = std::min(shard.earliest_expiry, entry.expires_at);
     shard.entries.emplace(std::string(id), entry);
   }
@@ -109,7 +110,8 @@ absl::StatusOr<std::shared_ptr<ReplayCache>> NewMemoryReplayCache(
                      "MemoryReplayCacheOptions: capacity must be > 0 and shards in 1..4096");
   }
   const size_t shards = std::min(options.shards, options.capacity);
-  return std::shared_ptr<ReplayCache>(std::make_shared<MemoryReplayCache>(options.capacity, shards));
+  return std::shared_ptr<ReplayCache>(
+      std::make_shared<MemoryReplayCache>(options.capacity, shards));
 }
 
 }  // namespace jitguard

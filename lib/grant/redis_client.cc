@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include <cerrno>
-
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -110,7 +109,8 @@ std::string Describe(const Endpoint& endpoint) {
 absl::StatusOr<Endpoint> ParseUrl(std::string_view url) {
   constexpr std::string_view kScheme = "redis://";
   if (url.substr(0, kScheme.size()) != kScheme) {
-    return BadUrl("expected redis://[[user]:password@]host[:port][/db] (rediss:// is not supported)");
+    return BadUrl(
+        "expected redis://[[user]:password@]host[:port][/db] (rediss:// is not supported)");
   }
   std::string_view rest = url.substr(kScheme.size());
   Endpoint endpoint;
@@ -183,11 +183,12 @@ absl::StatusOr<Reply> Lease::Command(const std::vector<std::string_view>& args) 
   void* raw = RunCommand(context_.get(), args, &error_number);
   if (raw == nullptr) {
     broken_ = true;
-    saw_eof_ = context_->err == REDIS_ERR_EOF ||
-               (context_->err == REDIS_ERR_IO &&
-                (error_number == ECONNRESET || error_number == EPIPE));
-    return absl::UnavailableError(absl::StrCat("Redis ", Describe(pool_->endpoint()), ": ",
-                                               context_->errstr[0] ? context_->errstr : "I/O error"));
+    saw_eof_ =
+        context_->err == REDIS_ERR_EOF ||
+        (context_->err == REDIS_ERR_IO && (error_number == ECONNRESET || error_number == EPIPE));
+    return absl::UnavailableError(
+        absl::StrCat("Redis ", Describe(pool_->endpoint()), ": ",
+                     context_->errstr[0] ? context_->errstr : "I/O error"));
   }
   return Reply(static_cast<redisReply*>(raw));
 }
@@ -202,20 +203,22 @@ Pool::Pool(Endpoint endpoint, absl::Duration timeout, int max_connections)
 Pool::~Pool() = default;
 
 absl::StatusOr<Context> Pool::Connect() const {
-  Context context(redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port,
-                                          absl::ToTimeval(timeout_)));
+  Context context(
+      redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, absl::ToTimeval(timeout_)));
   if (context == nullptr) return absl::UnavailableError("Redis: cannot allocate a connection");
   if (context->err != 0) {
     return absl::UnavailableError(
         absl::StrCat("Redis ", Describe(endpoint_), ": connect failed: ", context->errstr));
   }
   if (redisSetTimeout(context.get(), absl::ToTimeval(timeout_)) != REDIS_OK) {
-    return absl::UnavailableError(absl::StrCat("Redis ", Describe(endpoint_), ": cannot set timeout"));
+    return absl::UnavailableError(
+        absl::StrCat("Redis ", Describe(endpoint_), ": cannot set timeout"));
   }
   auto run = [&](const std::vector<std::string_view>& args) -> absl::Status {
     Reply reply(static_cast<redisReply*>(RunCommand(context.get(), args)));
     if (reply == nullptr) {
-      return absl::UnavailableError(absl::StrCat("Redis ", Describe(endpoint_), ": ", context->errstr));
+      return absl::UnavailableError(
+          absl::StrCat("Redis ", Describe(endpoint_), ": ", context->errstr));
     }
     if (reply->type == REDIS_REPLY_ERROR) {
       // The reply text of AUTH/SELECT names the problem, never the password.
@@ -244,8 +247,8 @@ absl::StatusOr<Lease> Pool::Acquire() {
       return !idle_.empty() || open_ < max_connections_;
     };
     if (!mu_.AwaitWithTimeout(absl::Condition(&available), timeout_)) {
-      return absl::UnavailableError(absl::StrCat(
-          "Redis ", Describe(endpoint_), ": all ", max_connections_, " connections are busy"));
+      return absl::UnavailableError(absl::StrCat("Redis ", Describe(endpoint_), ": all ",
+                                                 max_connections_, " connections are busy"));
     }
     if (!idle_.empty()) {
       Context context = std::move(idle_.back());

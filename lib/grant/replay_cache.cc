@@ -1,9 +1,8 @@
+#include "absl/strings/str_cat.h"
 #include "jitguard/replay.h"
 #include "jitguard/status.h"
-#include "lib/grant/replay_internal.h"
-
-#include "absl/strings/str_cat.h"
 #include "lib/base/strings.h"
+#include "lib/grant/replay_internal.h"
 
 namespace jitguard {
 
@@ -35,8 +34,9 @@ absl::Status ReplayCacheUnavailable(std::string_view detail) {
 }
 
 absl::Status ReplayCacheFull() {
-  return MakeError(absl::StatusCode::kResourceExhausted, ErrorDomain::kGrant, "replay_cache_full",
-                   "the memory replay cache is full of live grants; refusing rather than forgetting");
+  return MakeError(
+      absl::StatusCode::kResourceExhausted, ErrorDomain::kGrant, "replay_cache_full",
+      "the memory replay cache is full of live grants; refusing rather than forgetting");
 }
 
 }  // namespace grant_internal

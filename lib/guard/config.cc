@@ -41,7 +41,8 @@ absl::StatusOr<object> Section(object root, std::string_view name, bool required
   return obj;
 }
 
-absl::Status CheckKeys(object obj, std::string_view section, std::initializer_list<std::string_view> allowed) {
+absl::Status CheckKeys(object obj, std::string_view section,
+                       std::initializer_list<std::string_view> allowed) {
   for (auto field : obj) {
     bool known = false;
     for (std::string_view a : allowed) known = known || field.key == a;
@@ -70,8 +71,8 @@ absl::StatusOr<std::string> GetString(object obj, std::string_view section, std:
 }
 
 // A string or a list of strings.
-absl::StatusOr<std::vector<std::string>> GetStrings(object obj, std::string_view section, std::string_view key,
-                                                    bool required) {
+absl::StatusOr<std::vector<std::string>> GetStrings(object obj, std::string_view section,
+                                                    std::string_view key, bool required) {
   std::string name = Cat(section, ".", key);
   element el;
   std::vector<std::string> out;
@@ -86,16 +87,19 @@ absl::StatusOr<std::vector<std::string>> GetStrings(object obj, std::string_view
     return out;
   }
   array arr;
-  if (el.get(arr) != simdjson::SUCCESS) return ConfigError("bad_value", name, "must be a string or a list of strings");
+  if (el.get(arr) != simdjson::SUCCESS)
+    return ConfigError("bad_value", name, "must be a string or a list of strings");
   for (element item : arr) {
-    if (item.get(s) != simdjson::SUCCESS) return ConfigError("bad_value", name, "must be a list of strings");
+    if (item.get(s) != simdjson::SUCCESS)
+      return ConfigError("bad_value", name, "must be a list of strings");
     out.emplace_back(s);
   }
   if (required && out.empty()) return ConfigError("bad_value", name, "must not be empty");
   return out;
 }
 
-absl::StatusOr<double> GetNumber(object obj, std::string_view section, std::string_view key, double fallback) {
+absl::StatusOr<double> GetNumber(object obj, std::string_view section, std::string_view key,
+                                 double fallback) {
   element el;
   if (obj[key].get(el) != simdjson::SUCCESS || el.is_null()) return fallback;
   double d = 0;
@@ -117,7 +121,8 @@ absl::StatusOr<SecretBytes> GetSecret(object obj, std::string_view section, std:
   if (Has(obj, file_key)) {
     absl::StatusOr<std::string> path = GetString(obj, section, file_key, "", true);
     if (!path.ok()) return path.status();
-    absl::StatusOr<std::string> text = ReadConfigFile(ResolvePath(base_dir, *path), Cat(section, ".", file_key));
+    absl::StatusOr<std::string> text =
+        ReadConfigFile(ResolvePath(base_dir, *path), Cat(section, ".", file_key));
     if (!text.ok()) return text.status();
     // Trailing whitespace (an editor's newline) is not part of the key; a PEM keeps its lines.
     size_t end = text->find_last_not_of(" \t\r\n");
@@ -131,7 +136,8 @@ absl::StatusOr<SecretBytes> GetSecret(object obj, std::string_view section, std:
     if (!var.ok()) return var.status();
     const char* value = std::getenv(var->c_str());
     if (value == nullptr || *value == '\0') {
-      return ConfigError("missing_key", Cat(section, ".", env_key), "the environment variable is not set");
+      return ConfigError("missing_key", Cat(section, ".", env_key),
+                         "the environment variable is not set");
     }
     return SecretBytes(value);
   }
@@ -139,16 +145,17 @@ absl::StatusOr<SecretBytes> GetSecret(object obj, std::string_view section, std:
   return SecretBytes();
 }
 
-#define JG_ASSIGN(lhs, expr)            \
-  do {                                  \
-    auto _jg_v = (expr);                \
+#define JG_ASSIGN(lhs, expr)                \
+  do {                                      \
+    auto _jg_v = (expr);                    \
     if (!_jg_v.ok()) return _jg_v.status(); \
-    lhs = *std::move(_jg_v);            \
+    lhs = *std::move(_jg_v);                \
   } while (0)
 
 absl::Status ParseTokens(object s, std::string_view base_dir, GuardConfig* c) {
-  absl::Status st = CheckKeys(s, "tokens", {"jwks", "jwks_file", "jwks_url", "issuer", "audience", "groups_claim",
-                                            "leeway", "algorithms", "refresh_interval"});
+  absl::Status st = CheckKeys(s, "tokens",
+                              {"jwks", "jwks_file", "jwks_url", "issuer", "audience",
+                               "groups_claim", "leeway", "algorithms", "refresh_interval"});
   if (!st.ok()) return st;
   int sources = Has(s, "jwks") + Has(s, "jwks_file") + Has(s, "jwks_url");
   if (sources != 1) {
@@ -156,10 +163,11 @@ absl::Status ParseTokens(object s, std::string_view base_dir, GuardConfig* c) {
                        "give exactly one of jwks, jwks_file, jwks_url");
   }
   if (Has(s, "jwks_url")) {
-    return ConfigError("unsupported", "tokens.jwks_url",
-                       "the C++ Guard reads keys from jwks or jwks_file; fetch the JWKS with your HTTP client, "
-                       "rotate it with Guard::UpdateKeys and pass GuardOptions::refresh_keys (the Python "
-                       "jitguard.Guard does this for jwks_url)");
+    return ConfigError(
+        "unsupported", "tokens.jwks_url",
+        "the C++ Guard reads keys from jwks or jwks_file; fetch the JWKS with your HTTP client, "
+        "rotate it with Guard::UpdateKeys and pass GuardOptions::refresh_keys (the Python "
+        "jitguard.Guard does this for jwks_url)");
   }
   if (Has(s, "jwks")) {
     element el = s["jwks"].value_unsafe();
@@ -203,7 +211,8 @@ absl::Status ParsePolicy(object s, std::string_view base_dir, GuardConfig* c) {
     } else if (el.is_object()) {
       c->policy_json = simdjson::to_string(el);
     } else {
-      return ConfigError("bad_value", "policy.document", "must be a policy object or its JSON text");
+      return ConfigError("bad_value", "policy.document",
+                         "must be a policy object or its JSON text");
     }
     return absl::OkStatus();
   }
@@ -215,8 +224,9 @@ absl::Status ParsePolicy(object s, std::string_view base_dir, GuardConfig* c) {
 }
 
 absl::Status ParseGrants(object s, std::string_view base_dir, GuardConfig* c) {
-  absl::Status st = CheckKeys(s, "grants", {"signing_key", "signing_key_file", "signing_key_env", "verify_key",
-                                            "verify_key_file", "verify_key_env", "issuer", "key_id", "replay"});
+  absl::Status st = CheckKeys(s, "grants",
+                              {"signing_key", "signing_key_file", "signing_key_env", "verify_key",
+                               "verify_key_file", "verify_key_env", "issuer", "key_id", "replay"});
   if (!st.ok()) return st;
   JG_ASSIGN(c->grant_key, GetSecret(s, "grants", "signing_key", base_dir, true));
   JG_ASSIGN(c->grant_verify_key, GetSecret(s, "grants", "verify_key", base_dir, false));
@@ -239,32 +249,39 @@ absl::Status ParseApprovals(object s, GuardConfig* c) {
   JG_ASSIGN(backend, GetString(s, "approvals", "backend", "memory"));
   double ttl = 0;
   JG_ASSIGN(ttl, GetNumber(s, "approvals", "ttl", 3600));
-  if (!(ttl > 0)) return ConfigError("bad_value", "approvals.ttl", "must be a positive number of seconds");
+  if (!(ttl > 0))
+    return ConfigError("bad_value", "approvals.ttl", "must be a positive number of seconds");
   c->approval_ttl = absl::Seconds(ttl);
   if (backend == "memory") return absl::OkStatus();
-  if (backend != "redis") return ConfigError("bad_value", "approvals.backend", "'memory' or 'redis'");
-  if (!Has(s, "url")) return ConfigError("missing_key", "approvals.url", "missing (backend is redis)");
+  if (backend != "redis")
+    return ConfigError("bad_value", "approvals.backend", "'memory' or 'redis'");
+  if (!Has(s, "url"))
+    return ConfigError("missing_key", "approvals.url", "missing (backend is redis)");
   JG_ASSIGN(c->approvals_url, GetString(s, "approvals", "url", "", true));
   return absl::OkStatus();
 }
 
 absl::Status ParseAudit(object s, std::string_view base_dir, AuditSource source, GuardConfig* c) {
-  absl::Status st = CheckKeys(s, "audit", {"file", "hmac_key", "hmac_key_file", "hmac_key_env", "fsync", "async",
-                                           "queue_size", "postgres", "table", "writer_id", "callback"});
+  absl::Status st =
+      CheckKeys(s, "audit",
+                {"file", "hmac_key", "hmac_key_file", "hmac_key_env", "fsync", "async",
+                 "queue_size", "postgres", "table", "writer_id", "callback"});
   if (!st.ok()) return st;
   int targets = Has(s, "file") + Has(s, "postgres") + Has(s, "callback");
   if (source == AuditSource::kExternal) {
     if (targets != 0) {
-      return ConfigError("conflicting_keys", "audit",
-                         "the audit sink is given in code; do not name file, postgres or callback too");
+      return ConfigError(
+          "conflicting_keys", "audit",
+          "the audit sink is given in code; do not name file, postgres or callback too");
     }
   } else if (targets != 1) {
     return ConfigError(targets ? "conflicting_keys" : "missing_key", "audit",
                        "give exactly one of file, postgres, callback");
   }
   if (Has(s, "callback")) {
-    return ConfigError("unsupported", "audit.callback",
-                       "a callback sink is given in code (Python Guard, or a C++ AuditSink), not in JSON");
+    return ConfigError(
+        "unsupported", "audit.callback",
+        "a callback sink is given in code (Python Guard, or a C++ AuditSink), not in JSON");
   }
   JG_ASSIGN(c->audit_hmac_key, GetSecret(s, "audit", "hmac_key", base_dir, false));
   if (source == AuditSource::kExternal) {
@@ -292,31 +309,35 @@ absl::Status ParseAudit(object s, std::string_view base_dir, AuditSource source,
   element el;
   if (s["async"].get(el) == simdjson::SUCCESS && !el.is_null()) {
     bool b = false;
-    if (el.get(b) != simdjson::SUCCESS) return ConfigError("bad_value", "audit.async", "must be true or false");
+    if (el.get(b) != simdjson::SUCCESS)
+      return ConfigError("bad_value", "audit.async", "must be true or false");
     c->audit_async = b;
   }
   double q = 0;
   JG_ASSIGN(q, GetNumber(s, "audit", "queue_size", 4096));
-  if (!(q >= 1 && q <= 1e7)) return ConfigError("bad_value", "audit.queue_size", "must be 1..10000000");
+  if (!(q >= 1 && q <= 1e7))
+    return ConfigError("bad_value", "audit.queue_size", "must be 1..10000000");
   c->audit_queue_size = static_cast<size_t>(q);
   return absl::OkStatus();
 }
 
 absl::Status ParseMasking(object s, std::string_view base_dir, GuardConfig* c) {
-  absl::Status st = CheckKeys(s, "masking", {"hash_key", "hash_key_file", "hash_key_env", "custom", "terms",
-                                             "json_keys"});
+  absl::Status st = CheckKeys(
+      s, "masking", {"hash_key", "hash_key_file", "hash_key_env", "custom", "terms", "json_keys"});
   if (!st.ok()) return st;
   JG_ASSIGN(c->hash_key, GetSecret(s, "masking", "hash_key", base_dir, false));
   JG_ASSIGN(c->json_keys, GetStrings(s, "masking", "json_keys", false));
   element el;
   if (s["custom"].get(el) == simdjson::SUCCESS && !el.is_null()) {
     array rules;
-    if (el.get(rules) != simdjson::SUCCESS) return ConfigError("bad_value", "masking.custom", "must be a list");
+    if (el.get(rules) != simdjson::SUCCESS)
+      return ConfigError("bad_value", "masking.custom", "must be a list");
     size_t i = 0;
     for (element r : rules) {
       std::string where = Cat("masking.custom[", i++, "]");
       object rule;
-      if (r.get(rule) != simdjson::SUCCESS) return ConfigError("bad_value", where, "must be an object");
+      if (r.get(rule) != simdjson::SUCCESS)
+        return ConfigError("bad_value", where, "must be an object");
       st = CheckKeys(rule, where, {"name", "regex", "validator", "context"});
       if (!st.ok()) return st;
       CustomRule out;
@@ -325,7 +346,8 @@ absl::Status ParseMasking(object s, std::string_view base_dir, GuardConfig* c) {
       std::string validator;
       JG_ASSIGN(validator, GetString(rule, where, "validator", "none"));
       absl::StatusOr<Validator> v = ParseValidator(validator);
-      if (!v.ok()) return ConfigError("bad_value", Cat(where, ".validator"), "'none', 'luhn' or 'mod97'");
+      if (!v.ok())
+        return ConfigError("bad_value", Cat(where, ".validator"), "'none', 'luhn' or 'mod97'");
       out.validator = *v;
       JG_ASSIGN(out.context_words, GetStrings(rule, where, "context", false));
       c->custom.push_back(std::move(out));
@@ -341,12 +363,14 @@ absl::Status ParseMasking(object s, std::string_view base_dir, GuardConfig* c) {
       list.name = std::string(field.key);
       array terms;
       if (field.value.get(terms) != simdjson::SUCCESS) {
-        return ConfigError("bad_value", Cat("masking.terms.", field.key), "must be a list of strings");
+        return ConfigError("bad_value", Cat("masking.terms.", field.key),
+                           "must be a list of strings");
       }
       for (element t : terms) {
         std::string_view term;
         if (t.get(term) != simdjson::SUCCESS) {
-          return ConfigError("bad_value", Cat("masking.terms.", field.key), "must be a list of strings");
+          return ConfigError("bad_value", Cat("masking.terms.", field.key),
+                             "must be a list of strings");
         }
         list.terms.emplace_back(term);
       }
@@ -386,9 +410,11 @@ absl::StatusOr<GuardConfig> ParseGuardConfig(std::string_view json, std::string_
     return ConfigError("invalid_json", "config", "not valid JSON");
   }
   object root;
-  if (root_el.get(root) != simdjson::SUCCESS) return ConfigError("bad_value", "config", "must be an object");
+  if (root_el.get(root) != simdjson::SUCCESS)
+    return ConfigError("bad_value", "config", "must be an object");
   if (!base::HasUniqueKeys(root_el)) return ConfigError("invalid_json", "config", "duplicate keys");
-  absl::Status st = CheckKeys(root, "config", {"tokens", "policy", "grants", "approvals", "audit", "masking"});
+  absl::Status st =
+      CheckKeys(root, "config", {"tokens", "policy", "grants", "approvals", "audit", "masking"});
   if (!st.ok()) {
     // Name the section itself ("extra: unknown section"), not "config.extra".
     std::string message(st.message());
@@ -400,18 +426,36 @@ absl::StatusOr<GuardConfig> ParseGuardConfig(std::string_view json, std::string_
   bool present = false;
   object s;
   // Masking and audit first: they do not depend on the rest; then the request path in order.
-  if (auto r = Section(root, "masking", false, &present); !r.ok()) return r.status(); else s = *r;
+  if (auto r = Section(root, "masking", false, &present); !r.ok())
+    return r.status();
+  else
+    s = *r;
   if (present && !(st = ParseMasking(s, base_dir, &c)).ok()) return st;
   bool audit_required = audit_source == AuditSource::kConfig;
-  if (auto r = Section(root, "audit", audit_required, &present); !r.ok()) return r.status(); else s = *r;
+  if (auto r = Section(root, "audit", audit_required, &present); !r.ok())
+    return r.status();
+  else
+    s = *r;
   if (present && !(st = ParseAudit(s, base_dir, audit_source, &c)).ok()) return st;
-  if (auto r = Section(root, "tokens", true, &present); !r.ok()) return r.status(); else s = *r;
+  if (auto r = Section(root, "tokens", true, &present); !r.ok())
+    return r.status();
+  else
+    s = *r;
   if (!(st = ParseTokens(s, base_dir, &c)).ok()) return st;
-  if (auto r = Section(root, "policy", true, &present); !r.ok()) return r.status(); else s = *r;
+  if (auto r = Section(root, "policy", true, &present); !r.ok())
+    return r.status();
+  else
+    s = *r;
   if (!(st = ParsePolicy(s, base_dir, &c)).ok()) return st;
-  if (auto r = Section(root, "grants", true, &present); !r.ok()) return r.status(); else s = *r;
+  if (auto r = Section(root, "grants", true, &present); !r.ok())
+    return r.status();
+  else
+    s = *r;
   if (!(st = ParseGrants(s, base_dir, &c)).ok()) return st;
-  if (auto r = Section(root, "approvals", false, &present); !r.ok()) return r.status(); else s = *r;
+  if (auto r = Section(root, "approvals", false, &present); !r.ok())
+    return r.status();
+  else
+    s = *r;
   if (present && !(st = ParseApprovals(s, &c)).ok()) return st;
   return c;
 }

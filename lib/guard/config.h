@@ -23,17 +23,17 @@ struct GuardConfig {
   std::string policy_json;  // the inline document, or the file's text at load time
   std::string policy_file;  // absolute path; "" when the document is inline
 
-  SecretBytes grant_key;      // HMAC secret or private-key PEM
+  SecretBytes grant_key;         // HMAC secret or private-key PEM
   SecretBytes grant_verify_key;  // "" = derived from grant_key
   std::string grant_issuer = "jitguard";
   std::string grant_key_id;
-  std::string replay_url;     // "" = in memory
+  std::string replay_url;  // "" = in memory
 
   std::string approvals_url;  // "" = in memory
   absl::Duration approval_ttl = absl::Hours(1);
 
-  std::string audit_file;     // absolute path; or
-  std::string audit_postgres; // a libpq DSN
+  std::string audit_file;      // absolute path; or
+  std::string audit_postgres;  // a libpq DSN
   std::string audit_table = "jitguard_audit";
   std::string audit_writer_id;  // "" = the sink's default ("<hostname>:<pid>")
   SecretBytes audit_hmac_key;

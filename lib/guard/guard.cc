@@ -1,4 +1,5 @@
-// The Guard: wires token verification, policy, approvals, grants, masking and audit from one config.
+// The Guard: wires token verification, policy, approvals, grants, masking and audit from one
+// config.
 #include "jitguard/guard.h"
 
 #include <algorithm>
@@ -58,7 +59,8 @@ std::string SessionClaim(const std::string& claims_json) {
 
 AuditValue CountsValue(const FindingCounts& counts) {
   std::vector<AuditValue::Member> members;
-  for (const auto& [entity, n] : counts) members.emplace_back(entity, AuditValue(static_cast<long long>(n)));
+  for (const auto& [entity, n] : counts)
+    members.emplace_back(entity, AuditValue(static_cast<long long>(n)));
   return AuditValue::Object(std::move(members));
 }
 
@@ -81,7 +83,8 @@ std::string DecisionMessage(const Decision& d, std::string_view fallback) {
 
 class GuardImpl final : public Guard, public std::enable_shared_from_this<GuardImpl> {
  public:
-  static absl::StatusOr<std::shared_ptr<Guard>> Build(GuardConfig config, const GuardOptions& options) {
+  static absl::StatusOr<std::shared_ptr<Guard>> Build(GuardConfig config,
+                                                      const GuardOptions& options) {
     auto g = std::shared_ptr<GuardImpl>(new GuardImpl());
     g->audit_ = options.audit_sink;
     g->refresh_keys_ = options.refresh_keys;
@@ -97,12 +100,15 @@ class GuardImpl final : public Guard, public std::enable_shared_from_this<GuardI
     if (audit_ != nullptr) (void)audit_->Close();
   }
 
-  absl::StatusOr<Admission> Admit(const AdmitRequest& req, absl::Time now, Refusal* refusal) override;
-  absl::Status VerifyGrant(std::string_view grant, std::string_view dataset, std::string_view operation,
-                           absl::Time now) override;
+  absl::StatusOr<Admission> Admit(const AdmitRequest& req, absl::Time now,
+                                  Refusal* refusal) override;
+  absl::Status VerifyGrant(std::string_view grant, std::string_view dataset,
+                           std::string_view operation, absl::Time now) override;
   absl::StatusOr<std::string> Decide(std::string_view approver_token, std::string_view ticket_id,
-                                     Verdict verdict, std::string_view comment, absl::Time now) override;
-  absl::StatusOr<std::string> MaskPrompt(const Admission& admission, std::string_view text) override {
+                                     Verdict verdict, std::string_view comment,
+                                     absl::Time now) override;
+  absl::StatusOr<std::string> MaskPrompt(const Admission& admission,
+                                         std::string_view text) override {
     absl::StatusOr<std::shared_ptr<const Masker>> m = MaskerFor(admission.mask_profile);
     if (!m.ok()) return m.status();
     return (*m)->Mask(text);
@@ -158,7 +164,8 @@ absl::Status GuardImpl::Init(GuardConfig config) {
     FileAuditSinkOptions options;
     options.hmac_key = config_.audit_hmac_key;
     options.fsync = config_.audit_fsync;
-    absl::StatusOr<std::unique_ptr<FileAuditSink>> sink = FileAuditSink::Open(config_.audit_file, options);
+    absl::StatusOr<std::unique_ptr<FileAuditSink>> sink =
+        FileAuditSink::Open(config_.audit_file, options);
     if (!sink.ok()) return AtKey("audit.file", sink.status());
     audit_ = std::shared_ptr<AuditSink>(std::move(*sink));
   } else {
@@ -190,15 +197,17 @@ absl::Status GuardImpl::Init(GuardConfig config) {
 
   // Grants.
   absl::StatusOr<std::shared_ptr<ReplayCache>> cache =
-      config_.replay_url.empty() ? NewMemoryReplayCache()
-                                 : NewRedisReplayCache(RedisReplayCacheOptions{.url = config_.replay_url});
+      config_.replay_url.empty()
+          ? NewMemoryReplayCache()
+          : NewRedisReplayCache(RedisReplayCacheOptions{.url = config_.replay_url});
   if (!cache.ok()) return AtKey("grants.replay", cache.status());
   GrantKey key = GrantKeyFrom(config_.grant_key);
   GrantIssuerOptions issuer_options;
   issuer_options.issuer = config_.grant_issuer;
   issuer_options.key_id = config_.grant_key_id;
   issuer_options.max_ttl = kMaxGrantTtl;
-  absl::StatusOr<std::shared_ptr<const GrantIssuer>> issuer = GrantIssuer::Create(key, issuer_options);
+  absl::StatusOr<std::shared_ptr<const GrantIssuer>> issuer =
+      GrantIssuer::Create(key, issuer_options);
   if (!issuer.ok()) return AtKey("grants.signing_key", issuer.status());
   issuer_ = *std::move(issuer);
   GrantVerifierOptions verifier_options;
@@ -207,15 +216,18 @@ absl::Status GuardImpl::Init(GuardConfig config) {
   verifier_options.replay_cache = *cache;
   verifier_options.audit = audit_;  // grant.verified / grant.rejected
   absl::StatusOr<std::shared_ptr<const GrantVerifier>> gv = GrantVerifier::Create(
-      config_.grant_verify_key.empty() ? key : GrantKeyFrom(config_.grant_verify_key), verifier_options);
-  if (!gv.ok()) return AtKey(config_.grant_verify_key.empty() ? "grants.signing_key" : "grants.verify_key",
-                             gv.status());
+      config_.grant_verify_key.empty() ? key : GrantKeyFrom(config_.grant_verify_key),
+      verifier_options);
+  if (!gv.ok())
+    return AtKey(config_.grant_verify_key.empty() ? "grants.signing_key" : "grants.verify_key",
+                 gv.status());
   grant_verifier_ = *std::move(gv);
 
   // Approvals.
   absl::StatusOr<std::shared_ptr<ApprovalStore>> store =
-      config_.approvals_url.empty() ? NewMemoryApprovalStore()
-                                    : NewRedisApprovalStore(RedisApprovalStoreOptions{.url = config_.approvals_url});
+      config_.approvals_url.empty()
+          ? NewMemoryApprovalStore()
+          : NewRedisApprovalStore(RedisApprovalStoreOptions{.url = config_.approvals_url});
   if (!store.ok()) return AtKey("approvals.url", store.status());
   approvals_ = *std::move(store);
 
@@ -262,7 +274,8 @@ absl::StatusOr<std::shared_ptr<const Masker>> GuardImpl::MaskerFor(std::string_v
 
 absl::StatusOr<Identity> GuardImpl::VerifyToken(std::string_view token, absl::Time now) {
   absl::StatusOr<Identity> identity = verifier_->Verify(token, now);
-  if (identity.ok() || refresh_keys_ == nullptr || ErrorReason(identity.status()) != "unknown_key") {
+  if (identity.ok() || refresh_keys_ == nullptr ||
+      ErrorReason(identity.status()) != "unknown_key") {
     return identity;
   }
   // The key may have been rotated at the identity provider: fetch (rate-limited by the source) and
@@ -272,7 +285,8 @@ absl::StatusOr<Identity> GuardImpl::VerifyToken(std::string_view token, absl::Ti
   return verifier_->Verify(token, now);
 }
 
-absl::StatusOr<Admission> GuardImpl::Admit(const AdmitRequest& req, absl::Time now, Refusal* refusal) {
+absl::StatusOr<Admission> GuardImpl::Admit(const AdmitRequest& req, absl::Time now,
+                                           Refusal* refusal) {
   Refusal local_refusal;
   if (refusal == nullptr) refusal = &local_refusal;
   absl::StatusOr<std::string> random = base::RandomBytes(16);
@@ -306,8 +320,13 @@ absl::StatusOr<Admission> GuardImpl::Admit(const AdmitRequest& req, absl::Time n
   if (adm.session_id.empty()) adm.session_id = identity->token_id;
   if (adm.session_id.empty()) adm.session_id = request_id;
 
-  PolicyRequest pr{.subject = adm.identity.subject, .groups = adm.identity.groups, .model = req.model, .dataset = req.dataset,
-                   .operation = req.operation, .prompt = req.prompt, .attributes = req.attributes};
+  PolicyRequest pr{.subject = adm.identity.subject,
+                   .groups = adm.identity.groups,
+                   .model = req.model,
+                   .dataset = req.dataset,
+                   .operation = req.operation,
+                   .prompt = req.prompt,
+                   .attributes = req.attributes};
   Decision decision = policy_->Evaluate(pr);
   std::string effect(EffectName(decision.effect));
   metrics_.Add(Counter::kDecisions, effect);
@@ -336,16 +355,20 @@ absl::StatusOr<Admission> GuardImpl::Admit(const AdmitRequest& req, absl::Time n
   if (decision.effect == Effect::kDeny) {
     std::string message = DecisionMessage(decision, "the policy denies this request");
     refusal->decision = std::move(decision);
-    return MakeError(absl::StatusCode::kPermissionDenied, ErrorDomain::kAccess, refusal->decision.reason,
-                     message);
+    return MakeError(absl::StatusCode::kPermissionDenied, ErrorDomain::kAccess,
+                     refusal->decision.reason, message);
   }
 
-  std::string digest = RequestDigest(adm.identity.subject, req.model, req.dataset, req.operation, req.prompt);
+  std::string digest =
+      RequestDigest(adm.identity.subject, req.model, req.dataset, req.operation, req.prompt);
   if (decision.effect == Effect::kApprovalRequired) {
     std::string message = DecisionMessage(decision, "this request needs an approval");
     if (req.approval.empty()) {
-      ApprovalRequest ar{.subject = adm.identity.subject, .request_digest = digest, .reason = message,
-                         .approver_groups = decision.approvers, .ttl = config_.approval_ttl};
+      ApprovalRequest ar{.subject = adm.identity.subject,
+                         .request_digest = digest,
+                         .reason = message,
+                         .approver_groups = decision.approvers,
+                         .ttl = config_.approval_ttl};
       absl::StatusOr<ApprovalTicket> ticket = approvals_->Request(ar, now);
       if (!ticket.ok()) return ticket.status();
       metrics_.Add(Counter::kApprovals, "requested");
@@ -358,8 +381,8 @@ absl::StatusOr<Admission> GuardImpl::Admit(const AdmitRequest& req, absl::Time n
       if (!s.ok()) return s;
       refusal->decision = std::move(decision);
       refusal->ticket_id = ticket->id;
-      return MakeError(absl::StatusCode::kFailedPrecondition, ErrorDomain::kAccess, "approval_required",
-                       message);
+      return MakeError(absl::StatusCode::kFailedPrecondition, ErrorDomain::kAccess,
+                       "approval_required", message);
     }
     absl::StatusOr<ApprovalTicket> consumed = approvals_->Consume(req.approval, digest, now);
     AuditEvent e = event(audit_type::kApprovalConsumed);
@@ -395,8 +418,10 @@ absl::StatusOr<Admission> GuardImpl::Admit(const AdmitRequest& req, absl::Time n
     e.decision = effect;
     e.rules = decision.rules;
     e.Set(std::string(audit_field::kGrantId), grant->id);
-    e.Set("expires_at", absl::FormatTime(absl::RFC3339_sec, grant->expires_at, absl::UTCTimeZone()));
-    if (!adm.approval_ticket.empty()) e.Set(std::string(audit_field::kTicketId), adm.approval_ticket);
+    e.Set("expires_at",
+          absl::FormatTime(absl::RFC3339_sec, grant->expires_at, absl::UTCTimeZone()));
+    if (!adm.approval_ticket.empty())
+      e.Set(std::string(audit_field::kTicketId), adm.approval_ticket);
     absl::Status s = Audit(std::move(e), now);
     if (!s.ok()) return s;
   }
@@ -417,8 +442,8 @@ absl::StatusOr<Admission> GuardImpl::Admit(const AdmitRequest& req, absl::Time n
   return adm;
 }
 
-absl::Status GuardImpl::VerifyGrant(std::string_view grant, std::string_view dataset, std::string_view operation,
-                                    absl::Time now) {
+absl::Status GuardImpl::VerifyGrant(std::string_view grant, std::string_view dataset,
+                                    std::string_view operation, absl::Time now) {
   GrantScope scope;
   if (!dataset.empty()) scope.dataset = std::string(dataset);
   if (!operation.empty()) scope.operation = std::string(operation);
@@ -426,8 +451,9 @@ absl::Status GuardImpl::VerifyGrant(std::string_view grant, std::string_view dat
   return grant_verifier_->Verify(grant, scope, now).status();
 }
 
-absl::StatusOr<std::string> GuardImpl::Decide(std::string_view approver_token, std::string_view ticket_id,
-                                              Verdict verdict, std::string_view comment, absl::Time now) {
+absl::StatusOr<std::string> GuardImpl::Decide(std::string_view approver_token,
+                                              std::string_view ticket_id, Verdict verdict,
+                                              std::string_view comment, absl::Time now) {
   absl::StatusOr<Identity> approver = VerifyToken(approver_token, now);
   if (!approver.ok()) {
     metrics_.Add(Counter::kTokenRejections, ErrorReason(approver.status()));
@@ -439,7 +465,9 @@ absl::StatusOr<std::string> GuardImpl::Decide(std::string_view approver_token, s
     if (!s.ok()) return s;
     return approver.status();
   }
-  ApprovalVote vote{.approver = approver->subject, .groups = approver->groups, .verdict = verdict,
+  ApprovalVote vote{.approver = approver->subject,
+                    .groups = approver->groups,
+                    .verdict = verdict,
                     .comment = std::string(comment)};
   absl::StatusOr<ApprovalTicket> ticket = approvals_->Decide(ticket_id, vote, now);
   AuditEvent e;
@@ -475,7 +503,8 @@ absl::StatusOr<std::unique_ptr<ResponseGuard>> GuardImpl::NewResponse(const Admi
   base.dataset = admission.dataset;
   base.operation = admission.operation;
   guard::ResponseSink sink = [self, base, profile = admission.mask_profile](
-                                 const std::string& text, const FindingCounts& counts, absl::Time now) {
+                                 const std::string& text, const FindingCounts& counts,
+                                 absl::Time now) {
     std::shared_ptr<GuardImpl> g = self.lock();
     if (g == nullptr) {
       return MakeError(absl::StatusCode::kFailedPrecondition, ErrorDomain::kAudit, "closed",
@@ -488,7 +517,8 @@ absl::StatusOr<std::unique_ptr<ResponseGuard>> GuardImpl::NewResponse(const Admi
     e.Set(std::string(audit_field::kFindings), CountsValue(counts));
     return g->Audit(std::move(e), now);
   };
-  if (format == ResponseFormat::kSse) return guard::NewSseResponse(*std::move(masker), std::move(sink));
+  if (format == ResponseFormat::kSse)
+    return guard::NewSseResponse(*std::move(masker), std::move(sink));
   return guard::NewTextResponse(*std::move(masker), std::move(sink));
 }
 
@@ -520,14 +550,17 @@ absl::Status GuardImpl::ReloadPolicy() {
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<Guard>> Guard::FromConfigJson(std::string_view json, std::string_view base_dir) {
+absl::StatusOr<std::shared_ptr<Guard>> Guard::FromConfigJson(std::string_view json,
+                                                             std::string_view base_dir) {
   return FromConfigJson(json, base_dir, GuardOptions());
 }
 
-absl::StatusOr<std::shared_ptr<Guard>> Guard::FromConfigJson(std::string_view json, std::string_view base_dir,
+absl::StatusOr<std::shared_ptr<Guard>> Guard::FromConfigJson(std::string_view json,
+                                                             std::string_view base_dir,
                                                              const GuardOptions& options) {
   absl::StatusOr<GuardConfig> config = guard::ParseGuardConfig(
-      json, base_dir, options.audit_sink != nullptr ? guard::AuditSource::kExternal : guard::AuditSource::kConfig);
+      json, base_dir,
+      options.audit_sink != nullptr ? guard::AuditSource::kExternal : guard::AuditSource::kConfig);
   if (!config.ok()) return config.status();
   return GuardImpl::Build(*std::move(config), options);
 }
@@ -536,7 +569,8 @@ absl::StatusOr<std::shared_ptr<Guard>> Guard::FromConfigFile(std::string_view pa
   return FromConfigFile(path, GuardOptions());
 }
 
-absl::StatusOr<std::shared_ptr<Guard>> Guard::FromConfigFile(std::string_view path, const GuardOptions& options) {
+absl::StatusOr<std::shared_ptr<Guard>> Guard::FromConfigFile(std::string_view path,
+                                                             const GuardOptions& options) {
   absl::StatusOr<std::string> text = guard::ReadConfigFile(std::string(path), "config");
   if (!text.ok()) return text.status();
   return FromConfigJson(*text, DirName(path), options);

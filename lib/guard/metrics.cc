@@ -54,7 +54,8 @@ std::string Metrics::Text(uint64_t queue_depth) const {
   absl::MutexLock lock(&mu_);
   for (int i = 0; i < 5; ++i) {
     const CounterInfo& info = kInfo[i];
-    absl::StrAppend(&out, "# HELP ", info.metric, " ", info.help, "\n# TYPE ", info.metric, " counter\n");
+    absl::StrAppend(&out, "# HELP ", info.metric, " ", info.help, "\n# TYPE ", info.metric,
+                    " counter\n");
     if (*info.label == '\0') {
       uint64_t total = 0;
       for (const auto& [label, n] : values_[i]) total += n;
@@ -68,7 +69,8 @@ std::string Metrics::Text(uint64_t queue_depth) const {
     }
   }
   absl::StrAppend(&out, "# HELP jitguard_audit_queue_depth Audit records waiting to be written.\n",
-                  "# TYPE jitguard_audit_queue_depth gauge\njitguard_audit_queue_depth ", queue_depth, "\n");
+                  "# TYPE jitguard_audit_queue_depth gauge\njitguard_audit_queue_depth ",
+                  queue_depth, "\n");
   return out;
 }
 

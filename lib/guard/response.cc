@@ -113,7 +113,8 @@ void CollectSseText(std::string* pending, std::string* text) {
     size_t pos = 0;
     while (pos <= event.size()) {
       size_t nl = event.find('\n', pos);
-      std::string_view line = event.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+      std::string_view line =
+          event.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
       if (line.substr(0, 5) == "data:") {
         line.remove_prefix(5);
         if (!line.empty() && line.front() == ' ') line.remove_prefix(1);
@@ -130,11 +131,13 @@ void CollectSseText(std::string* pending, std::string* text) {
   pending->erase(0, start);
 }
 
-std::unique_ptr<ResponseGuard> NewTextResponse(std::shared_ptr<const Masker> masker, ResponseSink sink) {
+std::unique_ptr<ResponseGuard> NewTextResponse(std::shared_ptr<const Masker> masker,
+                                               ResponseSink sink) {
   return std::make_unique<TextResponse>(std::move(masker), std::move(sink));
 }
 
-std::unique_ptr<ResponseGuard> NewSseResponse(std::shared_ptr<const Masker> masker, ResponseSink sink) {
+std::unique_ptr<ResponseGuard> NewSseResponse(std::shared_ptr<const Masker> masker,
+                                              ResponseSink sink) {
   return std::make_unique<SseResponse>(std::move(masker), std::move(sink));
 }
 

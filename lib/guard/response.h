@@ -14,14 +14,16 @@
 namespace jitguard::guard {
 
 // Called once by Finish with the masked response text and the finding counts.
-using ResponseSink = std::function<absl::Status(const std::string& masked_text, const FindingCounts& counts,
-                                                absl::Time now)>;
+using ResponseSink = std::function<absl::Status(const std::string& masked_text,
+                                                const FindingCounts& counts, absl::Time now)>;
 
-std::unique_ptr<ResponseGuard> NewTextResponse(std::shared_ptr<const Masker> masker, ResponseSink sink);
-std::unique_ptr<ResponseGuard> NewSseResponse(std::shared_ptr<const Masker> masker, ResponseSink sink);
+std::unique_ptr<ResponseGuard> NewTextResponse(std::shared_ptr<const Masker> masker,
+                                               ResponseSink sink);
+std::unique_ptr<ResponseGuard> NewSseResponse(std::shared_ptr<const Masker> masker,
+                                              ResponseSink sink);
 
-// Appends the text of every choice (delta.content, text, message.content) of the complete SSE events
-// in `*pending` to `*text`, leaving an incomplete trailing event in `*pending`.
+// Appends the text of every choice (delta.content, text, message.content) of the complete SSE
+// events in `*pending` to `*text`, leaving an incomplete trailing event in `*pending`.
 void CollectSseText(std::string* pending, std::string* text);
 
 }  // namespace jitguard::guard

@@ -13,21 +13,21 @@ namespace {
 using P = ptrdiff_t;
 
 constexpr std::string_view kEntityNames[kNumBuiltinEntities] = {
-    "EMAIL", "PHONE", "US_SSN", "CREDIT_CARD", "IPV4", "IPV6",
-    "IBAN",  "AWS_ACCESS_KEY", "API_KEY", "JWT", "PRIVATE_KEY"};
+    "EMAIL", "PHONE",          "US_SSN",  "CREDIT_CARD", "IPV4",       "IPV6",
+    "IBAN",  "AWS_ACCESS_KEY", "API_KEY", "JWT",         "PRIVATE_KEY"};
 
 struct RuleInfo {
   std::string_view name;
   int entity;
 };
 constexpr RuleInfo kRules[kNumBuiltinRules] = {
-    {"email", kEmail},         {"nanp", kPhone},         {"intl", kPhone},
-    {"ssn", kUsSsn},           {"ssn_context", kUsSsn},  {"luhn", kCreditCard},
-    {"ipv4", kIpv4},           {"ipv6", kIpv6},          {"iban", kIban},
-    {"aws", kAwsAccessKey},    {"github", kApiKey},      {"gitlab", kApiKey},
-    {"slack", kApiKey},        {"stripe", kApiKey},      {"openai", kApiKey},
-    {"anthropic", kApiKey},    {"google", kApiKey},      {"npm", kApiKey},
-    {"huggingface", kApiKey},  {"jwt", kJwt},            {"pem", kPrivateKey},
+    {"email", kEmail},        {"nanp", kPhone},        {"intl", kPhone},
+    {"ssn", kUsSsn},          {"ssn_context", kUsSsn}, {"luhn", kCreditCard},
+    {"ipv4", kIpv4},          {"ipv6", kIpv6},         {"iban", kIban},
+    {"aws", kAwsAccessKey},   {"github", kApiKey},     {"gitlab", kApiKey},
+    {"slack", kApiKey},       {"stripe", kApiKey},     {"openai", kApiKey},
+    {"anthropic", kApiKey},   {"google", kApiKey},     {"npm", kApiKey},
+    {"huggingface", kApiKey}, {"jwt", kJwt},           {"pem", kPrivateKey},
 };
 
 // Runs of a byte class starting at i; stops after `cap` + 1 bytes so callers can detect "too long".
@@ -46,7 +46,8 @@ int Num(const Cursor& c, P i, P len) {
   return v;
 }
 
-// ---- EMAIL ----------------------------------------------------------------------------------------
+// ---- EMAIL
+// ----------------------------------------------------------------------------------------
 bool IsLocalChar(int c) {
   return IsAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
 }
@@ -93,11 +94,12 @@ bool MatchEmail(const Cursor& c, P s, Hit* hit) {
   return true;
 }
 
-// ---- PHONE ----------------------------------------------------------------------------------------
+// ---- PHONE
+// ----------------------------------------------------------------------------------------
 bool NanpArea(const Cursor& c, P i) {
   const int a = c.At(i), b = c.At(i + 1), d = c.At(i + 2);
-  if (a < '2') return false;      // first digit 2-9
-  if (b == '9') return false;     // X9X is reserved for expansion
+  if (a < '2') return false;               // first digit 2-9
+  if (b == '9') return false;              // X9X is reserved for expansion
   if (b == '1' && d == '1') return false;  // N11 service codes
   return true;
 }
@@ -197,13 +199,14 @@ bool MatchPhone(const Cursor& c, P s, Hit* hit) {
   return true;
 }
 
-// ---- US_SSN ---------------------------------------------------------------------------------------
+// ---- US_SSN
+// ---------------------------------------------------------------------------------------
 bool SsaValid(int area, int group, int serial) {
   return area != 0 && area != 666 && area < 900 && group != 0 && serial != 0;
 }
 
-constexpr std::string_view kSsnContext[] = {"ssn", "ssns", "ss#", "ssn#", "social security",
-                                            "social sec", "soc sec", "socsec"};
+constexpr std::string_view kSsnContext[] = {
+    "ssn", "ssns", "ss#", "ssn#", "social security", "social sec", "soc sec", "socsec"};
 
 bool NumericLeftBoundary(const Cursor& c, P s) {
   const int prev = c.At(s - 1);
@@ -244,19 +247,24 @@ bool MatchSsn(const Cursor& c, P s, Hit* hit) {
   return false;
 }
 
-// ---- CREDIT_CARD ----------------------------------------------------------------------------------
-// Issuer prefix and allowed lengths.
+// ---- CREDIT_CARD
+// ---------------------------------------------------------------------------------- Issuer prefix
+// and allowed lengths.
 bool IssuerAccepts(const char* d, int len) {
-  auto pre = [&](int k) { int v = 0; for (int i = 0; i < k; ++i) v = v * 10 + (d[i] - '0'); return v; };
+  auto pre = [&](int k) {
+    int v = 0;
+    for (int i = 0; i < k; ++i) v = v * 10 + (d[i] - '0');
+    return v;
+  };
   const int p1 = pre(1), p2 = pre(2), p3 = pre(3), p4 = pre(4);
-  if (p1 == 4) return len == 13 || len == 16 || len == 19;                      // Visa
-  if ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) return len == 16;  // Mastercard
-  if (p2 == 34 || p2 == 37) return len == 15;                                   // Amex
-  if (p4 == 6011 || p2 == 65 || (p3 >= 644 && p3 <= 649)) return len >= 16;    // Discover
-  if (p4 >= 3528 && p4 <= 3589) return len >= 16;                               // JCB
+  if (p1 == 4) return len == 13 || len == 16 || len == 19;                             // Visa
+  if ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) return len == 16;          // Mastercard
+  if (p2 == 34 || p2 == 37) return len == 15;                                          // Amex
+  if (p4 == 6011 || p2 == 65 || (p3 >= 644 && p3 <= 649)) return len >= 16;            // Discover
+  if (p4 >= 3528 && p4 <= 3589) return len >= 16;                                      // JCB
   if ((p3 >= 300 && p3 <= 305) || p2 == 36 || p2 == 38 || p2 == 39) return len >= 14;  // Diners
-  if (p2 == 62) return len >= 16;                                               // UnionPay
-  if (p2 == 50 || (p2 >= 56 && p2 <= 69)) return len >= 13;                     // Maestro
+  if (p2 == 62) return len >= 16;                                                      // UnionPay
+  if (p2 == 50 || (p2 >= 56 && p2 <= 69)) return len >= 13;                            // Maestro
   return false;
 }
 
@@ -337,8 +345,9 @@ bool MatchCard(const Cursor& c, P s, Hit* hit) {
   return true;
 }
 
-// ---- IPV4 -----------------------------------------------------------------------------------------
-// Dotted quad at i without boundary checks; returns the end or -1.
+// ---- IPV4
+// ----------------------------------------------------------------------------------------- Dotted
+// quad at i without boundary checks; returns the end or -1.
 P Ipv4Body(const Cursor& c, P i) {
   P j = i;
   for (int octet = 0; octet < 4; ++octet) {
@@ -367,7 +376,8 @@ bool MatchIpv4(const Cursor& c, P s, Hit* hit) {
   return true;
 }
 
-// ---- IPV6 -----------------------------------------------------------------------------------------
+// ---- IPV6
+// -----------------------------------------------------------------------------------------
 bool MatchIpv6(const Cursor& c, P s, Hit* hit) {
   const int prev = c.At(s - 1);
   if (IsAlnum(prev) || prev == ':' || prev == '.' || prev == '_') return false;
@@ -418,7 +428,8 @@ bool MatchIpv6(const Cursor& c, P s, Hit* hit) {
   return true;
 }
 
-// ---- IBAN -----------------------------------------------------------------------------------------
+// ---- IBAN
+// -----------------------------------------------------------------------------------------
 bool MatchIban(const Cursor& c, P s, Hit* hit) {
   if (IsAlnum(c.At(s - 1)) || c.At(s - 1) == '_') return false;
   if (!IsUpper(c.At(s)) || !IsUpper(c.At(s + 1)) || !IsDigit(c.At(s + 2)) ||
@@ -459,7 +470,8 @@ bool MatchIban(const Cursor& c, P s, Hit* hit) {
   return true;
 }
 
-// ---- AWS_ACCESS_KEY -------------------------------------------------------------------------------
+// ---- AWS_ACCESS_KEY
+// -------------------------------------------------------------------------------
 constexpr std::string_view kAwsPrefixes[] = {"AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA",
                                              "ANPA", "ANVA", "APKA", "ABIA", "ACCA", "A3T"};
 
@@ -487,7 +499,8 @@ bool MatchAws(const Cursor& c, P s, Hit* hit) {
   return false;
 }
 
-// ---- API_KEY --------------------------------------------------------------------------------------
+// ---- API_KEY
+// --------------------------------------------------------------------------------------
 enum class Body { kAlnum, kAlnumUnderscore, kAlnumDash, kAlnumDashUnderscore };
 
 struct VendorKey {
@@ -548,10 +561,14 @@ constexpr P kMaxKeyBody = 255;
 bool InBody(Body b, int ch) {
   if (IsAlnum(ch)) return true;
   switch (b) {
-    case Body::kAlnum: return false;
-    case Body::kAlnumUnderscore: return ch == '_';
-    case Body::kAlnumDash: return ch == '-';
-    case Body::kAlnumDashUnderscore: return ch == '-' || ch == '_';
+    case Body::kAlnum:
+      return false;
+    case Body::kAlnumUnderscore:
+      return ch == '_';
+    case Body::kAlnumDash:
+      return ch == '-';
+    case Body::kAlnumDashUnderscore:
+      return ch == '-' || ch == '_';
   }
   return false;
 }
@@ -584,7 +601,8 @@ bool MatchApiKey(const Cursor& c, P s, Hit* hit) {
   return false;
 }
 
-// ---- JWT ------------------------------------------------------------------------------------------
+// ---- JWT
+// ------------------------------------------------------------------------------------------
 bool IsB64Url(int ch) { return IsAlnum(ch) || ch == '-' || ch == '_'; }
 
 bool HeaderIsJsonObject(std::string_view segment) {
@@ -625,7 +643,8 @@ bool MatchJwt(const Cursor& c, P s, Hit* hit) {
   return true;
 }
 
-// ---- PRIVATE_KEY ----------------------------------------------------------------------------------
+// ---- PRIVATE_KEY
+// ----------------------------------------------------------------------------------
 // "-----BEGIN <label>PRIVATE KEY-----" ... "-----END <label>PRIVATE KEY-----"; a block whose END
 // never comes runs to the end of the text.
 bool PemLabelAt(const Cursor& c, P i, P* label_end) {
@@ -686,19 +705,27 @@ std::string_view BuiltinRuleName(int rule) { return kRules[rule].name; }
 
 bool BuiltinCanStartWith(int entity, uint8_t ch) {
   switch (entity) {
-    case kEmail: return IsAlnum(ch) || ch == '_';
-    case kPhone: return IsDigit(ch) || ch == '+' || ch == '(';
+    case kEmail:
+      return IsAlnum(ch) || ch == '_';
+    case kPhone:
+      return IsDigit(ch) || ch == '+' || ch == '(';
     case kUsSsn:
     case kCreditCard:
-    case kIpv4: return IsDigit(ch);
-    case kIpv6: return IsHex(ch) || ch == ':';
-    case kIban: return IsUpper(ch);
-    case kAwsAccessKey: return ch == 'A';
+    case kIpv4:
+      return IsDigit(ch);
+    case kIpv6:
+      return IsHex(ch) || ch == ':';
+    case kIban:
+      return IsUpper(ch);
+    case kAwsAccessKey:
+      return ch == 'A';
     case kApiKey:
       return ch == 'g' || ch == 'x' || ch == 's' || ch == 'r' || ch == 'w' || ch == 'A' ||
              ch == 'n' || ch == 'h';
-    case kJwt: return ch == 'e';
-    case kPrivateKey: return ch == '-';
+    case kJwt:
+      return ch == 'e';
+    case kPrivateKey:
+      return ch == '-';
   }
   return false;
 }
@@ -706,17 +733,28 @@ bool BuiltinCanStartWith(int entity, uint8_t ch) {
 bool MatchBuiltin(int entity, const Cursor& cur, size_t s, Hit* hit) {
   const P ps = static_cast<P>(s);
   switch (entity) {
-    case kEmail: return MatchEmail(cur, ps, hit);
-    case kPhone: return MatchPhone(cur, ps, hit);
-    case kUsSsn: return MatchSsn(cur, ps, hit);
-    case kCreditCard: return MatchCard(cur, ps, hit);
-    case kIpv4: return MatchIpv4(cur, ps, hit);
-    case kIpv6: return MatchIpv6(cur, ps, hit);
-    case kIban: return MatchIban(cur, ps, hit);
-    case kAwsAccessKey: return MatchAws(cur, ps, hit);
-    case kApiKey: return MatchApiKey(cur, ps, hit);
-    case kJwt: return MatchJwt(cur, ps, hit);
-    case kPrivateKey: return MatchPem(cur, ps, hit);
+    case kEmail:
+      return MatchEmail(cur, ps, hit);
+    case kPhone:
+      return MatchPhone(cur, ps, hit);
+    case kUsSsn:
+      return MatchSsn(cur, ps, hit);
+    case kCreditCard:
+      return MatchCard(cur, ps, hit);
+    case kIpv4:
+      return MatchIpv4(cur, ps, hit);
+    case kIpv6:
+      return MatchIpv6(cur, ps, hit);
+    case kIban:
+      return MatchIban(cur, ps, hit);
+    case kAwsAccessKey:
+      return MatchAws(cur, ps, hit);
+    case kApiKey:
+      return MatchApiKey(cur, ps, hit);
+    case kJwt:
+      return MatchJwt(cur, ps, hit);
+    case kPrivateKey:
+      return MatchPem(cur, ps, hit);
   }
   return false;
 }

@@ -56,15 +56,44 @@ class Cursor {
 
 // Built-in entities, in the order of BuiltinEntities().
 enum BuiltinEntity : int {
-  kEmail, kPhone, kUsSsn, kCreditCard, kIpv4, kIpv6, kIban, kAwsAccessKey, kApiKey, kJwt,
-  kPrivateKey, kNumBuiltinEntities
+  kEmail,
+  kPhone,
+  kUsSsn,
+  kCreditCard,
+  kIpv4,
+  kIpv6,
+  kIban,
+  kAwsAccessKey,
+  kApiKey,
+  kJwt,
+  kPrivateKey,
+  kNumBuiltinEntities
 };
 
 // Rules: which pattern of an entity matched (Finding::rule).
 enum BuiltinRule : int {
-  kRuleEmail, kRuleNanp, kRuleIntlPhone, kRuleSsn, kRuleSsnContext, kRuleCard, kRuleIpv4,
-  kRuleIpv6, kRuleIban, kRuleAws, kRuleGithub, kRuleGitlab, kRuleSlack, kRuleStripe, kRuleOpenai,
-  kRuleAnthropic, kRuleGoogle, kRuleNpm, kRuleHuggingface, kRuleJwt, kRulePem, kNumBuiltinRules
+  kRuleEmail,
+  kRuleNanp,
+  kRuleIntlPhone,
+  kRuleSsn,
+  kRuleSsnContext,
+  kRuleCard,
+  kRuleIpv4,
+  kRuleIpv6,
+  kRuleIban,
+  kRuleAws,
+  kRuleGithub,
+  kRuleGitlab,
+  kRuleSlack,
+  kRuleStripe,
+  kRuleOpenai,
+  kRuleAnthropic,
+  kRuleGoogle,
+  kRuleNpm,
+  kRuleHuggingface,
+  kRuleJwt,
+  kRulePem,
+  kNumBuiltinRules
 };
 
 std::string_view BuiltinEntityName(int entity);
@@ -85,8 +114,8 @@ bool MatchBuiltin(int entity, const Cursor& cur, size_t s, Hit* hit);
 
 // True when one of `words` (lowercase, matched case-insensitively as whole words) occurs in the
 // `window` bytes before `s`. Never reads at or after `s`.
-bool ContextWordBefore(const Cursor& cur, size_t s, size_t window,
-                       const std::string_view* words, size_t count);
+bool ContextWordBefore(const Cursor& cur, size_t s, size_t window, const std::string_view* words,
+                       size_t count);
 
 // The maximum bytes before a candidate any detector reads (context words and boundaries).
 inline constexpr size_t kMaxLookbehind = 64;

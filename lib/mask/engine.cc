@@ -88,8 +88,8 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
       return MaskConfigError("bad_rule", absl::StrCat(base::AsAbsl(kind), " without a name"));
     }
     if (!names.insert(name).second) {
-      return MaskConfigError("bad_rule", absl::StrCat("duplicate rule name '",
-                                                      base::AsAbsl(name), "'"));
+      return MaskConfigError("bad_rule",
+                             absl::StrCat("duplicate rule name '", base::AsAbsl(name), "'"));
     }
     return absl::OkStatus();
   };
@@ -102,12 +102,11 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
     re_options.set_log_errors(false);
     re_options.set_longest_match(true);
     re_options.set_max_mem(64 << 20);
-    auto re = std::make_unique<RE2>(re2::StringPiece(rule.regex.data(), rule.regex.size()),
-                                    re_options);
+    auto re =
+        std::make_unique<RE2>(re2::StringPiece(rule.regex.data(), rule.regex.size()), re_options);
     if (!re->ok()) {
       return MaskConfigError("bad_regex", absl::StrCat("custom rule '", base::AsAbsl(rule.name),
-                                                       "': regex does not compile: ",
-                                                       re->error()));
+                                                       "': regex does not compile: ", re->error()));
     }
     Custom c{rule.name, std::move(re), rule.validator, {}, {}};
     for (const std::string& w : rule.context_words) {
@@ -205,13 +204,27 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
     }
     if (det.kind == Detector::kBuiltin) {
       switch (det.index) {
-        case mask::kEmail: impl->email_bit_ = bit; break;
-        case mask::kPhone: impl->phone_bit_ = bit; break;
-        case mask::kUsSsn: impl->ssn_bit_ = bit; break;
-        case mask::kCreditCard: impl->card_bit_ = bit; break;
-        case mask::kIpv4: impl->ipv4_bit_ = bit; break;
-        case mask::kIpv6: impl->ipv6_bit_ = bit; break;
-        case mask::kIban: impl->iban_bit_ = bit; break;
+        case mask::kEmail:
+          impl->email_bit_ = bit;
+          break;
+        case mask::kPhone:
+          impl->phone_bit_ = bit;
+          break;
+        case mask::kUsSsn:
+          impl->ssn_bit_ = bit;
+          break;
+        case mask::kCreditCard:
+          impl->card_bit_ = bit;
+          break;
+        case mask::kIpv4:
+          impl->ipv4_bit_ = bit;
+          break;
+        case mask::kIpv6:
+          impl->ipv6_bit_ = bit;
+          break;
+        case mask::kIban:
+          impl->iban_bit_ = bit;
+          break;
       }
     }
   }
@@ -283,8 +296,10 @@ bool Masker::Impl::MatchDetector(const Detector& d, const Cursor& cur, size_t s,
 
 int Masker::Impl::DetectorRule(const Detector& d) const {
   switch (d.kind) {
-    case Detector::kCustom: return first_custom_rule_ + d.index;
-    case Detector::kTerms: return first_term_rule_;
+    case Detector::kCustom:
+      return first_custom_rule_ + d.index;
+    case Detector::kTerms:
+      return first_term_rule_;
     case Detector::kBuiltin:
       for (int r = 0; r < mask::kNumBuiltinRules; ++r) {
         if (mask::BuiltinRuleEntity(r) == d.index) return r;
@@ -316,8 +331,8 @@ uint64_t Masker::Impl::ShapeFilter(const uint8_t* p, size_t n, size_t s) const {
   const bool sep = next == '-' || next == '.' || next == ' ';
   if (!((run == 3 && sep) || (run == 1 && p[s] == '1' && sep))) drop |= phone_bit_;
   if (!((run == 3 && (next == '-' || next == ' ')) || run == 9)) drop |= ssn_bit_;
-  if (!(run >= 13 || (run == 4 && (next == ' ' || next == '-') &&
-                      (d + 1 == n || mask::IsDigit(p[d + 1]))))) {
+  if (!(run >= 13 ||
+        (run == 4 && (next == ' ' || next == '-') && (d + 1 == n || mask::IsDigit(p[d + 1]))))) {
     drop |= card_bit_;
   }
   if (!(run <= 3 && next == '.')) drop |= ipv4_bit_;
@@ -343,8 +358,8 @@ uint64_t Masker::Impl::ShapeFilterOfSpan(const uint8_t* p, size_t n, size_t s, s
   const bool sep = next == '-' || next == '.' || next == ' ';
   if (!((run == 3 && sep) || (run == 1 && p[s] == '1' && sep))) drop |= phone_bit_;
   if (!((run == 3 && (next == '-' || next == ' ')) || run == 9)) drop |= ssn_bit_;
-  if (!(run >= 13 || (run == 4 && (next == ' ' || next == '-') &&
-                      (d + 1 == n || mask::IsDigit(p[d + 1]))))) {
+  if (!(run >= 13 ||
+        (run == 4 && (next == ' ' || next == '-') && (d + 1 == n || mask::IsDigit(p[d + 1]))))) {
     drop |= card_bit_;
   }
   if (!(run <= 3 && next == '.')) drop |= ipv4_bit_;
@@ -654,8 +669,7 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
     // (the scan must stop at s) or -1, with the longest decided match in *best.
     auto examine = [&](size_t s, uint64_t mask, Hit* best) {
       if ((mask & shape_bits_) != 0 && mask::IsHex(p[s])) {
-        mask &= small ? ShapeFilterOfSpan(p, n, s, a, bits.digit, bits.hex)
-                       : ShapeFilter(p, n, s);
+        mask &= small ? ShapeFilterOfSpan(p, n, s, a, bits.digit, bits.hex) : ShapeFilter(p, n, s);
       }
       while (mask != 0) {
         const int d = __builtin_ctzll(mask);

@@ -77,7 +77,7 @@ class Masker::Impl {
     std::string name;
     std::unique_ptr<RE2> re;
     Validator validator;
-    std::vector<std::string> context;  // lowercase
+    std::vector<std::string> context;             // lowercase
     std::vector<std::string_view> context_views;  // into `context` (heap storage: stable on move)
   };
   // A detector in priority order.
@@ -103,16 +103,16 @@ class Masker::Impl {
   std::unique_ptr<mask::TermMatcher> terms_;
   std::vector<Detector> detectors_;
   std::vector<int> detector_rule_;  // DetectorRule() of each detector
-  uint64_t start_mask_[256] = {};  // bit d: detector d can start with this byte
-  uint64_t email_bit_ = 0;         // the EMAIL detector's bit (needs an '@' in its span)
+  uint64_t start_mask_[256] = {};   // bit d: detector d can start with this byte
+  uint64_t email_bit_ = 0;          // the EMAIL detector's bit (needs an '@' in its span)
   uint64_t phone_bit_ = 0, ssn_bit_ = 0, card_bit_ = 0, ipv4_bit_ = 0, ipv6_bit_ = 0;
   uint64_t iban_bit_ = 0;
-  uint64_t shape_bits_ = 0;      // the detectors ShapeFilter can drop
+  uint64_t shape_bits_ = 0;        // the detectors ShapeFilter can drop
   uint64_t needs_digit_bits_ = 0;  // detectors whose match puts a digit in its first span
   bool builtins_only_ = false;     // no custom rules and no terms
   mask::ByteSet triggers_;
   mask::ByteSet delimiters_;
-  absl::flat_hash_set<std::string> allowlist_;  // lowercase
+  absl::flat_hash_set<std::string> allowlist_;           // lowercase
   absl::flat_hash_map<std::string, int> json_key_rule_;  // lowercase key -> rule
   // Rule id -> entity and rule names: built-in rules, then custom rules, term lists, json keys.
   std::vector<std::string> rule_entity_;

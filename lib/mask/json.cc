@@ -1,9 +1,10 @@
 // Masker::MaskJson: parse with simdjson, walk the DOM, write it back minified with string values
 // masked (and the values of configured keys masked whole).
+#include "lib/base/json.h"
+
 #include <string>
 
 #include "jitguard/status.h"
-#include "lib/base/json.h"
 #include "lib/mask/engine.h"
 #include "lib/mask/internal.h"
 #include "simdjson.h"
@@ -13,8 +14,7 @@ namespace {
 
 class JsonSink final : public Masker::Impl::Sink {
  public:
-  JsonSink(const Masker::Impl& impl, std::string_view text, std::string* out,
-           FindingCounts* counts)
+  JsonSink(const Masker::Impl& impl, std::string_view text, std::string* out, FindingCounts* counts)
       : impl_(impl), text_(text), out_(out), counts_(counts) {}
   void Clean(size_t begin, size_t end) override { out_->append(text_.substr(begin, end - begin)); }
   void Found(size_t begin, size_t end, int rule) override {

@@ -12,8 +12,8 @@ namespace jitguard {
 namespace {
 
 constexpr std::array<std::string_view, mask::kNumBuiltinEntities> kBuiltinEntities = {
-    "EMAIL", "PHONE", "US_SSN", "CREDIT_CARD", "IPV4", "IPV6",
-    "IBAN",  "AWS_ACCESS_KEY", "API_KEY", "JWT", "PRIVATE_KEY"};
+    "EMAIL", "PHONE",          "US_SSN",  "CREDIT_CARD", "IPV4",       "IPV6",
+    "IBAN",  "AWS_ACCESS_KEY", "API_KEY", "JWT",         "PRIVATE_KEY"};
 
 // Writes masked output into a string (and counts findings).
 class AppendSink final : public Masker::Impl::Sink {
@@ -69,10 +69,14 @@ absl::StatusOr<MaskStyle> ParseMaskStyle(std::string_view name) {
 
 std::string_view MaskStyleName(MaskStyle style) {
   switch (style) {
-    case MaskStyle::kLabel: return "label";
-    case MaskStyle::kRedact: return "redact";
-    case MaskStyle::kPartial: return "partial";
-    case MaskStyle::kHash: return "hash";
+    case MaskStyle::kLabel:
+      return "label";
+    case MaskStyle::kRedact:
+      return "redact";
+    case MaskStyle::kPartial:
+      return "partial";
+    case MaskStyle::kHash:
+      return "hash";
   }
   return "label";
 }
@@ -93,8 +97,8 @@ absl::StatusOr<std::shared_ptr<const Masker>> Masker::Create(MaskerOptions optio
   return mask::CreateMaskerWith(std::move(options), &mask::ActiveImplementation());
 }
 
-absl::StatusOr<std::shared_ptr<const Masker>> mask::CreateMaskerWith(
-    MaskerOptions options, const Implementation* simd) {
+absl::StatusOr<std::shared_ptr<const Masker>> mask::CreateMaskerWith(MaskerOptions options,
+                                                                     const Implementation* simd) {
   absl::StatusOr<std::unique_ptr<Masker::Impl>> impl =
       Masker::Impl::Build(std::move(options), simd);
   if (!impl.ok()) return impl.status();
@@ -116,15 +120,15 @@ void Masker::MaskAppend(std::string_view text, std::string* out) const {
 
 void Masker::MaskAppend(std::string_view text, std::string* out, FindingCounts* counts) const {
   AppendSink sink(*impl_, text.data(), out, counts);
-  impl_->Scan(reinterpret_cast<const uint8_t*>(text.data()), text.size(), 0, /*final=*/true,
-              &sink, nullptr);
+  impl_->Scan(reinterpret_cast<const uint8_t*>(text.data()), text.size(), 0, /*final=*/true, &sink,
+              nullptr);
 }
 
 std::vector<Finding> Masker::Find(std::string_view text) const {
   std::vector<Finding> findings;
   FindSink sink(*impl_, &findings);
-  impl_->Scan(reinterpret_cast<const uint8_t*>(text.data()), text.size(), 0, /*final=*/true,
-              &sink, nullptr);
+  impl_->Scan(reinterpret_cast<const uint8_t*>(text.data()), text.size(), 0, /*final=*/true, &sink,
+              nullptr);
   return findings;
 }
 

@@ -72,7 +72,8 @@ class ScalarImplementation final : public Implementation {
 #if defined(__clang__)
 #define JG_TARGET_BEGIN(t) _Pragma(t)
 #define JG_TARGET_END _Pragma("clang attribute pop")
-#define JG_PRAGMA_AVX2 "clang attribute push (__attribute__((target(\"avx2\"))), apply_to = function)"
+#define JG_PRAGMA_AVX2 \
+  "clang attribute push (__attribute__((target(\"avx2\"))), apply_to = function)"
 #define JG_PRAGMA_SSE42 \
   "clang attribute push (__attribute__((target(\"sse4.2\"))), apply_to = function)"
 #else
@@ -114,8 +115,8 @@ size_t FindFirst(const uint8_t* p, size_t n, const ByteSet& set) {
   return FindFirstKernel(p, n, set);
 }
 
-void Classify(const uint8_t* p, size_t blocks, const ByteSet& a, const ByteSet& b,
-              uint64_t* out_a, uint64_t* out_b) {
+void Classify(const uint8_t* p, size_t blocks, const ByteSet& a, const ByteSet& b, uint64_t* out_a,
+              uint64_t* out_b) {
   ClassifyKernel(p, blocks, a, b, out_a, out_b);
 }
 
@@ -133,7 +134,9 @@ struct Vec {
 inline Vec LoadTable(const uint8_t* t16) {
   return {_mm_loadu_si128(reinterpret_cast<const __m128i*>(t16))};
 }
-inline Vec LoadU(const uint8_t* p) { return {_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))}; }
+inline Vec LoadU(const uint8_t* p) {
+  return {_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))};
+}
 inline uint64_t Classify(Vec x, Vec lo_low, Vec lo_high, Vec bit_of_hi) {
   const __m128i nib = _mm_set1_epi8(0x0f);
   const __m128i lo = _mm_and_si128(x.v, nib);
@@ -151,8 +154,8 @@ size_t FindFirst(const uint8_t* p, size_t n, const ByteSet& set) {
   return FindFirstKernel(p, n, set);
 }
 
-void Classify(const uint8_t* p, size_t blocks, const ByteSet& a, const ByteSet& b,
-              uint64_t* out_a, uint64_t* out_b) {
+void Classify(const uint8_t* p, size_t blocks, const ByteSet& a, const ByteSet& b, uint64_t* out_a,
+              uint64_t* out_b) {
   ClassifyKernel(p, blocks, a, b, out_a, out_b);
 }
 

@@ -39,8 +39,7 @@ size_t EventEnd(std::string_view s) {
 
 class SseMaskStreamImpl final : public SseMaskStream {
  public:
-  explicit SseMaskStreamImpl(std::shared_ptr<const Masker> masker)
-      : masker_(std::move(masker)) {}
+  explicit SseMaskStreamImpl(std::shared_ptr<const Masker> masker) : masker_(std::move(masker)) {}
 
   absl::StatusOr<std::string> Write(std::string_view bytes) override {
     if (!failed_.ok()) return failed_;
@@ -142,7 +141,8 @@ class SseMaskStreamImpl final : public SseMaskStream {
     }
     simdjson::dom::object object;
     simdjson::dom::array choices;
-    if (root.get(object) != simdjson::SUCCESS || object["choices"].get(choices) != simdjson::SUCCESS) {
+    if (root.get(object) != simdjson::SUCCESS ||
+        object["choices"].get(choices) != simdjson::SUCCESS) {
       out->append(event);
       return absl::OkStatus();
     }

@@ -9,7 +9,6 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
-#include "lib/base/strings.h"
 #include "jitguard/status.h"
 #include "lib/base/strings.h"
 #include "re2/set.h"
@@ -22,7 +21,16 @@ using base::Join;
 namespace {
 
 // The request dimensions a rule can be indexed by.
-enum Dim { kSubject = 0, kModel = 1, kDataset = 2, kOperation = 3, kNumStringDims = 4, kGroup = 4, kPrompt = 5, kNone = 6 };
+enum Dim {
+  kSubject = 0,
+  kModel = 1,
+  kDataset = 2,
+  kOperation = 3,
+  kNumStringDims = 4,
+  kGroup = 4,
+  kPrompt = 5,
+  kNone = 6
+};
 
 constexpr uint64_t kInfiniteCost = std::numeric_limits<uint64_t>::max();
 
@@ -47,32 +55,44 @@ struct Rule {
 // Why a rule's match was affected by something unevaluable (for the reasons).
 struct Note {
   uint32_t rule = 0;
-  std::string what;  // "attribute 'x' has the wrong type (...)" or "the prompt could not be matched"
+  std::string
+      what;  // "attribute 'x' has the wrong type (...)" or "the prompt could not be matched"
 };
 
 std::string_view ValueTypeName(const AttributeValue& v) {
   switch (v.index()) {
-    case 0: return "null";
-    case 1: return "boolean";
-    case 2: return "number";
-    case 3: return "string";
-    default: return "list";
+    case 0:
+      return "null";
+    case 1:
+      return "boolean";
+    case 2:
+      return "number";
+    case 3:
+      return "string";
+    default:
+      return "list";
   }
 }
 
 std::string_view ScalarTypeName(const AttributeScalar& v) {
   switch (v.index()) {
-    case 0: return "boolean";
-    case 1: return "number";
-    default: return "string";
+    case 0:
+      return "boolean";
+    case 1:
+      return "number";
+    default:
+      return "string";
   }
 }
 
 std::string ScalarText(const AttributeScalar& v) {
   switch (v.index()) {
-    case 0: return std::get<bool>(v) ? "true" : "false";
-    case 1: return Cat(std::get<double>(v));
-    default: return Cat("'", std::get<std::string>(v), "'");
+    case 0:
+      return std::get<bool>(v) ? "true" : "false";
+    case 1:
+      return Cat(std::get<double>(v));
+    default:
+      return Cat("'", std::get<std::string>(v), "'");
   }
 }
 
@@ -82,9 +102,12 @@ bool ScalarEquals(const AttributeScalar& a, const AttributeScalar& b) { return a
 // The scalar held by `value` (which must be bool, number or string).
 AttributeScalar ToScalar(const AttributeValue& value) {
   switch (value.index()) {
-    case 1: return std::get<bool>(value);
-    case 2: return std::get<double>(value);
-    default: return std::get<std::string>(value);
+    case 1:
+      return std::get<bool>(value);
+    case 2:
+      return std::get<double>(value);
+    default:
+      return std::get<std::string>(value);
   }
 }
 
@@ -101,24 +124,27 @@ Tri Compare(const Comparison& c, const PolicyRequest& request, std::string* why,
   const AttributeValue& value = it->second;
   auto wrong_type = [&](std::string_view expected) {
     if (why) {
-      *why = Cat("attribute '", c.attribute, "' has the wrong type (", CompareOpName(c.op), " needs ", expected,
-                          ", got ", ValueTypeName(value), ")");
+      *why = Cat("attribute '", c.attribute, "' has the wrong type (", CompareOpName(c.op),
+                 " needs ", expected, ", got ", ValueTypeName(value), ")");
     }
     return Tri::kUnevaluable;
   };
-  if (value.index() == 2 && std::isnan(std::get<double>(value))) return wrong_type("a number that is not NaN");
+  if (value.index() == 2 && std::isnan(std::get<double>(value)))
+    return wrong_type("a number that is not NaN");
   auto verdict = [&](bool holds) {
     if (why && verbose) {
       std::string operand;
       if (c.op == CompareOp::kIn) {
-        for (const AttributeScalar& x : c.choices) Append(&operand, operand.empty() ? "[" : ", ", ScalarText(x));
+        for (const AttributeScalar& x : c.choices)
+          Append(&operand, operand.empty() ? "[" : ", ", ScalarText(x));
         operand.append("]");
       } else if (c.op == CompareOp::kMatches) {
         operand = Cat("/", c.regex->pattern(), "/");
       } else {
         operand = ScalarText(c.operand);
       }
-      *why = Cat("attribute '", c.attribute, "' ", CompareOpName(c.op), " ", operand, holds ? ": holds" : ": does not hold");
+      *why = Cat("attribute '", c.attribute, "' ", CompareOpName(c.op), " ", operand,
+                 holds ? ": holds" : ": does not hold");
     }
     return holds ? Tri::kTrue : Tri::kFalse;
   };
@@ -135,18 +161,23 @@ Tri Compare(const Comparison& c, const PolicyRequest& request, std::string* why,
     case CompareOp::kGe: {
       if (value.index() != 2) return wrong_type("number");
       const double a = std::get<double>(value), b = std::get<double>(c.operand);
-      const bool holds = c.op == CompareOp::kLt ? a < b : c.op == CompareOp::kLe ? a <= b : c.op == CompareOp::kGt ? a > b : a >= b;
+      const bool holds = c.op == CompareOp::kLt   ? a < b
+                         : c.op == CompareOp::kLe ? a <= b
+                         : c.op == CompareOp::kGt ? a > b
+                                                  : a >= b;
       return verdict(holds);
     }
     case CompareOp::kIn: {
       const AttributeScalar& sample = c.choices.front();
       auto contains = [&](const AttributeScalar& s) {
-        return std::any_of(c.choices.begin(), c.choices.end(), [&](const AttributeScalar& x) { return ScalarEquals(x, s); });
+        return std::any_of(c.choices.begin(), c.choices.end(),
+                           [&](const AttributeScalar& x) { return ScalarEquals(x, s); });
       };
       if (value.index() == 4) {
         const auto& list = std::get<std::vector<AttributeScalar>>(value);
         for (const AttributeScalar& s : list) {
-          if (s.index() != sample.index() || IsNaN(s)) return wrong_type(Cat(ScalarTypeName(sample), " elements"));
+          if (s.index() != sample.index() || IsNaN(s))
+            return wrong_type(Cat(ScalarTypeName(sample), " elements"));
         }
         if (list.empty()) return verdict(false);
         return verdict(std::all_of(list.begin(), list.end(), contains));
@@ -195,10 +226,12 @@ class CompiledPolicy final : public Policy {
     return (i >> 6) < bits.size() && ((bits[i >> 6] >> (i & 63)) & 1);
   }
 
-  // Whether `rule` matches. Unevaluable conditions fail closed: they count as holding for forbid and
-  // require_approval, and as failing for permit; either way `note` records why. With `trace`, every
-  // condition is evaluated and recorded; without it, the first definite failure ends the check.
-  bool MatchRule(const Rule& rule, Context* ctx, std::string* note, std::vector<ConditionTrace>* trace) const;
+  // Whether `rule` matches. Unevaluable conditions fail closed: they count as holding for forbid
+  // and require_approval, and as failing for permit; either way `note` records why. With `trace`,
+  // every condition is evaluated and recorded; without it, the first definite failure ends the
+  // check.
+  bool MatchRule(const Rule& rule, Context* ctx, std::string* note,
+                 std::vector<ConditionTrace>* trace) const;
 
   // Decision from the matching rules (ascending rule indices) and notes.
   Decision Decide(const std::vector<uint32_t>& matched, const std::vector<Note>& notes) const;
@@ -219,7 +252,8 @@ class CompiledPolicy final : public Policy {
     const Glob* glob;
   };
   absl::flat_hash_map<std::string, std::vector<GlobEntry>> prefixed_[kNumStringDims];
-  std::vector<size_t> prefix_lengths_[kNumStringDims];  // distinct literal-prefix lengths, ascending
+  std::vector<size_t>
+      prefix_lengths_[kNumStringDims];  // distinct literal-prefix lengths, ascending
   absl::flat_hash_map<std::string, uint32_t> group_ids_;
   std::vector<std::vector<uint32_t>> by_group_;
   std::vector<std::vector<uint32_t>> by_atom_;  // prompt-anchored rules per atom
@@ -231,7 +265,8 @@ class CompiledPolicy final : public Policy {
   size_t atom_count_ = 0;
 };
 
-absl::StatusOr<std::shared_ptr<const Policy>> CompiledPolicy::Build(PolicySpec spec, std::string version) {
+absl::StatusOr<std::shared_ptr<const Policy>> CompiledPolicy::Build(PolicySpec spec,
+                                                                    std::string version) {
   auto policy = std::make_shared<CompiledPolicy>();
   policy->version_ = std::move(version);
   policy->profiles_ = std::move(spec.profiles);
@@ -243,8 +278,9 @@ absl::StatusOr<std::shared_ptr<const Policy>> CompiledPolicy::Build(PolicySpec s
     return -1;
   };
   // Without a default profile, a permit that names none gets the strictest declared one.
-  policy->default_profile_rank_ =
-      spec.default_profile ? rank_of(*spec.default_profile) : static_cast<int>(policy->profiles_.size()) - 1;
+  policy->default_profile_rank_ = spec.default_profile
+                                      ? rank_of(*spec.default_profile)
+                                      : static_cast<int>(policy->profiles_.size()) - 1;
 
   // Prompt atoms: every distinct keyword and pattern of every rule, compiled once into one set.
   RE2::Options set_options;
@@ -256,7 +292,8 @@ absl::StatusOr<std::shared_ptr<const Policy>> CompiledPolicy::Build(PolicySpec s
     auto [it, inserted] = atom_ids.try_emplace(regex, static_cast<uint32_t>(atom_ids.size()));
     if (inserted) {
       std::string error;
-      if (set->Add(re2::StringPiece(regex.data(), regex.size()), &error) != static_cast<int>(it->second)) {
+      if (set->Add(re2::StringPiece(regex.data(), regex.size()), &error) !=
+          static_cast<int>(it->second)) {
         return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kPolicy, "invalid_policy",
                          Cat("rules: prompt pattern rejected by the combined matcher: ", error));
       }
@@ -276,7 +313,8 @@ absl::StatusOr<std::shared_ptr<const Policy>> CompiledPolicy::Build(PolicySpec s
     if (r.groups) {
       rule.groups.emplace();
       for (const std::string& g : *r.groups) {
-        auto [it, inserted] = policy->group_ids_.try_emplace(g, static_cast<uint32_t>(policy->group_ids_.size()));
+        auto [it, inserted] =
+            policy->group_ids_.try_emplace(g, static_cast<uint32_t>(policy->group_ids_.size()));
         rule.groups->push_back(it->second);
       }
       rule.group_names = std::move(*r.groups);
@@ -296,7 +334,8 @@ absl::StatusOr<std::shared_ptr<const Policy>> CompiledPolicy::Build(PolicySpec s
       rule.prompt_atoms.push_back(*id);
     }
     std::sort(rule.prompt_atoms.begin(), rule.prompt_atoms.end());
-    rule.prompt_atoms.erase(std::unique(rule.prompt_atoms.begin(), rule.prompt_atoms.end()), rule.prompt_atoms.end());
+    rule.prompt_atoms.erase(std::unique(rule.prompt_atoms.begin(), rule.prompt_atoms.end()),
+                            rule.prompt_atoms.end());
     rule.when = std::move(r.when);
     rule.max_grant_ttl = r.max_grant_ttl;
     if (r.mask_profile) rule.profile_rank = rank_of(*r.mask_profile);
@@ -307,8 +346,9 @@ absl::StatusOr<std::shared_ptr<const Policy>> CompiledPolicy::Build(PolicySpec s
   policy->atom_count_ = atom_ids.size();
   if (policy->atom_count_ > 0) {
     if (!set->Compile()) {
-      return MakeError(absl::StatusCode::kResourceExhausted, ErrorDomain::kPolicy, "invalid_policy",
-                       "rules: the prompt keywords and patterns together exceed the matcher's memory budget");
+      return MakeError(
+          absl::StatusCode::kResourceExhausted, ErrorDomain::kPolicy, "invalid_policy",
+          "rules: the prompt keywords and patterns together exceed the matcher's memory budget");
     }
     policy->prompt_set_ = std::move(set);
   }
@@ -325,8 +365,10 @@ absl::StatusOr<std::shared_ptr<const Policy>> CompiledPolicy::Build(PolicySpec s
     for (int d = 0; d < 3; ++d) {
       if (!rule.globs[d]) continue;
       for (const Glob& g : *rule.globs[d]) {
-        if (g.exact()) ++value_count[kModel + d][g.literal_prefix()];
-        else ++prefix_count[kModel + d][g.literal_prefix()];
+        if (g.exact())
+          ++value_count[kModel + d][g.literal_prefix()];
+        else
+          ++prefix_count[kModel + d][g.literal_prefix()];
       }
     }
     if (rule.groups) {
@@ -334,7 +376,9 @@ absl::StatusOr<std::shared_ptr<const Policy>> CompiledPolicy::Build(PolicySpec s
     }
     for (uint32_t a : rule.prompt_atoms) ++atom_count[a];
   }
-  auto saturating_add = [](uint64_t a, uint64_t b) { return a > kInfiniteCost - b ? kInfiniteCost : a + b; };
+  auto saturating_add = [](uint64_t a, uint64_t b) {
+    return a > kInfiniteCost - b ? kInfiniteCost : a + b;
+  };
   policy->by_group_.resize(policy->group_ids_.size());
   policy->by_atom_.resize(policy->atom_count_);
   for (uint32_t i = 0; i < policy->rules_.size(); ++i) {
@@ -399,10 +443,12 @@ absl::StatusOr<std::shared_ptr<const Policy>> CompiledPolicy::Build(PolicySpec s
     }
   }
   for (int d = 0; d < kNumStringDims; ++d) {
-    for (const auto& [prefix, entries] : policy->prefixed_[d]) policy->prefix_lengths_[d].push_back(prefix.size());
+    for (const auto& [prefix, entries] : policy->prefixed_[d])
+      policy->prefix_lengths_[d].push_back(prefix.size());
     std::sort(policy->prefix_lengths_[d].begin(), policy->prefix_lengths_[d].end());
-    policy->prefix_lengths_[d].erase(std::unique(policy->prefix_lengths_[d].begin(), policy->prefix_lengths_[d].end()),
-                                     policy->prefix_lengths_[d].end());
+    policy->prefix_lengths_[d].erase(
+        std::unique(policy->prefix_lengths_[d].begin(), policy->prefix_lengths_[d].end()),
+        policy->prefix_lengths_[d].end());
   }
   return std::shared_ptr<const Policy>(std::move(policy));
 }
@@ -412,7 +458,8 @@ void CompiledPolicy::PrepareGroups(Context* ctx) const {
   ctx->group_bits.assign((group_ids_.size() + 63) / 64, 0);
   for (const std::string& g : ctx->request.groups) {
     auto it = group_ids_.find(base::AsAbsl(g));
-    if (it != group_ids_.end()) ctx->group_bits[it->second >> 6] |= uint64_t{1} << (it->second & 63);
+    if (it != group_ids_.end())
+      ctx->group_bits[it->second >> 6] |= uint64_t{1} << (it->second & 63);
   }
 }
 
@@ -468,7 +515,8 @@ bool CompiledPolicy::MatchRule(const Rule& rule, Context* ctx, std::string* note
   if (rule.subjects) {
     const bool ok = std::binary_search(rule.subjects->begin(), rule.subjects->end(), req.subject);
     if (!record("subjects", ok ? Tri::kTrue : Tri::kFalse,
-                trace ? Cat("subject '", req.subject, ok ? "' is listed" : "' is not listed") : std::string())) {
+                trace ? Cat("subject '", req.subject, ok ? "' is listed" : "' is not listed")
+                      : std::string())) {
       return false;
     }
   }
@@ -487,8 +535,8 @@ bool CompiledPolicy::MatchRule(const Rule& rule, Context* ctx, std::string* note
     std::string detail;
     if (trace) {
       detail = hit ? Cat(kValueNames[d], " '", *values[d], "' matches '", hit->pattern(), "'")
-                   : Cat(kValueNames[d], " '", *values[d], "' matches none of the ", rule.globs[d]->size(),
-                                  " patterns");
+                   : Cat(kValueNames[d], " '", *values[d], "' matches none of the ",
+                         rule.globs[d]->size(), " patterns");
     }
     if (!record(kDimNames[d], hit ? Tri::kTrue : Tri::kFalse, std::move(detail))) return false;
   }
@@ -543,7 +591,8 @@ bool CompiledPolicy::MatchRule(const Rule& rule, Context* ctx, std::string* note
 
 void CompiledPolicy::Candidates(Context* ctx, absl::InlinedVector<uint32_t, 32>* out) const {
   const PolicyRequest& req = ctx->request;
-  const std::string* values[kNumStringDims] = {&req.subject, &req.model, &req.dataset, &req.operation};
+  const std::string* values[kNumStringDims] = {&req.subject, &req.model, &req.dataset,
+                                               &req.operation};
   for (int d = 0; d < kNumStringDims; ++d) {
     const std::string& v = *values[d];
     if (!exact_[d].empty()) {
@@ -581,7 +630,8 @@ void CompiledPolicy::Candidates(Context* ctx, absl::InlinedVector<uint32_t, 32>*
   out->erase(std::unique(out->begin(), out->end()), out->end());
 }
 
-Decision CompiledPolicy::Decide(const std::vector<uint32_t>& matched, const std::vector<Note>& notes) const {
+Decision CompiledPolicy::Decide(const std::vector<uint32_t>& matched,
+                                const std::vector<Note>& notes) const {
   Decision d;
   auto note_for = [&](uint32_t rule) -> const std::string* {
     for (const Note& n : notes) {
@@ -598,9 +648,15 @@ Decision CompiledPolicy::Decide(const std::vector<uint32_t>& matched, const std:
   bool any_forbid = false, any_permit = false, any_approval = false;
   for (uint32_t i : matched) {
     switch (rules_[i].effect) {
-      case RuleEffect::kForbid: any_forbid = true; break;
-      case RuleEffect::kPermit: any_permit = true; break;
-      case RuleEffect::kRequireApproval: any_approval = true; break;
+      case RuleEffect::kForbid:
+        any_forbid = true;
+        break;
+      case RuleEffect::kPermit:
+        any_permit = true;
+        break;
+      case RuleEffect::kRequireApproval:
+        any_approval = true;
+        break;
     }
   }
   auto take = [&](RuleEffect effect) {
@@ -624,7 +680,8 @@ Decision CompiledPolicy::Decide(const std::vector<uint32_t>& matched, const std:
     d.reasons.push_back("no_permit: no permit rule matches this request");
     for (const Note& n : notes) {
       if (rules_[n.rule].effect == RuleEffect::kPermit) {
-        d.reasons.push_back(Cat("permit rule '", rules_[n.rule].id, "' not applied (failing closed: ", n.what, ")"));
+        d.reasons.push_back(Cat("permit rule '", rules_[n.rule].id,
+                                "' not applied (failing closed: ", n.what, ")"));
       }
     }
     return d;
@@ -640,7 +697,8 @@ Decision CompiledPolicy::Decide(const std::vector<uint32_t>& matched, const std:
       if (r.max_grant_ttl) ttl = std::min(ttl, *r.max_grant_ttl);
       rank = std::max(rank, r.profile_rank);
       for (const std::string& a : r.approvers) {
-        if (std::find(d.approvers.begin(), d.approvers.end(), a) == d.approvers.end()) d.approvers.push_back(a);
+        if (std::find(d.approvers.begin(), d.approvers.end(), a) == d.approvers.end())
+          d.approvers.push_back(a);
       }
     }
   }
@@ -690,9 +748,9 @@ Explanation CompiledPolicy::Explain(const PolicyRequest& request) const {
     trace.matched = MatchRule(rule, &ctx, &note, &trace.conditions);
     if (trace.matched) matched.push_back(i);
     // Only notes that Evaluate also sees: a rule whose other conditions failed has none there.
-    const bool definite_failure = std::any_of(trace.conditions.begin(), trace.conditions.end(), [](const ConditionTrace& c) {
-      return c.outcome == ConditionOutcome::kNotMatched;
-    });
+    const bool definite_failure = std::any_of(
+        trace.conditions.begin(), trace.conditions.end(),
+        [](const ConditionTrace& c) { return c.outcome == ConditionOutcome::kNotMatched; });
     if (!note.empty() && !definite_failure) notes.push_back(Note{i, note});
     out.rules.push_back(std::move(trace));
   }

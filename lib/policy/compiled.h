@@ -1,6 +1,7 @@
-// The compiled policy: rules indexed for candidate lookup, groups as bit positions, and every prompt
-// keyword and pattern of every rule in one RE2::Set, so a request costs one pass over its prompt
-// plus a check of the few rules its model, dataset, operation, subject, groups or prompt can match.
+// The compiled policy: rules indexed for candidate lookup, groups as bit positions, and every
+// prompt keyword and pattern of every rule in one RE2::Set, so a request costs one pass over its
+// prompt plus a check of the few rules its model, dataset, operation, subject, groups or prompt can
+// match.
 #ifndef JITGUARD_LIB_POLICY_COMPILED_H_
 #define JITGUARD_LIB_POLICY_COMPILED_H_
 

@@ -9,8 +9,8 @@ namespace {
 
 constexpr size_t kMaxGlobBytes = 1024;
 
-// Length of the UTF-8 sequence starting at value[i] (1 for invalid bytes, so matching still advances
-// and `?` covers one byte of a broken sequence).
+// Length of the UTF-8 sequence starting at value[i] (1 for invalid bytes, so matching still
+// advances and `?` covers one byte of a broken sequence).
 size_t CodePointLength(std::string_view value, size_t i) {
   const unsigned char c = static_cast<unsigned char>(value[i]);
   size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 1;
@@ -25,7 +25,8 @@ size_t CodePointLength(std::string_view value, size_t i) {
 
 absl::StatusOr<Glob> Glob::Parse(std::string_view pattern) {
   if (pattern.empty()) return absl::InvalidArgumentError("empty glob");
-  if (pattern.size() > kMaxGlobBytes) return absl::InvalidArgumentError("glob longer than 1024 bytes");
+  if (pattern.size() > kMaxGlobBytes)
+    return absl::InvalidArgumentError("glob longer than 1024 bytes");
   Glob glob;
   glob.pattern_ = std::string(pattern);
   glob.tokens_.reserve(pattern.size());

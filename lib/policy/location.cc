@@ -1,8 +1,8 @@
 #include "lib/policy/location.h"
 
 #include "absl/strings/ascii.h"
-#include "lib/base/strings.h"
 #include "lib/base/json.h"
+#include "lib/base/strings.h"
 
 namespace jitguard::policy {
 
@@ -28,7 +28,8 @@ class Navigator {
   void set_pos(size_t pos) { pos_ = pos; }
 
   void SkipWs() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) {
+    while (pos_ < s_.size() &&
+           (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) {
       ++pos_;
     }
   }
@@ -63,15 +64,26 @@ class Navigator {
       if (pos_ >= s_.size()) return false;
       const char e = s_[pos_++];
       switch (e) {
-        case 'n': out->push_back('\n'); break;
-        case 't': out->push_back('\t'); break;
-        case 'r': out->push_back('\r'); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
+        case 'n':
+          out->push_back('\n');
+          break;
+        case 't':
+          out->push_back('\t');
+          break;
+        case 'r':
+          out->push_back('\r');
+          break;
+        case 'b':
+          out->push_back('\b');
+          break;
+        case 'f':
+          out->push_back('\f');
+          break;
         case 'u': {
           unsigned cp = 0;
           if (!ReadHex4(&cp)) return false;
-          if (cp >= 0xd800 && cp < 0xdc00 && pos_ + 1 < s_.size() && s_[pos_] == '\\' && s_[pos_ + 1] == 'u') {
+          if (cp >= 0xd800 && cp < 0xdc00 && pos_ + 1 < s_.size() && s_[pos_] == '\\' &&
+              s_[pos_ + 1] == 'u') {
             pos_ += 2;
             unsigned low = 0;
             if (!ReadHex4(&low)) return false;
@@ -80,7 +92,8 @@ class Navigator {
           AppendUtf8(out, cp);
           break;
         }
-        default: out->push_back(e);  // '"', '\\', '/'
+        default:
+          out->push_back(e);  // '"', '\\', '/'
       }
     }
     return false;
@@ -112,8 +125,8 @@ class Navigator {
       }
       return false;
     }
-    while (pos_ < s_.size() && s_[pos_] != ',' && s_[pos_] != '}' && s_[pos_] != ']' && s_[pos_] != ' ' &&
-           s_[pos_] != '\n' && s_[pos_] != '\r' && s_[pos_] != '\t') {
+    while (pos_ < s_.size() && s_[pos_] != ',' && s_[pos_] != '}' && s_[pos_] != ']' &&
+           s_[pos_] != ' ' && s_[pos_] != '\n' && s_[pos_] != '\r' && s_[pos_] != '\t') {
       ++pos_;
     }
     return true;
@@ -126,10 +139,14 @@ class Navigator {
     for (int i = 0; i < 4; ++i) {
       const char h = s_[pos_++];
       v <<= 4;
-      if (h >= '0' && h <= '9') v |= h - '0';
-      else if (h >= 'a' && h <= 'f') v |= h - 'a' + 10;
-      else if (h >= 'A' && h <= 'F') v |= h - 'A' + 10;
-      else return false;
+      if (h >= '0' && h <= '9')
+        v |= h - '0';
+      else if (h >= 'a' && h <= 'f')
+        v |= h - 'a' + 10;
+      else if (h >= 'A' && h <= 'F')
+        v |= h - 'A' + 10;
+      else
+        return false;
     }
     *out = v;
     return true;
@@ -192,8 +209,10 @@ std::string PathToString(const Path& path) {
       // Keep ": " out of locations: messages are "<location>: <problem>".
       std::string safe;
       for (char c : quoted) {
-        if (c == ':') safe.append("\\u003a");
-        else safe.push_back(c);
+        if (c == ':')
+          safe.append("\\u003a");
+        else
+          safe.push_back(c);
       }
       Append(&out, "[", safe, "]");
     }
@@ -232,7 +251,8 @@ std::optional<TextPosition> LocateInText(std::string_view json, const Path& path
     nav.SkipWs();
   }
   nav.SkipWs();
-  const size_t offset = (what == LocateWhat::kKey && !path.empty() && path.back().index < 0) ? key_pos : nav.pos();
+  const size_t offset =
+      (what == LocateWhat::kKey && !path.empty() && path.back().index < 0) ? key_pos : nav.pos();
   return PositionOf(json, offset);
 }
 

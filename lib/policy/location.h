@@ -20,9 +20,9 @@ namespace jitguard::policy {
 // One step from a container to a child: a member name (the n-th member of that name, from 1) or an
 // array index.
 struct PathStep {
-  std::string key;      // member name; empty with index >= 0 for an array element
-  int occurrence = 1;   // which member of that name (duplicates are reported on the second)
-  long index = -1;      // array index, or -1 for a member step
+  std::string key;     // member name; empty with index >= 0 for an array element
+  int occurrence = 1;  // which member of that name (duplicates are reported on the second)
+  long index = -1;     // array index, or -1 for a member step
 };
 
 using Path = std::vector<PathStep>;

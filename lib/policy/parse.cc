@@ -9,7 +9,6 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
-#include "lib/base/strings.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "jitguard/mask.h"
@@ -48,33 +47,44 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 
 std::string_view TypeName(element_type type) {
   switch (type) {
-    case element_type::ARRAY: return "an array";
-    case element_type::OBJECT: return "an object";
+    case element_type::ARRAY:
+      return "an array";
+    case element_type::OBJECT:
+      return "an object";
     case element_type::INT64:
     case element_type::UINT64:
-    case element_type::DOUBLE: return "a number";
-    case element_type::STRING: return "a string";
-    case element_type::BOOL: return "a boolean";
-    case element_type::NULL_VALUE: return "null";
+    case element_type::DOUBLE:
+      return "a number";
+    case element_type::STRING:
+      return "a string";
+    case element_type::BOOL:
+      return "a boolean";
+    case element_type::NULL_VALUE:
+      return "null";
   }
   return "a value";
 }
 
 bool IsNumber(element_type type) {
-  return type == element_type::INT64 || type == element_type::UINT64 || type == element_type::DOUBLE;
+  return type == element_type::INT64 || type == element_type::UINT64 ||
+         type == element_type::DOUBLE;
 }
 
 double AsDouble(element e) {
   switch (e.type()) {
-    case element_type::INT64: return static_cast<double>(e.get_int64().value_unsafe());
-    case element_type::UINT64: return static_cast<double>(e.get_uint64().value_unsafe());
-    default: return e.get_double().value_unsafe();
+    case element_type::INT64:
+      return static_cast<double>(e.get_int64().value_unsafe());
+    case element_type::UINT64:
+      return static_cast<double>(e.get_uint64().value_unsafe());
+    default:
+      return e.get_double().value_unsafe();
   }
 }
 
 class Validator {
  public:
-  Validator(std::string_view text, PolicyPositions positions) : text_(text), positions_(positions) {}
+  Validator(std::string_view text, PolicyPositions positions)
+      : text_(text), positions_(positions) {}
 
   absl::StatusOr<PolicySpec> Run(element root);
 
@@ -85,7 +95,9 @@ class Validator {
     Step(Validator* v, std::string_view key, int occurrence = 1) : v_(v) {
       v_->path_.push_back(PathStep{std::string(key), occurrence, -1});
     }
-    Step(Validator* v, size_t index) : v_(v) { v_->path_.push_back(PathStep{"", 1, static_cast<long>(index)}); }
+    Step(Validator* v, size_t index) : v_(v) {
+      v_->path_.push_back(PathStep{"", 1, static_cast<long>(index)});
+    }
     ~Step() { v_->path_.pop_back(); }
     Step(const Step&) = delete;
     Step& operator=(const Step&) = delete;
@@ -103,7 +115,8 @@ class Validator {
       }
     }
     message.append(problem);
-    return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kPolicy, "invalid_policy", message);
+    return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kPolicy, "invalid_policy",
+                     message);
   }
 
   absl::Status WrongType(element e, std::string_view expected) const {
@@ -111,7 +124,8 @@ class Validator {
   }
 
   // Checks that `object` has only `allowed` keys, each once. Reports at the offending key.
-  absl::Status CheckKeys(simdjson::dom::object object, std::initializer_list<std::string_view> allowed) {
+  absl::Status CheckKeys(simdjson::dom::object object,
+                         std::initializer_list<std::string_view> allowed) {
     std::vector<std::string_view> seen;
     for (auto field : object) {
       const std::string_view key = field.key;
@@ -148,7 +162,8 @@ class Validator {
   absl::StatusOr<std::vector<std::string>> StringList(element e) {
     if (e.type() != element_type::ARRAY) return WrongType(e, "an array of strings");
     simdjson::dom::array array = e.get_array().value_unsafe();
-    if (array.size() == 0) return Error("must not be an empty list (it could never match); omit the key instead");
+    if (array.size() == 0)
+      return Error("must not be an empty list (it could never match); omit the key instead");
     std::vector<std::string> out;
     size_t i = 0;
     for (element item : array) {
@@ -184,7 +199,8 @@ class Validator {
       return Error(Cat("bad duration '", *s, "' (use forms like \"90s\", \"15m\", \"1h30m\")"));
     }
     if (d < absl::Seconds(1)) return Error(Cat("duration '", *s, "' must be at least 1s"));
-    if (d > absl::Seconds(kMaxGrantTtlSeconds)) return Error(Cat("duration '", *s, "' exceeds 168h"));
+    if (d > absl::Seconds(kMaxGrantTtlSeconds))
+      return Error(Cat("duration '", *s, "' exceeds 168h"));
     if (d != absl::Seconds(absl::ToInt64Seconds(d))) {
       return Error(Cat("duration '", *s, "' must be a whole number of seconds"));
     }
@@ -206,12 +222,16 @@ class Validator {
 
 absl::StatusOr<AttributeScalar> Validator::Scalar(element e) {
   switch (e.type()) {
-    case element_type::STRING: return AttributeScalar(std::string(e.get_string().value_unsafe()));
-    case element_type::BOOL: return AttributeScalar(e.get_bool().value_unsafe());
+    case element_type::STRING:
+      return AttributeScalar(std::string(e.get_string().value_unsafe()));
+    case element_type::BOOL:
+      return AttributeScalar(e.get_bool().value_unsafe());
     case element_type::INT64:
     case element_type::UINT64:
-    case element_type::DOUBLE: return AttributeScalar(AsDouble(e));
-    default: return WrongType(e, "a string, number or boolean");
+    case element_type::DOUBLE:
+      return AttributeScalar(AsDouble(e));
+    default:
+      return WrongType(e, "a string, number or boolean");
   }
 }
 
@@ -278,7 +298,8 @@ absl::Status Validator::Profiles(element e, PolicySpec* spec) {
           profile.entities = builtin;
           continue;
         }
-        if (field.value.type() != element_type::ARRAY) return WrongType(field.value, "\"all\" or an array of entity names");
+        if (field.value.type() != element_type::ARRAY)
+          return WrongType(field.value, "\"all\" or an array of entity names");
         simdjson::dom::array names = field.value.get_array().value_unsafe();
         size_t j = 0;
         for (element name_el : names) {
@@ -286,9 +307,11 @@ absl::Status Validator::Profiles(element e, PolicySpec* spec) {
           absl::StatusOr<std::string> name = String(name_el);
           if (!name.ok()) return name.status();
           if (std::find(builtin.begin(), builtin.end(), *name) == builtin.end()) {
-            return Error(Cat("unknown entity '", *name, "'; built-in entities: ", Join(builtin, ", ")));
+            return Error(
+                Cat("unknown entity '", *name, "'; built-in entities: ", Join(builtin, ", ")));
           }
-          if (std::find(profile.entities.begin(), profile.entities.end(), *name) != profile.entities.end()) {
+          if (std::find(profile.entities.begin(), profile.entities.end(), *name) !=
+              profile.entities.end()) {
             return Error(Cat("entity '", *name, "' listed twice"));
           }
           profile.entities.push_back(*std::move(name));
@@ -304,7 +327,8 @@ absl::Status Validator::Profiles(element e, PolicySpec* spec) {
 }
 
 absl::Status Validator::Prompt(element e, RuleSpec* rule) {
-  if (e.type() != element_type::OBJECT) return WrongType(e, "an object with keywords and/or patterns");
+  if (e.type() != element_type::OBJECT)
+    return WrongType(e, "an object with keywords and/or patterns");
   simdjson::dom::object object = e.get_object().value_unsafe();
   if (absl::Status s = CheckKeys(object, {"keywords", "patterns"}); !s.ok()) return s;
   rule->has_prompt = true;
@@ -330,14 +354,18 @@ absl::Status Validator::Prompt(element e, RuleSpec* rule) {
       }
     }
   }
-  if (rule->keywords.empty() && rule->patterns.empty()) return Error("prompt needs keywords or patterns");
+  if (rule->keywords.empty() && rule->patterns.empty())
+    return Error("prompt needs keywords or patterns");
   return absl::OkStatus();
 }
 
 absl::StatusOr<Comparison> Validator::OneComparison(element e) {
-  if (e.type() != element_type::OBJECT) return WrongType(e, "an object {\"attribute\": ..., \"<op>\": ...}");
+  if (e.type() != element_type::OBJECT)
+    return WrongType(e, "an object {\"attribute\": ..., \"<op>\": ...}");
   simdjson::dom::object object = e.get_object().value_unsafe();
-  if (absl::Status s = CheckKeys(object, {"attribute", "eq", "ne", "lt", "le", "gt", "ge", "in", "matches"}); !s.ok()) {
+  if (absl::Status s =
+          CheckKeys(object, {"attribute", "eq", "ne", "lt", "le", "gt", "ge", "in", "matches"});
+      !s.ok()) {
     return s;
   }
   Comparison c;
@@ -358,7 +386,10 @@ absl::StatusOr<Comparison> Validator::OneComparison(element e) {
       if (!v.ok()) return v.status();
       c.operand = *std::move(v);
     } else if (key == "lt" || key == "le" || key == "gt" || key == "ge") {
-      c.op = key == "lt" ? CompareOp::kLt : key == "le" ? CompareOp::kLe : key == "gt" ? CompareOp::kGt : CompareOp::kGe;
+      c.op = key == "lt"   ? CompareOp::kLt
+             : key == "le" ? CompareOp::kLe
+             : key == "gt" ? CompareOp::kGt
+                           : CompareOp::kGe;
       if (!IsNumber(field.value.type())) return WrongType(field.value, "a number");
       c.operand = AsDouble(field.value);
     } else if (key == "in") {
@@ -388,7 +419,8 @@ absl::StatusOr<Comparison> Validator::OneComparison(element e) {
     }
   }
   if (c.attribute.empty()) return Error("a comparison needs \"attribute\"");
-  if (operators != 1) return Error("a comparison needs exactly one of eq, ne, lt, le, gt, ge, in, matches");
+  if (operators != 1)
+    return Error("a comparison needs exactly one of eq, ne, lt, le, gt, ge, in, matches");
   return c;
 }
 
@@ -409,8 +441,9 @@ absl::Status Validator::When(element e, RuleSpec* rule) {
 absl::Status Validator::Rule(element e, const PolicySpec& spec, RuleSpec* rule) {
   if (e.type() != element_type::OBJECT) return WrongType(e, "an object");
   simdjson::dom::object object = e.get_object().value_unsafe();
-  if (absl::Status s = CheckKeys(object, {"id", "effect", "subjects", "groups", "models", "datasets", "operations",
-                                          "prompt", "when", "max_grant_ttl", "mask_profile", "approvers", "message"});
+  if (absl::Status s = CheckKeys(
+          object, {"id", "effect", "subjects", "groups", "models", "datasets", "operations",
+                   "prompt", "when", "max_grant_ttl", "mask_profile", "approvers", "message"});
       !s.ok()) {
     return s;
   }
@@ -421,10 +454,14 @@ absl::Status Validator::Rule(element e, const PolicySpec& spec, RuleSpec* rule) 
     Step step(this, field.key);
     absl::StatusOr<std::string> effect = String(field.value);
     if (!effect.ok()) return effect.status();
-    if (*effect == "permit") rule->effect = RuleEffect::kPermit;
-    else if (*effect == "forbid") rule->effect = RuleEffect::kForbid;
-    else if (*effect == "require_approval") rule->effect = RuleEffect::kRequireApproval;
-    else return Error(Cat("unknown effect '", *effect, "'; use permit, forbid or require_approval"));
+    if (*effect == "permit")
+      rule->effect = RuleEffect::kPermit;
+    else if (*effect == "forbid")
+      rule->effect = RuleEffect::kForbid;
+    else if (*effect == "require_approval")
+      rule->effect = RuleEffect::kRequireApproval;
+    else
+      return Error(Cat("unknown effect '", *effect, "'; use permit, forbid or require_approval"));
     has_effect = true;
   }
   bool has_id = false;
@@ -453,7 +490,9 @@ absl::Status Validator::Rule(element e, const PolicySpec& spec, RuleSpec* rule) 
     } else if (key == "models" || key == "datasets" || key == "operations") {
       absl::StatusOr<std::vector<Glob>> globs = GlobList(field.value);
       if (!globs.ok()) return globs.status();
-      (key == "models" ? rule->models : key == "datasets" ? rule->datasets : rule->operations) = *std::move(globs);
+      (key == "models"     ? rule->models
+       : key == "datasets" ? rule->datasets
+                           : rule->operations) = *std::move(globs);
     } else if (key == "prompt") {
       status = Prompt(field.value, rule);
     } else if (key == "when") {
@@ -490,20 +529,27 @@ absl::Status Validator::Rule(element e, const PolicySpec& spec, RuleSpec* rule) 
 absl::StatusOr<PolicySpec> Validator::Run(element root) {
   if (root.type() != element_type::OBJECT) return WrongType(root, "a policy object");
   simdjson::dom::object object = root.get_object().value_unsafe();
-  if (absl::Status s = CheckKeys(object, {"version", "defaults", "mask_profiles", "rules"}); !s.ok()) return s;
+  if (absl::Status s = CheckKeys(object, {"version", "defaults", "mask_profiles", "rules"});
+      !s.ok())
+    return s;
   PolicySpec spec;
   element version, defaults, profiles, rules;
   bool has_version = false, has_defaults = false, has_profiles = false, has_rules = false;
   for (auto field : object) {
-    if (field.key == "version") version = field.value, has_version = true;
-    else if (field.key == "defaults") defaults = field.value, has_defaults = true;
-    else if (field.key == "mask_profiles") profiles = field.value, has_profiles = true;
-    else rules = field.value, has_rules = true;
+    if (field.key == "version")
+      version = field.value, has_version = true;
+    else if (field.key == "defaults")
+      defaults = field.value, has_defaults = true;
+    else if (field.key == "mask_profiles")
+      profiles = field.value, has_profiles = true;
+    else
+      rules = field.value, has_rules = true;
   }
   if (!has_version) return Error("a policy needs \"version\": 1");
   {
     Step step(this, "version");
-    if (!IsNumber(version.type()) || AsDouble(version) != 1.0) return Error("\"version\" must be 1");
+    if (!IsNumber(version.type()) || AsDouble(version) != 1.0)
+      return Error("\"version\" must be 1");
   }
   if (has_profiles) {
     Step step(this, "mask_profiles");
@@ -537,14 +583,22 @@ absl::StatusOr<PolicySpec> Validator::Run(element root) {
 
 std::string_view CompareOpName(CompareOp op) {
   switch (op) {
-    case CompareOp::kEq: return "eq";
-    case CompareOp::kNe: return "ne";
-    case CompareOp::kLt: return "lt";
-    case CompareOp::kLe: return "le";
-    case CompareOp::kGt: return "gt";
-    case CompareOp::kGe: return "ge";
-    case CompareOp::kIn: return "in";
-    case CompareOp::kMatches: return "matches";
+    case CompareOp::kEq:
+      return "eq";
+    case CompareOp::kNe:
+      return "ne";
+    case CompareOp::kLt:
+      return "lt";
+    case CompareOp::kLe:
+      return "le";
+    case CompareOp::kGt:
+      return "gt";
+    case CompareOp::kGe:
+      return "ge";
+    case CompareOp::kIn:
+      return "in";
+    case CompareOp::kMatches:
+      return "matches";
   }
   return "?";
 }
@@ -559,12 +613,14 @@ std::string KeywordRegex(std::string_view keyword) {
   // Punctuation block (curly quotes, dashes, Unicode spaces) and CJK punctuation. Other non-ASCII
   // characters count as letters.
   constexpr std::string_view kNotWord =
-      "[\\x00-\\x2f\\x3a-\\x40\\x5b-\\x5e\\x60\\x7b-\\x7f\\x{80}-\\x{bf}\\x{d7}\\x{f7}\\x{2000}-\\x{206f}\\x{3000}-\\x{303f}]";
+      "[\\x00-\\x2f\\x3a-\\x40\\x5b-\\x5e\\x60\\x7b-\\x7f\\x{80}-\\x{bf}\\x{d7}\\x{f7}\\x{2000}-"
+      "\\x{206f}\\x{3000}-\\x{303f}]";
   auto is_word = [](unsigned char c) { return absl::ascii_isalnum(c) || c == '_' || c >= 0x80; };
   std::string out = "(?i)";
   if (is_word(static_cast<unsigned char>(keyword.front()))) Append(&out, "(?:^|", kNotWord, ")");
   bool first = true;
-  for (absl::string_view word : absl::StrSplit(base::AsAbsl(keyword), absl::ByAnyChar(" \t\r\n\f\v"), absl::SkipEmpty())) {
+  for (absl::string_view word :
+       absl::StrSplit(base::AsAbsl(keyword), absl::ByAnyChar(" \t\r\n\f\v"), absl::SkipEmpty())) {
     if (!first) out.append("\\s+");
     first = false;
     out.append(RE2::QuoteMeta(re2::StringPiece(word.data(), word.size())));

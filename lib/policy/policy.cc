@@ -13,32 +13,42 @@ namespace jitguard {
 
 std::string_view EffectName(Effect effect) {
   switch (effect) {
-    case Effect::kDeny: return "deny";
-    case Effect::kPermit: return "permit";
-    case Effect::kApprovalRequired: return "approval_required";
+    case Effect::kDeny:
+      return "deny";
+    case Effect::kPermit:
+      return "permit";
+    case Effect::kApprovalRequired:
+      return "approval_required";
   }
   return "deny";
 }
 
 std::string_view RuleEffectName(RuleEffect effect) {
   switch (effect) {
-    case RuleEffect::kPermit: return "permit";
-    case RuleEffect::kForbid: return "forbid";
-    case RuleEffect::kRequireApproval: return "require_approval";
+    case RuleEffect::kPermit:
+      return "permit";
+    case RuleEffect::kForbid:
+      return "forbid";
+    case RuleEffect::kRequireApproval:
+      return "require_approval";
   }
   return "forbid";
 }
 
 std::string_view ConditionOutcomeName(ConditionOutcome outcome) {
   switch (outcome) {
-    case ConditionOutcome::kMatched: return "matched";
-    case ConditionOutcome::kNotMatched: return "not_matched";
-    case ConditionOutcome::kUnevaluable: return "unevaluable";
+    case ConditionOutcome::kMatched:
+      return "matched";
+    case ConditionOutcome::kNotMatched:
+      return "not_matched";
+    case ConditionOutcome::kUnevaluable:
+      return "unevaluable";
   }
   return "unevaluable";
 }
 
-absl::StatusOr<std::shared_ptr<const Policy>> Policy::Create(std::string_view json, const PolicyOptions& options) {
+absl::StatusOr<std::shared_ptr<const Policy>> Policy::Create(std::string_view json,
+                                                             const PolicyOptions& options) {
   absl::StatusOr<policy::PolicySpec> spec = policy::ParsePolicy(json, options.positions);
   if (!spec.ok()) return spec.status();
   std::string version = options.version;
@@ -68,7 +78,8 @@ thread_local size_t tls_next_slot = 0;
 PolicyStore::PolicyStore(std::shared_ptr<const Policy> initial)
     : id_(next_store_id.fetch_add(1, std::memory_order_relaxed)), current_(std::move(initial)) {}
 
-absl::StatusOr<std::unique_ptr<PolicyStore>> PolicyStore::Create(std::string_view json, const PolicyOptions& options) {
+absl::StatusOr<std::unique_ptr<PolicyStore>> PolicyStore::Create(std::string_view json,
+                                                                 const PolicyOptions& options) {
   absl::StatusOr<std::shared_ptr<const Policy>> policy = Policy::Create(json, options);
   if (!policy.ok()) return policy.status();
   return std::make_unique<PolicyStore>(*std::move(policy));
@@ -91,7 +102,8 @@ const std::shared_ptr<const Policy>& PolicyStore::Current() const {
   {
     std::lock_guard<std::mutex> lock(mu_);
     slot->policy = current_;
-    slot->generation = generation_.load(std::memory_order_relaxed);  // consistent with current_ here
+    slot->generation =
+        generation_.load(std::memory_order_relaxed);  // consistent with current_ here
     slot->store_id = id_;
   }
   return slot->policy;
@@ -117,7 +129,9 @@ void PolicyStore::Swap(std::shared_ptr<const Policy> policy) {
   // `policy` now holds the previous snapshot and is released here, outside the lock.
 }
 
-Decision PolicyStore::Evaluate(const PolicyRequest& request) const { return Current()->Evaluate(request); }
+Decision PolicyStore::Evaluate(const PolicyRequest& request) const {
+  return Current()->Evaluate(request);
+}
 
 std::string PolicyStore::version() const { return Snapshot()->version(); }
 

@@ -1,8 +1,8 @@
 // A strict base64url decoder that writes into a caller's buffer (reusing its capacity) and leaves
 // simdjson's padding after the bytes. Same language as base::Base64UrlDecodeStrict (no padding, no
-// whitespace, URL-safe alphabet only, zero trailing bits): the token hot path decodes three parts per
-// call, and this avoids the extra pass and allocations. tests/cpp/token/b64_test.cc compares the two
-// on random and edge-case input.
+// whitespace, URL-safe alphabet only, zero trailing bits): the token hot path decodes three parts
+// per call, and this avoids the extra pass and allocations. tests/cpp/token/b64_test.cc compares
+// the two on random and edge-case input.
 #ifndef JITGUARD_LIB_TOKEN_B64_H_
 #define JITGUARD_LIB_TOKEN_B64_H_
 

@@ -1,5 +1,5 @@
-// The verified-token cache: bounded, sharded, keyed by a hash of the whole token (the token itself is
-// kept and compared on a hit, so a hash collision is only a miss). Entries carry what a hit must
+// The verified-token cache: bounded, sharded, keyed by a hash of the whole token (the token itself
+// is kept and compared on a hit, so a hash collision is only a miss). Entries carry what a hit must
 // re-check (exp/nbf/iat), the fingerprint of the key that verified them, and the key-set generation
 // they are valid for: a rotation retags the entries of keys that stay and drops the others, and a
 // lookup under another generation is a miss.
@@ -46,8 +46,8 @@ class TokenCache {
                                             uint64_t generation) const;
 
   // Remembers a verified token (only when `generation` is still current, so a verification that
-  // raced with a rotation cannot re-insert a token of a removed key). `expired_before`: entries whose
-  // exp lies before it may be evicted to make room.
+  // raced with a rotation cannot re-insert a token of a removed key). `expired_before`: entries
+  // whose exp lies before it may be evicted to make room.
   void Insert(std::shared_ptr<const CachedToken> entry, uint64_t hash, uint64_t generation,
               absl::Time expired_before);
 
@@ -67,8 +67,8 @@ class TokenCache {
     uint64_t generation;
   };
   // std::shared_mutex (pthread rwlock) rather than absl::Mutex: the distribution's Abseil is not
-  // built with ThreadSanitizer annotations, so TSan could not see absl::Mutex and would report every
-  // locked access as a race; with a pthread lock `make test-tsan` checks this cache for real.
+  // built with ThreadSanitizer annotations, so TSan could not see absl::Mutex and would report
+  // every locked access as a race; with a pthread lock `make test-tsan` checks this cache for real.
   struct Shard {
     mutable std::shared_mutex mu;
     absl::flat_hash_map<uint64_t, Slot> map;  // guarded by mu

@@ -52,20 +52,29 @@ BnPtr ToBn(std::string_view bytes) {
 
 std::string_view CurveGroupName(Curve c) {
   switch (c) {
-    case Curve::kP256: return "prime256v1";
-    case Curve::kP384: return "secp384r1";
-    case Curve::kP521: return "secp521r1";
-    default: return "";
+    case Curve::kP256:
+      return "prime256v1";
+    case Curve::kP384:
+      return "secp384r1";
+    case Curve::kP521:
+      return "secp521r1";
+    default:
+      return "";
   }
 }
 
 size_t CurveFieldBytes(Curve c) {
   switch (c) {
-    case Curve::kP256: return 32;
-    case Curve::kP384: return 48;
-    case Curve::kP521: return 66;
-    case Curve::kEd25519: return 32;
-    default: return 0;
+    case Curve::kP256:
+      return 32;
+    case Curve::kP384:
+      return 48;
+    case Curve::kP521:
+      return 66;
+    case Curve::kEd25519:
+      return 32;
+    default:
+      return 0;
   }
 }
 
@@ -113,9 +122,9 @@ absl::Status PrepareHmac(State* st) {
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(kNames[i]), 0),
         OSSL_PARAM_construct_end()};
-    if (!ctx || EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(
-                                                st->secret.Reveal().data()),
-                             st->secret.size(), params) != 1) {
+    if (!ctx ||
+        EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(st->secret.Reveal().data()),
+                     st->secret.size(), params) != 1) {
       return KeyError("could not prepare the HMAC key");
     }
     st->hmac[i] = std::move(ctx);
@@ -125,8 +134,8 @@ absl::Status PrepareHmac(State* st) {
 
 absl::Status CheckPin(State* st) {
   if (st->alg && !FamilyAdmits(st->type, st->curve, st->bits, *st->alg)) {
-    return KeyError(
-        absl::StrCat("the key's alg ", base::AsAbsl(AlgorithmName(*st->alg)), " does not fit its type"));
+    return KeyError(absl::StrCat("the key's alg ", base::AsAbsl(AlgorithmName(*st->alg)),
+                                 " does not fit its type"));
   }
   return absl::OkStatus();
 }
@@ -155,13 +164,12 @@ absl::StatusOr<base::EvpPkeyPtr> FromData(const char* name, OSSL_PARAM_BLD* bld,
 }
 
 // The ROCA fingerprint (CVE-2017-15361, Nemec et al. 2017): moduli made by the flawed Infineon
-// generator are, modulo each of these small primes, a power of 65537. A random modulus fails the test
-// for some prime almost surely.
+// generator are, modulo each of these small primes, a power of 65537. A random modulus fails the
+// test for some prime almost surely.
 bool HasRocaFingerprint(const BIGNUM* n) {
-  static constexpr BN_ULONG kPrimes[] = {3,   5,   7,   11,  13,  17,  19,  23,  29,  31,
-                                         37,  41,  43,  47,  53,  59,  61,  67,  71,  73,
-                                         79,  83,  89,  97,  101, 103, 107, 109, 113, 127,
-                                         131, 137, 139, 149, 151, 157, 163, 167};
+  static constexpr BN_ULONG kPrimes[] = {
+      3,  5,  7,  11, 13, 17,  19,  23,  29,  31,  37,  41,  43,  47,  53,  59,  61,  67,  71,
+      73, 79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167};
   for (BN_ULONG p : kPrimes) {
     const BN_ULONG r = BN_mod_word(n, p);
     if (r == static_cast<BN_ULONG>(-1)) return false;
@@ -196,7 +204,8 @@ absl::StatusOr<base::EvpPkeyPtr> MakeRsaPublic(std::string_view n, std::string_v
   if (n.empty() || e.empty() || e.size() > 8) return KeyError("RSA key with a bad n or e");
   BnPtr bn_n = ToBn(n), bn_e = ToBn(e);
   std::unique_ptr<OSSL_PARAM_BLD, ParamBldDeleter> bld(OSSL_PARAM_BLD_new());
-  if (!bn_n || !bn_e || !bld || !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) ||
+  if (!bn_n || !bn_e || !bld ||
+      !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) ||
       !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get())) {
     return KeyError("RSA key could not be built");
   }
@@ -206,7 +215,8 @@ absl::StatusOr<base::EvpPkeyPtr> MakeRsaPublic(std::string_view n, std::string_v
 absl::Status CheckKeyOnCurve(EVP_PKEY* pkey, bool with_private) {
   PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
   if (!ctx) return KeyError("EC key check failed");
-  const int ok = with_private ? EVP_PKEY_pairwise_check(ctx.get()) : EVP_PKEY_public_check(ctx.get());
+  const int ok =
+      with_private ? EVP_PKEY_pairwise_check(ctx.get()) : EVP_PKEY_public_check(ctx.get());
   if (ok != 1) return KeyError("EC point is not a valid point of its curve");
   return absl::OkStatus();
 }
@@ -260,9 +270,12 @@ absl::StatusOr<std::optional<std::string_view>> GetString(simdjson::dom::object 
 absl::StatusOr<std::string> GetB64(simdjson::dom::object obj, std::string_view name) {
   absl::StatusOr<std::optional<std::string_view>> s = GetString(obj, name);
   if (!s.ok()) return s.status();
-  if (!s->has_value()) return KeyError(absl::StrCat("JWK member \"", base::AsAbsl(name), "\" is missing"));
+  if (!s->has_value())
+    return KeyError(absl::StrCat("JWK member \"", base::AsAbsl(name), "\" is missing"));
   std::optional<std::string> bytes = base::Base64UrlDecodeStrict(**s);
-  if (!bytes) return KeyError(absl::StrCat("JWK member \"", base::AsAbsl(name), "\" is not strict base64url"));
+  if (!bytes)
+    return KeyError(
+        absl::StrCat("JWK member \"", base::AsAbsl(name), "\" is not strict base64url"));
   return *std::move(bytes);
 }
 
@@ -324,7 +337,9 @@ absl::StatusOr<std::string> PublicParams(const State& st) {
       }
       const size_t f = CurveFieldBytes(st.curve);
       member("kty", "EC");
-      member("crv", st.curve == Curve::kP256 ? "P-256" : st.curve == Curve::kP384 ? "P-384" : "P-521");
+      member("crv", st.curve == Curve::kP256   ? "P-256"
+                    : st.curve == Curve::kP384 ? "P-384"
+                                               : "P-521");
       member("x", base::Base64UrlEncode(std::string_view(reinterpret_cast<char*>(buf) + 1, f)));
       member("y", base::Base64UrlEncode(std::string_view(reinterpret_cast<char*>(buf) + 1 + f, f)));
       break;
@@ -369,8 +384,6 @@ absl::StatusOr<std::string> JwsKey::PublicJwk() const {
   return out;
 }
 
-
-
 // ---- JWK --------------------------------------------------------------------------------------
 
 absl::StatusOr<JwsKey> JwsKey::FromJwk(simdjson::dom::object jwk, KeyPart part) {
@@ -386,11 +399,13 @@ absl::StatusOr<JwsKey> JwsKey::FromJwk(simdjson::dom::object jwk, KeyPart part) 
   simdjson::dom::element ops_el;
   if (jwk.at_key("key_ops").get(ops_el) == simdjson::SUCCESS) {
     simdjson::dom::array ops;
-    if (ops_el.get_array().get(ops) != simdjson::SUCCESS) return KeyError("JWK key_ops must be an array");
+    if (ops_el.get_array().get(ops) != simdjson::SUCCESS)
+      return KeyError("JWK key_ops must be an array");
     bool sig_op = false;
     for (simdjson::dom::element op : ops) {
       std::string_view name;
-      if (op.get_string().get(name) != simdjson::SUCCESS) return KeyError("JWK key_ops must hold strings");
+      if (op.get_string().get(name) != simdjson::SUCCESS)
+        return KeyError("JWK key_ops must hold strings");
       if (name == "verify" || name == "sign") sig_op = true;
     }
     if (!sig_op) return KeyError("JWK key_ops allow neither sign nor verify", "key_use");
@@ -432,10 +447,14 @@ absl::StatusOr<JwsKey> JwsKey::FromJwk(simdjson::dom::object jwk, KeyPart part) 
     absl::StatusOr<std::optional<std::string_view>> crv = GetString(jwk, "crv");
     if (!crv.ok()) return crv.status();
     if (!crv->has_value()) return KeyError("EC JWK without crv");
-    if (**crv == "P-256") st->curve = Curve::kP256;
-    else if (**crv == "P-384") st->curve = Curve::kP384;
-    else if (**crv == "P-521") st->curve = Curve::kP521;
-    else return KeyError("unsupported EC curve");
+    if (**crv == "P-256")
+      st->curve = Curve::kP256;
+    else if (**crv == "P-384")
+      st->curve = Curve::kP384;
+    else if (**crv == "P-521")
+      st->curve = Curve::kP521;
+    else
+      return KeyError("unsupported EC curve");
     absl::StatusOr<std::string> x = GetB64(jwk, "x");
     if (!x.ok()) return x.status();
     absl::StatusOr<std::string> y = GetB64(jwk, "y");
@@ -553,10 +572,14 @@ absl::StatusOr<JwsKey> JwsKey::FromPem(std::string_view pem, KeyPart part,
         return KeyError("EC key without a named curve");
       }
       const std::string_view g(group, len);
-      if (g == "prime256v1" || g == "P-256") st->curve = Curve::kP256;
-      else if (g == "secp384r1" || g == "P-384") st->curve = Curve::kP384;
-      else if (g == "secp521r1" || g == "P-521") st->curve = Curve::kP521;
-      else return KeyError("unsupported EC curve");
+      if (g == "prime256v1" || g == "P-256")
+        st->curve = Curve::kP256;
+      else if (g == "secp384r1" || g == "P-384")
+        st->curve = Curve::kP384;
+      else if (g == "secp521r1" || g == "P-521")
+        st->curve = Curve::kP521;
+      else
+        return KeyError("unsupported EC curve");
       st->bits = st->curve == Curve::kP521 ? 521 : static_cast<int>(CurveFieldBytes(st->curve) * 8);
       if (absl::Status s = CheckKeyOnCurve(raw, st->has_private); !s.ok()) return s;
       break;
@@ -607,8 +630,8 @@ absl::StatusOr<JwksParseResult> ParseJwks(std::string_view json, KeyPart part) {
     if (!key.ok()) {
       const std::string reason = ErrorReason(key.status());
       if (has_kid && reason != "key_use") ++kid_count[std::string(kid)];
-      result.problems.push_back(absl::StrCat("key ", i, reason == "key_use" ? " skipped: " : " refused: ",
-                                             key.status().message()));
+      result.problems.push_back(absl::StrCat(
+          "key ", i, reason == "key_use" ? " skipped: " : " refused: ", key.status().message()));
       continue;
     }
     (key->type() == KeyType::kOct ? has_oct : has_asymmetric) = true;

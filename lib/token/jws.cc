@@ -25,9 +25,9 @@
 namespace jitguard::token {
 namespace {
 
-constexpr std::string_view kNames[kAlgorithmCount] = {
-    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
-    "ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512"};
+constexpr std::string_view kNames[kAlgorithmCount] = {"RS256", "RS384", "RS512", "PS256", "PS384",
+                                                      "PS512", "ES256", "ES384", "ES512", "EdDSA",
+                                                      "HS256", "HS384", "HS512"};
 
 absl::Status TokenError(std::string_view reason, std::string_view message) {
   return MakeError(absl::StatusCode::kUnauthenticated, ErrorDomain::kToken, reason, message);
@@ -198,10 +198,10 @@ absl::StatusOr<std::string> PkeySign(const JwsKey::State& st, Algorithm alg,
   return raw;
 }
 
-// Writes the HMAC of `input` under `st` into `tag` (EVP_MAX_MD_SIZE bytes); returns its length, 0 on
-// failure. Each thread keeps the context of the key it used last and re-initialises it with the same
-// key (EVP_MAC_init with no key), so the steady state allocates nothing; another key duplicates that
-// key's prepared context.
+// Writes the HMAC of `input` under `st` into `tag` (EVP_MAX_MD_SIZE bytes); returns its length, 0
+// on failure. Each thread keeps the context of the key it used last and re-initialises it with the
+// same key (EVP_MAC_init with no key), so the steady state allocates nothing; another key
+// duplicates that key's prepared context.
 size_t HmacTag(const JwsKey::State& st, Algorithm alg, std::string_view input, unsigned char* tag) {
   const int index = alg == Algorithm::kHS256 ? 0 : alg == Algorithm::kHS384 ? 1 : 2;
   const EVP_MAC_CTX* prepared = st.hmac[index].get();
@@ -224,7 +224,8 @@ size_t HmacTag(const JwsKey::State& st, Algorithm alg, std::string_view input, u
   }
   size_t len = 0;
   if (ctx == nullptr ||
-      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1 ||
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(input.data()), input.size()) !=
+          1 ||
       EVP_MAC_final(ctx, tag, &len, EVP_MAX_MD_SIZE) != 1) {
     reused.ctx.reset();
     return 0;
@@ -235,8 +236,8 @@ size_t HmacTag(const JwsKey::State& st, Algorithm alg, std::string_view input, u
 // Header names registered by RFC 7515/7516/7797 that the JWS layer handles itself; none of them
 // may appear in `crit`.
 constexpr std::string_view kStandardHeaders[] = {
-    "alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit",
-    "enc", "zip", "epk", "apu", "apv", "iv",  "tag", "p2s",      "p2c"};
+    "alg",  "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty",
+    "crit", "enc", "zip", "epk", "apu", "apv", "iv",  "tag",      "p2s", "p2c"};
 
 bool IsStandardHeader(std::string_view name) {
   for (std::string_view h : kStandardHeaders) {
@@ -290,18 +291,27 @@ absl::Status CheckHeader(simdjson::dom::object header, const JwsParseOptions& op
   for (auto field : header) {
     const std::string_view key = field.key;
     names.push_back(key);
-    if (key == "alg") alg_el = field.value;
-    else if (key == "kid") kid_el = field.value;
-    else if (key == "typ") typ_el = field.value;
-    else if (key == "cty") cty_el = field.value;
-    else if (key == "b64") b64_el = field.value;
-    else if (key == "crit") crit_el = field.value;
-    else if (key == "enc") jwe_member = true;
-    else if (key == "zip") zip = true;
+    if (key == "alg")
+      alg_el = field.value;
+    else if (key == "kid")
+      kid_el = field.value;
+    else if (key == "typ")
+      typ_el = field.value;
+    else if (key == "cty")
+      cty_el = field.value;
+    else if (key == "b64")
+      b64_el = field.value;
+    else if (key == "crit")
+      crit_el = field.value;
+    else if (key == "enc")
+      jwe_member = true;
+    else if (key == "zip")
+      zip = true;
   }
   std::string_view alg_name;
   if (!alg_el) return Malformed("the header has no alg");
-  if (alg_el->get_string().get(alg_name) != simdjson::SUCCESS) return Malformed("alg must be a string");
+  if (alg_el->get_string().get(alg_name) != simdjson::SUCCESS)
+    return Malformed("alg must be a string");
   std::optional<Algorithm> alg = AlgorithmFromName(alg_name);
   if (!alg) return TokenError(kReasonAlgorithm, "the token's alg is not an accepted algorithm");
   out->alg = *alg;
@@ -343,7 +353,8 @@ absl::Status CheckHeader(simdjson::dom::object header, const JwsParseOptions& op
       for (const std::string& u : options.understood_crit) understood |= (u == name);
       const bool present = std::find(names.begin(), names.end(), name) != names.end();
       if (IsStandardHeader(name) || !understood || !present) {
-        return TokenError(kReasonCrit, "the header has a critical extension that is not understood");
+        return TokenError(kReasonCrit,
+                          "the header has a critical extension that is not understood");
       }
     }
   }
@@ -365,9 +376,15 @@ std::string_view AlgorithmName(Algorithm alg) { return kNames[static_cast<int>(a
 
 size_t HashLength(Algorithm alg) {
   switch (alg) {
-    case Algorithm::kRS256: case Algorithm::kPS256: case Algorithm::kES256: case Algorithm::kHS256:
+    case Algorithm::kRS256:
+    case Algorithm::kPS256:
+    case Algorithm::kES256:
+    case Algorithm::kHS256:
       return 32;
-    case Algorithm::kRS384: case Algorithm::kPS384: case Algorithm::kES384: case Algorithm::kHS384:
+    case Algorithm::kRS384:
+    case Algorithm::kPS384:
+    case Algorithm::kES384:
+    case Algorithm::kHS384:
       return 48;
     default:
       return 64;
@@ -379,9 +396,12 @@ const EVP_MD* DigestFor(Algorithm alg) {
   static EVP_MD* const sha384 = EVP_MD_fetch(nullptr, "SHA384", nullptr);
   static EVP_MD* const sha512 = EVP_MD_fetch(nullptr, "SHA512", nullptr);
   switch (HashLength(alg)) {
-    case 32: return sha256;
-    case 48: return sha384;
-    default: return sha512;
+    case 32:
+      return sha256;
+    case 48:
+      return sha384;
+    default:
+      return sha512;
   }
 }
 
@@ -463,8 +483,8 @@ absl::Status Verify(const JwsKey& key, Algorithm alg, std::string_view signing_i
     if (signature.size() != HashLength(alg)) return BadSignature();
     unsigned char tag[EVP_MAX_MD_SIZE];
     const size_t len = HmacTag(st, alg, signing_input, tag);
-    if (len == 0 ||
-        !base::ConstantTimeEquals(std::string_view(reinterpret_cast<const char*>(tag), len), signature)) {
+    if (len == 0 || !base::ConstantTimeEquals(
+                        std::string_view(reinterpret_cast<const char*>(tag), len), signature)) {
       return BadSignature();
     }
     return absl::OkStatus();
@@ -480,7 +500,8 @@ absl::Status Verify(const JwsKey& key, Algorithm alg, std::string_view signing_i
     return absl::OkStatus();
   }
   if (IsRs(alg) || IsPs(alg)) {
-    if (st.bits < 2048 || signature.size() != static_cast<size_t>(EVP_PKEY_get_size(st.pkey.get()))) {
+    if (st.bits < 2048 ||
+        signature.size() != static_cast<size_t>(EVP_PKEY_get_size(st.pkey.get()))) {
       return BadSignature();
     }
   } else if (signature.size() != 64) {  // EdDSA

@@ -1,21 +1,22 @@
-// Internal JWS layer (RFC 7515 compact serialization, RFC 7518 algorithms, RFC 7517 keys), shared by
-// the token verifier and the grant issuer/verifier. Not installed; the public API is
+// Internal JWS layer (RFC 7515 compact serialization, RFC 7518 algorithms, RFC 7517 keys), shared
+// by the token verifier and the grant issuer/verifier. Not installed; the public API is
 // include/jitguard/token.h.
 //
 // Everything here is strict and fails closed:
 //  * ParseCompactJws checks the size cap before decoding anything, wants exactly three parts (a
 //    five-part JWE or any other count is "malformed"), strict base64url (lib/base/base64url.h: no
-//    padding, whitespace or non-zero trailing bits), a header and (by default) a payload that are JSON
-//    objects without duplicate member names, an `alg` that is one of the thirteen supported names
-//    (case-sensitive; "none" in any case is reason "algorithm"), `crit` listing only names the caller
-//    understands (reason "crit"), and no nested token (`cty: "JWT"`).
+//    padding, whitespace or non-zero trailing bits), a header and (by default) a payload that are
+//    JSON objects without duplicate member names, an `alg` that is one of the thirteen supported
+//    names (case-sensitive; "none" in any case is reason "algorithm"), `crit` listing only names
+//    the caller understands (reason "crit"), and no nested token (`cty: "JWT"`).
 //  * A JwsKey decides which algorithms it can be used with (JwsKey::Admits): a key's `alg` pins it;
-//    without `alg` its type admits its family (RSA: RS*/PS*, EC: the ES* of its own curve, OKP Ed25519:
-//    EdDSA, oct: the HS* whose hash length the secret reaches). Verify and Sign check admission
-//    themselves, so a token can never choose a different algorithm for a key.
-//  * Verify: ES* signatures are raw r||s of exactly 64/96/132 bytes with 1 <= r,s < n; RSA keys have
-//    at least 2048 bits; PS* use MGF1 with the same hash and a salt as long as the hash; HS* compare in
-//    constant time.
+//    without `alg` its type admits its family (RSA: RS*/PS*, EC: the ES* of its own curve, OKP
+//    Ed25519: EdDSA, oct: the HS* whose hash length the secret reaches). Verify and Sign check
+//    admission themselves, so a token can never choose a different algorithm for a key.
+//  * Verify: ES* signatures are raw r||s of exactly 64/96/132 bytes with 1 <= r,s < n; RSA keys
+//  have
+//    at least 2048 bits; PS* use MGF1 with the same hash and a salt as long as the hash; HS*
+//    compare in constant time.
 //
 // Every failure is a Status of ErrorDomain::kToken with one of the stable reasons below
 // (code kUnauthenticated for token problems, kInvalidArgument for key problems). Messages never
@@ -44,21 +45,29 @@
 namespace jitguard::token {
 
 // ---- stable reasons ---------------------------------------------------------------------------
-inline constexpr std::string_view kReasonMalformed = "malformed";      // not a well-formed JWS/JWT
-inline constexpr std::string_view kReasonTooLarge = "too_large";       // over the size cap
+inline constexpr std::string_view kReasonMalformed = "malformed";  // not a well-formed JWS/JWT
+inline constexpr std::string_view kReasonTooLarge = "too_large";   // over the size cap
 inline constexpr std::string_view kReasonBadSignature = "bad_signature";
-inline constexpr std::string_view kReasonUnknownKey = "unknown_key";   // no key fits kid/alg
-inline constexpr std::string_view kReasonAlgorithm = "algorithm";      // none/unknown/not admitted
-inline constexpr std::string_view kReasonCrit = "crit";                // a `crit` name not understood
-inline constexpr std::string_view kReasonBadKey = "bad_key";           // a key could not be imported
+inline constexpr std::string_view kReasonUnknownKey = "unknown_key";  // no key fits kid/alg
+inline constexpr std::string_view kReasonAlgorithm = "algorithm";     // none/unknown/not admitted
+inline constexpr std::string_view kReasonCrit = "crit";       // a `crit` name not understood
+inline constexpr std::string_view kReasonBadKey = "bad_key";  // a key could not be imported
 
 // ---- algorithms -------------------------------------------------------------------------------
 enum class Algorithm : uint8_t {
-  kRS256, kRS384, kRS512,
-  kPS256, kPS384, kPS512,
-  kES256, kES384, kES512,
+  kRS256,
+  kRS384,
+  kRS512,
+  kPS256,
+  kPS384,
+  kPS512,
+  kES256,
+  kES384,
+  kES512,
   kEdDSA,
-  kHS256, kHS384, kHS512,
+  kHS256,
+  kHS384,
+  kHS512,
 };
 inline constexpr int kAlgorithmCount = 13;
 
@@ -83,10 +92,10 @@ enum class KeyPart : uint8_t { kPublic, kPrivate };
 class JwsKey {
  public:
   // Imports one JWK (RFC 7517/7518). RSA: n, e (>= 2048 bits, e odd and > 1). EC: crv P-256/P-384/
-  // P-521 with x, y of exactly the field size, point checked on the curve. OKP: crv Ed25519, x of 32
-  // bytes. oct: k of at least 32 bytes (and at least the hash length of a pinned HS alg). `alg`, when
-  // present, must be a supported JWS algorithm that fits the key ("ES521", "A256GCM", "RSA1_5" are
-  // refused). `use` other than "sig", or `key_ops` without "verify"/"sign", is refused (reason
+  // P-521 with x, y of exactly the field size, point checked on the curve. OKP: crv Ed25519, x of
+  // 32 bytes. oct: k of at least 32 bytes (and at least the hash length of a pinned HS alg). `alg`,
+  // when present, must be a supported JWS algorithm that fits the key ("ES521", "A256GCM", "RSA1_5"
+  // are refused). `use` other than "sig", or `key_ops` without "verify"/"sign", is refused (reason
   // "key_use"; ParseJwks skips such keys). With KeyPart::kPublic, private parameters (`d`) are
   // refused: a verification key set must not carry them. With kPrivate, EC/OKP `d` is imported (RSA
   // private keys only from PEM).
@@ -106,11 +115,11 @@ class JwsKey {
                                            std::optional<std::string> kid = std::nullopt);
 
   KeyType type() const;
-  Curve curve() const;                        // kNone for RSA and oct
-  std::optional<Algorithm> alg() const;       // the pin, if any
+  Curve curve() const;                   // kNone for RSA and oct
+  std::optional<Algorithm> alg() const;  // the pin, if any
   const std::optional<std::string>& kid() const;
-  bool has_private() const;                   // can Sign (oct keys: always)
-  int bits() const;                           // modulus / field / secret size in bits
+  bool has_private() const;  // can Sign (oct keys: always)
+  int bits() const;          // modulus / field / secret size in bits
 
   // The admission rule above, for a token that names `alg`.
   bool Admits(Algorithm alg) const;
@@ -120,7 +129,8 @@ class JwsKey {
   absl::StatusOr<std::string> PublicJwk() const;
 
   // Hash of the key identity (type and public parameters or secret digest), used to recognise the
-  // same key across JWKS rotations. Not secret-revealing (a SHA-256 over a domain-separated encoding).
+  // same key across JWKS rotations. Not secret-revealing (a SHA-256 over a domain-separated
+  // encoding).
   const std::string& fingerprint() const;
 
   struct State;  // defined in jwk.cc
@@ -140,9 +150,10 @@ struct JwksParseResult {
 };
 
 // Imports `{"keys":[...]}`. Keys that are not for signatures (`use: enc`, key_ops without verify)
-// are skipped; bad keys are refused and reported; keys sharing a kid are all dropped (ambiguous). An
-// error (reason "bad_key") only when the document itself is not a JWKS (not JSON, duplicate members,
-// no `keys` array, oct keys mixed with public keys). Zero usable keys is not an error here.
+// are skipped; bad keys are refused and reported; keys sharing a kid are all dropped (ambiguous).
+// An error (reason "bad_key") only when the document itself is not a JWKS (not JSON, duplicate
+// members, no `keys` array, oct keys mixed with public keys). Zero usable keys is not an error
+// here.
 absl::StatusOr<JwksParseResult> ParseJwks(std::string_view json, KeyPart part = KeyPart::kPublic);
 
 // ---- parsing ----------------------------------------------------------------------------------
@@ -165,10 +176,11 @@ struct ParsedJws {
   Algorithm alg = Algorithm::kRS256;
   std::optional<std::string> kid;
   std::optional<std::string> typ;
-  std::string_view signing_input;  // BASE64URL(header) "." BASE64URL(payload): a view into the token
-  std::string header_json;         // decoded header
-  std::string payload;             // decoded payload (JSON text for kJsonObject)
-  std::string signature;           // decoded signature bytes
+  std::string_view
+      signing_input;        // BASE64URL(header) "." BASE64URL(payload): a view into the token
+  std::string header_json;  // decoded header
+  std::string payload;      // decoded payload (JSON text for kJsonObject)
+  std::string signature;    // decoded signature bytes
 };
 
 // Strict compact-JWS parser with reusable simdjson buffers. One per thread.
@@ -195,8 +207,8 @@ absl::StatusOr<ParsedJws> ParseCompactJws(std::string_view token,
                                           const JwsParseOptions& options = {});
 
 // ---- signatures -------------------------------------------------------------------------------
-// Verifies `signature` over `signing_input` with `key` under `alg`. Reasons: "algorithm" when the key
-// does not admit `alg`, "bad_signature" for any signature that does not verify (wrong length,
+// Verifies `signature` over `signing_input` with `key` under `alg`. Reasons: "algorithm" when the
+// key does not admit `alg`, "bad_signature" for any signature that does not verify (wrong length,
 // r or s out of range, wrong value).
 absl::Status Verify(const JwsKey& key, Algorithm alg, std::string_view signing_input,
                     std::string_view signature);

@@ -40,7 +40,9 @@ struct JwsKey::State {
 };
 
 struct JwsKeyFactory {
-  static JwsKey Make(std::shared_ptr<const JwsKey::State> state) { return JwsKey(std::move(state)); }
+  static JwsKey Make(std::shared_ptr<const JwsKey::State> state) {
+    return JwsKey(std::move(state));
+  }
 };
 
 // The SHA-2 digest behind `alg` (fetched once).

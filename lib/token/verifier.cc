@@ -1,9 +1,9 @@
 // TokenVerifier: key set (JWKS + PEM + HMAC), key selection, claim checks, cache, rotation.
 #include <atomic>
-#include <mutex>
-#include <shared_mutex>
 #include <cmath>
 #include <limits>
+#include <mutex>
+#include <shared_mutex>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -161,7 +161,8 @@ class TokenVerifierImpl final : public TokenVerifier {
                        "HMAC secrets and public keys cannot be mixed in one verifier");
     }
     const uint64_t generation = next_generation_.fetch_add(1) + 1;
-    std::shared_ptr<const KeySet> set = BuildKeySet(std::move(all), std::move(problems), generation);
+    std::shared_ptr<const KeySet> set =
+        BuildKeySet(std::move(all), std::move(problems), generation);
     {
       std::unique_lock lock(keys_mu_);
       keys_ = set;
@@ -205,7 +206,8 @@ class TokenVerifierImpl final : public TokenVerifier {
     }
     auto identity = std::make_shared<Identity>();
     TokenTimes times;
-    if (absl::Status s = CheckClaims(parser.payload_object(), now, identity.get(), &times); !s.ok()) {
+    if (absl::Status s = CheckClaims(parser.payload_object(), now, identity.get(), &times);
+        !s.ok()) {
       return s;
     }
     identity->claims_json = jws.payload;
@@ -293,8 +295,8 @@ class TokenVerifierImpl final : public TokenVerifier {
     if (fitting == 0 && any_candidate) {
       return Reject(kReasonAlgorithm, "no key for this token admits its algorithm");
     }
-    return Reject(kReasonUnknownKey, fitting > 1 ? "more than one key fits the token"
-                                                 : "no key fits the token");
+    return Reject(kReasonUnknownKey,
+                  fitting > 1 ? "more than one key fits the token" : "no key fits the token");
   }
 
   absl::Status CheckTimes(const TokenTimes& t, absl::Time now) const {
@@ -319,15 +321,24 @@ class TokenVerifierImpl final : public TokenVerifier {
       const std::string_view k = field.key;
       if (k == options_.groups_claim) m.groups = field.value;
       if (k.size() > 9) continue;
-      if (k == "iss") m.iss = field.value;
-      else if (k == "sub") m.sub = field.value;
-      else if (k == "aud") m.aud = field.value;
-      else if (k == "exp") m.exp = field.value;
-      else if (k == "nbf") m.nbf = field.value;
-      else if (k == "iat") m.iat = field.value;
-      else if (k == "jti") m.jti = field.value;
-      else if (k == "azp") m.azp = field.value;
-      else if (k == "client_id") m.client_id = field.value;
+      if (k == "iss")
+        m.iss = field.value;
+      else if (k == "sub")
+        m.sub = field.value;
+      else if (k == "aud")
+        m.aud = field.value;
+      else if (k == "exp")
+        m.exp = field.value;
+      else if (k == "nbf")
+        m.nbf = field.value;
+      else if (k == "iat")
+        m.iat = field.value;
+      else if (k == "jti")
+        m.jti = field.value;
+      else if (k == "azp")
+        m.azp = field.value;
+      else if (k == "client_id")
+        m.client_id = field.value;
     }
     return m;
   }
@@ -364,7 +375,8 @@ class TokenVerifierImpl final : public TokenVerifier {
     // Subject, token id, required claims.
     if (m.sub) {
       std::string_view sub;
-      if (m.sub->get_string().get(sub) != simdjson::SUCCESS) return Reject("claims", "sub must be a string");
+      if (m.sub->get_string().get(sub) != simdjson::SUCCESS)
+        return Reject("claims", "sub must be a string");
       id->subject = std::string(sub);
     } else if (options_.subject == SubjectPolicy::kRequired) {
       return Reject("claims", "the token has no sub");
@@ -478,8 +490,9 @@ absl::StatusOr<std::shared_ptr<TokenVerifier>> TokenVerifier::Create(TokenVerifi
   for (const HmacKey& hk : options.hmac_keys) {
     absl::StatusOr<std::optional<Algorithm>> alg = parse_alg(hk.alg);
     if (!alg.ok()) return alg.status();
-    absl::StatusOr<JwsKey> key = JwsKey::FromSecret(
-        hk.secret.Reveal(), *alg, hk.kid.empty() ? std::nullopt : std::optional<std::string>(hk.kid));
+    absl::StatusOr<JwsKey> key =
+        JwsKey::FromSecret(hk.secret.Reveal(), *alg,
+                           hk.kid.empty() ? std::nullopt : std::optional<std::string>(hk.kid));
     if (!key.ok()) return key.status();
     static_keys.push_back(*std::move(key));
   }

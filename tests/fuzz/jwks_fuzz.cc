@@ -1,6 +1,7 @@
 // The JWKS importer on arbitrary input, through the public API (this target links the installed
 // library, like a user would): never crashes; a verifier created from it has at least one key and
-// lists only keys it really has; UpdateKeys with it either installs a usable set or changes nothing.
+// lists only keys it really has; UpdateKeys with it either installs a usable set or changes
+// nothing.
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -33,7 +34,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (base->UpdateKeys(in).ok()) {
     if (base->key_count() == 0) std::abort();
     // Put the base key back for the next input.
-    if (!base->UpdateKeys(R"({"keys":[{"kty":"OKP","crv":"Ed25519","kid":"base","x":"iNC9Fg6MpWjA8liE8wdYs9aI3tKQNTokdqIAAOYBeuw"}]})").ok()) {
+    if (!base->UpdateKeys(
+                 R"({"keys":[{"kty":"OKP","crv":"Ed25519","kid":"base","x":"iNC9Fg6MpWjA8liE8wdYs9aI3tKQNTokdqIAAOYBeuw"}]})")
+             .ok()) {
       std::abort();
     }
   } else if (base->key_count() != 1 || base->key_ids() != std::vector<std::string>{"base"}) {

@@ -29,7 +29,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   request.attributes = {{"max_tokens", 5000.0}, {"tier", std::string("gold")}, {"flag", true}};
   const Decision d = (*policy)->Evaluate(request);
   const Explanation e = (*policy)->Explain(request);
-  if (e.decision.effect != d.effect || e.decision.rules != d.rules || e.decision.reasons != d.reasons) std::abort();
+  if (e.decision.effect != d.effect || e.decision.rules != d.rules ||
+      e.decision.reasons != d.reasons)
+    std::abort();
   if (e.rules.size() != (*policy)->rule_count()) std::abort();
   if (d.effect == Effect::kDeny && (d.grant_ttl != 0 || !d.approvers.empty())) std::abort();
   if (d.effect != Effect::kDeny && d.grant_ttl <= 0) std::abort();

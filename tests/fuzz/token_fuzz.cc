@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
-#include <string>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "absl/time/time.h"

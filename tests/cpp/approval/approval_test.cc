@@ -1,5 +1,7 @@
 // The approval rules, for both stores (memory, and a real redis-server on loopback), plus races,
 // audit events, two processes sharing Redis and a Redis outage.
+#include "jitguard/approval.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,7 +16,6 @@
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "jitguard/approval.h"
 #include "jitguard/audit.h"
 #include "jitguard/status.h"
 #include "tests/cpp/testing/redis_server.h"
@@ -22,10 +23,10 @@
 namespace jitguard {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using ::jitguard::testing::RedisServer;
 using ::jitguard::testing::SharedRedisServer;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
 
@@ -67,13 +68,15 @@ std::string FieldString(const AuditEvent& e, std::string_view name) {
 
 enum class Backend { kMemory, kRedis };
 
-std::shared_ptr<ApprovalStore> MakeStore(Backend backend, std::shared_ptr<AuditSink> audit = nullptr) {
+std::shared_ptr<ApprovalStore> MakeStore(Backend backend,
+                                         std::shared_ptr<AuditSink> audit = nullptr) {
   if (backend == Backend::kMemory) {
     return *NewMemoryApprovalStore({.common = {.audit = audit}});
   }
-  absl::StatusOr<std::shared_ptr<ApprovalStore>> store = NewRedisApprovalStore(
-      {.common = {.audit = audit}, .url = SharedRedisServer().url(),
-       .timeout = absl::Milliseconds(500)});
+  absl::StatusOr<std::shared_ptr<ApprovalStore>> store =
+      NewRedisApprovalStore({.common = {.audit = audit},
+                             .url = SharedRedisServer().url(),
+                             .timeout = absl::Milliseconds(500)});
   EXPECT_TRUE(store.ok()) << store.status();
   return *store;
 }
@@ -92,8 +95,8 @@ ApprovalRequest Req(int min_approvals = 1) {
 
 ApprovalVote Vote(std::string who, Verdict verdict = Verdict::kApprove,
                   std::vector<std::string> groups = {"security"}) {
-  return ApprovalVote{.approver = std::move(who), .groups = std::move(groups), .verdict = verdict,
-                      .comment = "ok"};
+  return ApprovalVote{
+      .approver = std::move(who), .groups = std::move(groups), .verdict = verdict, .comment = "ok"};
 }
 
 class ApprovalStoreTest : public ::testing::TestWithParam<Backend> {
@@ -120,7 +123,8 @@ TEST_P(ApprovalStoreTest, ApproveThenConsumeOnce) {
   EXPECT_EQ(filed->state, ApprovalState::kPending);
   EXPECT_EQ(filed->expires_at, kNow + absl::Minutes(30));
 
-  absl::StatusOr<ApprovalTicket> decided = store_->Decide(filed->id, Vote("bob"), kNow + absl::Minutes(1));
+  absl::StatusOr<ApprovalTicket> decided =
+      store_->Decide(filed->id, Vote("bob"), kNow + absl::Minutes(1));
   ASSERT_TRUE(decided.ok()) << decided.status();
   EXPECT_EQ(decided->state, ApprovalState::kApproved);
   ASSERT_EQ(decided->decisions.size(), 1u);
@@ -141,7 +145,8 @@ TEST_P(ApprovalStoreTest, ApproveThenConsumeOnce) {
   EXPECT_EQ(got->access_window, absl::Minutes(10));
   EXPECT_EQ(got->state, ApprovalState::kApproved);
 
-  absl::StatusOr<ApprovalTicket> used = store_->Consume(filed->id, kDigest, kNow + absl::Minutes(3));
+  absl::StatusOr<ApprovalTicket> used =
+      store_->Consume(filed->id, kDigest, kNow + absl::Minutes(3));
   ASSERT_TRUE(used.ok()) << used.status();
   EXPECT_EQ(used->state, ApprovalState::kConsumed);
   EXPECT_EQ(used->consumed_at, kNow + absl::Minutes(3));
@@ -165,9 +170,10 @@ TEST_P(ApprovalStoreTest, NoSelfApproval) {
 
 TEST_P(ApprovalStoreTest, ApproverMustBeInAnApproverGroup) {
   const std::string id = File();
-  EXPECT_EQ(ErrorReason(store_->Decide(id, Vote("mallory", Verdict::kApprove, {"engineering"}), kNow)
-                            .status()),
-            "not_an_approver");
+  EXPECT_EQ(
+      ErrorReason(
+          store_->Decide(id, Vote("mallory", Verdict::kApprove, {"engineering"}), kNow).status()),
+      "not_an_approver");
   EXPECT_EQ(ErrorReason(store_->Decide(id, Vote("mallory", Verdict::kApprove, {}), kNow).status()),
             "not_an_approver");
   EXPECT_EQ(State(id), ApprovalState::kPending);
@@ -217,7 +223,8 @@ TEST_P(ApprovalStoreTest, PendingTicketsExpire) {
   EXPECT_EQ(State(id, kNow + absl::Minutes(30)), ApprovalState::kExpired);
   EXPECT_EQ(ErrorReason(store_->Decide(id, Vote("bob"), kNow + absl::Minutes(31)).status()),
             "expired");
-  EXPECT_EQ(ErrorReason(store_->Consume(id, kDigest, kNow + absl::Minutes(31)).status()), "expired");
+  EXPECT_EQ(ErrorReason(store_->Consume(id, kDigest, kNow + absl::Minutes(31)).status()),
+            "expired");
   // Before its deadline the same ticket can still be approved.
   EXPECT_TRUE(store_->Decide(id, Vote("bob"), kNow + absl::Minutes(29)).ok());
 }
@@ -227,7 +234,8 @@ TEST_P(ApprovalStoreTest, ApprovalIsUsableOnlyWithinTheAccessWindow) {
   ASSERT_TRUE(store_->Decide(id, Vote("bob"), kNow + absl::Minutes(5)).ok());
   EXPECT_EQ(State(id, kNow + absl::Minutes(15) - absl::Seconds(1)), ApprovalState::kApproved);
   EXPECT_EQ(State(id, kNow + absl::Minutes(15)), ApprovalState::kExpired);
-  EXPECT_EQ(ErrorReason(store_->Consume(id, kDigest, kNow + absl::Minutes(15)).status()), "expired");
+  EXPECT_EQ(ErrorReason(store_->Consume(id, kDigest, kNow + absl::Minutes(15)).status()),
+            "expired");
   EXPECT_TRUE(store_->Consume(id, kDigest, kNow + absl::Minutes(14)).ok());
 }
 
@@ -333,9 +341,11 @@ TEST_P(ApprovalStoreTest, EightApproversRacingRecordExactlyOneDecision) {
       threads.emplace_back([&, barrier, t] {
         if (barrier->Block()) delete barrier;
         // Half approve, half deny: whichever lands first decides, the rest are refused.
-        absl::Status s = store_->Decide(id, Vote(absl::StrCat("approver", t),
-                                                 t % 2 ? Verdict::kDeny : Verdict::kApprove),
-                                        kNow)
+        absl::Status s = store_
+                             ->Decide(id,
+                                      Vote(absl::StrCat("approver", t),
+                                           t % 2 ? Verdict::kDeny : Verdict::kApprove),
+                                      kNow)
                              .status();
         if (s.ok()) wins.fetch_add(1);
         if (ErrorReason(s) == "already_decided") already.fetch_add(1);
@@ -431,8 +441,8 @@ TEST(ApprovalStoreTest, StatesHaveStableNames) {
 }
 
 TEST(MemoryApprovalStoreTest, BoundedAndDropsOnlyTicketsPastRetention) {
-  std::shared_ptr<ApprovalStore> store = *NewMemoryApprovalStore(
-      {.common = {.retention = absl::Hours(1)}, .capacity = 2});
+  std::shared_ptr<ApprovalStore> store =
+      *NewMemoryApprovalStore({.common = {.retention = absl::Hours(1)}, .capacity = 2});
   ASSERT_TRUE(store->Request(Req(), kNow).ok());
   ASSERT_TRUE(store->Request(Req(), kNow).ok());
   absl::Status full = store->Request(Req(), kNow).status();
@@ -469,10 +479,9 @@ TEST(RedisApprovalStoreTest, OutageFailsClosedAndRecovers) {
   absl::StatusOr<ApprovalTicket> t = store->Request(Req(), kNow);
   ASSERT_TRUE(t.ok());
   (*server)->Stop();
-  for (absl::Status s : {store->Request(Req(), kNow).status(),
-                         store->Decide(t->id, Vote("bob"), kNow).status(),
-                         store->Get(t->id, kNow).status(),
-                         store->Consume(t->id, kDigest, kNow).status()}) {
+  for (absl::Status s :
+       {store->Request(Req(), kNow).status(), store->Decide(t->id, Vote("bob"), kNow).status(),
+        store->Get(t->id, kNow).status(), store->Consume(t->id, kDigest, kNow).status()}) {
     EXPECT_EQ(ErrorReason(s), "approval_store_unavailable");
     EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
     EXPECT_THAT(std::string(s.message()), HasSubstr("127.0.0.1"));

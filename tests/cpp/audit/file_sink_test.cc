@@ -84,7 +84,8 @@ TEST_F(FileSinkTest, CanonicalAuditRecordIsTheStoredBodyWithoutChainMembers) {
   ASSERT_TRUE(canonical.ok());
   // The stored line is the canonical record with prev and hash added before the closing brace.
   EXPECT_EQ(line.substr(0, canonical->size() - 1), canonical->substr(0, canonical->size() - 1));
-  EXPECT_EQ(line.size(), canonical->size() - 1 + 74 + 75);  // "}" -> prev member + hash member + "}"
+  EXPECT_EQ(line.size(),
+            canonical->size() - 1 + 74 + 75);  // "}" -> prev member + hash member + "}"
   AuditEvent unset = MakeEvent(1);
   unset.time = absl::InfinitePast();
   EXPECT_EQ(ErrorReason(CanonicalAuditRecord(unset, 1).status()), "bad_event");
@@ -110,17 +111,20 @@ TEST_F(FileSinkTest, ValuesOfEveryKindAreWritten) {
   AuditEvent e;
   e.type = "inference.response";
   e.time = absl::FromUnixSeconds(0);
-  e.Set("s", "q\"uote\n").Set("d", 0.25).Set("b", false).Set("nul", AuditValue())
+  e.Set("s", "q\"uote\n")
+      .Set("d", 0.25)
+      .Set("b", false)
+      .Set("nul", AuditValue())
       .Set("list", std::vector<std::string>{"a", "b"})
       .Set("findings", AuditValue::Object({{"EMAIL", 2}, {"US_SSN", 1}}));
   ASSERT_TRUE((*sink)->Write(e).ok());
   ASSERT_TRUE((*sink)->Close().ok());
   std::string line = ReadLines(path_)[0];
-  EXPECT_TRUE(absl::StrContains(
-      line,
-      "\"time\":\"1970-01-01T00:00:00.000000Z\",\"type\":\"inference.response\",\"s\":\"q\\\"uote\\n\","
-      "\"d\":0.25,\"b\":false,\"nul\":null,\"list\":[\"a\",\"b\"],"
-      "\"findings\":{\"EMAIL\":2,\"US_SSN\":1},\"prev\""))
+  EXPECT_TRUE(absl::StrContains(line,
+                                "\"time\":\"1970-01-01T00:00:00.000000Z\",\"type\":\"inference."
+                                "response\",\"s\":\"q\\\"uote\\n\","
+                                "\"d\":0.25,\"b\":false,\"nul\":null,\"list\":[\"a\",\"b\"],"
+                                "\"findings\":{\"EMAIL\":2,\"US_SSN\":1},\"prev\""))
       << line;
 }
 

@@ -59,7 +59,8 @@ class PostgresAuditTest : public ::testing::Test {
   }
 
   AuditTableVerifyResult VerifyTable() {
-    auto r = VerifyAuditTable(server_->dsn(), table_, SecretBytes("postgres chain key of 32 bytes!!"));
+    auto r =
+        VerifyAuditTable(server_->dsn(), table_, SecretBytes("postgres chain key of 32 bytes!!"));
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : AuditTableVerifyResult{};
   }
@@ -143,9 +144,10 @@ TEST_F(PostgresAuditTest, TamperingPastTheTriggerIsDetected) {
   ASSERT_TRUE((*sink)->Close().ok());
   // A superuser can disable the trigger; the chain still tells.
   ASSERT_EQ(Sql(absl::StrCat("ALTER TABLE ", table_, " DISABLE TRIGGER USER")), "");
-  ASSERT_EQ(Sql(absl::StrCat("UPDATE ", table_,
-                             " SET record = replace(record, '\"alice\"', '\"bob\"') WHERE seq = 4")),
-            "");
+  ASSERT_EQ(
+      Sql(absl::StrCat("UPDATE ", table_,
+                       " SET record = replace(record, '\"alice\"', '\"bob\"') WHERE seq = 4")),
+      "");
   AuditTableVerifyResult r = VerifyTable();
   EXPECT_FALSE(r.ok);
   ASSERT_EQ(r.writers.size(), 1u);

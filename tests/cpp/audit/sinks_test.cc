@@ -114,7 +114,8 @@ TEST(AsyncSinkTest, DeliversEverythingInOrderAndFlushWaits) {
   for (int i = 0; i < 1000; ++i) ASSERT_TRUE((*sink)->Write(MakeEvent(i)).ok());
   ASSERT_TRUE((*sink)->Flush().ok());
   ASSERT_EQ(rec.size(), 1000u);  // Flush returned only after the queue drained
-  for (int i = 0; i < 1000; ++i) EXPECT_EQ(rec.events[static_cast<size_t>(i)].request_id, absl::StrCat("r-", i));
+  for (int i = 0; i < 1000; ++i)
+    EXPECT_EQ(rec.events[static_cast<size_t>(i)].request_id, absl::StrCat("r-", i));
   AuditSinkCounters c = (*sink)->Counters();
   EXPECT_EQ(c.written, 1000u);
   EXPECT_EQ(c.queue_depth, 0u);
@@ -129,8 +130,8 @@ TEST(AsyncSinkTest, FullQueueErrorsAfterTimeoutNeverDrops) {
   absl::Notification gate;
   rec.gate = &gate;
   auto sink = AsyncAuditSink::Create(
-      rec.Sink(), {.capacity = 4, .on_full = QueueFullPolicy::kError,
-                   .full_timeout = absl::Milliseconds(20)});
+      rec.Sink(),
+      {.capacity = 4, .on_full = QueueFullPolicy::kError, .full_timeout = absl::Milliseconds(20)});
   ASSERT_TRUE(sink.ok());
   // One event is held by the writer thread at the gate; four fill the queue.
   int accepted = 0, rejected = 0;
@@ -169,7 +170,8 @@ TEST(AsyncSinkTest, FullQueueBlocksByDefault) {
   });
   // The producer cannot get far while the writer is held.
   absl::Time deadline = absl::Now() + absl::Seconds(5);
-  while ((*sink)->Counters().queue_depth < 2 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+  while ((*sink)->Counters().queue_depth < 2 && absl::Now() < deadline)
+    absl::SleepFor(absl::Milliseconds(1));
   EXPECT_LE(done.load(), 3);
   gate.Notify();
   producer.join();
@@ -183,7 +185,7 @@ TEST(AsyncSinkTest, InnerErrorIsSticky) {
   auto sink = AsyncAuditSink::Create(rec.Sink());
   ASSERT_TRUE(sink.ok());
   ASSERT_TRUE((*sink)->Write(MakeEvent(1)).ok());  // accepted into the queue
-  EXPECT_FALSE((*sink)->Flush().ok());              // ...and the failure surfaces here
+  EXPECT_FALSE((*sink)->Flush().ok());             // ...and the failure surfaces here
   EXPECT_FALSE((*sink)->Write(MakeEvent(2)).ok());
   EXPECT_GE((*sink)->Counters().errors, 1u);
   EXPECT_FALSE((*sink)->Close().ok());

@@ -91,7 +91,8 @@ TEST_F(TamperTest, EveryEditedByteIsCaught) {
 }
 
 TEST_F(TamperTest, EditedFieldIsBadHash) {
-  lines_[9] = absl::StrReplaceAll(lines_[9], {{"\"subject\":\"alice\"", "\"subject\":\"mallory\""}});
+  lines_[9] =
+      absl::StrReplaceAll(lines_[9], {{"\"subject\":\"alice\"", "\"subject\":\"mallory\""}});
   WriteLines(path_, lines_);
   ExpectBad(Verify(), 10, "bad_hash");
 }
@@ -169,7 +170,7 @@ TEST_F(TamperTest, ChainUnderAnotherKey) {
 TEST_F(TamperTest, TruncationNeedsACheckpoint) {
   lines_.resize(45);
   WriteLines(path_, lines_);
-  EXPECT_TRUE(Verify().ok);  // a shorter chain is a valid chain...
+  EXPECT_TRUE(Verify().ok);                                // a shorter chain is a valid chain...
   ExpectBad(Verify(Key(), checkpoint_), 46, "truncated");  // ...but not against a checkpoint
 }
 

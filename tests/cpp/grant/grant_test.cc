@@ -1,6 +1,8 @@
 // GrantIssuer + GrantVerifier: every algorithm round-trips; the verifier refuses replays,
-// revocations, expiry, out-of-scope use, typ confusion both ways, wrong keys and issuers; single use
-// holds across threads, processes (Redis) and an outage fails closed.
+// revocations, expiry, out-of-scope use, typ confusion both ways, wrong keys and issuers; single
+// use holds across threads, processes (Redis) and an outage fails closed.
+#include "jitguard/grant.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,7 +20,6 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "jitguard/audit.h"
-#include "jitguard/grant.h"
 #include "jitguard/status.h"
 #include "jitguard/token.h"
 #include "lib/base/base64url.h"
@@ -30,13 +31,13 @@
 namespace jitguard {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::Not;
 using ::jitguard::testing::GenerateKey;
 using ::jitguard::testing::PemPair;
 using ::jitguard::testing::RedisServer;
 using ::jitguard::testing::SharedRedisServer;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
 const std::string kSecret = "0123456789abcdef0123456789abcdef-grant-secret";
@@ -152,15 +153,17 @@ TEST_P(GrantAlgTest, IssueThenVerifyOnce) {
   EXPECT_EQ(ig->expires_at, kNow + absl::Seconds(60));
   const std::string header = HeaderJson(ig->token);
   EXPECT_THAT(header, HasSubstr("\"typ\":\"jitguard-grant+jwt\""));
-  EXPECT_THAT(header, HasSubstr(absl::StrCat("\"alg\":\"", base::AsAbsl(issuer_->Algorithm()), "\"")));
+  EXPECT_THAT(header,
+              HasSubstr(absl::StrCat("\"alg\":\"", base::AsAbsl(issuer_->Algorithm()), "\"")));
   const std::string payload = PayloadJson(ig->token);
   EXPECT_THAT(payload, HasSubstr(absl::StrCat("\"jti\":\"", ig->id, "\"")));
   EXPECT_THAT(payload, HasSubstr("\"datasets\":[\"hr\",\"finance\"]"));
   EXPECT_THAT(payload, Not(HasSubstr("aud")));
   EXPECT_THAT(payload, Not(HasSubstr("approval_id")));  // none given
 
-  absl::StatusOr<Grant> g = verifier_->Verify(
-      ig->token, {.dataset = "hr", .operation = "infer", .model = "gpt-x"}, kNow + absl::Seconds(1));
+  absl::StatusOr<Grant> g =
+      verifier_->Verify(ig->token, {.dataset = "hr", .operation = "infer", .model = "gpt-x"},
+                        kNow + absl::Seconds(1));
   ASSERT_TRUE(g.ok()) << g.status();
   EXPECT_EQ(g->id, ig->id);
   EXPECT_EQ(g->issuer, "jitguard");
@@ -289,9 +292,8 @@ TEST_F(GrantTest, AccessTokenNeverPassesAsAGrant) {
   // The media-type spelling of the grant typ is accepted (RFC 7515 4.1.9).
   const std::string header = token::MakeHeaderJson(token::Algorithm::kES256, std::nullopt,
                                                    "application/JITGUARD-GRANT+JWT");
-  EXPECT_EQ(Reason(*token::SignCompact(key, token::Algorithm::kES256, header,
-                                       PayloadJson(Token()))),
-            "");
+  EXPECT_EQ(
+      Reason(*token::SignCompact(key, token::Algorithm::kES256, header, PayloadJson(Token()))), "");
 }
 
 TEST_F(GrantTest, GrantNeverPassesAsAnAccessToken) {
@@ -314,7 +316,8 @@ TEST_F(GrantTest, WrongKeysAndIssuersAreRefused) {
   std::shared_ptr<const GrantVerifier> other_key =
       *GrantVerifier::Create(GrantKey::Pem(GenerateKey("EC", "P-256").public_pem));
   EXPECT_EQ(ErrorReason(other_key->Verify(token, {}, kNow).status()), "bad_signature");
-  std::shared_ptr<const GrantVerifier> eddsa_only = *GrantVerifier::Create(VerifierKey(Alg::kEdDSA));
+  std::shared_ptr<const GrantVerifier> eddsa_only =
+      *GrantVerifier::Create(VerifierKey(Alg::kEdDSA));
   EXPECT_EQ(ErrorReason(eddsa_only->Verify(token, {}, kNow).status()), "unknown_key");
   std::shared_ptr<const GrantVerifier> other_issuer =
       *GrantVerifier::Create(VerifierKey(Alg::kES256), {.issuer = "someone-else"});
@@ -339,37 +342,52 @@ TEST_F(GrantTest, MalformedInputIsRefused) {
   EXPECT_EQ(Reason("a.b"), "malformed");
   EXPECT_EQ(Reason(Token() + "."), "malformed");
   EXPECT_EQ(Reason(std::string(9000, 'a')), "too_large");
-  const std::string none_header = base::Base64UrlEncode("{\"alg\":\"none\",\"typ\":\"jitguard-grant+jwt\"}");
-  EXPECT_EQ(Reason(absl::StrCat(none_header, ".", base::Base64UrlEncode(PayloadJson(Token())), ".AAAA")),
-            "algorithm");
+  const std::string none_header =
+      base::Base64UrlEncode("{\"alg\":\"none\",\"typ\":\"jitguard-grant+jwt\"}");
+  EXPECT_EQ(
+      Reason(absl::StrCat(none_header, ".", base::Base64UrlEncode(PayloadJson(Token())), ".AAAA")),
+      "algorithm");
 }
 
 TEST_F(GrantTest, ClaimsOfTheWrongShapeAreMalformed) {
   token::JwsKey key = *token::JwsKey::FromPem(P256().private_pem, token::KeyPart::kPrivate);
-  const std::string header = token::MakeHeaderJson(token::Algorithm::kES256, std::nullopt, kGrantType);
+  const std::string header =
+      token::MakeHeaderJson(token::Algorithm::kES256, std::nullopt, kGrantType);
   auto sign = [&](const std::string& payload) {
     return *token::SignCompact(key, token::Algorithm::kES256, header, payload);
   };
   const std::string base = R"("iss":"jitguard","iat":1800000000,"exp":1800000060)";
-  EXPECT_EQ(Reason(sign(absl::StrCat("{", base, R"(,"jti":"a","datasets":[],"operations":["x"]})"))),
-            "malformed");  // no sub
-  EXPECT_EQ(Reason(sign(absl::StrCat("{", base, R"(,"sub":"s","datasets":[],"operations":["x"]})"))),
-            "malformed");  // no jti
-  EXPECT_EQ(Reason(sign(absl::StrCat("{", base, R"(,"sub":"s","jti":"a","datasets":"hr","operations":["x"]})"))),
+  EXPECT_EQ(
+      Reason(sign(absl::StrCat("{", base, R"(,"jti":"a","datasets":[],"operations":["x"]})"))),
+      "malformed");  // no sub
+  EXPECT_EQ(
+      Reason(sign(absl::StrCat("{", base, R"(,"sub":"s","datasets":[],"operations":["x"]})"))),
+      "malformed");  // no jti
+  EXPECT_EQ(Reason(sign(absl::StrCat(
+                "{", base, R"(,"sub":"s","jti":"a","datasets":"hr","operations":["x"]})"))),
             "malformed");  // datasets not a list
-  EXPECT_EQ(Reason(sign(absl::StrCat("{", base, R"(,"sub":"s","jti":"a","datasets":[1],"operations":["x"]})"))),
+  EXPECT_EQ(Reason(sign(absl::StrCat(
+                "{", base, R"(,"sub":"s","jti":"a","datasets":[1],"operations":["x"]})"))),
             "malformed");
-  EXPECT_EQ(Reason(sign(absl::StrCat("{", base, R"(,"sub":"s","jti":"a","datasets":[],"operations":["x"],"model":7})"))),
+  EXPECT_EQ(Reason(sign(absl::StrCat(
+                "{", base, R"(,"sub":"s","jti":"a","datasets":[],"operations":["x"],"model":7})"))),
             "malformed");
-  EXPECT_EQ(Reason(sign(R"({"iss":"jitguard","exp":1800000060,"sub":"s","jti":"a","datasets":[],"operations":["x"]})")),
-            "malformed");  // no iat
-  EXPECT_EQ(Reason(sign(R"({"iat":1800000000,"exp":1800000060,"sub":"s","jti":"a","datasets":[],"operations":["x"]})")),
-            "issuer");
-  EXPECT_EQ(Reason(sign(absl::StrCat("{", base, R"(,"sub":"s","jti":"bad id","datasets":[],"operations":["x"]})"))),
+  EXPECT_EQ(
+      Reason(sign(
+          R"({"iss":"jitguard","exp":1800000060,"sub":"s","jti":"a","datasets":[],"operations":["x"]})")),
+      "malformed");  // no iat
+  EXPECT_EQ(
+      Reason(sign(
+          R"({"iat":1800000000,"exp":1800000060,"sub":"s","jti":"a","datasets":[],"operations":["x"]})")),
+      "issuer");
+  EXPECT_EQ(Reason(sign(absl::StrCat(
+                "{", base, R"(,"sub":"s","jti":"bad id","datasets":[],"operations":["x"]})"))),
             "invalid_grant_id");
   // Well-formed, but minted for 2 hours: longer than the verifier's max_lifetime (1 h).
-  EXPECT_EQ(Reason(sign(R"({"iss":"jitguard","iat":1800000000,"exp":1800007200,"sub":"s","jti":"a","datasets":[],"operations":["x"]})")),
-            "lifetime");
+  EXPECT_EQ(
+      Reason(sign(
+          R"({"iss":"jitguard","iat":1800000000,"exp":1800007200,"sub":"s","jti":"a","datasets":[],"operations":["x"]})")),
+      "lifetime");
 }
 
 TEST_F(GrantTest, IssueValidatesRequests) {
@@ -399,17 +417,21 @@ TEST_F(GrantTest, IssueValidatesRequests) {
 TEST_F(GrantTest, OnlyGrantKeysAreAccepted) {
   EXPECT_EQ(ErrorReason(GrantIssuer::Create(GrantKey::Secret(SecretBytes("short"))).status()),
             "bad_key");
-  EXPECT_EQ(ErrorReason(GrantIssuer::Create(GrantKey::Pem(GenerateKey("EC", "P-384").private_pem))
-                            .status()),
-            "bad_key");
-  EXPECT_EQ(ErrorReason(GrantIssuer::Create(GrantKey::Pem(GenerateKey("RSA").private_pem)).status()),
-            "bad_key");
+  EXPECT_EQ(
+      ErrorReason(
+          GrantIssuer::Create(GrantKey::Pem(GenerateKey("EC", "P-384").private_pem)).status()),
+      "bad_key");
+  EXPECT_EQ(
+      ErrorReason(GrantIssuer::Create(GrantKey::Pem(GenerateKey("RSA").private_pem)).status()),
+      "bad_key");
   EXPECT_EQ(ErrorReason(GrantIssuer::Create(GrantKey::Pem(P256().public_pem)).status()), "bad_key");
   EXPECT_EQ(ErrorReason(GrantIssuer::Create(GrantKey::Pem("garbage")).status()), "bad_key");
-  EXPECT_EQ(ErrorReason(GrantVerifier::Create(GrantKey::Pem(GenerateKey("EC", "P-384").public_pem))
-                            .status()),
+  EXPECT_EQ(
+      ErrorReason(
+          GrantVerifier::Create(GrantKey::Pem(GenerateKey("EC", "P-384").public_pem)).status()),
+      "bad_key");
+  EXPECT_EQ(ErrorReason(GrantVerifier::Create(GrantKey::Jwks("{\"keys\":[]}")).status()),
             "bad_key");
-  EXPECT_EQ(ErrorReason(GrantVerifier::Create(GrantKey::Jwks("{\"keys\":[]}")).status()), "bad_key");
   // A verifier may be given the private PEM: only its public half is used.
   EXPECT_TRUE(GrantVerifier::Create(GrantKey::Pem(P256().private_pem)).ok());
 }
@@ -420,12 +442,12 @@ TEST_F(GrantTest, VerifiesWithAJwksAndTheKid) {
   token::JwsKey pub = *token::JwsKey::FromPem(Ed25519().public_pem, token::KeyPart::kPublic);
   std::string jwk = *pub.PublicJwk();
   jwk.insert(1, "\"kid\":\"grant-2026\",");
-  std::string other = *token::JwsKey::FromPem(GenerateKey("ED25519").public_pem,
-                                              token::KeyPart::kPublic)
-                           ->PublicJwk();
+  std::string other =
+      *token::JwsKey::FromPem(GenerateKey("ED25519").public_pem, token::KeyPart::kPublic)
+           ->PublicJwk();
   other.insert(1, "\"kid\":\"old\",");
-  std::shared_ptr<const GrantVerifier> verifier = *GrantVerifier::Create(
-      GrantKey::Jwks(absl::StrCat("{\"keys\":[", other, ",", jwk, "]}")));
+  std::shared_ptr<const GrantVerifier> verifier =
+      *GrantVerifier::Create(GrantKey::Jwks(absl::StrCat("{\"keys\":[", other, ",", jwk, "]}")));
   absl::StatusOr<IssuedGrant> ig = issuer->Issue(Request(), kNow);
   ASSERT_TRUE(ig.ok());
   EXPECT_THAT(HeaderJson(ig->token), HasSubstr("\"kid\":\"grant-2026\""));
@@ -433,8 +455,9 @@ TEST_F(GrantTest, VerifiesWithAJwksAndTheKid) {
   // A grant naming a kid that is not in the set finds no key.
   std::shared_ptr<const GrantIssuer> unknown =
       *GrantIssuer::Create(IssuerKey(Alg::kEdDSA), {.key_id = "nope"});
-  EXPECT_EQ(ErrorReason(verifier->Verify(unknown->Issue(Request(), kNow)->token, {}, kNow).status()),
-            "unknown_key");
+  EXPECT_EQ(
+      ErrorReason(verifier->Verify(unknown->Issue(Request(), kNow)->token, {}, kNow).status()),
+      "unknown_key");
 }
 
 TEST_F(GrantTest, AuditRecordsEveryStepWithoutTheToken) {
@@ -487,15 +510,16 @@ enum class Cache { kMemory, kRedis };
 
 std::shared_ptr<ReplayCache> MakeCache(Cache c) {
   if (c == Cache::kMemory) return *NewMemoryReplayCache();
-  return *NewRedisReplayCache({.url = SharedRedisServer().url(), .timeout = absl::Milliseconds(500)});
+  return *NewRedisReplayCache(
+      {.url = SharedRedisServer().url(), .timeout = absl::Milliseconds(500)});
 }
 
 class GrantRaceTest : public ::testing::TestWithParam<Cache> {};
 
 TEST_P(GrantRaceTest, EightThreadsVerifyingOneGrantExactlyOneWins) {
   std::shared_ptr<const GrantIssuer> issuer = *GrantIssuer::Create(IssuerKey(Alg::kEdDSA));
-  std::shared_ptr<const GrantVerifier> verifier = *GrantVerifier::Create(
-      VerifierKey(Alg::kEdDSA), {.replay_cache = MakeCache(GetParam())});
+  std::shared_ptr<const GrantVerifier> verifier =
+      *GrantVerifier::Create(VerifierKey(Alg::kEdDSA), {.replay_cache = MakeCache(GetParam())});
   constexpr int kThreads = 8;
   for (int round = 0; round < 20; ++round) {
     const std::string token = issuer->Issue(Request(), kNow)->token;
@@ -541,14 +565,14 @@ TEST(GrantRedisTest, SecondProcessSeesTheGrantUsed) {
   ASSERT_TRUE(WIFEXITED(status));
   ASSERT_EQ(WEXITSTATUS(status), 0);
   // ...so this replica sees a replay.
-  std::shared_ptr<const GrantVerifier> here = *GrantVerifier::Create(
-      VerifierKey(Alg::kES256), {.replay_cache = MakeCache(Cache::kRedis)});
+  std::shared_ptr<const GrantVerifier> here =
+      *GrantVerifier::Create(VerifierKey(Alg::kES256), {.replay_cache = MakeCache(Cache::kRedis)});
   EXPECT_EQ(ErrorReason(here->Verify(token, {.dataset = "hr"}, kNow).status()), "replayed");
   // Revocation is shared too.
   const IssuedGrant other = *issuer->Issue(Request(), kNow);
   ASSERT_TRUE(here->Revoke(other.id, kNow).ok());
-  std::shared_ptr<const GrantVerifier> elsewhere = *GrantVerifier::Create(
-      VerifierKey(Alg::kES256), {.replay_cache = MakeCache(Cache::kRedis)});
+  std::shared_ptr<const GrantVerifier> elsewhere =
+      *GrantVerifier::Create(VerifierKey(Alg::kES256), {.replay_cache = MakeCache(Cache::kRedis)});
   EXPECT_EQ(ErrorReason(elsewhere->Verify(other.token, {}, kNow).status()), "revoked");
 }
 

@@ -33,8 +33,9 @@ TEST(RedisUrlTest, ParsesTheSupportedForms) {
   EXPECT_EQ(e->port, 7000);
   EXPECT_EQ(e->username, "");
   EXPECT_EQ(e->password.Reveal(), "secret");
-  for (std::string_view bad : {"redis://", "redis://:pw@", "redis://h:0", "redis://h:-1",
-                               "redis://h/-3", "redis://u:%zz@h", "redis://[::1", "unix:///tmp/s"}) {
+  for (std::string_view bad :
+       {"redis://", "redis://:pw@", "redis://h:0", "redis://h:-1", "redis://h/-3",
+        "redis://u:%zz@h", "redis://[::1", "unix:///tmp/s"}) {
     EXPECT_FALSE(ParseUrl(bad).ok()) << bad;
   }
   // The password never appears in messages.

@@ -82,7 +82,8 @@ TEST_P(ReplayCacheTest, RevokeAfterUseKeepsRefusing) {
 TEST_P(ReplayCacheTest, RejectsMalformedIds) {
   for (std::string_view bad : {std::string_view(""), std::string_view("has space"),
                                std::string_view("new\nline"), std::string_view("\x7f")}) {
-    EXPECT_EQ(ErrorReason(cache_->MarkUsed(bad, kNow + absl::Minutes(1), kNow)), "invalid_grant_id");
+    EXPECT_EQ(ErrorReason(cache_->MarkUsed(bad, kNow + absl::Minutes(1), kNow)),
+              "invalid_grant_id");
     EXPECT_EQ(ErrorReason(cache_->Revoke(bad, kNow + absl::Minutes(1), kNow)), "invalid_grant_id");
   }
   EXPECT_EQ(ErrorReason(cache_->MarkUsed(std::string(129, 'a'), kNow + absl::Minutes(1), kNow)),
@@ -146,8 +147,9 @@ TEST(MemoryReplayCacheTest, EntriesLiveUntilTheirExpiry) {
   ASSERT_TRUE(cache->MarkUsed("long", kNow + absl::Minutes(10), kNow).ok());
   // At +20s "short" has expired and gives its room; "long" is still remembered.
   ASSERT_TRUE(cache->MarkUsed("new", kNow + absl::Minutes(10), kNow + absl::Seconds(20)).ok());
-  EXPECT_EQ(ErrorReason(cache->MarkUsed("long", kNow + absl::Minutes(10), kNow + absl::Seconds(20))),
-            "replayed");
+  EXPECT_EQ(
+      ErrorReason(cache->MarkUsed("long", kNow + absl::Minutes(10), kNow + absl::Seconds(20))),
+      "replayed");
 }
 
 TEST(MemoryReplayCacheTest, ValidatesOptionsAndNamesItself) {
@@ -161,7 +163,8 @@ TEST(MemoryReplayCacheTest, ValidatesOptionsAndNamesItself) {
 TEST(RedisReplayCacheTest, RejectsBadUrlsAndNamesItself) {
   for (std::string_view url : {"http://127.0.0.1:6379", "rediss://127.0.0.1:6379", "redis://",
                                "redis://host:notaport", "redis://host:70000", "redis://host/x"}) {
-    absl::StatusOr<std::shared_ptr<ReplayCache>> cache = NewRedisReplayCache({.url = std::string(url)});
+    absl::StatusOr<std::shared_ptr<ReplayCache>> cache =
+        NewRedisReplayCache({.url = std::string(url)});
     EXPECT_EQ(ErrorReason(cache.status()), "invalid_url") << url;
   }
   absl::StatusOr<std::shared_ptr<ReplayCache>> ok =

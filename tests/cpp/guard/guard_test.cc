@@ -1,5 +1,6 @@
 // jitguard::Guard on the real components: HS256 access tokens signed here, the compiled policy, a
-// real memory replay cache and approval store, and the hash-chained audit file, read back and verified.
+// real memory replay cache and approval store, and the hash-chained audit file, read back and
+// verified.
 #include "jitguard/guard.h"
 
 #include <fstream>
@@ -43,11 +44,14 @@ constexpr char kPolicy[] = R"({
   ]})";
 
 std::string SignedToken(std::string_view kid, std::string_view secret, std::string_view sub,
-                        std::string_view groups_json, absl::Time now = kNow, std::string_view aud = "inference") {
-  std::string header = base::Base64UrlEncode("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"" + std::string(kid) + "\"}");
+                        std::string_view groups_json, absl::Time now = kNow,
+                        std::string_view aud = "inference") {
+  std::string header = base::Base64UrlEncode("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"" +
+                                             std::string(kid) + "\"}");
   int64_t t = absl::ToUnixSeconds(now);
-  std::string payload = "{\"iss\":\"https://idp.test\",\"aud\":\"" + std::string(aud) + "\",\"sub\":\"" +
-                        std::string(sub) + "\",\"groups\":" + std::string(groups_json) +
+  std::string payload = "{\"iss\":\"https://idp.test\",\"aud\":\"" + std::string(aud) +
+                        "\",\"sub\":\"" + std::string(sub) +
+                        "\",\"groups\":" + std::string(groups_json) +
                         ",\"iat\":" + std::to_string(t) + ",\"exp\":" + std::to_string(t + 600) +
                         ",\"sid\":\"sess-1\"}";
   std::string input = header + "." + base::Base64UrlEncode(payload);
@@ -87,7 +91,8 @@ class GuardTest : public ::testing::Test {
   std::string ConfigJson(std::string_view extra_audit = "") {
     std::string jwks = R"({"keys":[{"kty":"oct","kid":"k1","alg":"HS256","k":")" +
                        base::Base64UrlEncode(kSecret) + "\"}]}";
-    return R"({"tokens": {"jwks": )" + jwks + R"(, "issuer": "https://idp.test", "audience": "inference"},
+    return R"({"tokens": {"jwks": )" + jwks +
+           R"(, "issuer": "https://idp.test", "audience": "inference"},
       "policy": {"file": "policy.json"},
       "grants": {"signing_key": "grant-secret-0123456789abcdef0123456789", "issuer": "jitguard-test"},
       "approvals": {"backend": "memory", "ttl": 600},
@@ -101,7 +106,8 @@ class GuardTest : public ::testing::Test {
     return g.ok() ? *g : nullptr;
   }
 
-  AdmitRequest Request(std::string token, std::string dataset = "claims", std::string prompt = "hello") {
+  AdmitRequest Request(std::string token, std::string dataset = "claims",
+                       std::string prompt = "hello") {
     AdmitRequest r;
     r.bearer_token = std::move(token);
     r.model = "support-llm";
@@ -119,8 +125,9 @@ class GuardTest : public ::testing::Test {
 TEST_F(GuardTest, PermitIssuesASingleUseGrantAndAuditsMasked) {
   std::shared_ptr<Guard> g = Make();
   ASSERT_NE(g, nullptr);
-  absl::StatusOr<Admission> adm =
-      g->Admit(Request(Token("alice", R"(["data-scientists"])"), "claims", std::string("mail ") + kEmail), kNow);
+  absl::StatusOr<Admission> adm = g->Admit(
+      Request(Token("alice", R"(["data-scientists"])"), "claims", std::string("mail ") + kEmail),
+      kNow);
   ASSERT_TRUE(adm.ok()) << adm.status();
   EXPECT_EQ(adm->identity.subject, "alice");
   EXPECT_EQ(adm->decision.effect, Effect::kPermit);
@@ -141,7 +148,8 @@ TEST_F(GuardTest, PermitIssuesASingleUseGrantAndAuditsMasked) {
   absl::StatusOr<std::unique_ptr<ResponseGuard>> rg = g->NewResponse(*adm, ResponseFormat::kText);
   ASSERT_TRUE(rg.ok());
   std::string out;
-  for (std::string_view chunk : {"write to dana.whit", "field@example.com or ", "+1 415 555 0134."}) {
+  for (std::string_view chunk :
+       {"write to dana.whit", "field@example.com or ", "+1 415 555 0134."}) {
     absl::StatusOr<std::string> o = (*rg)->Write(chunk);
     ASSERT_TRUE(o.ok());
     out += *o;
@@ -174,7 +182,8 @@ TEST_F(GuardTest, GrantIsScopedToTheRequest) {
   ASSERT_TRUE(adm.ok());
   EXPECT_EQ(ErrorReason(g->VerifyGrant(adm->grant, "tickets", "infer", kNow)), "scope");
   EXPECT_EQ(ErrorReason(g->VerifyGrant(adm->grant, "claims", "fine_tune", kNow)), "scope");
-  EXPECT_EQ(ErrorReason(g->VerifyGrant(adm->grant, "claims", "infer", kNow + absl::Minutes(10))), "expired");
+  EXPECT_EQ(ErrorReason(g->VerifyGrant(adm->grant, "claims", "infer", kNow + absl::Minutes(10))),
+            "expired");
 }
 
 TEST_F(GuardTest, DenialsCarryReasonRulesAndMessage) {
@@ -197,7 +206,8 @@ TEST_F(GuardTest, DenialsCarryReasonRulesAndMessage) {
 
 TEST_F(GuardTest, StrictProfileForContractors) {
   std::shared_ptr<Guard> g = Make();
-  absl::StatusOr<Admission> adm = g->Admit(Request(Token("bob", R"(["contractors"])"), "tickets"), kNow);
+  absl::StatusOr<Admission> adm =
+      g->Admit(Request(Token("bob", R"(["contractors"])"), "tickets"), kNow);
   ASSERT_TRUE(adm.ok()) << adm.status();
   EXPECT_EQ(adm->mask_profile, "strict");
   absl::StatusOr<std::string> masked = g->MaskPrompt(*adm, "a@example.com");
@@ -244,7 +254,8 @@ TEST_F(GuardTest, ApprovalFlow) {
   EXPECT_EQ(ErrorReason(state.status()), "not_an_approver");
   state = g->Decide("bogus", ticket, Verdict::kApprove, "", kNow);
   EXPECT_EQ(GetErrorDomain(state.status()), ErrorDomain::kToken);
-  state = g->Decide(Token("carol", R"(["security-leads"])"), ticket, Verdict::kApprove, "ok once", kNow);
+  state = g->Decide(Token("carol", R"(["security-leads"])"), ticket, Verdict::kApprove, "ok once",
+                    kNow);
   ASSERT_TRUE(state.ok()) << state.status();
   EXPECT_EQ(*state, "approved");
 
@@ -264,8 +275,8 @@ TEST_F(GuardTest, ApprovalFlow) {
 }
 
 std::string Event(std::string_view content) {
-  return "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + std::string(content) +
-         "\"},\"finish_reason\":null}]}\n\n";
+  return "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" +
+         std::string(content) + "\"},\"finish_reason\":null}]}\n\n";
 }
 
 TEST_F(GuardTest, SseResponseCatchesAnEmailSplitAcrossTwoEvents) {
@@ -308,7 +319,8 @@ TEST_F(GuardTest, ReloadPolicyKeepsTheOldOneWhenTheNewOneIsBad) {
   AdmitRequest r = Request(Token("bob", R"(["contractors"])"), "claims");
   EXPECT_EQ(ErrorReason(g->Admit(r, kNow).status()), "no_permit");
   std::string policy = kPolicy;
-  policy.replace(policy.find(R"("datasets": ["tickets"])"), 23, R"("datasets": ["tickets", "claims"])");
+  policy.replace(policy.find(R"("datasets": ["tickets"])"), 23,
+                 R"("datasets": ["tickets", "claims"])");
   WriteFile(dir_ + "/policy.json", policy);
   ASSERT_TRUE(g->ReloadPolicy().ok());
   EXPECT_TRUE(g->Admit(r, kNow).ok());
@@ -349,14 +361,16 @@ INSTANTIATE_TEST_SUITE_P(
     All, GuardConfigTest,
     ::testing::Values(
         BadConfig{R"("issuer": "https://idp.test", )", "", "tokens.issuer"},
-        BadConfig{R"("audience": "inference")", R"("audience": "inference", "leeway": -3)", "tokens.leeway"},
-        BadConfig{R"("audience": "inference")", R"("audience": "inference", "colour": 1)", "tokens.colour"},
+        BadConfig{R"("audience": "inference")", R"("audience": "inference", "leeway": -3)",
+                  "tokens.leeway"},
+        BadConfig{R"("audience": "inference")", R"("audience": "inference", "colour": 1)",
+                  "tokens.colour"},
         BadConfig{R"({"keys":[)", R"({"keyz":[)", "tokens.jwks"},
         BadConfig{"policy.json", "missing.json", "policy.file"},
-        BadConfig{R"("signing_key": "grant-secret-0123456789abcdef0123456789")", R"("signing_key": "short")",
-                  "grants.signing_key"},
-        BadConfig{R"("issuer": "jitguard-test")", R"("issuer": "jitguard-test", "replay": "memcached://x")",
-                  "grants.replay"},
+        BadConfig{R"("signing_key": "grant-secret-0123456789abcdef0123456789")",
+                  R"("signing_key": "short")", "grants.signing_key"},
+        BadConfig{R"("issuer": "jitguard-test")",
+                  R"("issuer": "jitguard-test", "replay": "memcached://x")", "grants.replay"},
         BadConfig{R"("backend": "memory")", R"("backend": "etcd")", "approvals.backend"},
         BadConfig{R"("backend": "memory")", R"("backend": "redis")", "approvals.url"},
         BadConfig{R"("fsync": "never")", R"("fsync": "sometimes")", "audit.fsync"},
@@ -384,11 +398,12 @@ TEST_F(GuardTest, AuditSinkGivenInCodeReceivesEveryStep) {
   config.replace(config.find(file), file.size(), "");
   g = Guard::FromConfigJson(config, dir_, options);
   ASSERT_TRUE(g.ok()) << g.status();
-  absl::StatusOr<Admission> adm = (*g)->Admit(Request(Token("alice", R"(["data-scientists"])")), kNow);
+  absl::StatusOr<Admission> adm =
+      (*g)->Admit(Request(Token("alice", R"(["data-scientists"])")), kNow);
   ASSERT_TRUE(adm.ok()) << adm.status();
   EXPECT_TRUE((*g)->VerifyGrant(adm->grant, "claims", "infer", kNow).ok());
   EXPECT_EQ(*seen, (std::vector<std::string>{"policy.decision", "grant.issued", "inference.request",
-                                            "grant.verified"}));
+                                             "grant.verified"}));
   // Without an external sink the audit section is required.
   std::string no_audit = config.substr(0, config.rfind(',', config.find(R"("audit")"))) + "}";
   EXPECT_EQ(ErrorReason(Guard::FromConfigJson(no_audit, dir_).status()), "missing_key");
@@ -396,7 +411,8 @@ TEST_F(GuardTest, AuditSinkGivenInCodeReceivesEveryStep) {
 
 TEST_F(GuardTest, UnknownKeyAsksTheKeySourceOnceAndRetries) {
   const std::string rotated_secret = "fedcba9876543210fedcba9876543210-rotated";
-  const std::string rotated = R"({"keys":[)" + OctKey("k1", kSecret) + "," + OctKey("k2", rotated_secret) + "]}";
+  const std::string rotated =
+      R"({"keys":[)" + OctKey("k1", kSecret) + "," + OctKey("k2", rotated_secret) + "]}";
   int calls = 0;
   bool has_new_keys = false;
   GuardOptions options;
@@ -412,7 +428,8 @@ TEST_F(GuardTest, UnknownKeyAsksTheKeySourceOnceAndRetries) {
   EXPECT_EQ(ErrorReason(g->Admit(Request(token), kNow).status()), "unknown_key");
   EXPECT_EQ(calls, 1);
   // A known key that fails its signature does not trigger a fetch.
-  EXPECT_EQ(ErrorReason(g->Admit(Request(SignedToken("k1", rotated_secret, "alice", "[]")), kNow).status()),
+  EXPECT_EQ(ErrorReason(
+                g->Admit(Request(SignedToken("k1", rotated_secret, "alice", "[]")), kNow).status()),
             "bad_signature");
   EXPECT_EQ(calls, 1);
   has_new_keys = true;
@@ -442,8 +459,8 @@ TEST_F(GuardTest, GrantVerifierIsTheOneVerifyGrantUses) {
   ASSERT_NE(g, nullptr);
   absl::StatusOr<Admission> adm = g->Admit(Request(Token("alice", R"(["data-scientists"])")), kNow);
   ASSERT_TRUE(adm.ok()) << adm.status();
-  absl::StatusOr<Grant> grant =
-      g->grant_verifier()->Verify(adm->grant, GrantScope{.dataset = "claims", .operation = "infer"}, kNow);
+  absl::StatusOr<Grant> grant = g->grant_verifier()->Verify(
+      adm->grant, GrantScope{.dataset = "claims", .operation = "infer"}, kNow);
   ASSERT_TRUE(grant.ok()) << grant.status();
   EXPECT_EQ(grant->subject, "alice");
   EXPECT_EQ(grant->id, adm->grant_id);

@@ -38,8 +38,8 @@ class CorpusGenerator {
 
   // ---- valid values of each entity ------------------------------------------------------------
   std::string Email() {
-    static const char* kNames[] = {"john", "jane.doe", "a.b-c", "support", "x_y", "mary+tag",
-                                   "ops2024", "li.wei"};
+    static const char* kNames[] = {"john", "jane.doe", "a.b-c",   "support",
+                                   "x_y",  "mary+tag", "ops2024", "li.wei"};
     static const char* kDomains[] = {"example.com", "mail.example.org", "corp.co.uk", "acme.io",
                                      "uni-berlin.de"};
     return std::string(Pick(kNames)) + "@" + Pick(kDomains);
@@ -47,14 +47,19 @@ class CorpusGenerator {
 
   std::string Phone() {
     switch (Uniform(0, 5)) {
-      case 0: return "(" + Area() + ") " + Exchange() + "-" + Digits(4);
-      case 1: return Area() + "-" + Exchange() + "-" + Digits(4);
-      case 2: return Area() + "." + Exchange() + "." + Digits(4);
-      case 3: return "+1 " + Area() + " " + Exchange() + " " + Digits(4);
-      case 4: return "+1-" + Area() + "-" + Exchange() + "-" + Digits(4);
+      case 0:
+        return "(" + Area() + ") " + Exchange() + "-" + Digits(4);
+      case 1:
+        return Area() + "-" + Exchange() + "-" + Digits(4);
+      case 2:
+        return Area() + "." + Exchange() + "." + Digits(4);
+      case 3:
+        return "+1 " + Area() + " " + Exchange() + " " + Digits(4);
+      case 4:
+        return "+1-" + Area() + "-" + Exchange() + "-" + Digits(4);
       default: {
-        static const char* kIntl[] = {"+44 20 7946 ", "+49 30 1234 ", "+33 1 42 68 ",
-                                      "+81 3 1234 ", "+61 2 9374 "};
+        static const char* kIntl[] = {"+44 20 7946 ", "+49 30 1234 ", "+33 1 42 68 ", "+81 3 1234 ",
+                                      "+61 2 9374 "};
         return std::string(Pick(kIntl)) + Digits(4);
       }
     }
@@ -68,9 +73,13 @@ class CorpusGenerator {
     const std::string a = Pad(area, 3), g = Pad(Uniform(1, 99), 2), s = Pad(Uniform(1, 9999), 4);
     *needs_context = false;
     switch (Uniform(0, 2)) {
-      case 0: return a + "-" + g + "-" + s;
-      case 1: return a + " " + g + " " + s;
-      default: *needs_context = true; return a + g + s;
+      case 0:
+        return a + "-" + g + "-" + s;
+      case 1:
+        return a + " " + g + " " + s;
+      default:
+        *needs_context = true;
+        return a + g + s;
     }
   }
 
@@ -78,12 +87,22 @@ class CorpusGenerator {
     std::string digits;
     int len = 16;
     switch (Uniform(0, 3)) {
-      case 0: digits = "4"; break;
-      case 1: digits = std::to_string(Uniform(51, 55)); break;
-      case 2: digits = Uniform(0, 1) ? "34" : "37"; len = 15; break;
-      default: digits = "6011"; break;
+      case 0:
+        digits = "4";
+        break;
+      case 1:
+        digits = std::to_string(Uniform(51, 55));
+        break;
+      case 2:
+        digits = Uniform(0, 1) ? "34" : "37";
+        len = 15;
+        break;
+      default:
+        digits = "6011";
+        break;
     }
-    while (static_cast<int>(digits.size()) < len - 1) digits.push_back(static_cast<char>('0' + Uniform(0, 9)));
+    while (static_cast<int>(digits.size()) < len - 1)
+      digits.push_back(static_cast<char>('0' + Uniform(0, 9)));
     digits.push_back(LuhnDigit(digits));
     if (len == 15 || Uniform(0, 2) == 0) return digits;
     const char sep = Uniform(0, 1) ? ' ' : '-';
@@ -107,21 +126,25 @@ class CorpusGenerator {
         for (int i = 0; i < 8; ++i) out += (i ? ":" : "") + Hex(Uniform(1, 4));
         return out;
       }
-      case 1: return "2001:db8::" + std::to_string(Uniform(1, 9999));
-      case 2: return "fe80::" + Hex(4) + ":" + std::to_string(Uniform(10, 99)) + "ff";
-      default: return "::ffff:" + Ipv4();
+      case 1:
+        return "2001:db8::" + std::to_string(Uniform(1, 9999));
+      case 2:
+        return "fe80::" + Hex(4) + ":" + std::to_string(Uniform(10, 99)) + "ff";
+      default:
+        return "::ffff:" + Ipv4();
     }
   }
 
   std::string Iban(bool grouped) {
-    static const std::pair<const char*, int> kCountries[] = {{"DE", 22}, {"GB", 22}, {"FR", 27},
-                                                             {"NL", 18}, {"ES", 24}};
+    static const std::pair<const char*, int> kCountries[] = {
+        {"DE", 22}, {"GB", 22}, {"FR", 27}, {"NL", 18}, {"ES", 24}};
     const auto& [cc, len] = kCountries[Uniform(0, 4)];
     std::string bban;
     if (std::string_view(cc) == "GB" || std::string_view(cc) == "NL") {
       for (int i = 0; i < 4; ++i) bban.push_back(static_cast<char>('A' + Uniform(0, 25)));
     }
-    while (static_cast<int>(bban.size()) < len - 4) bban.push_back(static_cast<char>('0' + Uniform(0, 9)));
+    while (static_cast<int>(bban.size()) < len - 4)
+      bban.push_back(static_cast<char>('0' + Uniform(0, 9)));
     // Check digits: 98 - (BBAN + CC + "00") mod 97.
     const std::string rearranged = bban + cc + "00";
     int rem = 0;
@@ -151,19 +174,27 @@ class CorpusGenerator {
 
   std::string ApiKey() {
     switch (Uniform(0, 6)) {
-      case 0: return "ghp_" + Alnum(36);
-      case 1: return "github_pat_" + Alnum(22) + "_" + Alnum(59);
-      case 2: return "glpat-" + Alnum(20);
-      case 3: return "xoxb-" + std::to_string(Uniform(100000, 999999)) + "-" + Alnum(24);
-      case 4: return "sk_live_" + Alnum(24);
-      case 5: return "sk-proj-" + Alnum(48);
-      default: return "AIza" + Alnum(35);
+      case 0:
+        return "ghp_" + Alnum(36);
+      case 1:
+        return "github_pat_" + Alnum(22) + "_" + Alnum(59);
+      case 2:
+        return "glpat-" + Alnum(20);
+      case 3:
+        return "xoxb-" + std::to_string(Uniform(100000, 999999)) + "-" + Alnum(24);
+      case 4:
+        return "sk_live_" + Alnum(24);
+      case 5:
+        return "sk-proj-" + Alnum(48);
+      default:
+        return "AIza" + Alnum(35);
     }
   }
 
   std::string Jwt() {
-    static const char* kHeaders[] = {"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",  // {"alg":"HS256","typ":"JWT"}
-                                     "eyJhbGciOiJSUzI1NiJ9"};                 // {"alg":"RS256"}
+    static const char* kHeaders[] = {
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",  // {"alg":"HS256","typ":"JWT"}
+        "eyJhbGciOiJSUzI1NiJ9"};                 // {"alg":"RS256"}
     return std::string(Pick(kHeaders)) + ".eyJzdWIiOiI" + Alnum(20) + "In0." + Alnum(43);
   }
 
@@ -178,50 +209,184 @@ class CorpusGenerator {
   // ---- hard negatives ------------------------------------------------------------------------
   std::string Negative() {
     switch (Uniform(0, 19)) {
-      case 0: return "2024-" + Pad(Uniform(1, 12), 2) + "-" + Pad(Uniform(1, 28), 2);
-      case 1: return Pad(Uniform(1, 28), 2) + "/" + Pad(Uniform(1, 12), 2) + "/2023";
-      case 2: return Pad(Uniform(0, 23), 2) + ":" + Pad(Uniform(0, 59), 2) + ":" + Pad(Uniform(0, 59), 2);
-      case 3: return "v" + std::to_string(Uniform(0, 9)) + "." + std::to_string(Uniform(0, 20)) + "." + std::to_string(Uniform(0, 99));
-      case 4: return Hex(8) + "-" + Hex(4) + "-4" + Hex(3) + "-a" + Hex(3) + "-" + Hex(12);  // UUID
-      case 5: return Hex(40);                                                                // git hash
-      case 6: return "$" + std::to_string(Uniform(1, 999)) + "," + Pad(Uniform(0, 999), 3) + ".99";
-      case 7: return "ORD-" + Digits(8);
-      case 8: return "#" + Digits(9);                               // a bare 9-digit business id
-      case 9: return Pad(Uniform(10000, 99999), 5) + "-" + Digits(4);  // ZIP+4
-      case 10: return "5555 5555 5555 4445";                      // Luhn-invalid
-      case 11: return "000-" + Pad(Uniform(1, 99), 2) + "-" + Pad(Uniform(1, 9999), 4);  // never issued
-      case 12: return "666-12-3456";
-      case 13: return std::to_string(Uniform(256, 999)) + ".1.2.3";  // octet out of range
-      case 14: return "1.2.3.4.5";
-      case 15: return "12:30";
-      case 16: return "3.14159";
-      case 17: return "(555) 012-3456";  // exchange starting with 0
-      case 18: return "DE00 1234 5678 9012 3456 78";  // bad IBAN check digits
-      default: return Digits(9);  // bare 9 digits without any context word
+      case 0:
+        return "2024-" + Pad(Uniform(1, 12), 2) + "-" + Pad(Uniform(1, 28), 2);
+      case 1:
+        return Pad(Uniform(1, 28), 2) + "/" + Pad(Uniform(1, 12), 2) + "/2023";
+      case 2:
+        return Pad(Uniform(0, 23), 2) + ":" + Pad(Uniform(0, 59), 2) + ":" + Pad(Uniform(0, 59), 2);
+      case 3:
+        return "v" + std::to_string(Uniform(0, 9)) + "." + std::to_string(Uniform(0, 20)) + "." +
+               std::to_string(Uniform(0, 99));
+      case 4:
+        return Hex(8) + "-" + Hex(4) + "-4" + Hex(3) + "-a" + Hex(3) + "-" + Hex(12);  // UUID
+      case 5:
+        return Hex(40);  // git hash
+      case 6:
+        return "$" + std::to_string(Uniform(1, 999)) + "," + Pad(Uniform(0, 999), 3) + ".99";
+      case 7:
+        return "ORD-" + Digits(8);
+      case 8:
+        return "#" + Digits(9);  // a bare 9-digit business id
+      case 9:
+        return Pad(Uniform(10000, 99999), 5) + "-" + Digits(4);  // ZIP+4
+      case 10:
+        return "5555 5555 5555 4445";  // Luhn-invalid
+      case 11:
+        return "000-" + Pad(Uniform(1, 99), 2) + "-" + Pad(Uniform(1, 9999), 4);  // never issued
+      case 12:
+        return "666-12-3456";
+      case 13:
+        return std::to_string(Uniform(256, 999)) + ".1.2.3";  // octet out of range
+      case 14:
+        return "1.2.3.4.5";
+      case 15:
+        return "12:30";
+      case 16:
+        return "3.14159";
+      case 17:
+        return "(555) 012-3456";  // exchange starting with 0
+      case 18:
+        return "DE00 1234 5678 9012 3456 78";  // bad IBAN check digits
+      default:
+        return Digits(9);  // bare 9 digits without any context word
     }
   }
 
   // Prose around the values: mostly plain words; one token in ten is technical (numbers,
   // punctuation, markdown, code, non-ASCII).
   std::string Filler() {
-    static const char* kPlain[] = {
-        "the", "model", "returned", "a", "summary", "of", "quarterly", "results", "and", "notes",
-        "revenue", "grew", "by", "percent", "in", "while", "costs", "fell", "see", "table",
-        "below", "for", "details", "deployment", "uses", "replicas", "per", "region", "this",
-        "that", "with", "from", "customer", "support", "team", "reviewed", "report", "was",
-        "is", "are", "we", "recommend", "updating", "configuration", "before", "next", "release",
-        "because", "latency", "improved", "significantly", "after", "caching", "layer", "added",
-        "Overall", "The", "It", "However", "Finally", "service", "handles", "requests", "users"};
+    static const char* kPlain[] = {"the",
+                                   "model",
+                                   "returned",
+                                   "a",
+                                   "summary",
+                                   "of",
+                                   "quarterly",
+                                   "results",
+                                   "and",
+                                   "notes",
+                                   "revenue",
+                                   "grew",
+                                   "by",
+                                   "percent",
+                                   "in",
+                                   "while",
+                                   "costs",
+                                   "fell",
+                                   "see",
+                                   "table",
+                                   "below",
+                                   "for",
+                                   "details",
+                                   "deployment",
+                                   "uses",
+                                   "replicas",
+                                   "per",
+                                   "region",
+                                   "this",
+                                   "that",
+                                   "with",
+                                   "from",
+                                   "customer",
+                                   "support",
+                                   "team",
+                                   "reviewed",
+                                   "report",
+                                   "was",
+                                   "is",
+                                   "are",
+                                   "we",
+                                   "recommend",
+                                   "updating",
+                                   "configuration",
+                                   "before",
+                                   "next",
+                                   "release",
+                                   "because",
+                                   "latency",
+                                   "improved",
+                                   "significantly",
+                                   "after",
+                                   "caching",
+                                   "layer",
+                                   "added",
+                                   "Overall",
+                                   "The",
+                                   "It",
+                                   "However",
+                                   "Finally",
+                                   "service",
+                                   "handles",
+                                   "requests",
+                                   "users"};
     if (Uniform(0, technical_one_in_ - 1) != 0) return Pick(kPlain);
-    static const char* kWords[] = {
-        "the", "model", "returned", "a", "summary", "of", "quarterly", "results", "and", "notes",
-        "revenue", "grew", "by", "percent", "in", "Q3", "while", "costs", "fell", "see",
-        "table", "below", "for", "details", "Kubernetes", "deployment", "uses", "replicas",
-        "per", "region", "café", "naïve", "über", "données", "résumé", "日本語", "テキスト",
-        "well-known", "e.g.", "i.e.", "data_frame", "std::vector<int>", "x->y", "a = b + c;",
-        "```python", "```", "| col | val |", "**bold**", "Note:", "step", "1)", "42", "3.5",
-        "2024", "100%", "10x", "A", "JSON", "HTTP/1.1 200 OK", "user_id", "id=7",
-        "https://example.com/docs", "items[3]", "f(x)", "- bullet", "# Heading"};
+    static const char* kWords[] = {"the",
+                                   "model",
+                                   "returned",
+                                   "a",
+                                   "summary",
+                                   "of",
+                                   "quarterly",
+                                   "results",
+                                   "and",
+                                   "notes",
+                                   "revenue",
+                                   "grew",
+                                   "by",
+                                   "percent",
+                                   "in",
+                                   "Q3",
+                                   "while",
+                                   "costs",
+                                   "fell",
+                                   "see",
+                                   "table",
+                                   "below",
+                                   "for",
+                                   "details",
+                                   "Kubernetes",
+                                   "deployment",
+                                   "uses",
+                                   "replicas",
+                                   "per",
+                                   "region",
+                                   "café",
+                                   "naïve",
+                                   "über",
+                                   "données",
+                                   "résumé",
+                                   "日本語",
+                                   "テキスト",
+                                   "well-known",
+                                   "e.g.",
+                                   "i.e.",
+                                   "data_frame",
+                                   "std::vector<int>",
+                                   "x->y",
+                                   "a = b + c;",
+                                   "```python",
+                                   "```",
+                                   "| col | val |",
+                                   "**bold**",
+                                   "Note:",
+                                   "step",
+                                   "1)",
+                                   "42",
+                                   "3.5",
+                                   "2024",
+                                   "100%",
+                                   "10x",
+                                   "A",
+                                   "JSON",
+                                   "HTTP/1.1 200 OK",
+                                   "user_id",
+                                   "id=7",
+                                   "https://example.com/docs",
+                                   "items[3]",
+                                   "f(x)",
+                                   "- bullet",
+                                   "# Heading"};
     return Pick(kWords);
   }
 
@@ -260,8 +425,14 @@ class CorpusGenerator {
     std::string value;
     std::string entity;
     switch (Uniform(0, 11)) {
-      case 0: entity = "EMAIL"; value = Email(); break;
-      case 1: entity = "PHONE"; value = Phone(); break;
+      case 0:
+        entity = "EMAIL";
+        value = Email();
+        break;
+      case 1:
+        entity = "PHONE";
+        value = Phone();
+        break;
       case 2: {
         bool context = false;
         value = Ssn(&context);
@@ -269,15 +440,42 @@ class CorpusGenerator {
         if (context) doc->text += "SSN ";
         break;
       }
-      case 3: entity = "CREDIT_CARD"; value = CreditCard(); break;
-      case 4: entity = "IPV4"; value = Ipv4(); break;
-      case 5: entity = "IPV6"; value = Ipv6(); break;
-      case 6: entity = "IBAN"; value = Iban(Uniform(0, 1) == 1); break;
-      case 7: entity = "AWS_ACCESS_KEY"; value = AwsKey(); break;
-      case 8: entity = "API_KEY"; value = ApiKey(); break;
-      case 9: entity = "JWT"; value = Jwt(); break;
-      case 10: entity = "PRIVATE_KEY"; value = PrivateKey(); break;
-      default: entity = "EMAIL"; value = Email(); break;
+      case 3:
+        entity = "CREDIT_CARD";
+        value = CreditCard();
+        break;
+      case 4:
+        entity = "IPV4";
+        value = Ipv4();
+        break;
+      case 5:
+        entity = "IPV6";
+        value = Ipv6();
+        break;
+      case 6:
+        entity = "IBAN";
+        value = Iban(Uniform(0, 1) == 1);
+        break;
+      case 7:
+        entity = "AWS_ACCESS_KEY";
+        value = AwsKey();
+        break;
+      case 8:
+        entity = "API_KEY";
+        value = ApiKey();
+        break;
+      case 9:
+        entity = "JWT";
+        value = Jwt();
+        break;
+      case 10:
+        entity = "PRIVATE_KEY";
+        value = PrivateKey();
+        break;
+      default:
+        entity = "EMAIL";
+        value = Email();
+        break;
     }
     // Values stand apart from their surroundings (a space before, a separator after).
     if (!doc->text.empty() && doc->text.back() != ' ' && doc->text.back() != '\n') doc->text += ' ';

@@ -68,7 +68,8 @@ TEST(DetectorsTest, Positives) {
       {"host 192.168.1.1:8080", "IPV4:192.168.1.1"},
       {"from 10.0.0.255.", "IPV4:10.0.0.255"},
       {"net 172.16.0.0/12", "IPV4:172.16.0.0"},
-      {"v6 2001:0db8:85a3:0000:0000:8a2e:0370:7334 ok", "IPV6:2001:0db8:85a3:0000:0000:8a2e:0370:7334"},
+      {"v6 2001:0db8:85a3:0000:0000:8a2e:0370:7334 ok",
+       "IPV6:2001:0db8:85a3:0000:0000:8a2e:0370:7334"},
       {"v6 2001:db8::1", "IPV6:2001:db8::1"},
       {"loopback ::1", "IPV6:::1"},
       {"link fe80::1ff:fe23:4567:890a", "IPV6:fe80::1ff:fe23:4567:890a"},
@@ -80,19 +81,28 @@ TEST(DetectorsTest, Positives) {
       {"pay FR1420041010050500013M02606", "IBAN:FR1420041010050500013M02606"},
       {"key AKIAIOSFODNN7EXAMPLE", "AWS_ACCESS_KEY:AKIAIOSFODNN7EXAMPLE"},
       {"key ASIAY34FZKBOKMUTVV7A", "AWS_ACCESS_KEY:ASIAY34FZKBOKMUTVV7A"},
-      {"t=ghp_16C7e42F292c6912E7710c838347Ae178B4a", "API_KEY:ghp_16C7e42F292c6912E7710c838347Ae178B4a"},
+      {"t=ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+       "API_KEY:ghp_16C7e42F292c6912E7710c838347Ae178B4a"},
       {"t github_pat_11ABCDEFG0123456789abc_defGHIJKLmnopQRSTuvwxYZ0123456789abcdefghijklmnopqrstu",
-       "API_KEY:github_pat_11ABCDEFG0123456789abc_defGHIJKLmnopQRSTuvwxYZ0123456789abcdefghijklmnopqrstu"},
+       "API_KEY:github_pat_11ABCDEFG0123456789abc_"
+       "defGHIJKLmnopQRSTuvwxYZ0123456789abcdefghijklmnopqrstu"},
       {"t glpat-xxxxXXXX1234yyyyZZZZ", "API_KEY:glpat-xxxxXXXX1234yyyyZZZZ"},
       {"t xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
        "API_KEY:xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"},
       {"t sk_live_4eC39HqLyjWDarjtT1zdp7dc", "API_KEY:sk_live_4eC39HqLyjWDarjtT1zdp7dc"},
-      {"t sk-proj-AbCdEf0123456789GhIjKlMnOpQrStUvWx", "API_KEY:sk-proj-AbCdEf0123456789GhIjKlMnOpQrStUvWx"},
-      {"t sk-ant-api03-AbCdEf0123456789_GhIjKlMnOp", "API_KEY:sk-ant-api03-AbCdEf0123456789_GhIjKlMnOp"},
-      {"t AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY", "API_KEY:AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY"},
-      {"t npm_1234567890abcdefghijklmnopqrstuvwxyz", "API_KEY:npm_1234567890abcdefghijklmnopqrstuvwxyz"},
-      {"Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
-       "JWT:eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"},
+      {"t sk-proj-AbCdEf0123456789GhIjKlMnOpQrStUvWx",
+       "API_KEY:sk-proj-AbCdEf0123456789GhIjKlMnOpQrStUvWx"},
+      {"t sk-ant-api03-AbCdEf0123456789_GhIjKlMnOp",
+       "API_KEY:sk-ant-api03-AbCdEf0123456789_GhIjKlMnOp"},
+      {"t AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY",
+       "API_KEY:AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY"},
+      {"t npm_1234567890abcdefghijklmnopqrstuvwxyz",
+       "API_KEY:npm_1234567890abcdefghijklmnopqrstuvwxyz"},
+      {"Bearer "
+       "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_"
+       "XgL0n3I9PlFUP0THsR8U",
+       "JWT:eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+       "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"},
       {"k -----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY----- done",
        "PRIVATE_KEY:-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----"},
       {"k -----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n-----END OPENSSH PRIVATE KEY-----",
@@ -106,28 +116,64 @@ TEST(DetectorsTest, Positives) {
 TEST(DetectorsTest, HardNegatives) {
   const char* negatives[] = {
       // dates, times, versions
-      "on 2024-01-15 at 12:30:45", "on 15/01/2024 and 01.02.2024", "at 12:30 or 23:59:59.123",
-      "version 1.2.3, v10.4.11-beta, python3.11", "release 2.0.0.1-rc", "1.2.3.4.5",
+      "on 2024-01-15 at 12:30:45",
+      "on 15/01/2024 and 01.02.2024",
+      "at 12:30 or 23:59:59.123",
+      "version 1.2.3, v10.4.11-beta, python3.11",
+      "release 2.0.0.1-rc",
+      "1.2.3.4.5",
       // ids and hashes
-      "uuid 123e4567-e89b-12d3-a456-426614174000", "commit 9fceb02d0ae598e95dc970b74dcb1b1f2f7a2b6c",
-      "sha 3f9a1c2b", "order ORD-12345678 and #123456789", "invoice 2024-000123",
-      "ticket 123456789", "account 987654321 was closed", "ZIP 94103 and 94103-1234",
+      "uuid 123e4567-e89b-12d3-a456-426614174000",
+      "commit 9fceb02d0ae598e95dc970b74dcb1b1f2f7a2b6c",
+      "sha 3f9a1c2b",
+      "order ORD-12345678 and #123456789",
+      "invoice 2024-000123",
+      "ticket 123456789",
+      "account 987654321 was closed",
+      "ZIP 94103 and 94103-1234",
       // prices and numbers
-      "price $1,234.56 or 415.55 EUR", "pi is 3.14159265358979", "population 7,900,000,000",
-      "measured 415 555 and 0132", "phone 555-0132", "call 911",
+      "price $1,234.56 or 415.55 EUR",
+      "pi is 3.14159265358979",
+      "population 7,900,000,000",
+      "measured 415 555 and 0132",
+      "phone 555-0132",
+      "call 911",
       // invalid checksums and ranges
-      "card 4111 1111 1111 1112", "card 1234567812345678", "iban DE00370400440532013000",
-      "iban DE89 3704 0044 0532 0130 01", "ssn 000-12-3456", "ssn 666-12-3456",
-      "ssn 900-12-3456", "ssn 123-00-4567", "ssn 123-45-0000", "ip 256.1.1.1", "ip 1.2.3",
-      "ip 300.300.300.300", "exchange (415) 055-0132", "area 115-555-0132", "area 555-911-1234",
+      "card 4111 1111 1111 1112",
+      "card 1234567812345678",
+      "iban DE00370400440532013000",
+      "iban DE89 3704 0044 0532 0130 01",
+      "ssn 000-12-3456",
+      "ssn 666-12-3456",
+      "ssn 900-12-3456",
+      "ssn 123-00-4567",
+      "ssn 123-45-0000",
+      "ip 256.1.1.1",
+      "ip 1.2.3",
+      "ip 300.300.300.300",
+      "exchange (415) 055-0132",
+      "area 115-555-0132",
+      "area 555-911-1234",
       // not IPv6
-      "std::vector<int> and a::b", "MAC 00:1a:2b:3c:4d:5e", "12:30:45 sharp", "dead::beef",
+      "std::vector<int> and a::b",
+      "MAC 00:1a:2b:3c:4d:5e",
+      "12:30:45 sharp",
+      "dead::beef",
       // not secrets
-      "sk-this-is-not-a-key-at-all-really", "the task-oriented AKIA model", "AKIASHORT",
-      "ghp_short", "eyJub3QiOiJqd3Qi", "eyJhbGciOiJIUzI1NiJ9 alone", "-----BEGIN CERTIFICATE-----",
+      "sk-this-is-not-a-key-at-all-really",
+      "the task-oriented AKIA model",
+      "AKIASHORT",
+      "ghp_short",
+      "eyJub3QiOiJqd3Qi",
+      "eyJhbGciOiJIUzI1NiJ9 alone",
+      "-----BEGIN CERTIFICATE-----",
       "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----",
       // not e-mail
-      "user@localhost", "a@b", "@mention", "john@example.c0m", "foo@.com",
+      "user@localhost",
+      "a@b",
+      "@mention",
+      "john@example.c0m",
+      "foo@.com",
   };
   for (const char* text : negatives) EXPECT_EQ(None(text), "") << text;
 }
@@ -155,8 +201,7 @@ TEST(DetectorsTest, AccuracyRegressions) {
   // A context word that belongs to an earlier field does not make a later number an SSN.
   EXPECT_EQ(None("\"ssn\": \"392-52-1008\",\n  \"account_id\": \"665941346\""),
             "US_SSN:392-52-1008 ");
-  EXPECT_EQ(None("\"ssn\": \"692669900\", \"account_id\": \"271192231\""),
-            "US_SSN:692669900 ");
+  EXPECT_EQ(None("\"ssn\": \"692669900\", \"account_id\": \"271192231\""), "US_SSN:692669900 ");
   EXPECT_EQ(None("\"ssn\": \"666-44-4588\", \"account_id\": \"694145308\""), "");
   // Digit groups inside an IBAN-shaped value (bad checksum) are not a card.
   EXPECT_EQ(None("| ES06 6675 8907 5324 6854 7353 |"), "");

@@ -23,10 +23,9 @@ TEST(MaskJsonTest, MasksStringValuesAndConfiguredKeys) {
       "note": "no pii here", "secret": {"a": ["x", 7], "b": false}})";
   absl::StatusOr<std::string> out = m->MaskJson(in);
   ASSERT_TRUE(out.ok()) << out.status();
-  EXPECT_EQ(*out,
-            R"({"user":{"email":"Mail: [EMAIL]","Password":"[PASSWORD]",)"
-            R"("ids":[1,2.5,true,null,"[IPV4]"],"ssn":"[SSN]"},"note":"no pii here",)"
-            R"("secret":{"a":["[SECRET]","[SECRET]"],"b":false}})");
+  EXPECT_EQ(*out, R"({"user":{"email":"Mail: [EMAIL]","Password":"[PASSWORD]",)"
+                  R"("ids":[1,2.5,true,null,"[IPV4]"],"ssn":"[SSN]"},"note":"no pii here",)"
+                  R"("secret":{"a":["[SECRET]","[SECRET]"],"b":false}})");
 }
 
 TEST(MaskJsonTest, EscapesAreDecodedBeforeDetectionAndReencodedAfter) {
@@ -65,7 +64,8 @@ TEST(MaskJsonTest, InvalidJsonIsAnError) {
 TEST(MaskJsonTest, CountsFindings) {
   const auto m = WithKeys();
   FindingCounts counts;
-  ASSERT_TRUE(m->MaskJson(R"({"password":"x","e":["a@example.com","b@example.com"]})", &counts).ok());
+  ASSERT_TRUE(
+      m->MaskJson(R"({"password":"x","e":["a@example.com","b@example.com"]})", &counts).ok());
   EXPECT_EQ(counts["PASSWORD"], 1u);
   EXPECT_EQ(counts["EMAIL"], 2u);
 }

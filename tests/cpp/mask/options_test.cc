@@ -10,9 +10,9 @@ namespace jitguard {
 namespace {
 
 TEST(OptionsTest, BuiltinEntitiesAreTheElevenInPriorityOrder) {
-  const std::vector<std::string_view> want = {"EMAIL", "PHONE", "US_SSN", "CREDIT_CARD", "IPV4",
-                                              "IPV6", "IBAN", "AWS_ACCESS_KEY", "API_KEY", "JWT",
-                                              "PRIVATE_KEY"};
+  const std::vector<std::string_view> want = {"EMAIL",   "PHONE", "US_SSN",     "CREDIT_CARD",
+                                              "IPV4",    "IPV6",  "IBAN",       "AWS_ACCESS_KEY",
+                                              "API_KEY", "JWT",   "PRIVATE_KEY"};
   EXPECT_EQ(std::vector<std::string_view>(BuiltinEntities().begin(), BuiltinEntities().end()),
             want);
   EXPECT_TRUE(IsBuiltinEntity("JWT"));
@@ -122,8 +122,8 @@ TEST(OptionsTest, CustomRulesWithValidatorAndContext) {
 TEST(OptionsTest, CustomMod97Validator) {
   MaskerOptions o;
   o.entities = std::vector<std::string>{};
-  o.custom.push_back({.name = "ACCT", .regex = R"([A-Z]{2}\d{2}[A-Z0-9]{10,30})",
-                      .validator = Validator::kMod97});
+  o.custom.push_back(
+      {.name = "ACCT", .regex = R"([A-Z]{2}\d{2}[A-Z0-9]{10,30})", .validator = Validator::kMod97});
   const auto m = *Masker::Create(o);
   EXPECT_EQ(m->Mask("DE89370400440532013000 DE88370400440532013000"),
             "[ACCT] DE88370400440532013000");

@@ -1,12 +1,13 @@
 // Every SIMD implementation against scalar on the same inputs: the kernel itself on random bytes
 // and sets, and whole maskers built on each implementation.
+#include "lib/mask/simd.h"
+
 #include <random>
 #include <string>
 
 #include "gtest/gtest.h"
 #include "jitguard/mask.h"
 #include "lib/mask/internal.h"
-#include "lib/mask/simd.h"
 #include "tests/cpp/mask/corpus.h"
 
 namespace jitguard::mask {

@@ -17,8 +17,8 @@ std::string Event(std::string_view content, int index = 0) {
     escaped.push_back(c);
   }
   return R"(data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":)" +
-         std::to_string(index) + R"(,"delta":{"content":")" + escaped + R"("},"finish_reason":null}]})" +
-         "\n\n";
+         std::to_string(index) + R"(,"delta":{"content":")" + escaped +
+         R"("},"finish_reason":null}]})" + "\n\n";
 }
 
 // Concatenated delta contents (per choice 0) of an SSE byte stream, plus the [DONE] check.
@@ -91,9 +91,8 @@ TEST(SseTest, FinishReasonEventFlushesHeldContent) {
   auto s = m->NewSseStream();
   std::string out = *s->Write(Event("the end is near"));
   EXPECT_EQ(Contents(out), "the end is ");
-  out += *s->Write(
-      R"(data: {"id":"c1","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})"
-      "\n\n");
+  out += *s->Write(R"(data: {"id":"c1","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})"
+                   "\n\n");
   EXPECT_EQ(Contents(out), "the end is near");
   EXPECT_NE(out.find(R"("finish_reason":"stop")"), std::string::npos);
 }
@@ -110,12 +109,11 @@ TEST(SseTest, OtherEventsAndFieldsPassThrough) {
 TEST(SseTest, CompletionsTextFieldIsMasked) {
   const auto m = *Masker::Create({});
   auto s = m->NewSseStream();
-  const std::string out = RunAll(
-      *s, {R"(data: {"choices":[{"index":0,"text":"ssn 123-45-"}]})"
-           "\n\n",
-           R"(data: {"choices":[{"index":0,"text":"6789 ok"}]})"
-           "\n\n",
-           "data: [DONE]\n\n"});
+  const std::string out = RunAll(*s, {R"(data: {"choices":[{"index":0,"text":"ssn 123-45-"}]})"
+                                      "\n\n",
+                                      R"(data: {"choices":[{"index":0,"text":"6789 ok"}]})"
+                                      "\n\n",
+                                      "data: [DONE]\n\n"});
   EXPECT_EQ(Contents(out), "ssn [US_SSN] ok");
 }
 

@@ -4,8 +4,8 @@
 // several configurations; plus what a stream holds back, and the fail-closed cap.
 #include <atomic>
 #include <random>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -81,10 +81,12 @@ TEST(StreamTest, EqualsOneShotForEveryChunkingDefaultProfile) {
 TEST(StreamTest, EqualsOneShotWithCustomRulesTermsAndAllowlist) {
   MaskerOptions o;
   o.custom.push_back({.name = "EMPLOYEE_ID", .regex = R"(EMP-\d{6})"});
-  o.custom.push_back({.name = "ACCOUNT", .regex = R"(\d{10,12})", .validator = Validator::kLuhn,
+  o.custom.push_back({.name = "ACCOUNT",
+                      .regex = R"(\d{10,12})",
+                      .validator = Validator::kLuhn,
                       .context_words = {"account", "acct"}});
-  o.terms.push_back({.name = "PROJECT", .terms = {"model", "quarterly results", "Kubernetes",
-                                                  "naïve", "data_frame"}});
+  o.terms.push_back({.name = "PROJECT",
+                     .terms = {"model", "quarterly results", "Kubernetes", "naïve", "data_frame"}});
   o.allowlist = {"support@example.com"};
   CheckCorpus(**Masker::Create(o), 2, 30, 1500, 150);
 }
@@ -195,11 +197,12 @@ TEST(StreamTest, RedactStyleCapStillRedactsEveryCharacter) {
   o.max_held_bytes = 1024;
   o.style = MaskStyle::kRedact;
   const auto m = *Masker::Create(o);
-  const std::string pem = "-----BEGIN PRIVATE KEY-----\n" + std::string(3000, 'k') +
-                          "\n-----END PRIVATE KEY-----";
+  const std::string pem =
+      "-----BEGIN PRIVATE KEY-----\n" + std::string(3000, 'k') + "\n-----END PRIVATE KEY-----";
   std::unique_ptr<MaskStream> s = m->NewStream();
   std::string out;
-  for (size_t i = 0; i < pem.size(); i += 100) out += s->Write(std::string_view(pem).substr(i, 100));
+  for (size_t i = 0; i < pem.size(); i += 100)
+    out += s->Write(std::string_view(pem).substr(i, 100));
   out += s->Write(" tail");
   out += s->Finish();
   EXPECT_EQ(out, std::string(pem.size(), '*') + " tail");

@@ -32,8 +32,11 @@ std::shared_ptr<const Policy> Load(std::string_view json) {
 }
 
 PolicyRequest DataScientist() {
-  return PolicyRequest{.subject = "alice", .groups = {"staff", "data-scientist"}, .model = "llama-3-8b",
-                       .dataset = "support-tickets", .operation = "infer"};
+  return PolicyRequest{.subject = "alice",
+                       .groups = {"staff", "data-scientist"},
+                       .model = "llama-3-8b",
+                       .dataset = "support-tickets",
+                       .operation = "infer"};
 }
 
 TEST(PolicyEvaluateTest, PermitWithTtlAndProfile) {
@@ -89,13 +92,14 @@ TEST(PolicyEvaluateTest, ForbidWinsOverPermitAndCarriesMessage) {
   Decision d2 = both->Evaluate(PolicyRequest{.groups = {"g"}, .model = "secret-1"});
   EXPECT_EQ(d2.effect, Effect::kDeny);
   EXPECT_THAT(d2.rules, ElementsAre("f"));
-  EXPECT_EQ(both->Evaluate(PolicyRequest{.groups = {"g"}, .model = "public-1"}).effect, Effect::kPermit);
+  EXPECT_EQ(both->Evaluate(PolicyRequest{.groups = {"g"}, .model = "public-1"}).effect,
+            Effect::kPermit);
 }
 
 TEST(PolicyEvaluateTest, PromptKeywordsAndPatternsNeedApproval) {
   auto p = Load(kIssuePolicy);
-  for (const char* prompt : {"please EXPORT the table", "Download it", "export", "give me all  customer\nrecords",
-                             "can you download, then export?"}) {
+  for (const char* prompt : {"please EXPORT the table", "Download it", "export",
+                             "give me all  customer\nrecords", "can you download, then export?"}) {
     PolicyRequest r = DataScientist();
     r.prompt = prompt;
     Decision d = p->Evaluate(r);
@@ -107,7 +111,8 @@ TEST(PolicyEvaluateTest, PromptKeywordsAndPatternsNeedApproval) {
     EXPECT_EQ(d.mask_profile, "standard");
   }
   // Whole words only.
-  for (const char* prompt : {"the exporter is broken", "downloads folder", "reexport", "summarize this", ""}) {
+  for (const char* prompt :
+       {"the exporter is broken", "downloads folder", "reexport", "summarize this", ""}) {
     PolicyRequest r = DataScientist();
     r.prompt = prompt;
     EXPECT_EQ(p->Evaluate(r).effect, Effect::kPermit) << prompt;
@@ -130,7 +135,9 @@ TEST(PolicyEvaluateTest, KeywordPhrasesAndUnicodeBoundaries) {
     {"id": "p", "effect": "permit"},
     {"id": "a", "effect": "require_approval", "approvers": ["x"],
      "prompt": {"keywords": ["bulk  export", "c++", "über"]}}]})");
-  auto effect = [&](std::string prompt) { return p->Evaluate(PolicyRequest{.prompt = std::move(prompt)}).effect; };
+  auto effect = [&](std::string prompt) {
+    return p->Evaluate(PolicyRequest{.prompt = std::move(prompt)}).effect;
+  };
   EXPECT_EQ(effect("do a BULK\t export now"), Effect::kApprovalRequired);
   EXPECT_EQ(effect("bulkexport"), Effect::kPermit);
   EXPECT_EQ(effect("I like c++, really"), Effect::kApprovalRequired);
@@ -151,7 +158,9 @@ TEST(PolicyEvaluateTest, SmallestTtlAndStrictestProfileAmongPermits) {
     {"id": "r", "effect": "require_approval", "groups": ["g4"], "approvers": ["x", "y"], "mask_profile": "heavy",
      "max_grant_ttl": "2m"},
     {"id": "r2", "effect": "require_approval", "groups": ["g5"], "approvers": ["y", "z"]}]})");
-  auto eval = [&](std::vector<std::string> groups) { return p->Evaluate(PolicyRequest{.groups = std::move(groups)}); };
+  auto eval = [&](std::vector<std::string> groups) {
+    return p->Evaluate(PolicyRequest{.groups = std::move(groups)});
+  };
   Decision d = eval({"g1"});
   EXPECT_EQ(d.grant_ttl, 3600);
   EXPECT_EQ(d.mask_profile, "mid");
@@ -185,14 +194,19 @@ TEST(PolicyEvaluateTest, SubjectsAndGlobsEverywhere) {
   auto p = Load(R"({"version": 1, "rules": [
     {"id": "a", "effect": "permit", "subjects": ["alice", "bob"], "models": ["gpt-?", "claude-*"],
      "datasets": ["*"], "operations": ["infer", "embed*"]}]})");
-  EXPECT_EQ(p->Evaluate(PolicyRequest{.subject = "bob", .model = "gpt-4", .operation = "embed_v2"}).effect,
+  EXPECT_EQ(p->Evaluate(PolicyRequest{.subject = "bob", .model = "gpt-4", .operation = "embed_v2"})
+                .effect,
             Effect::kPermit);
-  EXPECT_EQ(p->Evaluate(PolicyRequest{.subject = "carol", .model = "gpt-4", .operation = "infer"}).effect,
+  EXPECT_EQ(
+      p->Evaluate(PolicyRequest{.subject = "carol", .model = "gpt-4", .operation = "infer"}).effect,
+      Effect::kDeny);
+  EXPECT_EQ(p->Evaluate(PolicyRequest{.subject = "alice", .model = "gpt-40", .operation = "infer"})
+                .effect,
             Effect::kDeny);
-  EXPECT_EQ(p->Evaluate(PolicyRequest{.subject = "alice", .model = "gpt-40", .operation = "infer"}).effect,
-            Effect::kDeny);
-  EXPECT_EQ(p->Evaluate(PolicyRequest{.subject = "alice", .model = "claude-3", .operation = "infer"}).effect,
-            Effect::kPermit);
+  EXPECT_EQ(
+      p->Evaluate(PolicyRequest{.subject = "alice", .model = "claude-3", .operation = "infer"})
+          .effect,
+      Effect::kPermit);
 }
 
 constexpr char kWhenPolicy[] = R"({"version": 1, "rules": [
@@ -210,20 +224,24 @@ TEST(PolicyEvaluateTest, WhenComparisons) {
   EXPECT_EQ(eval({{"tier", std::string("gold")}, {"max_tokens", 100.0}}).effect, Effect::kPermit);
   EXPECT_EQ(eval({{"tier", std::string("bronze")}, {"max_tokens", 100.0}}).effect, Effect::kDeny);
   EXPECT_EQ(eval({{"tier", std::string("gold")}, {"max_tokens", 5000.0}}).effect, Effect::kDeny);
-  EXPECT_EQ(eval({{"tier", std::string("gold")}}).effect, Effect::kDeny);  // absent -> comparison false
+  EXPECT_EQ(eval({{"tier", std::string("gold")}}).effect,
+            Effect::kDeny);  // absent -> comparison false
   EXPECT_EQ(eval({{"tier", std::string("gold")}, {"max_tokens", 10.0}, {"external", true}}).effect,
             Effect::kApprovalRequired);
-  EXPECT_EQ(eval({{"tier", std::string("gold")}, {"max_tokens", 10.0}, {"external", false}}).effect, Effect::kPermit);
-  // A list attribute is "in" when every element is.
-  EXPECT_EQ(eval({{"tier", std::vector<AttributeScalar>{std::string("gold"), std::string("silver")}},
-                  {"max_tokens", 1.0}})
-                .effect,
+  EXPECT_EQ(eval({{"tier", std::string("gold")}, {"max_tokens", 10.0}, {"external", false}}).effect,
             Effect::kPermit);
+  // A list attribute is "in" when every element is.
+  EXPECT_EQ(
+      eval({{"tier", std::vector<AttributeScalar>{std::string("gold"), std::string("silver")}},
+            {"max_tokens", 1.0}})
+          .effect,
+      Effect::kPermit);
   EXPECT_EQ(eval({{"tier", std::vector<AttributeScalar>{std::string("gold"), std::string("lead")}},
                   {"max_tokens", 1.0}})
                 .effect,
             Effect::kDeny);
-  EXPECT_EQ(eval({{"tier", std::vector<AttributeScalar>{}}, {"max_tokens", 1.0}}).effect, Effect::kDeny);
+  EXPECT_EQ(eval({{"tier", std::vector<AttributeScalar>{}}, {"max_tokens", 1.0}}).effect,
+            Effect::kDeny);
   Decision forbidden = eval({{"tier", std::string("gold")}, {"max_tokens", 200000.0}});
   EXPECT_EQ(forbidden.reason, "forbidden");
   EXPECT_THAT(forbidden.rules, ElementsAre("big"));
@@ -234,7 +252,9 @@ TEST(PolicyEvaluateTest, OtherOperators) {
     {"id": "p", "effect": "permit", "when": [{"attribute": "region", "ne": "cn"}, {"attribute": "n", "ge": 1},
       {"attribute": "n", "lt": 10}, {"attribute": "ticket", "matches": "INC-[0-9]+"}, {"attribute": "score", "gt": 0.5}]}]})");
   auto eval = [&](std::string region, double n, std::string ticket, double score) {
-    return p->Evaluate(PolicyRequest{.attributes = {{"region", region}, {"n", n}, {"ticket", ticket}, {"score", score}}})
+    return p
+        ->Evaluate(PolicyRequest{
+            .attributes = {{"region", region}, {"n", n}, {"ticket", ticket}, {"score", score}}})
         .effect;
   };
   EXPECT_EQ(eval("eu", 1, "INC-42", 0.6), Effect::kPermit);
@@ -249,39 +269,50 @@ TEST(PolicyEvaluateTest, OtherOperators) {
 TEST(PolicyEvaluateTest, WrongTypesFailClosed) {
   auto p = Load(kWhenPolicy);
   // A string where the forbid expects a number: the forbid matches, and the reason says why.
-  Decision d = p->Evaluate(PolicyRequest{.attributes = {{"tier", std::string("gold")}, {"max_tokens", std::string("lots")}}});
+  Decision d = p->Evaluate(PolicyRequest{
+      .attributes = {{"tier", std::string("gold")}, {"max_tokens", std::string("lots")}}});
   EXPECT_EQ(d.effect, Effect::kDeny);
   EXPECT_EQ(d.reason, "forbidden");
   EXPECT_THAT(d.rules, ElementsAre("big"));
   ASSERT_EQ(d.reasons.size(), 1u);
   EXPECT_THAT(d.reasons[0], HasSubstr("failing closed"));
-  EXPECT_THAT(d.reasons[0], HasSubstr("attribute 'max_tokens' has the wrong type (gt needs number, got string)"));
+  EXPECT_THAT(d.reasons[0],
+              HasSubstr("attribute 'max_tokens' has the wrong type (gt needs number, got string)"));
   // The permit does not match on a wrong type either, and the no_permit reasons say so.
   Decision d2 = p->Evaluate(PolicyRequest{.attributes = {{"tier", 3.0}, {"max_tokens", 10.0}}});
   EXPECT_EQ(d2.reason, "no_permit");
-  EXPECT_THAT(d2.reasons, ElementsAre(HasSubstr("no_permit"), HasSubstr("permit rule 'p' not applied (failing closed: "
-                                                                        "attribute 'tier' has the wrong type")));
+  EXPECT_THAT(d2.reasons, ElementsAre(HasSubstr("no_permit"),
+                                      HasSubstr("permit rule 'p' not applied (failing closed: "
+                                                "attribute 'tier' has the wrong type")));
   // require_approval also fails closed: a string "true" is not a boolean.
-  Decision d3 = p->Evaluate(
-      PolicyRequest{.attributes = {{"tier", std::string("gold")}, {"max_tokens", 10.0}, {"external", std::string("no")}}});
+  Decision d3 = p->Evaluate(PolicyRequest{.attributes = {{"tier", std::string("gold")},
+                                                         {"max_tokens", 10.0},
+                                                         {"external", std::string("no")}}});
   EXPECT_EQ(d3.effect, Effect::kApprovalRequired);
   EXPECT_THAT(d3.reasons[0], HasSubstr("failing closed"));
   // null and NaN are wrong types too.
-  EXPECT_EQ(p->Evaluate(PolicyRequest{.attributes = {{"tier", std::string("gold")}, {"max_tokens", AttributeNull{}}}}).reason,
-            "forbidden");
-  EXPECT_EQ(p->Evaluate(PolicyRequest{.attributes = {{"tier", std::string("gold")}, {"max_tokens", std::nan("")}}}).reason,
-            "forbidden");
-  // A list where a scalar is expected.
   EXPECT_EQ(p->Evaluate(PolicyRequest{.attributes = {{"tier", std::string("gold")},
-                                                     {"max_tokens", std::vector<AttributeScalar>{1.0}}}})
+                                                     {"max_tokens", AttributeNull{}}}})
                 .reason,
             "forbidden");
+  EXPECT_EQ(p->Evaluate(PolicyRequest{.attributes = {{"tier", std::string("gold")},
+                                                     {"max_tokens", std::nan("")}}})
+                .reason,
+            "forbidden");
+  // A list where a scalar is expected.
+  EXPECT_EQ(
+      p->Evaluate(PolicyRequest{.attributes = {{"tier", std::string("gold")},
+                                               {"max_tokens", std::vector<AttributeScalar>{1.0}}}})
+          .reason,
+      "forbidden");
   // A wrong-typed condition does not force a forbid whose other conditions fail.
   auto q = Load(R"({"version": 1, "rules": [{"id": "p", "effect": "permit"},
     {"id": "f", "effect": "forbid", "models": ["m1"], "when": [{"attribute": "n", "gt": 1}]}]})");
   Decision d4 = q->Evaluate(PolicyRequest{.model = "m2", .attributes = {{"n", std::string("x")}}});
   EXPECT_EQ(d4.effect, Effect::kPermit);
-  EXPECT_EQ(q->Evaluate(PolicyRequest{.model = "m1", .attributes = {{"n", std::string("x")}}}).effect, Effect::kDeny);
+  EXPECT_EQ(
+      q->Evaluate(PolicyRequest{.model = "m1", .attributes = {{"n", std::string("x")}}}).effect,
+      Effect::kDeny);
 }
 
 TEST(PolicyEvaluateTest, ExplainTracesEveryConditionOfEveryRule) {

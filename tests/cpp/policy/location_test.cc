@@ -39,7 +39,8 @@ TEST(LocationTest, SecondOccurrenceOfADuplicateKey) {
 }
 
 TEST(LocationTest, MissingPathIsNullopt) {
-  EXPECT_FALSE(LocateInText("{\"a\": [1]}", {{"a", 1, -1}, {"", 1, 5}}, LocateWhat::kValue).has_value());
+  EXPECT_FALSE(
+      LocateInText("{\"a\": [1]}", {{"a", 1, -1}, {"", 1, 5}}, LocateWhat::kValue).has_value());
   EXPECT_FALSE(LocateInText("{\"a\": 1}", {{"b", 1, -1}}, LocateWhat::kValue).has_value());
 }
 

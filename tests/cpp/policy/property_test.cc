@@ -43,23 +43,31 @@ bool RefWordIn(const std::string& prompt, const std::string& word) {
 
 bool RefMatches(const RefRule& r, const PolicyRequest& q) {
   auto any_glob = [](const std::vector<std::string>& globs, const std::string& v) {
-    return globs.empty() || std::any_of(globs.begin(), globs.end(), [&](const std::string& g) { return RefGlob(g, v); });
+    return globs.empty() || std::any_of(globs.begin(), globs.end(),
+                                        [&](const std::string& g) { return RefGlob(g, v); });
   };
-  if (!r.subjects.empty() && std::find(r.subjects.begin(), r.subjects.end(), q.subject) == r.subjects.end()) return false;
-  if (!r.groups.empty() && std::none_of(r.groups.begin(), r.groups.end(), [&](const std::string& g) {
+  if (!r.subjects.empty() &&
+      std::find(r.subjects.begin(), r.subjects.end(), q.subject) == r.subjects.end())
+    return false;
+  if (!r.groups.empty() &&
+      std::none_of(r.groups.begin(), r.groups.end(), [&](const std::string& g) {
         return std::find(q.groups.begin(), q.groups.end(), g) != q.groups.end();
       })) {
     return false;
   }
-  if (!any_glob(r.models, q.model) || !any_glob(r.datasets, q.dataset) || !any_glob(r.operations, q.operation)) return false;
-  if (!r.keywords.empty() && std::none_of(r.keywords.begin(), r.keywords.end(),
-                                          [&](const std::string& k) { return RefWordIn(q.prompt, k); })) {
+  if (!any_glob(r.models, q.model) || !any_glob(r.datasets, q.dataset) ||
+      !any_glob(r.operations, q.operation))
+    return false;
+  if (!r.keywords.empty() &&
+      std::none_of(r.keywords.begin(), r.keywords.end(),
+                   [&](const std::string& k) { return RefWordIn(q.prompt, k); })) {
     return false;
   }
   return true;
 }
 
-std::pair<std::string, std::vector<std::string>> RefDecide(const std::vector<RefRule>& rules, const PolicyRequest& q) {
+std::pair<std::string, std::vector<std::string>> RefDecide(const std::vector<RefRule>& rules,
+                                                           const PolicyRequest& q) {
   std::vector<std::string> forbids, permits, approvals;
   for (const RefRule& r : rules) {
     if (!RefMatches(r, q)) continue;
@@ -83,15 +91,21 @@ class PolicyPropertyTest : public ::testing::TestWithParam<int> {};
 TEST_P(PolicyPropertyTest, IndexedEvaluateAgreesWithReferenceAndExplain) {
   std::mt19937 rng(GetParam());
   auto pick = [&](int n) { return static_cast<int>(rng() % n); };
-  const std::vector<std::string> words = {"alpha", "beta", "gamma", "delta", "omega", "export", "dump", "all"};
+  const std::vector<std::string> words = {"alpha", "beta",   "gamma", "delta",
+                                          "omega", "export", "dump",  "all"};
   auto value = [&](const std::string& prefix, int n) { return absl::StrCat(prefix, pick(n)); };
   auto glob = [&](const std::string& prefix, int n) {
     switch (pick(6)) {
-      case 0: return absl::StrCat(prefix, "*");
-      case 1: return absl::StrCat(prefix, "?");
-      case 2: return std::string("*");
-      case 3: return absl::StrCat("*", pick(n));
-      default: return value(prefix, n);
+      case 0:
+        return absl::StrCat(prefix, "*");
+      case 1:
+        return absl::StrCat(prefix, "?");
+      case 2:
+        return std::string("*");
+      case 3:
+        return absl::StrCat("*", pick(n));
+      default:
+        return value(prefix, n);
     }
   };
   const int num_rules = 8 + pick(GetParam() % 3 == 0 ? 400 : 40);
@@ -113,13 +127,15 @@ TEST_P(PolicyPropertyTest, IndexedEvaluateAgreesWithReferenceAndExplain) {
     maybe(&r.datasets, [&] { return glob("d", 8); });
     maybe(&r.operations, [&] { return glob("op", 4); });
     if (pick(4) == 0) r.keywords.push_back(words[pick(words.size())]);
-    absl::StrAppend(&json, i ? ", " : "", "{\"id\": \"", r.id, "\", \"effect\": \"", r.effect, "\"");
+    absl::StrAppend(&json, i ? ", " : "", "{\"id\": \"", r.id, "\", \"effect\": \"", r.effect,
+                    "\"");
     if (!r.subjects.empty()) absl::StrAppend(&json, ", \"subjects\": ", Quoted(r.subjects));
     if (!r.groups.empty()) absl::StrAppend(&json, ", \"groups\": ", Quoted(r.groups));
     if (!r.models.empty()) absl::StrAppend(&json, ", \"models\": ", Quoted(r.models));
     if (!r.datasets.empty()) absl::StrAppend(&json, ", \"datasets\": ", Quoted(r.datasets));
     if (!r.operations.empty()) absl::StrAppend(&json, ", \"operations\": ", Quoted(r.operations));
-    if (!r.keywords.empty()) absl::StrAppend(&json, ", \"prompt\": {\"keywords\": ", Quoted(r.keywords), "}");
+    if (!r.keywords.empty())
+      absl::StrAppend(&json, ", \"prompt\": {\"keywords\": ", Quoted(r.keywords), "}");
     if (r.effect == "require_approval") absl::StrAppend(&json, ", \"approvers\": [\"sec\"]");
     json += "}";
     rules.push_back(std::move(r));
@@ -136,7 +152,8 @@ TEST_P(PolicyPropertyTest, IndexedEvaluateAgreesWithReferenceAndExplain) {
     q.model = value("m", 17);
     q.dataset = value("d", 9);
     q.operation = value("op", 5);
-    for (int k = pick(4); k > 0; --k) q.prompt += (q.prompt.empty() ? "" : " ") + words[pick(words.size())] + (pick(4) ? "" : "s");
+    for (int k = pick(4); k > 0; --k)
+      q.prompt += (q.prompt.empty() ? "" : " ") + words[pick(words.size())] + (pick(4) ? "" : "s");
     const Decision d = (*policy)->Evaluate(q);
     const auto [reason, ids] = RefDecide(rules, q);
     ASSERT_EQ(d.reason, reason) << "request " << n << " model " << q.model << "\n" << json;
@@ -159,17 +176,21 @@ TEST(PolicyScaleTest, ThousandsOfPromptRulesInOnePass) {
   // triggers exactly the rules whose words it contains.
   std::string json = "{\"version\": 1, \"rules\": [{\"id\": \"all\", \"effect\": \"permit\"}";
   for (int i = 0; i < 3000; ++i) {
-    absl::StrAppend(&json, ", {\"id\": \"k", i, "\", \"effect\": \"require_approval\", \"approvers\": [\"a", i % 7,
-                    "\"], \"prompt\": {\"keywords\": [\"word", i, "\"], \"patterns\": [\"code-", i, "-x\"]}}");
+    absl::StrAppend(&json, ", {\"id\": \"k", i,
+                    "\", \"effect\": \"require_approval\", \"approvers\": [\"a", i % 7,
+                    "\"], \"prompt\": {\"keywords\": [\"word", i, "\"], \"patterns\": [\"code-", i,
+                    "-x\"]}}");
   }
   json += "]}";
   absl::StatusOr<std::shared_ptr<const Policy>> policy = Policy::Create(json);
   ASSERT_TRUE(policy.ok()) << policy.status().message();
-  Decision d = (*policy)->Evaluate(PolicyRequest{.prompt = "mention word17 and WORD2999, not word30000 nor xword5, code-1234-x"});
+  Decision d = (*policy)->Evaluate(PolicyRequest{
+      .prompt = "mention word17 and WORD2999, not word30000 nor xword5, code-1234-x"});
   EXPECT_EQ(d.effect, Effect::kApprovalRequired);
   EXPECT_THAT(d.rules, ::testing::ElementsAre("k17", "k1234", "k2999", "all"));
   EXPECT_THAT(d.approvers, ::testing::ElementsAre("a3", "a2"));
-  EXPECT_EQ((*policy)->Evaluate(PolicyRequest{.prompt = std::string(16384, 'z')}).effect, Effect::kPermit);
+  EXPECT_EQ((*policy)->Evaluate(PolicyRequest{.prompt = std::string(16384, 'z')}).effect,
+            Effect::kPermit);
 }
 
 }  // namespace

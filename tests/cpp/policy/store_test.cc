@@ -1,5 +1,5 @@
-// PolicyStore: atomic reloads, failed reloads keep the old policy, readers during reloads (run under
-// TSan with the tsan preset).
+// PolicyStore: atomic reloads, failed reloads keep the old policy, readers during reloads (run
+// under TSan with the tsan preset).
 #include <atomic>
 #include <string>
 #include <thread>
@@ -16,12 +16,14 @@ namespace {
 // Version n permits model "m<n>" only, with a grant ttl of n minutes: a reader can tell from one
 // decision which snapshot produced it, and a torn snapshot would show up as a mismatch.
 std::string Numbered(int n) {
-  return absl::StrCat(R"({"version": 1, "rules": [{"id": "r)", n, R"(", "effect": "permit", "models": ["m)", n,
-                      R"("], "max_grant_ttl": ")", n, R"(m"}]})");
+  return absl::StrCat(R"({"version": 1, "rules": [{"id": "r)", n,
+                      R"(", "effect": "permit", "models": ["m)", n, R"("], "max_grant_ttl": ")", n,
+                      R"(m"}]})");
 }
 
 TEST(PolicyStoreTest, ReloadSwapsAndFailedReloadKeepsTheOld) {
-  absl::StatusOr<std::unique_ptr<PolicyStore>> store = PolicyStore::Create(Numbered(1), {.version = "v1"});
+  absl::StatusOr<std::unique_ptr<PolicyStore>> store =
+      PolicyStore::Create(Numbered(1), {.version = "v1"});
   ASSERT_TRUE(store.ok());
   PolicyStore& s = **store;
   EXPECT_EQ(s.version(), "v1");
@@ -36,7 +38,8 @@ TEST(PolicyStoreTest, ReloadSwapsAndFailedReloadKeepsTheOld) {
   EXPECT_EQ(before->version(), "v1");
   EXPECT_EQ(before->Evaluate(PolicyRequest{.model = "m1"}).effect, Effect::kPermit);
 
-  absl::Status bad = s.Reload(R"({"version": 1, "rules": [{"id": "x", "effect": "permit", "modles": ["m3"]}]})");
+  absl::Status bad =
+      s.Reload(R"({"version": 1, "rules": [{"id": "x", "effect": "permit", "modles": ["m3"]}]})");
   EXPECT_FALSE(bad.ok());
   EXPECT_EQ(GetErrorDomain(bad), ErrorDomain::kPolicy);
   EXPECT_EQ(s.version(), "v2");
@@ -61,7 +64,8 @@ TEST(PolicyStoreTest, ReadersDuringReloadsAlwaysSeeAWholeSnapshot) {
   constexpr int kVersions = 40;
   std::vector<std::shared_ptr<const Policy>> compiled;
   for (int n = 1; n <= kVersions; ++n) {
-    absl::StatusOr<std::shared_ptr<const Policy>> p = Policy::Create(Numbered(n), {.version = absl::StrCat(n)});
+    absl::StatusOr<std::shared_ptr<const Policy>> p =
+        Policy::Create(Numbered(n), {.version = absl::StrCat(n)});
     ASSERT_TRUE(p.ok());
     compiled.push_back(*p);
   }
@@ -78,8 +82,12 @@ TEST(PolicyStoreTest, ReadersDuringReloadsAlwaysSeeAWholeSnapshot) {
         const int v = std::stoi(snap->version());
         // The snapshot's own rules must agree with its version.
         Decision d = snap->Evaluate(PolicyRequest{.model = absl::StrCat("m", v)});
-        if (d.effect != Effect::kPermit || d.grant_ttl != 60 * v || d.rules[0] != absl::StrCat("r", v)) ++torn;
-        if (snap->Evaluate(PolicyRequest{.model = absl::StrCat("m", v % kVersions + 1)}).effect != Effect::kDeny) ++torn;
+        if (d.effect != Effect::kPermit || d.grant_ttl != 60 * v ||
+            d.rules[0] != absl::StrCat("r", v))
+          ++torn;
+        if (snap->Evaluate(PolicyRequest{.model = absl::StrCat("m", v % kVersions + 1)}).effect !=
+            Effect::kDeny)
+          ++torn;
         store.Evaluate(PolicyRequest{.model = absl::StrCat("m", n)});
         n = n % kVersions + 1;
         ++reads;

@@ -1,6 +1,7 @@
-// A real PostgreSQL server for tests: initdb in a fresh temp dir, `postgres` on a free loopback port,
-// stopped and removed when the object dies. PostgreSQL refuses to run as root, so when the test runs
-// as root the server runs as the `postgres` user (runuser) and the data dir is handed to that user.
+// A real PostgreSQL server for tests: initdb in a fresh temp dir, `postgres` on a free loopback
+// port, stopped and removed when the object dies. PostgreSQL refuses to run as root, so when the
+// test runs as root the server runs as the `postgres` user (runuser) and the data dir is handed to
+// that user.
 #ifndef JITGUARD_TESTS_CPP_TESTING_POSTGRES_SERVER_H_
 #define JITGUARD_TESTS_CPP_TESTING_POSTGRES_SERVER_H_
 

@@ -76,10 +76,21 @@ RedisServer::~RedisServer() {
 std::string RedisServer::url() const { return absl::StrCat("redis://127.0.0.1:", port_, "/0"); }
 
 absl::Status RedisServer::Launch() {
-  const std::vector<std::string> argv = {
-      RedisBinary(),    "--port",       absl::StrCat(port_), "--bind",     "127.0.0.1",
-      "--save",         "",             "--appendonly",      "no",         "--dir",
-      dir_,             "--daemonize",  "no",                "--loglevel", "warning"};
+  const std::vector<std::string> argv = {RedisBinary(),
+                                         "--port",
+                                         absl::StrCat(port_),
+                                         "--bind",
+                                         "127.0.0.1",
+                                         "--save",
+                                         "",
+                                         "--appendonly",
+                                         "no",
+                                         "--dir",
+                                         dir_,
+                                         "--daemonize",
+                                         "no",
+                                         "--loglevel",
+                                         "warning"};
   absl::StatusOr<ChildProcess> child = ChildProcess::Start(argv, absl::StrCat(dir_, "/redis.log"));
   if (!child.ok()) return child.status();
   process_.emplace(*std::move(child));
@@ -141,7 +152,8 @@ absl::StatusOr<std::string> BenchmarkRedisUrl() {
     static absl::StatusOr<std::unique_ptr<RedisServer>> server = RedisServer::Start();
     if (!server.ok()) {
       return absl::UnavailableError(
-          "no redis-server could be started (install redis-server or set JITGUARD_BENCH_REDIS_URL)");
+          "no redis-server could be started (install redis-server or set "
+          "JITGUARD_BENCH_REDIS_URL)");
     }
     return (*server)->url();
   }();

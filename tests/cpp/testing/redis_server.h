@@ -1,6 +1,6 @@
 // A real redis-server for tests: started on a free loopback port in a fresh temp dir, with no
-// persistence (--save "" --appendonly no), ready once it answers PING; stopped when the object dies.
-// Stop() and Restart() (same port, empty data) let a test simulate an outage.
+// persistence (--save "" --appendonly no), ready once it answers PING; stopped when the object
+// dies. Stop() and Restart() (same port, empty data) let a test simulate an outage.
 #ifndef JITGUARD_TESTS_CPP_TESTING_REDIS_SERVER_H_
 #define JITGUARD_TESTS_CPP_TESTING_REDIS_SERVER_H_
 

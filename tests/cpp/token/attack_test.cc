@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -34,8 +34,8 @@ std::string B64(std::string_view s) { return base::Base64UrlEncode(s); }
 class AttackTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::shared_ptr<TokenVerifier>> v =
-        TokenVerifier::Create(BaseOptions(absl::StrCat("{\"keys\":[", es_.Jwk(), ",", rs_.Jwk(), "]}")));
+    absl::StatusOr<std::shared_ptr<TokenVerifier>> v = TokenVerifier::Create(
+        BaseOptions(absl::StrCat("{\"keys\":[", es_.Jwk(), ",", rs_.Jwk(), "]}")));
     ASSERT_TRUE(v.ok()) << v.status();
     verifier_ = *v;
   }
@@ -73,8 +73,8 @@ TEST_F(AttackTest, AlgNoneInAnyCase) {
   }
   // A valid token whose header is swapped for alg none keeps its signature: still rejected.
   const std::string good = es_.Mint(Claims());
-  const std::string swapped = absl::StrCat(B64(R"({"alg":"none","kid":"es-1"})"),
-                                           good.substr(good.find('.')));
+  const std::string swapped =
+      absl::StrCat(B64(R"({"alg":"none","kid":"es-1"})"), good.substr(good.find('.')));
   EXPECT_EQ(Reject(swapped), "algorithm");
 }
 
@@ -105,10 +105,10 @@ TEST_F(AttackTest, KidIsAnOpaqueKeyNeverAPath) {
                           "es-1\\u0000", "ES-1", "es-1 ", "http://attacker/jwks.json", ""}) {
     Signer s = es_;
     s.kid = kid;
-    const std::string token = s.MintRaw(
-        absl::StrCat("{\"alg\":\"ES256\",\"kid\":\"", kid, "\"}"), Claims());
-    const std::string reason = Reject(token.substr(0, token.rfind('.')) + "." +
-                                      B64(std::string(64, '\x01')));
+    const std::string token =
+        s.MintRaw(absl::StrCat("{\"alg\":\"ES256\",\"kid\":\"", kid, "\"}"), Claims());
+    const std::string reason =
+        Reject(token.substr(0, token.rfind('.')) + "." + B64(std::string(64, '\x01')));
     EXPECT_TRUE(reason == "unknown_key" || reason == "bad_signature") << kid << " " << reason;
   }
   // kid must be a string.
@@ -162,7 +162,8 @@ TEST_F(AttackTest, EcdsaSignatureEncodings) {
 
 TEST_F(AttackTest, EncodingTricks) {
   // Six '~' (0x7e) always hold one aligned 3-byte group, which encodes as "fn5-": the token is
-  // certain to contain a URL-safe-only character, whatever the random ECDSA signature turns out to be.
+  // certain to contain a URL-safe-only character, whatever the random ECDSA signature turns out to
+  // be.
   const std::string good = es_.Mint(Claims("alice", R"(,"pad":"~~~~~~")"));
   ASSERT_TRUE(verifier_->Verify(good, Now()).ok());
   ASSERT_NE(good.find_first_of("-_"), std::string::npos);
@@ -198,8 +199,10 @@ TEST_F(AttackTest, EncodingTricks) {
 }
 
 TEST_F(AttackTest, DuplicateMembersAnywhere) {
-  EXPECT_EQ(Reject(es_.MintRaw(R"({"alg":"ES256","kid":"es-1","kid":"rs-1"})", Claims())), "malformed");
-  EXPECT_EQ(Reject(es_.MintRaw(R"({"alg":"RS256","alg":"ES256","kid":"es-1"})", Claims())), "malformed");
+  EXPECT_EQ(Reject(es_.MintRaw(R"({"alg":"ES256","kid":"es-1","kid":"rs-1"})", Claims())),
+            "malformed");
+  EXPECT_EQ(Reject(es_.MintRaw(R"({"alg":"RS256","alg":"ES256","kid":"es-1"})", Claims())),
+            "malformed");
   const std::string dup_sub = absl::StrCat(
       R"({"iss":"https://idp.example","aud":"api://jitguard","sub":"alice","sub":"admin","exp":)",
       NowSec() + 60, "}");
@@ -221,7 +224,8 @@ TEST_F(AttackTest, CritJweNestedAndUnencodedPayloads) {
   EXPECT_EQ(Reject(es_.Mint(Claims(), R"(,"b64":false,"crit":["b64"])")), "malformed");
   EXPECT_EQ(Reject(es_.Mint(Claims(), R"(,"zip":"DEF")")), "malformed");
   // A JWE (five parts) and a JWS whose payload is another token.
-  EXPECT_EQ(Reject(absl::StrCat(B64(R"({"alg":"RSA-OAEP","enc":"A256GCM"})"), ".a.b.c.d")), "malformed");
+  EXPECT_EQ(Reject(absl::StrCat(B64(R"({"alg":"RSA-OAEP","enc":"A256GCM"})"), ".a.b.c.d")),
+            "malformed");
   EXPECT_EQ(Reject(es_.Mint(Claims(), R"(,"enc":"A256GCM")")), "malformed");
   const std::string inner = es_.Mint(Claims("admin"));
   EXPECT_EQ(Reject(es_.MintRaw(R"({"alg":"ES256","kid":"es-1","cty":"JWT"})", inner)), "malformed");
@@ -233,7 +237,8 @@ TEST_F(AttackTest, CritJweNestedAndUnencodedPayloads) {
 }
 
 TEST_F(AttackTest, HugeTokensAreRefusedBeforeDecoding) {
-  const std::string big_payload = Claims("a", absl::StrCat(",\"pad\":\"", std::string(20000, 'x'), "\""));
+  const std::string big_payload =
+      Claims("a", absl::StrCat(",\"pad\":\"", std::string(20000, 'x'), "\""));
   EXPECT_EQ(Reject(es_.Mint(big_payload)), "too_large");
   // Garbage that would be malformed is too_large first: nothing is decoded.
   EXPECT_EQ(Reject(std::string(16 * 1024 + 1, '!')), "too_large");
@@ -241,7 +246,8 @@ TEST_F(AttackTest, HugeTokensAreRefusedBeforeDecoding) {
   // Exactly at the cap is decoded (and here, malformed).
   EXPECT_EQ(Reject(std::string(16 * 1024, '!')), "malformed");
   // A deeply nested payload within the cap is handled without crashing.
-  std::string nested = Claims("a", absl::StrCat(",\"n\":", std::string(3000, '['), std::string(3000, ']')));
+  std::string nested =
+      Claims("a", absl::StrCat(",\"n\":", std::string(3000, '['), std::string(3000, ']')));
   absl::StatusOr<Identity> r = verifier_->Verify(es_.Mint(nested), Now());
   EXPECT_TRUE(r.ok() || ErrorReason(r.status()) == "malformed");
 }
@@ -256,7 +262,8 @@ TEST_F(AttackTest, SignatureStrippingAndSplicing) {
   EXPECT_EQ(Reject(absl::StrCat(a[0], ".", a[1])), "malformed");
   // The RSA signature under the EC kid.
   const std::string rs = rs_.Mint(Claims("alice"));
-  EXPECT_EQ(Reject(absl::StrCat(a[0], ".", a[1], ".", rs.substr(rs.rfind('.') + 1))), "bad_signature");
+  EXPECT_EQ(Reject(absl::StrCat(a[0], ".", a[1], ".", rs.substr(rs.rfind('.') + 1))),
+            "bad_signature");
   // Cache poisoning attempt: a verified token, then the same token with a forged tail.
   ASSERT_TRUE(verifier_->Verify(alice, Now()).ok());
   std::string forged = alice;
@@ -288,7 +295,8 @@ TEST(ConcurrencyTest, VerifyDuringRotation) {
       for (int i = 0; !done.load() || i < 200; ++i) {
         const std::string& s = stay_tokens[(i + t) % stay_tokens.size()];
         absl::StatusOr<Identity> r = v->Verify(s, Now());
-        if (!r.ok() || r->subject != absl::StrCat("s", (i + t) % stay_tokens.size())) ++stay_failures;
+        if (!r.ok() || r->subject != absl::StrCat("s", (i + t) % stay_tokens.size()))
+          ++stay_failures;
         absl::StatusOr<Identity> c = v->Verify(come_go_tokens[i % come_go_tokens.size()], Now());
         if (!c.ok() && ErrorReason(c.status()) != "unknown_key") ++unexpected;
         ++verified;

@@ -22,9 +22,10 @@ void ExpectSame(const std::string& in) {
 }
 
 TEST(B64Test, AgreesWithTheReferenceOnEdgeCases) {
-  for (const char* in : {"", "A", "AA", "AAA", "AAAA", "QQ", "QR", "QUE", "QUF", "QUFB", "Zm9v",
-                         "Zm9v=", "Zm9", "Zm9=", "Zg==", "Zg", "Zh", "a+b/", "a-b_", "ab cd", "ab\ncd",
-                         "____", "----", "\xff\xfe", "AB.C", "A\0B"}) {
+  for (const char* in :
+       {"",     "A",     "AA",     "AAA",  "AAAA", "QQ",       "QR",   "QUE", "QUF",
+        "QUFB", "Zm9v",  "Zm9v=",  "Zm9",  "Zm9=", "Zg==",     "Zg",   "Zh",  "a+b/",
+        "a-b_", "ab cd", "ab\ncd", "____", "----", "\xff\xfe", "AB.C", "A\0B"}) {
     ExpectSame(in);
   }
 }

@@ -23,10 +23,10 @@ struct AlgCase {
 
 std::vector<AlgCase> AllAlgorithms() {
   const auto& k = Keys();
-  return {{Algorithm::kRS256, k.rsa},   {Algorithm::kRS384, k.rsa},   {Algorithm::kRS512, k.rsa},
-          {Algorithm::kPS256, k.rsa},   {Algorithm::kPS384, k.rsa},   {Algorithm::kPS512, k.rsa},
-          {Algorithm::kES256, k.p256},  {Algorithm::kES384, k.p384},  {Algorithm::kES512, k.p521},
-          {Algorithm::kEdDSA, k.ed25519}, {Algorithm::kHS256, ""},    {Algorithm::kHS384, ""},
+  return {{Algorithm::kRS256, k.rsa},     {Algorithm::kRS384, k.rsa},  {Algorithm::kRS512, k.rsa},
+          {Algorithm::kPS256, k.rsa},     {Algorithm::kPS384, k.rsa},  {Algorithm::kPS512, k.rsa},
+          {Algorithm::kES256, k.p256},    {Algorithm::kES384, k.p384}, {Algorithm::kES512, k.p521},
+          {Algorithm::kEdDSA, k.ed25519}, {Algorithm::kHS256, ""},     {Algorithm::kHS384, ""},
           {Algorithm::kHS512, ""}};
 }
 
@@ -44,11 +44,11 @@ TEST(JwsTest, AlgorithmNamesAreExactAndNoneIsNeverOne) {
 TEST(JwsTest, SignThenVerifyEveryAlgorithm) {
   for (const AlgCase& c : AllAlgorithms()) {
     SCOPED_TRACE(AlgorithmName(c.alg));
-    absl::StatusOr<JwsKey> priv = c.pem.empty() ? JwsKey::FromSecret(Keys().hmac)
-                                                : JwsKey::FromPem(c.pem, KeyPart::kPrivate);
+    absl::StatusOr<JwsKey> priv =
+        c.pem.empty() ? JwsKey::FromSecret(Keys().hmac) : JwsKey::FromPem(c.pem, KeyPart::kPrivate);
     ASSERT_TRUE(priv.ok()) << priv.status();
-    absl::StatusOr<JwsKey> pub = c.pem.empty() ? priv
-                                               : JwsKey::FromPem(PublicPemOf(c.pem), KeyPart::kPublic);
+    absl::StatusOr<JwsKey> pub =
+        c.pem.empty() ? priv : JwsKey::FromPem(PublicPemOf(c.pem), KeyPart::kPublic);
     ASSERT_TRUE(pub.ok()) << pub.status();
     EXPECT_EQ(priv->fingerprint(), pub->fingerprint());
     absl::StatusOr<std::string> token =
@@ -108,9 +108,9 @@ TEST(JwsTest, KeyImportRefusesWeakOrWrongKeys) {
   EXPECT_EQ(ErrorReason(JwsKey::FromSecret(std::string(31, 'k')).status()), "bad_key");
   EXPECT_FALSE(JwsKey::FromSecret(std::string(32, 'k'), Algorithm::kHS384).ok());
   EXPECT_FALSE(JwsKey::FromSecret(std::string(64, 'k'), Algorithm::kES256).ok());
-  EXPECT_FALSE(
-      JwsKey::FromPem(testing::PublicPemOf(testing::GeneratePrivatePem("RSA", 1024)), KeyPart::kPublic)
-          .ok());
+  EXPECT_FALSE(JwsKey::FromPem(testing::PublicPemOf(testing::GeneratePrivatePem("RSA", 1024)),
+                               KeyPart::kPublic)
+                   .ok());
   EXPECT_FALSE(JwsKey::FromPem(PublicPemOf(Keys().p256), KeyPart::kPublic, Algorithm::kES384).ok());
   EXPECT_FALSE(JwsKey::FromPem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
                                KeyPart::kPublic)
@@ -122,7 +122,8 @@ TEST(JwsTest, KeyImportRefusesWeakOrWrongKeys) {
 }
 
 TEST(JwsTest, PublicJwkRoundTrips) {
-  for (const std::string* pem : {&Keys().rsa, &Keys().p256, &Keys().p384, &Keys().p521, &Keys().ed25519}) {
+  for (const std::string* pem :
+       {&Keys().rsa, &Keys().p256, &Keys().p384, &Keys().p521, &Keys().ed25519}) {
     absl::StatusOr<JwsKey> priv = JwsKey::FromPem(*pem, KeyPart::kPrivate, std::nullopt, "kid-1");
     ASSERT_TRUE(priv.ok()) << priv.status();
     absl::StatusOr<std::string> jwk = priv->PublicJwk();
@@ -163,10 +164,10 @@ TEST(JwsTest, ParserIsStrict) {
   };
   const std::string good = make(R"({"alg":"HS256"})", R"({"a":1})");
   EXPECT_EQ(reason(good), "");
-  EXPECT_EQ(reason(good + ".x.y"), "malformed");                      // five parts (JWE shape)
-  EXPECT_EQ(reason(good.substr(0, good.rfind('.'))), "malformed");    // two parts
-  EXPECT_EQ(reason(good + "="), "malformed");                         // padding
-  EXPECT_EQ(reason(" " + good), "malformed");                         // whitespace
+  EXPECT_EQ(reason(good + ".x.y"), "malformed");                    // five parts (JWE shape)
+  EXPECT_EQ(reason(good.substr(0, good.rfind('.'))), "malformed");  // two parts
+  EXPECT_EQ(reason(good + "="), "malformed");                       // padding
+  EXPECT_EQ(reason(" " + good), "malformed");                       // whitespace
   EXPECT_EQ(reason(good, sized(good.size() - 1)), "too_large");
   EXPECT_EQ(reason(make(R"({"alg":"HS256","alg":"none"})", "{}")), "malformed");
   EXPECT_EQ(reason(make(R"({"alg":"HS256"})", R"({"sub":"a","sub":"b"})")), "malformed");
@@ -185,11 +186,8 @@ TEST(JwsTest, ParserIsStrict) {
   EXPECT_EQ(reason(make(R"({"alg":"HS256","crit":["exp"],"exp":1})", "{}")), "crit");
   EXPECT_EQ(reason(make(R"({"alg":"HS256","crit":[]})", "{}")), "crit");
   EXPECT_EQ(reason(make(R"({"alg":"HS256","crit":["alg"]})", "{}")), "crit");
-  EXPECT_EQ(reason(make(R"({"alg":"HS256","crit":["x"],"x":1})", "{}"),
-                   crit_x()),
-            "");
-  EXPECT_EQ(reason(make(R"({"alg":"HS256","crit":["x"]})", "{}"), crit_x()),
-            "crit");
+  EXPECT_EQ(reason(make(R"({"alg":"HS256","crit":["x"],"x":1})", "{}"), crit_x()), "");
+  EXPECT_EQ(reason(make(R"({"alg":"HS256","crit":["x"]})", "{}"), crit_x()), "crit");
   EXPECT_EQ(reason(make(R"({"alg":"HS256","kid":7})", "{}")), "malformed");
   EXPECT_EQ(reason(good.substr(0, good.rfind('.') + 1)), "malformed");  // empty signature
 }
@@ -214,7 +212,8 @@ TEST(JwsTest, HmacContextReuseKeepsKeysApart) {
   absl::StatusOr<JwsKey> b = JwsKey::FromSecret(std::string(48, 'b'));
   absl::StatusOr<JwsKey> a_again = JwsKey::FromSecret(std::string(48, 'a'));
   ASSERT_TRUE(a.ok() && b.ok() && a_again.ok());
-  for (Algorithm alg : {Algorithm::kHS256, Algorithm::kHS256, Algorithm::kHS384, Algorithm::kHS256}) {
+  for (Algorithm alg :
+       {Algorithm::kHS256, Algorithm::kHS256, Algorithm::kHS384, Algorithm::kHS256}) {
     const std::string input = "header.payload";
     absl::StatusOr<std::string> tag_a = Sign(*a, alg, input);
     absl::StatusOr<std::string> tag_b = Sign(*b, alg, input);

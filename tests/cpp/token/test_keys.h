@@ -54,7 +54,8 @@ struct KeyRing {
   std::string p384 = GeneratePrivatePem("P-384");
   std::string p521 = GeneratePrivatePem("P-521");
   std::string ed25519 = GeneratePrivatePem("Ed25519");
-  std::string hmac = std::string("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+  std::string hmac =
+      std::string("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
 };
 
 inline const KeyRing& Keys() {

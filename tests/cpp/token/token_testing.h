@@ -56,8 +56,8 @@ inline Signer MakeSigner(const std::string& private_pem, Algorithm alg, std::str
 // Standard claims for `sub`, valid around Now().
 inline std::string Claims(const std::string& sub = "alice", const std::string& extra = "") {
   return absl::StrCat("{\"iss\":\"https://idp.example\",\"aud\":\"api://jitguard\",\"sub\":\"", sub,
-                      "\",\"iat\":", NowSec() - 10, ",\"exp\":", NowSec() + 300,
-                      ",\"jti\":\"id-", sub, "\"", extra, "}");
+                      "\",\"iat\":", NowSec() - 10, ",\"exp\":", NowSec() + 300, ",\"jti\":\"id-",
+                      sub, "\"", extra, "}");
 }
 
 inline TokenVerifierOptions BaseOptions(std::string jwks) {

@@ -1,4 +1,5 @@
-// TokenVerifier: identity extraction, claim checks with the leeway, key selection, cache and rotation.
+// TokenVerifier: identity extraction, claim checks with the leeway, key selection, cache and
+// rotation.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -78,7 +79,9 @@ TEST_F(VerifierTest, GroupsFromEveryClaimShape) {
       {"groups", R"(,"groups":["a","b"])", {"a", "b"}},
       {"groups", R"(,"groups":"solo")", {"solo"}},
       {"roles", R"(,"roles":["r1"],"groups":["ignored"])", {"r1"}},
-      {"realm_access.roles", R"(,"realm_access":{"roles":["kc-admin","kc-user"]})", {"kc-admin", "kc-user"}},
+      {"realm_access.roles",
+       R"(,"realm_access":{"roles":["kc-admin","kc-user"]})",
+       {"kc-admin", "kc-user"}},
       {"cognito:groups", R"(,"cognito:groups":["pool-a"])", {"pool-a"}},
       {"https://example.com/groups", R"(,"https://example.com/groups":["auth0-g"])", {"auth0-g"}},
       {"a.b.c", R"(,"a":{"b":{"c":"deep"}})", {"deep"}},
@@ -121,8 +124,10 @@ TEST_F(VerifierTest, TimeClaimsWithTheLeeway) {
   // exp is required by default; numeric dates must be numbers.
   EXPECT_EQ(Reason(VerifyDefault(at(""))), "claims");
   EXPECT_EQ(Reason(VerifyDefault(at(absl::StrCat(",\"exp\":\"", t + 600, "\"")))), "claims");
-  EXPECT_EQ(Reason(VerifyDefault(at(absl::StrCat(",\"exp\":", t + 600, ",\"nbf\":true")))), "claims");
-  EXPECT_EQ(Reason(VerifyDefault(at(absl::StrCat(",\"exp\":", t + 600, ",\"iat\":null")))), "claims");
+  EXPECT_EQ(Reason(VerifyDefault(at(absl::StrCat(",\"exp\":", t + 600, ",\"nbf\":true")))),
+            "claims");
+  EXPECT_EQ(Reason(VerifyDefault(at(absl::StrCat(",\"exp\":", t + 600, ",\"iat\":null")))),
+            "claims");
   // A zero leeway is exact.
   TokenVerifierOptions strict = BaseOptions(Jwks());
   strict.leeway = absl::ZeroDuration();
@@ -146,29 +151,60 @@ TEST_F(VerifierTest, TimeClaimsWithTheLeeway) {
 TEST_F(VerifierTest, IssuerAudienceSubjectAndRequiredClaims) {
   auto with = [&](const std::string& body) { return es_.Mint(body); };
   const std::string exp = absl::StrCat(",\"exp\":", NowSec() + 60);
-  EXPECT_EQ(Reason(VerifyDefault(with(absl::StrCat(R"({"iss":"https://evil.example","aud":"api://jitguard","sub":"a")", exp, "}")))), "issuer");
-  EXPECT_EQ(Reason(VerifyDefault(with(absl::StrCat(R"({"iss":"https://IDP.example","aud":"api://jitguard","sub":"a")", exp, "}")))), "issuer");
-  EXPECT_EQ(Reason(VerifyDefault(with(absl::StrCat(R"({"aud":"api://jitguard","sub":"a")", exp, "}")))), "issuer");
-  EXPECT_EQ(Reason(VerifyDefault(with(absl::StrCat(R"({"iss":["https://idp.example"],"aud":"api://jitguard","sub":"a")", exp, "}")))), "issuer");
+  EXPECT_EQ(Reason(VerifyDefault(with(absl::StrCat(
+                R"({"iss":"https://evil.example","aud":"api://jitguard","sub":"a")", exp, "}")))),
+            "issuer");
+  EXPECT_EQ(Reason(VerifyDefault(with(absl::StrCat(
+                R"({"iss":"https://IDP.example","aud":"api://jitguard","sub":"a")", exp, "}")))),
+            "issuer");
+  EXPECT_EQ(
+      Reason(VerifyDefault(with(absl::StrCat(R"({"aud":"api://jitguard","sub":"a")", exp, "}")))),
+      "issuer");
+  EXPECT_EQ(Reason(VerifyDefault(with(absl::StrCat(
+                R"({"iss":["https://idp.example"],"aud":"api://jitguard","sub":"a")", exp, "}")))),
+            "issuer");
   // aud: string or array intersecting the configured list.
-  EXPECT_TRUE(VerifyDefault(with(absl::StrCat(R"({"iss":"https://idp.example","aud":["x","api://jitguard"],"sub":"a")", exp, "}"))).ok());
-  EXPECT_EQ(Reason(VerifyDefault(with(absl::StrCat(R"({"iss":"https://idp.example","aud":["x","y"],"sub":"a")", exp, "}")))), "audience");
-  EXPECT_EQ(Reason(VerifyDefault(with(absl::StrCat(R"({"iss":"https://idp.example","aud":[],"sub":"a")", exp, "}")))), "audience");
-  EXPECT_EQ(Reason(VerifyDefault(with(absl::StrCat(R"({"iss":"https://idp.example","sub":"a")", exp, "}")))), "audience");
-  EXPECT_EQ(Reason(VerifyDefault(with(absl::StrCat(R"({"iss":"https://idp.example","aud":[1],"sub":"a")", exp, "}")))), "claims");
+  EXPECT_TRUE(
+      VerifyDefault(
+          with(absl::StrCat(
+              R"({"iss":"https://idp.example","aud":["x","api://jitguard"],"sub":"a")", exp, "}")))
+          .ok());
+  EXPECT_EQ(Reason(VerifyDefault(with(absl::StrCat(
+                R"({"iss":"https://idp.example","aud":["x","y"],"sub":"a")", exp, "}")))),
+            "audience");
+  EXPECT_EQ(Reason(VerifyDefault(with(
+                absl::StrCat(R"({"iss":"https://idp.example","aud":[],"sub":"a")", exp, "}")))),
+            "audience");
+  EXPECT_EQ(Reason(VerifyDefault(
+                with(absl::StrCat(R"({"iss":"https://idp.example","sub":"a")", exp, "}")))),
+            "audience");
+  EXPECT_EQ(Reason(VerifyDefault(with(
+                absl::StrCat(R"({"iss":"https://idp.example","aud":[1],"sub":"a")", exp, "}")))),
+            "claims");
   // azp / client_id stand in for a missing aud only when allowed.
-  const std::string cognito = with(absl::StrCat(R"({"iss":"https://idp.example","client_id":"api://jitguard","sub":"a")", exp, "}"));
-  const std::string azp = with(absl::StrCat(R"({"iss":"https://idp.example","azp":"api://jitguard","sub":"a")", exp, "}"));
+  const std::string cognito = with(absl::StrCat(
+      R"({"iss":"https://idp.example","client_id":"api://jitguard","sub":"a")", exp, "}"));
+  const std::string azp = with(
+      absl::StrCat(R"({"iss":"https://idp.example","azp":"api://jitguard","sub":"a")", exp, "}"));
   EXPECT_EQ(Reason(VerifyDefault(cognito)), "audience");
   TokenVerifierOptions alt = BaseOptions(Jwks());
   alt.audience_policy = AudiencePolicy::kAudOrAuthorizedParty;
   EXPECT_TRUE(VerifyWith(alt, cognito).ok());
   EXPECT_TRUE(VerifyWith(alt, azp).ok());
   // ...but never override an aud that is present and wrong.
-  EXPECT_EQ(Reason(VerifyWith(alt, with(absl::StrCat(R"({"iss":"https://idp.example","aud":"other","azp":"api://jitguard","sub":"a")", exp, "}")))), "audience");
+  EXPECT_EQ(
+      Reason(VerifyWith(
+          alt, with(absl::StrCat(
+                   R"({"iss":"https://idp.example","aud":"other","azp":"api://jitguard","sub":"a")",
+                   exp, "}")))),
+      "audience");
   // Subject.
-  EXPECT_EQ(Reason(VerifyDefault(with(absl::StrCat(R"({"iss":"https://idp.example","aud":"api://jitguard")", exp, "}")))), "claims");
-  EXPECT_EQ(Reason(VerifyDefault(with(absl::StrCat(R"({"iss":"https://idp.example","aud":"api://jitguard","sub":42)", exp, "}")))), "claims");
+  EXPECT_EQ(Reason(VerifyDefault(with(
+                absl::StrCat(R"({"iss":"https://idp.example","aud":"api://jitguard")", exp, "}")))),
+            "claims");
+  EXPECT_EQ(Reason(VerifyDefault(with(absl::StrCat(
+                R"({"iss":"https://idp.example","aud":"api://jitguard","sub":42)", exp, "}")))),
+            "claims");
   // Required claims.
   TokenVerifierOptions req = BaseOptions(Jwks());
   req.required_claims = {"scope"};
@@ -228,7 +264,9 @@ TEST_F(VerifierTest, KeySelection) {
 }
 
 TEST_F(VerifierTest, CreateRefusesUnusableOptions) {
-  auto reason = [](TokenVerifierOptions o) { return ErrorReason(TokenVerifier::Create(std::move(o)).status()); };
+  auto reason = [](TokenVerifierOptions o) {
+    return ErrorReason(TokenVerifier::Create(std::move(o)).status());
+  };
   TokenVerifierOptions o = BaseOptions(Jwks());
   o.issuers.clear();
   EXPECT_EQ(reason(o), "config");
@@ -248,7 +286,8 @@ TEST_F(VerifierTest, CreateRefusesUnusableOptions) {
   EXPECT_EQ(reason(o), "bad_key");  // HMAC secrets never mix with public keys
   // Bad keys inside a JWKS are reported, the good ones used.
   o = BaseOptions(absl::StrCat(R"({"keys":[{"kty":"EC","crv":"P-256","x":"AA","y":"AA"},)",
-                               R"({"kty":"RSA","use":"enc","n":"AQAB","e":"AQAB"},)", es_.Jwk(), "]}"));
+                               R"({"kty":"RSA","use":"enc","n":"AQAB","e":"AQAB"},)", es_.Jwk(),
+                               "]}"));
   std::shared_ptr<TokenVerifier> v = MustCreate(o);
   ASSERT_NE(v, nullptr);
   EXPECT_EQ(v->key_count(), 1u);
@@ -343,15 +382,18 @@ std::string FlipSignatureByte(const std::string& jws) {
 TEST(RfcExamplesTest, Rfc7515AppendixA) {
   const std::string a1 =
       "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9."
-      "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ."
+      "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVl"
+      "fQ."
       "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
   const std::string a3 =
       "eyJhbGciOiJFUzI1NiJ9."
-      "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ."
+      "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVl"
+      "fQ."
       "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
   const std::string a5 =
       "eyJhbGciOiJub25lIn0."
-      "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.";
+      "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVl"
+      "fQ.";
   const absl::Time exp = absl::FromUnixSeconds(kRfc7515Exp);
   TokenVerifierOptions hmac = Rfc7515Options(
       R"({"keys":[{"kty":"oct","k":"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow"}]})");
@@ -378,22 +420,22 @@ TEST(RfcExamplesTest, Rfc7515AppendixA) {
 TEST(RfcExamplesTest, Rfc7515AppendixA2) {
   const std::string a2 =
       "eyJhbGciOiJSUzI1NiJ9."
-      "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ."
+      "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVl"
+      "fQ."
       "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7"
       "AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4"
       "BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K"
       "0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqv"
       "hJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrB"
       "p0igcN_IoypGlUPQGe77Rw";
-  const std::string jwks =
-      R"({"keys":[{"kty":"RSA","n":")"
-      "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddx"
-      "HmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMs"
-      "D1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSH"
-      "SXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdV"
-      "MTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8"
-      "NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ"
-      R"(","e":"AQAB"}]})";
+  const std::string jwks = R"({"keys":[{"kty":"RSA","n":")"
+                           "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddx"
+                           "HmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMs"
+                           "D1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSH"
+                           "SXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdV"
+                           "MTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8"
+                           "NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ"
+                           R"(","e":"AQAB"}]})";
   const absl::Time exp = absl::FromUnixSeconds(kRfc7515Exp);
   std::shared_ptr<TokenVerifier> rs = MustCreate(Rfc7515Options(jwks));  // A.2 has no typ
   ASSERT_NE(rs, nullptr);

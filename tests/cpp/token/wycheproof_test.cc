@@ -1,5 +1,5 @@
-// Project Wycheproof conformance (vectors copied into tests/data/wycheproof/, Apache-2.0, see LICENSE
-// there):
+// Project Wycheproof conformance (vectors copied into tests/data/wycheproof/, Apache-2.0, see
+// LICENSE there):
 //  * json_web_signature_test.json: all 401 cases through the public TokenVerifier::VerifyJws path;
 //  * json_web_key_test.json: every key set through JWKS import and the public verifier;
 //  * ECDSA P1363, RSA PKCS#1 v1.5, RSA-PSS, Ed25519 and HMAC files through the signature layer.
@@ -34,7 +34,9 @@ std::string Str(simdjson::dom::element el, std::string_view key) {
   return std::string(s);
 }
 
-std::string Unhex(std::string_view hex) { return absl::HexStringToBytes(absl::string_view(hex.data(), hex.size())); }
+std::string Unhex(std::string_view hex) {
+  return absl::HexStringToBytes(absl::string_view(hex.data(), hex.size()));
+}
 
 // Valid vectors that jitguard rejects on purpose, with the rule that rejects each.
 const std::map<int64_t, std::string>& JwsExpectedRejections() {
@@ -43,8 +45,10 @@ const std::map<int64_t, std::string>& JwsExpectedRejections() {
       {373, "a '?' inside the payload: not strict base64url (data/README.md)"},
       {346, "key pinned to alg PS256, token uses PS384: a key's alg pins it (issue 4)"},
       {350, "key pinned to alg PS256, token uses PS384: a key's alg pins it (issue 4)"},
-      {347, "key alg \"ES521\" is not a JWS algorithm: key refused at import (as json_web_key tc 19)"},
-      {351, "key alg \"ES521\" is not a JWS algorithm: key refused at import (as json_web_key tc 19)"},
+      {347,
+       "key alg \"ES521\" is not a JWS algorithm: key refused at import (as json_web_key tc 19)"},
+      {351,
+       "key alg \"ES521\" is not a JWS algorithm: key refused at import (as json_web_key tc 19)"},
   };
   return *m;
 }
@@ -85,8 +89,9 @@ TEST(WycheproofTest, JsonWebSignatureAll401ThroughThePublicVerifier) {
       if (jws.empty() && test["jws"].type() == simdjson::dom::element_type::OBJECT) {
         jws = simdjson::to_string(test["jws"]);
       }
-      absl::StatusOr<std::string> payload =
-          verifier.ok() ? (*verifier)->VerifyJws(jws) : absl::StatusOr<std::string>(verifier.status());
+      absl::StatusOr<std::string> payload = verifier.ok()
+                                                ? (*verifier)->VerifyJws(jws)
+                                                : absl::StatusOr<std::string>(verifier.status());
       SCOPED_TRACE(absl::StrCat("tcId ", id, " ", Str(test, "comment")));
       if (!payload.ok()) {
         EXPECT_NE(ErrorReason(payload.status()), "internal");
@@ -116,9 +121,10 @@ TEST(WycheproofTest, JsonWebSignatureAll401ThroughThePublicVerifier) {
   EXPECT_EQ(valid_accepted, 46 - 6);
   EXPECT_EQ(invalid_rejected, 355 - 2);
   EXPECT_EQ(twins, 2);
-  std::printf("json_web_signature: %d cases: %d valid accepted, %d invalid rejected, %d valid "
-              "rejected by name, %d invalid identical to a valid case\n",
-              total, valid_accepted, invalid_rejected, named_rejections, twins);
+  std::printf(
+      "json_web_signature: %d cases: %d valid accepted, %d invalid rejected, %d valid "
+      "rejected by name, %d invalid identical to a valid case\n",
+      total, valid_accepted, invalid_rejected, named_rejections, twins);
 }
 
 TEST(WycheproofTest, JsonWebKeySetsThroughJwksImport) {
@@ -161,12 +167,14 @@ void RunSignatureFile(const SigFile& file) {
   simdjson::dom::element doc = parser.parse(json);
   int total = 0, valid = 0, invalid = 0, acceptable = 0;
   for (simdjson::dom::element group : doc["testGroups"].get_array()) {
-    absl::StatusOr<JwsKey> key = JwsKey::FromPem(Str(group, "publicKeyPem"), KeyPart::kPublic, file.alg);
+    absl::StatusOr<JwsKey> key =
+        JwsKey::FromPem(Str(group, "publicKeyPem"), KeyPart::kPublic, file.alg);
     ASSERT_TRUE(key.ok()) << file.name << ": " << key.status();
     for (simdjson::dom::element test : group["tests"].get_array()) {
       ++total;
       const std::string result = Str(test, "result");
-      const absl::Status s = Verify(*key, file.alg, Unhex(Str(test, "msg")), Unhex(Str(test, "sig")));
+      const absl::Status s =
+          Verify(*key, file.alg, Unhex(Str(test, "msg")), Unhex(Str(test, "sig")));
       SCOPED_TRACE(absl::StrCat(file.name, " tcId ", test["tcId"].get_int64().value(), " ",
                                 Str(test, "comment")));
       if (!s.ok()) {
