@@ -70,7 +70,7 @@ enum class AudiencePolicy {
   kAud,                   // `aud` (string or array) must name one of `audiences`
   kAudOrAuthorizedParty,  // also accept `azp` or `client_id` in `audiences` when the token has no
                           // `aud` (providers such as Cognito send access tokens without `aud`)
-  kNotChecked,  // no audience check at all (only for tokens from a private issuer)
+  kNotChecked,            // no audience check at all (only for tokens from a private issuer)
 };
 
 struct JITGUARD_EXPORT TokenVerifierOptions {
