@@ -6,11 +6,11 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "jitguard/audit.h"
 #include "jitguard/status.h"
 #include "lib/approval/rules.h"
 #include "lib/base/crypto.h"
+#include "lib/base/mutex.h"
 #include "lib/base/strings.h"
 
 namespace jitguard {
@@ -145,7 +145,7 @@ class MemoryBackend final : public TicketBackend {
       : capacity_(capacity), retention_(retention) {}
 
   absl::Status Insert(const ApprovalTicket& ticket, absl::Time now) override {
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     // Sweep only when full and something can actually be dropped, so a store full of live
     // tickets refuses in O(1) instead of scanning on every request.
     if (tickets_.size() >= capacity_ && now >= earliest_drop_) {
@@ -168,7 +168,7 @@ class MemoryBackend final : public TicketBackend {
   }
 
   absl::StatusOr<ApprovalTicket> Load(std::string_view id) override {
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     auto it = tickets_.find(base::AsAbsl(id));
     if (it == tickets_.end()) return NotFound();
     return it->second;
@@ -177,7 +177,7 @@ class MemoryBackend final : public TicketBackend {
   absl::StatusOr<ApprovalTicket> Update(
       std::string_view id, absl::Time,
       absl::FunctionRef<absl::Status(ApprovalTicket&)> mutate) override {
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     auto it = tickets_.find(base::AsAbsl(id));
     if (it == tickets_.end()) return NotFound();
     ApprovalTicket copy = it->second;
@@ -191,7 +191,7 @@ class MemoryBackend final : public TicketBackend {
  private:
   const size_t capacity_;
   const absl::Duration retention_;
-  absl::Mutex mu_;
+  base::Mutex mu_;
   absl::flat_hash_map<std::string, ApprovalTicket> tickets_ ABSL_GUARDED_BY(mu_);
   // No ticket may be dropped before this (a lower bound; decisions only push deadlines later).
   absl::Time earliest_drop_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();

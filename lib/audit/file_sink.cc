@@ -14,11 +14,11 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "jitguard/audit.h"
 #include "lib/audit/chain.h"
 #include "lib/audit/file_util.h"
 #include "lib/audit/record.h"
+#include "lib/base/mutex.h"
 #include "lib/base/strings.h"
 
 namespace jitguard {
@@ -155,7 +155,7 @@ class FileSink final : public FileAuditSink {
       if (absl::Status s = audit_internal::MaskEventStrings(mask_, &*masked); !s.ok()) return s;
       ev = &*masked;
     }
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     if (absl::Status s = UsableLocked(); !s.ok()) return s;
     absl::Time now =
         event.time == absl::InfinitePast() ? audit_internal::ClockNow(options_.clock) : event.time;
@@ -201,7 +201,7 @@ class FileSink final : public FileAuditSink {
           auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
             return buffered_records_ < 4 * options_.batch_records || !broken_.ok() || closed_;
           };
-          mu_.Await(absl::Condition(&drained));
+          mu_.Await(drained);
           if (!broken_.ok()) return broken_;
         }
         break;
@@ -215,7 +215,7 @@ class FileSink final : public FileAuditSink {
   }
 
   absl::Status Flush() override {
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     if (absl::Status s = UsableLocked(); !s.ok()) return s;
     WaitIdleLocked();
     if (absl::Status s = UsableLocked(); !s.ok()) return s;
@@ -228,7 +228,7 @@ class FileSink final : public FileAuditSink {
   absl::Status Close() override {
     absl::Status result;
     {
-      absl::MutexLock lock(&mu_);
+      base::MutexLock lock(&mu_);
       if (closed_) return absl::OkStatus();
       WaitIdleLocked();
       if (closed_) return absl::OkStatus();
@@ -240,7 +240,7 @@ class FileSink final : public FileAuditSink {
       closed_ = true;
     }
     if (syncer_.joinable()) syncer_.join();
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     if (fd_ >= 0) {
       if (::close(fd_) != 0 && result.ok()) result = IoError("close", path_, errno);
       fd_ = -1;
@@ -251,7 +251,7 @@ class FileSink final : public FileAuditSink {
   std::string_view Name() const override { return "file"; }
 
   AuditCheckpoint Checkpoint() const override {
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     AuditCheckpoint cp;
     cp.records = seq_;
     audit_internal::AppendHex(&cp.head, head_);
@@ -278,7 +278,7 @@ class FileSink final : public FileAuditSink {
   // Waits until the syncer has no write in flight (releases the lock while waiting).
   void WaitIdleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return inflight_bytes_ == 0; };
-    mu_.Await(absl::Condition(&idle));
+    mu_.Await(idle);
   }
 
   // Only with no syncer write in flight.
@@ -316,7 +316,7 @@ class FileSink final : public FileAuditSink {
   // kBatch: takes the buffer when batch_records are waiting or the oldest record is batch_interval
   // old, and writes and syncs it WITHOUT the lock, so writers keep appending meanwhile.
   void SyncLoop() {
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     auto wanted = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return closed_ || buffered_records_ >= options_.batch_records;
     };
@@ -326,7 +326,7 @@ class FileSink final : public FileAuditSink {
         wait = std::max(absl::Milliseconds(1),
                         first_buffered_ + options_.batch_interval - absl::Now());
       }
-      mu_.AwaitWithTimeout(absl::Condition(&wanted), wait);
+      mu_.AwaitWithTimeout(wanted, wait);
       if (closed_ || !broken_.ok() || buffer_.empty()) continue;
       if (buffered_records_ < options_.batch_records &&
           absl::Now() - first_buffered_ < options_.batch_interval) {
@@ -358,7 +358,7 @@ class FileSink final : public FileAuditSink {
   const Chainer chainer_;
   const audit_internal::MaskFn mask_;
 
-  mutable absl::Mutex mu_;
+  mutable base::Mutex mu_;
   int fd_ ABSL_GUARDED_BY(mu_) = -1;
   uint64_t file_bytes_ ABSL_GUARDED_BY(mu_) = 0;  // bytes of the active file already written
   uint64_t last_rotation_ ABSL_GUARDED_BY(mu_) = 0;

@@ -17,11 +17,11 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "jitguard/audit.h"
 #include "lib/audit/chain.h"
 #include "lib/audit/record.h"
 #include "lib/audit/verifier.h"
+#include "lib/base/mutex.h"
 #include "lib/base/strings.h"
 #include "simdjson.h"
 
@@ -180,7 +180,7 @@ class PgSink final : public PostgresAuditSink {
       if (absl::Status s = audit_internal::MaskEventStrings(mask_, &*masked); !s.ok()) return s;
       ev = &*masked;
     }
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     if (closed_)
       return AuditError(absl::StatusCode::kFailedPrecondition, "closed",
                         "the audit sink is closed");
@@ -207,7 +207,7 @@ class PgSink final : public PostgresAuditSink {
   }
 
   absl::Status Flush() override {
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     if (closed_)
       return AuditError(absl::StatusCode::kFailedPrecondition, "closed",
                         "the audit sink is closed");
@@ -215,7 +215,7 @@ class PgSink final : public PostgresAuditSink {
   }
 
   absl::Status Close() override {
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     if (closed_) return absl::OkStatus();
     absl::Status s = FlushLocked();
     closed_ = true;
@@ -226,7 +226,7 @@ class PgSink final : public PostgresAuditSink {
   std::string_view Name() const override { return "postgres"; }
 
   AuditCheckpoint Checkpoint() const override {
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     AuditCheckpoint cp;
     cp.records = seq_;
     audit_internal::AppendHex(&cp.head, head_);
@@ -286,7 +286,7 @@ class PgSink final : public PostgresAuditSink {
   const PostgresAuditSinkOptions options_;
   const Chainer chainer_;
   const audit_internal::MaskFn mask_;
-  mutable absl::Mutex mu_;
+  mutable base::Mutex mu_;
   uint64_t seq_ ABSL_GUARDED_BY(mu_) = 0;
   Digest head_ ABSL_GUARDED_BY(mu_){};
   std::vector<Row> pending_ ABSL_GUARDED_BY(mu_);

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "jitguard/audit.h"
 #include "lib/audit/record.h"
+#include "lib/base/mutex.h"
 
 namespace jitguard {
 namespace {
@@ -33,15 +33,15 @@ class AsyncSink final : public AsyncAuditSink {
     AuditEvent copy = event;
     // Stamp now, not when the writer thread gets to it.
     if (copy.time == absl::InfinitePast()) copy.time = absl::Now();
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     if (closed_) return ClosedError();
     if (!error_.ok()) return error_;
     auto has_room = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return queue_.size() < options_.capacity || closing_ || !error_.ok();
     };
     if (options_.on_full == QueueFullPolicy::kBlock) {
-      mu_.Await(absl::Condition(&has_room));
-    } else if (!mu_.AwaitWithTimeout(absl::Condition(&has_room), options_.full_timeout)) {
+      mu_.Await(has_room);
+    } else if (!mu_.AwaitWithTimeout(has_room, options_.full_timeout)) {
       ++errors_;
       return AuditError(absl::StatusCode::kResourceExhausted, "queue_full",
                         "the audit queue stayed full; the event was not accepted");
@@ -56,18 +56,18 @@ class AsyncSink final : public AsyncAuditSink {
   absl::Status Flush() override {
     uint64_t target;
     {
-      absl::MutexLock lock(&mu_);
+      base::MutexLock lock(&mu_);
       if (closed_) return ClosedError();
       target = enqueued_;
       auto done = [this, target]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return processed_ >= target || !error_.ok();
       };
-      mu_.Await(absl::Condition(&done));
+      mu_.Await(done);
       if (!error_.ok()) return error_;
     }
     absl::Status s = inner_->Flush();
     if (!s.ok()) {
-      absl::MutexLock lock(&mu_);
+      base::MutexLock lock(&mu_);
       ++errors_;
       if (error_.ok()) error_ = s;
     }
@@ -76,14 +76,14 @@ class AsyncSink final : public AsyncAuditSink {
 
   absl::Status Close() override {
     {
-      absl::MutexLock lock(&mu_);
+      base::MutexLock lock(&mu_);
       if (closed_) return absl::OkStatus();
       closing_ = true;  // the writer drains the queue, then stops
     }
     if (writer_.joinable()) writer_.join();
     absl::Status s;
     {
-      absl::MutexLock lock(&mu_);
+      base::MutexLock lock(&mu_);
       closed_ = true;
       s = error_;
     }
@@ -94,7 +94,7 @@ class AsyncSink final : public AsyncAuditSink {
   std::string_view Name() const override { return "async"; }
 
   AuditSinkCounters Counters() const override {
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     AuditSinkCounters c;
     c.queue_depth = queue_.size();
     c.written = written_;
@@ -107,10 +107,10 @@ class AsyncSink final : public AsyncAuditSink {
     while (true) {
       AuditEvent event;
       {
-        absl::MutexLock lock(&mu_);
+        base::MutexLock lock(&mu_);
         auto ready = [this]()
                          ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !queue_.empty() || closing_; };
-        mu_.Await(absl::Condition(&ready));
+        mu_.Await(ready);
         if (queue_.empty()) return;  // closing and drained
         event = std::move(queue_.front());
         queue_.pop_front();
@@ -119,7 +119,7 @@ class AsyncSink final : public AsyncAuditSink {
       // every later Write, Flush and Close report.
       bool skip = !error_ok();
       absl::Status s = skip ? absl::OkStatus() : inner_->Write(event);
-      absl::MutexLock lock(&mu_);
+      base::MutexLock lock(&mu_);
       if (skip) {
         ++errors_;
       } else if (!s.ok()) {
@@ -133,13 +133,13 @@ class AsyncSink final : public AsyncAuditSink {
   }
 
   bool error_ok() {
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     return error_.ok();
   }
 
   const std::shared_ptr<AuditSink> inner_;
   const AsyncAuditSinkOptions options_;
-  mutable absl::Mutex mu_;
+  mutable base::Mutex mu_;
   std::deque<AuditEvent> queue_ ABSL_GUARDED_BY(mu_);
   uint64_t enqueued_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t processed_ ABSL_GUARDED_BY(mu_) = 0;
@@ -191,7 +191,7 @@ class CallbackSink final : public AuditSink {
 
   absl::Status Write(const AuditEvent& event) override {
     if (absl::Status s = audit_internal::ValidateEvent(event); !s.ok()) return s;
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     if (closed_) return ClosedError();
     if (event.time != absl::InfinitePast()) return write_(event);
     AuditEvent stamped = event;
@@ -199,12 +199,12 @@ class CallbackSink final : public AuditSink {
     return write_(stamped);
   }
   absl::Status Flush() override {
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     if (closed_) return ClosedError();
     return flush_ ? flush_() : absl::OkStatus();
   }
   absl::Status Close() override {
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     if (closed_) return absl::OkStatus();
     closed_ = true;
     absl::Status s = flush_ ? flush_() : absl::OkStatus();
@@ -217,7 +217,7 @@ class CallbackSink final : public AuditSink {
   const std::function<absl::Status(const AuditEvent&)> write_;
   const std::function<absl::Status()> flush_;
   const std::function<absl::Status()> close_;
-  absl::Mutex mu_;
+  base::Mutex mu_;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
 

@@ -9,9 +9,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
-#include "absl/synchronization/mutex.h"
 #include "jitguard/replay.h"
 #include "jitguard/status.h"
+#include "lib/base/mutex.h"
 #include "lib/base/strings.h"
 #include "lib/grant/replay_internal.h"
 
@@ -31,7 +31,7 @@ class MemoryReplayCache final : public ReplayCache {
   absl::Status MarkUsed(std::string_view id, absl::Time expires_at, absl::Time now) override {
     if (absl::Status s = ValidateGrantId(id); !s.ok()) return s;
     Shard& shard = ShardFor(id);
-    absl::MutexLock lock(&shard.mu);
+    base::MutexLock lock(&shard.mu);
     // A remembered id is refused even if its entry has expired but not yet been dropped: entries
     // live at least until their expiry, never less.
     if (auto it = shard.entries.find(base::AsAbsl(id)); it != shard.entries.end()) {
@@ -45,7 +45,7 @@ class MemoryReplayCache final : public ReplayCache {
   absl::Status Revoke(std::string_view id, absl::Time expires_at, absl::Time now) override {
     if (absl::Status s = ValidateGrantId(id); !s.ok()) return s;
     Shard& shard = ShardFor(id);
-    absl::MutexLock lock(&shard.mu);
+    base::MutexLock lock(&shard.mu);
     if (auto it = shard.entries.find(base::AsAbsl(id)); it != shard.entries.end()) {
       it->second.revoked = true;
       it->second.expires_at = std::max(it->second.expires_at, expires_at);
@@ -64,7 +64,7 @@ class MemoryReplayCache final : public ReplayCache {
     bool revoked;
   };
   struct Shard {
-    absl::Mutex mu;
+    base::Mutex mu;
     absl::flat_hash_map<std::string, Entry> entries ABSL_GUARDED_BY(mu);
     // No entry expires before this; lets a full shard skip a useless sweep.
     absl::Time earliest_expiry ABSL_GUARDED_BY(mu) = absl::InfiniteFuture();

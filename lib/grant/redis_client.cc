@@ -242,11 +242,11 @@ absl::StatusOr<Context> Pool::Connect() const {
 
 absl::StatusOr<Lease> Pool::Acquire() {
   {
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return !idle_.empty() || open_ < max_connections_;
     };
-    if (!mu_.AwaitWithTimeout(absl::Condition(&available), timeout_)) {
+    if (!mu_.AwaitWithTimeout(available, timeout_)) {
       return absl::UnavailableError(absl::StrCat("Redis ", Describe(endpoint_), ": all ",
                                                  max_connections_, " connections are busy"));
     }
@@ -259,7 +259,7 @@ absl::StatusOr<Lease> Pool::Acquire() {
   }
   absl::StatusOr<Context> context = Connect();
   if (!context.ok()) {
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     --open_;
     return context.status();
   }
@@ -267,7 +267,7 @@ absl::StatusOr<Lease> Pool::Acquire() {
 }
 
 void Pool::Release(Context context, bool broken) {
-  absl::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   if (broken) {
     --open_;
     return;  // `context` closes here

@@ -19,9 +19,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "jitguard/secret.h"
+#include "lib/base/mutex.h"
 
 namespace jitguard::redis {
 
@@ -104,7 +104,7 @@ class Pool {
   const Endpoint endpoint_;
   const absl::Duration timeout_;
   const int max_connections_;
-  absl::Mutex mu_;
+  base::Mutex mu_;
   std::vector<Context> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;  // idle + leased
 };

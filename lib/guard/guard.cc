@@ -13,13 +13,13 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/mutex.h"
 #include "jitguard/audit.h"
 #include "jitguard/grant.h"
 #include "jitguard/replay.h"
 #include "jitguard/status.h"
 #include "jitguard/token.h"
 #include "lib/base/crypto.h"
+#include "lib/base/mutex.h"
 #include "lib/base/strings.h"
 #include "lib/guard/config.h"
 #include "lib/guard/metrics.h"
@@ -148,7 +148,7 @@ class GuardImpl final : public Guard, public std::enable_shared_from_this<GuardI
   std::shared_ptr<const Masker> default_masker_;
   guard::Metrics metrics_;
 
-  absl::Mutex mu_;
+  base::Mutex mu_;
   // One Masker per (policy version, profile), built on first use.
   std::string maskers_version_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::shared_ptr<const Masker>, std::less<>> maskers_ ABSL_GUARDED_BY(mu_);
@@ -245,7 +245,7 @@ absl::Status GuardImpl::Init(GuardConfig config) {
 absl::StatusOr<std::shared_ptr<const Masker>> GuardImpl::MaskerFor(std::string_view profile) {
   if (profile.empty()) profile = "default";
   std::shared_ptr<const Policy> snapshot = policy_->Snapshot();
-  absl::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   if (maskers_version_ != snapshot->version()) {
     maskers_.clear();
     maskers_version_ = snapshot->version();

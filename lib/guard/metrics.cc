@@ -35,7 +35,7 @@ void AppendEscaped(std::string* out, std::string_view value) {
 }  // namespace
 
 void Metrics::Add(Counter counter, std::string_view label, uint64_t n) {
-  absl::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   auto& values = values_[static_cast<int>(counter)];
   auto it = values.find(label);
   if (it == values.end()) it = values.emplace(std::string(label), 0).first;
@@ -43,7 +43,7 @@ void Metrics::Add(Counter counter, std::string_view label, uint64_t n) {
 }
 
 uint64_t Metrics::Value(Counter counter, std::string_view label) const {
-  absl::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   const auto& values = values_[static_cast<int>(counter)];
   auto it = values.find(label);
   return it == values.end() ? 0 : it->second;
@@ -51,7 +51,7 @@ uint64_t Metrics::Value(Counter counter, std::string_view label) const {
 
 std::string Metrics::Text(uint64_t queue_depth) const {
   std::string out;
-  absl::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   for (int i = 0; i < 5; ++i) {
     const CounterInfo& info = kInfo[i];
     absl::StrAppend(&out, "# HELP ", info.metric, " ", info.help, "\n# TYPE ", info.metric,

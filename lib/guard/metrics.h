@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "lib/base/mutex.h"
 
 namespace jitguard::guard {
 
@@ -22,7 +22,7 @@ class Metrics {
   std::string Text(uint64_t queue_depth) const;
 
  private:
-  mutable absl::Mutex mu_;
+  mutable base::Mutex mu_;
   std::map<std::string, uint64_t, std::less<>> values_[5] ABSL_GUARDED_BY(mu_);
 };
 

@@ -6,18 +6,18 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <latch>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/barrier.h"
-#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "jitguard/audit.h"
 #include "jitguard/status.h"
+#include "lib/base/mutex.h"
 #include "tests/cpp/testing/redis_server.h"
 
 namespace jitguard {
@@ -35,7 +35,7 @@ const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
 class RecordingSink : public AuditSink {
  public:
   absl::Status Write(const AuditEvent& event) override {
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     if (fail_) return absl::UnavailableError("sink down");
     events_.push_back(event);
     return absl::OkStatus();
@@ -45,16 +45,16 @@ class RecordingSink : public AuditSink {
   std::string_view Name() const override { return "recording"; }
 
   std::vector<AuditEvent> events() {
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     return events_;
   }
   void set_fail(bool fail) {
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     fail_ = fail;
   }
 
  private:
-  absl::Mutex mu_;
+  base::Mutex mu_;
   std::vector<AuditEvent> events_;
   bool fail_ = false;
 };
@@ -314,11 +314,11 @@ TEST_P(ApprovalStoreTest, EightThreadsRacingToConsumeOneApprovalExactlyOneWins) 
     const std::string id = File();
     ASSERT_TRUE(store_->Decide(id, Vote("bob"), kNow).ok());
     std::atomic<int> wins{0}, already{0};
-    absl::Barrier* barrier = new absl::Barrier(kThreads);
+    std::latch start(kThreads);
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
-      threads.emplace_back([&, barrier] {
-        if (barrier->Block()) delete barrier;
+      threads.emplace_back([&] {
+        start.arrive_and_wait();
         absl::Status s = store_->Consume(id, kDigest, kNow).status();
         if (s.ok()) wins.fetch_add(1);
         if (ErrorReason(s) == "already_consumed") already.fetch_add(1);
@@ -335,11 +335,11 @@ TEST_P(ApprovalStoreTest, EightApproversRacingRecordExactlyOneDecision) {
   for (int round = 0; round < 10; ++round) {
     const std::string id = File();
     std::atomic<int> wins{0}, already{0};
-    absl::Barrier* barrier = new absl::Barrier(kThreads);
+    std::latch start(kThreads);
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
-      threads.emplace_back([&, barrier, t] {
-        if (barrier->Block()) delete barrier;
+      threads.emplace_back([&, t] {
+        start.arrive_and_wait();
         // Half approve, half deny: whichever lands first decides, the rest are refused.
         absl::Status s = store_
                              ->Decide(id,

@@ -1,14 +1,15 @@
 #include <atomic>
 #include <filesystem>
+#include <latch>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "jitguard/audit.h"
 #include "jitguard/status.h"
+#include "lib/base/mutex.h"
 #include "tests/cpp/audit/test_util.h"
 #include "tests/cpp/testing/process.h"
 
@@ -19,23 +20,23 @@ using audit_test::MakeEvent;
 
 // A callback sink that records what it sees and can be held at a gate.
 struct Recorder {
-  absl::Mutex mu;
+  base::Mutex mu;
   std::vector<AuditEvent> events;
-  absl::Notification* gate = nullptr;
+  std::latch* gate = nullptr;  // opened by count_down()
   absl::Status fail_with;
   int flushes = 0;
 
   std::shared_ptr<AuditSink> Sink() {
     auto sink = NewCallbackSink(
         [this](const AuditEvent& e) {
-          if (gate != nullptr) gate->WaitForNotification();
-          absl::MutexLock lock(&mu);
+          if (gate != nullptr) gate->wait();
+          base::MutexLock lock(&mu);
           if (!fail_with.ok()) return fail_with;
           events.push_back(e);
           return absl::OkStatus();
         },
         [this] {
-          absl::MutexLock lock(&mu);
+          base::MutexLock lock(&mu);
           ++flushes;
           return absl::OkStatus();
         });
@@ -43,7 +44,7 @@ struct Recorder {
     return std::shared_ptr<AuditSink>(*std::move(sink));
   }
   size_t size() {
-    absl::MutexLock lock(&mu);
+    base::MutexLock lock(&mu);
     return events.size();
   }
 };
@@ -127,7 +128,7 @@ TEST(AsyncSinkTest, DeliversEverythingInOrderAndFlushWaits) {
 
 TEST(AsyncSinkTest, FullQueueErrorsAfterTimeoutNeverDrops) {
   Recorder rec;
-  absl::Notification gate;
+  std::latch gate(1);
   rec.gate = &gate;
   auto sink = AsyncAuditSink::Create(
       rec.Sink(),
@@ -149,7 +150,7 @@ TEST(AsyncSinkTest, FullQueueErrorsAfterTimeoutNeverDrops) {
   EXPECT_EQ(accepted + rejected, 10);
   EXPECT_EQ((*sink)->Counters().errors, static_cast<uint64_t>(rejected));
   EXPECT_GE((*sink)->Counters().queue_depth, 4u);
-  gate.Notify();
+  gate.count_down();
   ASSERT_TRUE((*sink)->Flush().ok());
   EXPECT_EQ(rec.size(), static_cast<size_t>(accepted));  // every accepted event arrived
   ASSERT_TRUE((*sink)->Close().ok());
@@ -157,7 +158,7 @@ TEST(AsyncSinkTest, FullQueueErrorsAfterTimeoutNeverDrops) {
 
 TEST(AsyncSinkTest, FullQueueBlocksByDefault) {
   Recorder rec;
-  absl::Notification gate;
+  std::latch gate(1);
   rec.gate = &gate;
   auto sink = AsyncAuditSink::Create(rec.Sink(), {.capacity = 2});
   ASSERT_TRUE(sink.ok());
@@ -173,7 +174,7 @@ TEST(AsyncSinkTest, FullQueueBlocksByDefault) {
   while ((*sink)->Counters().queue_depth < 2 && absl::Now() < deadline)
     absl::SleepFor(absl::Milliseconds(1));
   EXPECT_LE(done.load(), 3);
-  gate.Notify();
+  gate.count_down();
   producer.join();
   ASSERT_TRUE((*sink)->Close().ok());
   EXPECT_EQ(rec.size(), 20u);

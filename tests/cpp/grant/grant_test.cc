@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <latch>
 #include <memory>
 #include <string>
 #include <thread>
@@ -15,14 +16,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
-#include "absl/synchronization/barrier.h"
-#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "jitguard/audit.h"
 #include "jitguard/status.h"
 #include "jitguard/token.h"
 #include "lib/base/base64url.h"
+#include "lib/base/mutex.h"
 #include "lib/base/strings.h"
 #include "lib/token/jws.h"
 #include "tests/cpp/grant/keys.h"
@@ -100,7 +100,7 @@ std::string PayloadJson(const std::string& token) {
 class RecordingSink : public AuditSink {
  public:
   absl::Status Write(const AuditEvent& event) override {
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     events_.push_back(event);
     return fail_ ? absl::UnavailableError("sink down") : absl::OkStatus();
   }
@@ -108,16 +108,16 @@ class RecordingSink : public AuditSink {
   absl::Status Close() override { return absl::OkStatus(); }
   std::string_view Name() const override { return "recording"; }
   std::vector<AuditEvent> events() {
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     return events_;
   }
   void set_fail(bool f) {
-    absl::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     fail_ = f;
   }
 
  private:
-  absl::Mutex mu_;
+  base::Mutex mu_;
   std::vector<AuditEvent> events_;
   bool fail_ = false;
 };
@@ -524,11 +524,11 @@ TEST_P(GrantRaceTest, EightThreadsVerifyingOneGrantExactlyOneWins) {
   for (int round = 0; round < 20; ++round) {
     const std::string token = issuer->Issue(Request(), kNow)->token;
     std::atomic<int> wins{0}, replayed{0};
-    absl::Barrier* barrier = new absl::Barrier(kThreads);
+    std::latch start(kThreads);
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
-      threads.emplace_back([&, barrier] {
-        if (barrier->Block()) delete barrier;
+      threads.emplace_back([&] {
+        start.arrive_and_wait();
         absl::Status s = verifier->Verify(token, {.dataset = "hr"}, kNow).status();
         if (s.ok()) wins.fetch_add(1);
         if (ErrorReason(s) == "replayed") replayed.fetch_add(1);

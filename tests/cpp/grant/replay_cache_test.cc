@@ -6,13 +6,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <latch>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/barrier.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -97,11 +97,11 @@ TEST_P(ReplayCacheTest, EightThreadsRacingOnOneIdExactlyOneWins) {
   for (int round = 0; round < kRounds; ++round) {
     const std::string id = UniqueId("race");
     std::atomic<int> wins{0}, replayed{0};
-    absl::Barrier* barrier = new absl::Barrier(kThreads);
+    std::latch start(kThreads);
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
-      threads.emplace_back([&, barrier] {
-        if (barrier->Block()) delete barrier;
+      threads.emplace_back([&] {
+        start.arrive_and_wait();
         absl::Status s = cache_->MarkUsed(id, kNow + absl::Minutes(1), kNow);
         if (s.ok()) wins.fetch_add(1);
         if (ErrorReason(s) == "replayed") replayed.fetch_add(1);
