@@ -53,7 +53,7 @@ bool IsLocalChar(int c) {
 }
 
 bool MatchEmail(const Cursor& c, P s, Hit* hit) {
-  if (IsLocalChar(c.At(s - 1)) || c.At(s - 1) == '@') return false;
+  if (!BuiltinLeftBoundaryOk(kEmail, c.At(s - 1))) return false;
   const int first = c.At(s);
   if (!IsAlnum(first) && first != '_') return false;
   P i = s;
@@ -148,11 +148,7 @@ P NanpBody(const Cursor& c, P i, bool contiguous) {
 }
 
 bool MatchPhone(const Cursor& c, P s, Hit* hit) {
-  const int prev = c.At(s - 1);
-  if (IsAlnum(prev) || prev == '.' || prev == '-' || prev == '_' || prev == '/' || prev == '+' ||
-      prev == '$' || prev == '#') {
-    return false;
-  }
+  if (!BuiltinLeftBoundaryOk(kPhone, c.At(s - 1))) return false;
   const int first = c.At(s);
   P end = -1;
   int rule = kRuleNanp;
@@ -208,14 +204,8 @@ bool SsaValid(int area, int group, int serial) {
 constexpr std::string_view kSsnContext[] = {
     "ssn", "ssns", "ss#", "ssn#", "social security", "social sec", "soc sec", "socsec"};
 
-bool NumericLeftBoundary(const Cursor& c, P s) {
-  const int prev = c.At(s - 1);
-  return !(IsAlnum(prev) || prev == '.' || prev == '-' || prev == '_' || prev == '/' ||
-           prev == '+' || prev == '$' || prev == '#' || prev == ',');
-}
-
 bool MatchSsn(const Cursor& c, P s, Hit* hit) {
-  if (!NumericLeftBoundary(c, s)) return false;
+  if (!BuiltinLeftBoundaryOk(kUsSsn, c.At(s - 1))) return false;
   const P run = DigitRun(c, s, 9);
   if (run == 3) {
     const int sep = c.At(s + 3);
@@ -281,7 +271,7 @@ int sep_of_group(const Cursor& c, P s) {
 }
 
 bool MatchCard(const Cursor& c, P s, Hit* hit) {
-  if (!NumericLeftBoundary(c, s)) return false;
+  if (!BuiltinLeftBoundaryOk(kCreditCard, c.At(s - 1))) return false;
   char digits[24];
   P run = DigitRun(c, s, 19);
   if (run > 19) return false;
@@ -363,8 +353,7 @@ P Ipv4Body(const Cursor& c, P i) {
 }
 
 bool MatchIpv4(const Cursor& c, P s, Hit* hit) {
-  const int prev = c.At(s - 1);
-  if (IsAlnum(prev) || prev == '.' || prev == '_' || prev == ':') return false;
+  if (!BuiltinLeftBoundaryOk(kIpv4, c.At(s - 1))) return false;
   const P end = Ipv4Body(c, s);
   if (end < 0) return false;
   const int next = c.At(end);
@@ -379,8 +368,7 @@ bool MatchIpv4(const Cursor& c, P s, Hit* hit) {
 // ---- IPV6
 // -----------------------------------------------------------------------------------------
 bool MatchIpv6(const Cursor& c, P s, Hit* hit) {
-  const int prev = c.At(s - 1);
-  if (IsAlnum(prev) || prev == ':' || prev == '.' || prev == '_') return false;
+  if (!BuiltinLeftBoundaryOk(kIpv6, c.At(s - 1))) return false;
   P i = s;
   int groups = 0;
   bool compressed = false;
@@ -431,7 +419,7 @@ bool MatchIpv6(const Cursor& c, P s, Hit* hit) {
 // ---- IBAN
 // -----------------------------------------------------------------------------------------
 bool MatchIban(const Cursor& c, P s, Hit* hit) {
-  if (IsAlnum(c.At(s - 1)) || c.At(s - 1) == '_') return false;
+  if (!BuiltinLeftBoundaryOk(kIban, c.At(s - 1))) return false;
   if (!IsUpper(c.At(s)) || !IsUpper(c.At(s + 1)) || !IsDigit(c.At(s + 2)) ||
       !IsDigit(c.At(s + 3))) {
     return false;
@@ -483,7 +471,7 @@ bool HasPrefix(const Cursor& c, P s, std::string_view prefix) {
 }
 
 bool MatchAws(const Cursor& c, P s, Hit* hit) {
-  if (IsAlnum(c.At(s - 1)) || c.At(s - 1) == '_' || c.At(s - 1) == '-') return false;
+  if (!BuiltinLeftBoundaryOk(kAwsAccessKey, c.At(s - 1))) return false;
   if (c.At(s) != 'A') return false;
   for (std::string_view prefix : kAwsPrefixes) {
     if (!HasPrefix(c, s, prefix)) continue;
@@ -574,8 +562,7 @@ bool InBody(Body b, int ch) {
 }
 
 bool MatchApiKey(const Cursor& c, P s, Hit* hit) {
-  const int prev = c.At(s - 1);
-  if (IsAlnum(prev) || prev == '_' || prev == '-') return false;
+  if (!BuiltinLeftBoundaryOk(kApiKey, c.At(s - 1))) return false;
   const int first = c.At(s);
   if (first < 0) return false;
   for (size_t i = kVendorIndex.first[first]; i < kVendorIndex.last[first]; ++i) {
@@ -614,8 +601,7 @@ bool HeaderIsJsonObject(std::string_view segment) {
 }
 
 bool MatchJwt(const Cursor& c, P s, Hit* hit) {
-  const int prev = c.At(s - 1);
-  if (IsB64Url(prev) || prev == '.') return false;
+  if (!BuiltinLeftBoundaryOk(kJwt, c.At(s - 1))) return false;
   if (!HasPrefix(c, s, "eyJ")) return false;
   constexpr P kMaxSegment[5] = {1024, 12288, 1024, 4096, 1024};
   P seg_start[5], seg_len[5];
@@ -669,7 +655,7 @@ bool PemLabelAt(const Cursor& c, P i, P* label_end) {
 }
 
 bool MatchPem(const Cursor& c, P s, Hit* hit) {
-  if (c.At(s - 1) == '-') return false;
+  if (!BuiltinLeftBoundaryOk(kPrivateKey, c.At(s - 1))) return false;
   if (!HasPrefix(c, s, "-----BEGIN ")) return false;
   P header_end;
   if (!PemLabelAt(c, s + 11, &header_end)) return false;
@@ -702,6 +688,35 @@ bool MatchPem(const Cursor& c, P s, Hit* hit) {
 std::string_view BuiltinEntityName(int entity) { return kEntityNames[entity]; }
 int BuiltinRuleEntity(int rule) { return kRules[rule].entity; }
 std::string_view BuiltinRuleName(int rule) { return kRules[rule].name; }
+
+bool BuiltinLeftBoundaryOk(int entity, int prev) {
+  if (prev < 0) return true;  // the start of the text
+  const bool word = IsAlnum(prev);
+  switch (entity) {
+    case kEmail:
+      return !(IsLocalChar(prev) || prev == '@');
+    case kPhone:
+      return !(word || prev == '.' || prev == '-' || prev == '_' || prev == '/' || prev == '+' ||
+               prev == '$' || prev == '#');
+    case kUsSsn:
+    case kCreditCard:
+      return !(word || prev == '.' || prev == '-' || prev == '_' || prev == '/' || prev == '+' ||
+               prev == '$' || prev == '#' || prev == ',');
+    case kIpv4:
+    case kIpv6:
+      return !(word || prev == '.' || prev == '_' || prev == ':');
+    case kIban:
+      return !(word || prev == '_');
+    case kAwsAccessKey:
+    case kApiKey:
+      return !(word || prev == '_' || prev == '-');
+    case kJwt:
+      return !(IsB64Url(prev) || prev == '.');
+    case kPrivateKey:
+      return prev != '-';
+  }
+  return true;
+}
 
 bool BuiltinCanStartWith(int entity, uint8_t ch) {
   switch (entity) {

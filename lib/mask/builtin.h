@@ -103,6 +103,11 @@ std::string_view BuiltinRuleName(int rule);
 // The bytes a value of `entity` can start with (for dispatch at a candidate start).
 bool BuiltinCanStartWith(int entity, uint8_t c);
 
+// The left boundary of `entity`: false when no value of it can start right after the byte `prev`
+// (-1 at the start of the text). Each matcher checks it first; the engine tabulates it to skip
+// such candidates without calling the matcher.
+bool BuiltinLeftBoundaryOk(int entity, int prev);
+
 struct Hit {
   size_t end = 0;
   int rule = -1;

@@ -202,6 +202,11 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
         trig.Add(static_cast<uint8_t>(c));
       }
     }
+    for (int prev = -1; prev < 256; ++prev) {
+      if (det.kind != Detector::kBuiltin || mask::BuiltinLeftBoundaryOk(det.index, prev)) {
+        impl->left_ok_[prev + 1] |= bit;
+      }
+    }
     if (det.kind == Detector::kBuiltin) {
       switch (det.index) {
         case mask::kEmail:
@@ -313,57 +318,66 @@ bool Masker::Impl::Allowlisted(std::string_view value) const {
   return allowlist_.contains(Lower(value));
 }
 
-uint64_t Masker::Impl::ShapeFilter(const uint8_t* p, size_t n, size_t s) const {
+inline uint64_t Masker::Impl::ShapeKeep(const uint8_t* p, size_t n, size_t s, size_t hex,
+                                        size_t d) const {
   // Necessary conditions on the shape of what starts at s, so that most numbers and words reach
-  // no detector at all. A run that reaches the end of the buffer filters nothing (the matchers
-  // themselves decide what more input could change).
-  size_t hex = s;
-  while (hex < n && hex - s < 5 && mask::IsHex(p[hex])) ++hex;
+  // no detector at all. Each condition is what the matcher itself checks first; a byte at or past
+  // the end of the buffer filters nothing (the matchers decide what more input could change).
   if (hex == n) return ~uint64_t{0};
   uint64_t drop = 0;
   if (hex - s > 4 || p[hex] != ':') drop |= ipv6_bit_;
   if (!mask::IsDigit(p[s])) return ~drop;
-  size_t d = s;
-  while (d < n && d - s < 13 && mask::IsDigit(p[d])) ++d;
   if (d == n) return ~drop;
   const size_t run = d - s;
   const uint8_t next = p[d];
+  // p[i] passes `pred`, or lies past the end of the buffer.
+  auto may = [&](size_t i, auto pred) { return i >= n || pred(p[i]); };
+  auto digit = [](uint8_t c) { return mask::IsDigit(c); };
+  auto is_next = [next](uint8_t c) { return c == next; };
   const bool sep = next == '-' || next == '.' || next == ' ';
-  if (!((run == 3 && sep) || (run == 1 && p[s] == '1' && sep))) drop |= phone_bit_;
-  if (!((run == 3 && (next == '-' || next == ' ')) || run == 9)) drop |= ssn_bit_;
-  if (!(run >= 13 ||
-        (run == 4 && (next == ' ' || next == '-') && (d + 1 == n || mask::IsDigit(p[d + 1]))))) {
-    drop |= card_bit_;
+  // NANP "AAA-EEE-NNNN": three digits and the same separator follow; "1-AAA..." / "1 (AAA)...".
+  const bool phone = (run == 3 && sep && may(d + 1, digit) && may(d + 2, digit) &&
+                      may(d + 3, digit) && may(d + 4, is_next)) ||
+                     (run == 1 && p[s] == '1' && sep &&
+                      may(d + 1, [](uint8_t c) { return mask::IsDigit(c) || c == '('; }));
+  if (!phone) drop |= phone_bit_;
+  // SSN "AAA-GG-SSSS" (two digits and the same separator follow) or nine digits.
+  const bool ssn = (run == 3 && (next == '-' || next == ' ') && may(d + 1, digit) &&
+                    may(d + 2, digit) && may(d + 3, is_next)) ||
+                   run == 9;
+  if (!ssn) drop |= ssn_bit_;
+  // A card of 13+ contiguous digits, or groups: after a first group of four, a second group of
+  // four or six digits (shorter ones cannot reach 13 digits in an accepted shape).
+  bool card = run >= 13;
+  if (run == 4 && (next == ' ' || next == '-')) {
+    size_t g = d + 1;
+    while (g < n && g - d <= 7 && mask::IsDigit(p[g])) ++g;
+    card = g == n || g - d - 1 == 4 || g - d - 1 == 6;
   }
-  if (!(run <= 3 && next == '.')) drop |= ipv4_bit_;
+  if (!card) drop |= card_bit_;
+  // IPv4: an octet of one to three digits, '.', and the next octet's first digit.
+  if (!(run <= 3 && next == '.' && may(d + 1, digit))) drop |= ipv4_bit_;
   return ~drop;
+}
+
+uint64_t Masker::Impl::ShapeFilter(const uint8_t* p, size_t n, size_t s) const {
+  size_t hex = s;
+  while (hex < n && hex - s < 5 && mask::IsHex(p[hex])) ++hex;
+  size_t d = s;
+  while (d < n && d - s < 13 && mask::IsDigit(p[d])) ++d;
+  return ShapeKeep(p, n, s, hex, d);
 }
 
 uint64_t Masker::Impl::ShapeFilterOfSpan(const uint8_t* p, size_t n, size_t s, size_t a,
                                          uint64_t digit_bits, uint64_t hex_bits) const {
-  // ShapeFilter with the runs read off the bitmaps. A run stops at the end of the span, where the
-  // next byte is a delimiter (neither hex nor digit) or the end of the buffer, exactly where the
-  // byte loops of ShapeFilter stop. Bit 63 caps the runs (both caps are below 63).
+  // The runs read off the bitmaps. A run stops at the end of the span, where the next byte is a
+  // delimiter (neither hex nor digit) or the end of the buffer, exactly where the byte loops of
+  // ShapeFilter stop. Bit 63 caps the runs (both caps are below 63).
   const size_t off = s - a;
   constexpr uint64_t kTop = uint64_t{1} << 63;
   const size_t hex = s + std::min<size_t>(5, __builtin_ctzll(~(hex_bits >> off) | kTop));
-  if (hex == n) return ~uint64_t{0};
-  uint64_t drop = 0;
-  if (hex - s > 4 || p[hex] != ':') drop |= ipv6_bit_;
-  if (!mask::IsDigit(p[s])) return ~drop;
   const size_t d = s + std::min<size_t>(13, __builtin_ctzll(~(digit_bits >> off) | kTop));
-  if (d == n) return ~drop;
-  const size_t run = d - s;
-  const uint8_t next = p[d];
-  const bool sep = next == '-' || next == '.' || next == ' ';
-  if (!((run == 3 && sep) || (run == 1 && p[s] == '1' && sep))) drop |= phone_bit_;
-  if (!((run == 3 && (next == '-' || next == ' ')) || run == 9)) drop |= ssn_bit_;
-  if (!(run >= 13 ||
-        (run == 4 && (next == ' ' || next == '-') && (d + 1 == n || mask::IsDigit(p[d + 1]))))) {
-    drop |= card_bit_;
-  }
-  if (!(run <= 3 && next == '.')) drop |= ipv4_bit_;
-  return ~drop;
+  return ShapeKeep(p, n, s, hex, d);
 }
 
 namespace {
@@ -701,7 +715,7 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
       while (cand != 0) {
         const size_t s = a + static_cast<size_t>(__builtin_ctzll(cand));
         cand &= cand - 1;
-        const uint64_t mask = start_mask_[p[s]] & span_filter;
+        const uint64_t mask = start_mask_[p[s]] & span_filter & LeftOk(p, s);
         if (mask == 0) continue;
         Hit best;
         const int pending = examine(s, mask, &best);
@@ -722,7 +736,7 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
 
     size_t s = a;
     while (s < b) {
-      const uint64_t mask = start_mask_[p[s]] & span_filter;
+      const uint64_t mask = start_mask_[p[s]] & span_filter & LeftOk(p, s);
       if (mask == 0 || (s > 0 && mask::IsAlnum(p[s - 1]))) {
         ++s;
         continue;

@@ -88,6 +88,8 @@ class Masker::Impl {
 
   bool MatchDetector(const Detector& d, const mask::Cursor& cur, size_t s, mask::Hit* hit) const;
   bool Allowlisted(std::string_view value) const;
+  // The detectors whose left boundary accepts the byte before s.
+  uint64_t LeftOk(const uint8_t* p, size_t s) const { return left_ok_[s == 0 ? 0 : p[s - 1] + 1]; }
   int DetectorRule(const Detector& d) const;  // a rule of the detector's entity
   // Detector bits that can still match at s, judged from the digit/hex run there.
   uint64_t ShapeFilter(const uint8_t* p, size_t n, size_t s) const;
@@ -95,6 +97,8 @@ class Masker::Impl {
   // byte a + i; zero past the span, whose end is a delimiter or n).
   uint64_t ShapeFilterOfSpan(const uint8_t* p, size_t n, size_t s, size_t a, uint64_t digit_bits,
                              uint64_t hex_bits) const;
+  // Both, given where the hex run (at most 5) and the digit run (at most 13) at s end.
+  uint64_t ShapeKeep(const uint8_t* p, size_t n, size_t s, size_t hex, size_t d) const;
 
   MaskerOptions options_;
   const mask::Implementation* simd_ = nullptr;
@@ -104,7 +108,9 @@ class Masker::Impl {
   std::vector<Detector> detectors_;
   std::vector<int> detector_rule_;  // DetectorRule() of each detector
   uint64_t start_mask_[256] = {};   // bit d: detector d can start with this byte
-  uint64_t email_bit_ = 0;          // the EMAIL detector's bit (needs an '@' in its span)
+  // Bit d: detector d's left boundary accepts the previous byte c (index c + 1; 0 = start of text).
+  uint64_t left_ok_[257] = {};
+  uint64_t email_bit_ = 0;  // the EMAIL detector's bit (needs an '@' in its span)
   uint64_t phone_bit_ = 0, ssn_bit_ = 0, card_bit_ = 0, ipv4_bit_ = 0, ipv6_bit_ = 0;
   uint64_t iban_bit_ = 0;
   uint64_t shape_bits_ = 0;        // the detectors ShapeFilter can drop
