@@ -10,7 +10,7 @@ packages=(
   libssl-dev libabsl-dev libre2-dev libsimdjson-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libhiredis-dev libpq-dev libcpp-httplib-dev
-  redis-server postgresql
+  redis-server postgresql openssl
 )
 command -v cmake >/dev/null 2>&1 || packages+=(cmake)
 command -v ninja >/dev/null 2>&1 || packages+=(ninja-build)
