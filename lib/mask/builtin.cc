@@ -799,17 +799,23 @@ bool ContextWordBefore(const Cursor& cur, size_t s, size_t window, const std::st
   const size_t len = s - from;
   for (size_t k = 0; k < len; ++k) low[k] = static_cast<char>(ToLower(cur.data()[from + k]));
   const std::string_view hay(low, len);
-  for (size_t w = 0; w < count; ++w) {
-    const std::string_view word = words[w];
-    size_t pos = hay.find(word);
-    while (pos != std::string_view::npos) {
-      const bool left_ok = pos == 0 ? (from == 0 || !IsAlnum(cur.data()[from - 1]))
-                                    : !IsAlnum(static_cast<unsigned char>(hay[pos - 1]));
+  // A word counts where it starts a word of the text (its previous byte is not a letter or
+  // digit) and ends one (unless it ends in punctuation itself, such as "ss#"): walk the word
+  // starts once and compare each word there.
+  for (size_t pos = 0; pos < len; ++pos) {
+    const bool left_ok = pos == 0 ? (from == 0 || !IsAlnum(cur.data()[from - 1]))
+                                  : !IsAlnum(static_cast<unsigned char>(hay[pos - 1]));
+    if (!left_ok) continue;
+    for (size_t w = 0; w < count; ++w) {
+      const std::string_view word = words[w];
+      if (word.size() > len - pos || hay[pos] != word[0] ||
+          hay.compare(pos, word.size(), word) != 0) {
+        continue;
+      }
       const size_t after = pos + word.size();
       const bool right_ok = after == len || !IsAlnum(static_cast<unsigned char>(hay[after])) ||
                             !IsAlnum(static_cast<unsigned char>(word.back()));
-      if (left_ok && right_ok) return true;
-      pos = hay.find(word, pos + 1);
+      if (right_ok) return true;
     }
   }
   return false;

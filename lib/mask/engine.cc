@@ -628,14 +628,17 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
       if (small) {
         at = bits.at != 0;
         digit = bits.digit != 0;
-        double_colon = (bits.colon & (bits.colon >> 1)) != 0;
-        // Only "at least seven" matters: clear the six lowest bits (no popcount instruction in
-        // the baseline x86-64 ISA).
         uint64_t c = bits.colon;
-        for (int k = 0; k < 6 && c != 0; ++k) c &= c - 1;
-        colons = c != 0 ? 7 : 0;
+        double_colon = (c & (c >> 1)) != 0;
+        if (c != 0 && !double_colon) {
+          // Only "at least seven" matters: clear the six lowest bits (no popcount instruction in
+          // the baseline x86-64 ISA).
+          for (int k = 0; k < 6 && c != 0; ++k) c &= c - 1;
+          colons = c != 0 ? 7 : 0;
+        }
+        // Only looked at below for short spans without a digit, '@' or "::".
         const uint64_t d = bits.dash;
-        pem = (d & (d >> 1) & (d >> 2) & (d >> 3) & (d >> 4)) != 0;
+        pem = d != 0 && !digit && (d & (d >> 1) & (d >> 2) & (d >> 3) & (d >> 4)) != 0;
       } else {
         int dashes = 0;
         for (size_t i = a; i < b; ++i) {

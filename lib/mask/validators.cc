@@ -1,5 +1,6 @@
 #include "lib/mask/validators.h"
 
+#include <cstdint>
 #include <cstring>
 
 namespace jitguard::mask {
@@ -29,20 +30,24 @@ bool Mod97Valid(std::string_view s) {
     buf[n++] = c;
   }
   if (n < 5) return false;
-  int rem = 0;
+  // The rearranged string (the first four characters moved to the end) as one decimal number,
+  // reduced mod 97 only when the accumulator could overflow: it stays below 10^16 before a step
+  // that multiplies it by at most 100.
+  uint64_t acc = 0;
   for (size_t k = 0; k < n; ++k) {
-    const char c = buf[(k + 4) % n];
+    const char c = buf[k + 4 < n ? k + 4 : k + 4 - n];
     if (c >= '0' && c <= '9') {
-      rem = (rem * 10 + (c - '0')) % 97;
+      acc = acc * 10 + static_cast<uint64_t>(c - '0');
     } else if (c >= 'A' && c <= 'Z') {
-      rem = (rem * 100 + (c - 'A' + 10)) % 97;
+      acc = acc * 100 + static_cast<uint64_t>(c - 'A' + 10);
     } else if (c >= 'a' && c <= 'z') {
-      rem = (rem * 100 + (c - 'a' + 10)) % 97;
+      acc = acc * 100 + static_cast<uint64_t>(c - 'a' + 10);
     } else {
       return false;
     }
+    if (acc >= uint64_t{10000000000000000}) acc %= 97;
   }
-  return rem == 1;
+  return acc % 97 == 1;
 }
 
 namespace {
@@ -66,13 +71,22 @@ constexpr IbanCountry kIbanCountries[] = {
     {"TL", 23}, {"TN", 24}, {"TR", 26}, {"UA", 29}, {"VA", 22}, {"VG", 24}, {"XK", 20},
 };
 
+// Length by country code, indexed [c0 - 'A'][c1 - 'A'].
+struct IbanLengths {
+  uint8_t length[26][26] = {};
+  constexpr IbanLengths() {
+    for (const IbanCountry& c : kIbanCountries) {
+      length[c.code[0] - 'A'][c.code[1] - 'A'] = static_cast<uint8_t>(c.length);
+    }
+  }
+};
+constexpr IbanLengths kIbanLengths;
+
 }  // namespace
 
 int IbanLength(char c0, char c1) {
-  for (const IbanCountry& c : kIbanCountries) {
-    if (c.code[0] == c0 && c.code[1] == c1) return c.length;
-  }
-  return 0;
+  if (c0 < 'A' || c0 > 'Z' || c1 < 'A' || c1 > 'Z') return 0;
+  return kIbanLengths.length[c0 - 'A'][c1 - 'A'];
 }
 
 }  // namespace jitguard::mask

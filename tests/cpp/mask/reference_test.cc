@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "jitguard/mask.h"
 #include "lib/mask/builtin.h"
+#include "lib/mask/validators.h"
 #include "tests/cpp/mask/corpus.h"
 
 namespace jitguard::mask {
@@ -121,6 +122,51 @@ TEST(ReferenceTest, SoupStreamsMatchOneShot) {
       ASSERT_EQ(got, want) << "doc " << d << " chunk " << chunk << ": " << text;
     }
   }
+}
+
+// Mod97Valid against the textbook digit-by-digit remainder, on random IBAN-shaped strings (with
+// spaces and lower case) and on every valid IBAN with one character changed.
+bool NaiveMod97(std::string_view s) {
+  std::string t;
+  for (char c : s) {
+    if (c != ' ') t.push_back(c);
+  }
+  if (t.size() < 5 || t.size() > 64) return false;
+  t = t.substr(4) + t.substr(0, 4);
+  int rem = 0;
+  for (char c : t) {
+    if (c >= '0' && c <= '9') {
+      rem = (rem * 10 + (c - '0')) % 97;
+    } else if (c >= 'A' && c <= 'Z') {
+      rem = (rem * 100 + (c - 'A' + 10)) % 97;
+    } else if (c >= 'a' && c <= 'z') {
+      rem = (rem * 100 + (c - 'a' + 10)) % 97;
+    } else {
+      return false;
+    }
+  }
+  return rem == 1;
+}
+
+TEST(ReferenceTest, Mod97MatchesTextbookRemainder) {
+  std::mt19937_64 rng(44);
+  static constexpr std::string_view kAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZab ";
+  size_t valid = 0;
+  for (int i = 0; i < 200000; ++i) {
+    std::string s;
+    const size_t len = 1 + rng() % 40;
+    for (size_t k = 0; k < len; ++k) s.push_back(kAlphabet[rng() % kAlphabet.size()]);
+    ASSERT_EQ(Mod97Valid(s), NaiveMod97(s)) << s;
+    valid += NaiveMod97(s);
+  }
+  testing::CorpusGenerator gen(12);
+  for (int i = 0; i < 2000; ++i) {
+    std::string iban = gen.Iban(i % 2 == 0);
+    ASSERT_TRUE(Mod97Valid(iban)) << iban;
+    iban[4 + rng() % (iban.size() - 4)] = static_cast<char>('0' + rng() % 10);
+    ASSERT_EQ(Mod97Valid(iban), NaiveMod97(iban)) << iban;
+  }
+  EXPECT_GT(valid, 100u);
 }
 
 }  // namespace
