@@ -28,7 +28,10 @@ absl::StatusOr<AuditCheckpoint> AuditCheckpoint::Parse(std::string_view text) {
   AuditCheckpoint cp;
   for (char c : text.substr(0, colon)) {
     if (c < '0' || c > '9') return bad();
-    cp.records = cp.records * 10 + static_cast<uint64_t>(c - '0');
+    const uint64_t digit = static_cast<uint64_t>(c - '0');
+    // 20 digits can spell more than UINT64_MAX: refuse rather than wrap to another count.
+    if (cp.records > (UINT64_MAX - digit) / 10) return bad();
+    cp.records = cp.records * 10 + digit;
   }
   std::string_view head = text.substr(colon + 1);
   if (head.size() != 64) return bad();

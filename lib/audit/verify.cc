@@ -178,14 +178,17 @@ absl::StatusOr<AuditVerifyResult> VerifyAuditFiles(
   const std::vector<std::string>* files = &file_list;
   audit_internal::ChainVerifier verifier(hmac_key.Reveal(), checkpoint);
   constexpr size_t kWindow = 1 << 16;
+  // A record line is at least kMinLine bytes: reserve for what the files can hold, not a whole
+  // window (1 MiB) for every small log.
+  constexpr size_t kMinLine = 8 + audit_internal::kPrevSuffixSize + audit_internal::kHashSuffixSize;
   std::vector<std::string_view> lines;
-  lines.reserve(kWindow);
   for (size_t f = 0; f < files->size(); ++f) {
     const std::string& file = (*files)[f];
     bool last_file = f + 1 == files->size();
     absl::StatusOr<audit_internal::MappedFile> mapped = audit_internal::MappedFile::Open(file);
     if (!mapped.ok()) return mapped.status();
     std::string_view data = mapped->data();
+    lines.reserve(std::min(kWindow, data.size() / kMinLine + 1));
     bool stop = false;
     while (!data.empty() && !stop) {
       lines.clear();

@@ -215,6 +215,22 @@ TEST_F(FileSinkTest, CheckpointMatchesTheLastRecord) {
   EXPECT_EQ(ErrorReason(AuditCheckpoint::Parse(cp.head).status()), "bad_checkpoint");
 }
 
+// Caught by the checkpoint property of tests/fuzz/audit_fuzz.cc: a 20-digit count above UINT64_MAX
+// wrapped around to another count (99999999999999999999 parsed as 7766279631452241919).
+TEST(CheckpointParseTest, ACountAboveUint64MaxIsRefusedNotWrapped) {
+  const std::string head(64, 'a');
+  auto max = AuditCheckpoint::Parse("18446744073709551615:" + head);
+  ASSERT_TRUE(max.ok()) << max.status();
+  EXPECT_EQ(max->records, UINT64_MAX);
+  EXPECT_EQ(max->ToString(), "18446744073709551615:" + head);
+  for (const char* count :
+       {"18446744073709551616", "99999999999999999999", "20000000000000000000"}) {
+    EXPECT_EQ(ErrorReason(AuditCheckpoint::Parse(std::string(count) + ":" + head).status()),
+              "bad_checkpoint")
+        << count;
+  }
+}
+
 TEST_F(FileSinkTest, RotationContinuesTheChainAcrossFiles) {
   FileAuditSinkOptions o = Options(FsyncPolicy::kBatch);
   o.max_file_bytes = 4096;
