@@ -384,7 +384,7 @@ namespace {
 
 // Byte classes of a span of at most 64 bytes, one bit per byte (bit i = p[i]).
 struct SpanBits {
-  uint64_t at = 0, digit = 0, colon = 0, dash = 0, alnum = 0, hex = 0;
+  uint64_t at = 0, digit = 0, colon = 0, dash = 0, dot = 0, alnum = 0, hex = 0;
 };
 
 // Classifies p[0, len), len <= 64; p[0, round_up(len, 16)) must be readable. Bits at or past len
@@ -393,6 +393,7 @@ inline SpanBits ClassifySpan(const uint8_t* p, size_t len) {
   SpanBits bits;
 #if defined(__SSE2__)
   const __m128i at = _mm_set1_epi8('@'), colon = _mm_set1_epi8(':'), dash = _mm_set1_epi8('-');
+  const __m128i dot = _mm_set1_epi8('.');
   const __m128i below_0 = _mm_set1_epi8('0' - 1), above_9 = _mm_set1_epi8('9' + 1);
   const __m128i below_a = _mm_set1_epi8('a' - 1), above_z = _mm_set1_epi8('z' + 1);
   const __m128i case_bit = _mm_set1_epi8(0x20);
@@ -410,6 +411,7 @@ inline SpanBits ClassifySpan(const uint8_t* p, size_t len) {
     bits.at |= bits_of(_mm_cmpeq_epi8(x, at)) << k;
     bits.colon |= bits_of(_mm_cmpeq_epi8(x, colon)) << k;
     bits.dash |= bits_of(_mm_cmpeq_epi8(x, dash)) << k;
+    bits.dot |= bits_of(_mm_cmpeq_epi8(x, dot)) << k;
     bits.digit |= bits_of(digit) << k;
     bits.alnum |= bits_of(_mm_or_si128(digit, alpha)) << k;
     const __m128i hex_letter =
@@ -422,6 +424,7 @@ inline SpanBits ClassifySpan(const uint8_t* p, size_t len) {
     if (p[i] == '@') bits.at |= bit;
     if (p[i] == ':') bits.colon |= bit;
     if (p[i] == '-') bits.dash |= bit;
+    if (p[i] == '.') bits.dot |= bit;
     if (mask::IsDigit(p[i])) bits.digit |= bit;
     if (mask::IsAlnum(p[i])) bits.alnum |= bit;
     if (mask::IsHex(p[i])) bits.hex |= bit;
@@ -431,6 +434,7 @@ inline SpanBits ClassifySpan(const uint8_t* p, size_t len) {
   bits.at &= keep;
   bits.colon &= keep;
   bits.dash &= keep;
+  bits.dot &= keep;
   bits.digit &= keep;
   bits.alnum &= keep;
   bits.hex &= keep;
@@ -624,7 +628,7 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
       // Span-level necessary conditions: an e-mail needs an '@'; an IPv6 address (never split by
       // a delimiter) needs "::" or at least seven ':'.
       bool at = false, double_colon = false, digit = false, pem = false;
-      int colons = 0;
+      int colons = 0, dots = 0;
       if (small) {
         at = bits.at != 0;
         digit = bits.digit != 0;
@@ -636,6 +640,10 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
           for (int k = 0; k < 6 && c != 0; ++k) c &= c - 1;
           colons = c != 0 ? 7 : 0;
         }
+        // Likewise only "at least three" dots matter.
+        uint64_t dt = bits.dot;
+        for (int k = 0; k < 2 && dt != 0; ++k) dt &= dt - 1;
+        dots = dt != 0 ? 3 : 0;
         // Only looked at below for short spans without a digit, '@' or "::".
         const uint64_t d = bits.dash;
         pem = d != 0 && !digit && (d & (d >> 1) & (d >> 2) & (d >> 3) & (d >> 4)) != 0;
@@ -645,6 +653,7 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
           at |= p[i] == '@';
           digit |= mask::IsDigit(p[i]);
           dashes = p[i] == '-' ? dashes + 1 : 0;
+          dots += p[i] == '.';
           pem |= dashes >= 5;
           if (p[i] == ':') {
             ++colons;
@@ -662,6 +671,8 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
       if (!at) span_filter &= ~email_bit_;
       if (!double_colon && colons < 7) span_filter &= ~ipv6_bit_;
       if (!digit) span_filter &= ~needs_digit_bits_;
+      // An IPv4 address (digits and dots, never split by a delimiter) needs three dots.
+      if (dots < 3) span_filter &= ~ipv4_bit_;
       // A short span ("42", "3.5", "2024", "10x") holds no built-in value unless it is "::"-style
       // IPv6 or the first group of a value that goes on after one space with a digit, a capital
       // (IBAN groups) or '(' ("+1 (415) ..."). Most numbers in prose end here.

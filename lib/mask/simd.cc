@@ -108,6 +108,15 @@ inline uint64_t Classify(Vec x, Vec lo_low, Vec lo_high, Vec bit_of_hi) {
   const __m256i miss = _mm256_cmpeq_epi8(hit, _mm256_setzero_si256());
   return static_cast<uint32_t>(~_mm256_movemask_epi8(miss));
 }
+// Classify for a set without bytes >= 0x80: pshufb zeroes the lanes whose index has the high bit
+// set, so the byte itself indexes the low-nibble table and the blend goes away.
+inline uint64_t ClassifyAscii(Vec x, Vec lo_low, Vec bit_of_hi) {
+  const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(x.v, 4), _mm256_set1_epi8(0x0f));
+  const __m256i hit =
+      _mm256_and_si256(_mm256_shuffle_epi8(lo_low.v, x.v), _mm256_shuffle_epi8(bit_of_hi.v, hi));
+  const __m256i miss = _mm256_cmpeq_epi8(hit, _mm256_setzero_si256());
+  return static_cast<uint32_t>(~_mm256_movemask_epi8(miss));
+}
 
 #include "lib/mask/simd_kernel.inc"
 
@@ -144,6 +153,13 @@ inline uint64_t Classify(Vec x, Vec lo_low, Vec lo_high, Vec bit_of_hi) {
   const __m128i row =
       _mm_blendv_epi8(_mm_shuffle_epi8(lo_low.v, lo), _mm_shuffle_epi8(lo_high.v, lo), x.v);
   const __m128i hit = _mm_and_si128(row, _mm_shuffle_epi8(bit_of_hi.v, hi));
+  const __m128i miss = _mm_cmpeq_epi8(hit, _mm_setzero_si128());
+  return static_cast<uint32_t>(~_mm_movemask_epi8(miss)) & 0xffffu;
+}
+inline uint64_t ClassifyAscii(Vec x, Vec lo_low, Vec bit_of_hi) {
+  const __m128i hi = _mm_and_si128(_mm_srli_epi16(x.v, 4), _mm_set1_epi8(0x0f));
+  const __m128i hit =
+      _mm_and_si128(_mm_shuffle_epi8(lo_low.v, x.v), _mm_shuffle_epi8(bit_of_hi.v, hi));
   const __m128i miss = _mm_cmpeq_epi8(hit, _mm_setzero_si128());
   return static_cast<uint32_t>(~_mm_movemask_epi8(miss)) & 0xffffu;
 }
