@@ -39,12 +39,24 @@ namespace jitguard {
 
 class Masker::Impl {
  public:
-  // Receives the scan result in order: clean byte ranges and findings.
+  // Receives the scan result in order: clean byte ranges and findings. Clean ranges are copied
+  // straight from the scanned buffer to an output string (no virtual call per range: a stream
+  // hands one to it on every Write).
   class Sink {
    public:
     virtual ~Sink() = default;
-    virtual void Clean(size_t begin, size_t end) = 0;
+    void Clean(size_t begin, size_t end) {
+      if (clean_out_ != nullptr) clean_out_->append(clean_base_ + begin, end - begin);
+    }
     virtual void Found(size_t begin, size_t end, int rule) = 0;
+
+   protected:
+    // `base` is the scanned buffer; clean bytes are appended to `out` (dropped when null).
+    Sink(const char* base, std::string* out) : clean_base_(base), clean_out_(out) {}
+
+   private:
+    const char* clean_base_;
+    std::string* clean_out_;
   };
 
   static absl::StatusOr<std::unique_ptr<Impl>> Build(MaskerOptions options,

@@ -15,8 +15,7 @@ namespace {
 class JsonSink final : public Masker::Impl::Sink {
  public:
   JsonSink(const Masker::Impl& impl, std::string_view text, std::string* out, FindingCounts* counts)
-      : impl_(impl), text_(text), out_(out), counts_(counts) {}
-  void Clean(size_t begin, size_t end) override { out_->append(text_.substr(begin, end - begin)); }
+      : Sink(text.data(), out), impl_(impl), text_(text), out_(out), counts_(counts) {}
   void Found(size_t begin, size_t end, int rule) override {
     impl_.AppendReplacement(out_, text_.substr(begin, end - begin), rule);
     if (counts_ != nullptr) ++(*counts_)[impl_.EntityOfRule(rule)];

@@ -19,8 +19,7 @@ constexpr std::array<std::string_view, mask::kNumBuiltinEntities> kBuiltinEntiti
 class AppendSink final : public Masker::Impl::Sink {
  public:
   AppendSink(const Masker::Impl& impl, const char* base, std::string* out, FindingCounts* counts)
-      : impl_(impl), base_(base), out_(out), counts_(counts) {}
-  void Clean(size_t begin, size_t end) override { out_->append(base_ + begin, end - begin); }
+      : Sink(base, out), impl_(impl), base_(base), out_(out), counts_(counts) {}
   void Found(size_t begin, size_t end, int rule) override {
     impl_.AppendReplacement(out_, std::string_view(base_ + begin, end - begin), rule);
     if (counts_ != nullptr) ++(*counts_)[impl_.EntityOfRule(rule)];
@@ -35,8 +34,8 @@ class AppendSink final : public Masker::Impl::Sink {
 
 class FindSink final : public Masker::Impl::Sink {
  public:
-  FindSink(const Masker::Impl& impl, std::vector<Finding>* out) : impl_(impl), out_(out) {}
-  void Clean(size_t, size_t) override {}
+  FindSink(const Masker::Impl& impl, std::vector<Finding>* out)
+      : Sink(nullptr, nullptr), impl_(impl), out_(out) {}
   void Found(size_t begin, size_t end, int rule) override {
     out_->push_back(Finding{impl_.EntityOfRule(rule), begin, end, impl_.NameOfRule(rule)});
   }

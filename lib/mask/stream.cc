@@ -18,8 +18,7 @@ namespace {
 class StreamSink final : public Masker::Impl::Sink {
  public:
   StreamSink(const Masker::Impl& impl, const char* base, std::string* out, FindingCounts* counts)
-      : impl_(impl), base_(base), out_(out), counts_(counts) {}
-  void Clean(size_t begin, size_t end) override { out_->append(base_ + begin, end - begin); }
+      : Sink(base, out), impl_(impl), base_(base), out_(out), counts_(counts) {}
   void Found(size_t begin, size_t end, int rule) override {
     impl_.AppendReplacement(out_, std::string_view(base_ + begin, end - begin), rule);
     ++(*counts_)[impl_.EntityOfRule(rule)];
