@@ -1,7 +1,12 @@
 #include "lib/mask/builtin.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "lib/base/base64url.h"
 #include "lib/mask/validators.h"
@@ -779,43 +784,89 @@ bool ContextWordBefore(const Cursor& cur, size_t s, size_t window, const std::st
   // The context word must belong to this value: the window also stops at a line break, at a
   // digit (another number sits between the word and the value), at ',' or ';' (another field) and
   // at the end of a sentence ('.' before whitespace).
-  size_t from = s > window ? s - window : 0;
-  for (size_t i = s; i > from; --i) {
-    const int ch = cur.data()[i - 1];
-    // '.' + whitespace after a word of four or more letters ("Administration. "), not after
-    // abbreviations such as "no." or "No.".
-    bool sentence_end = false;
-    if (ch == '.' && i < s && IsSpace(cur.data()[i])) {
-      size_t letters = 0;
-      while (letters < 4 && i >= 2 + letters && IsAlpha(cur.data()[i - 2 - letters])) ++letters;
-      sentence_end = letters >= 4;
-    }
-    if (ch == '\n' || ch == '\r' || IsDigit(ch) || ch == ',' || ch == ';' || sentence_end) {
-      from = i;
+  //
+  // The window (at most kMaxLookbehind bytes) is copied once and classified into bitmaps (bit k =
+  // byte start + k): the last stop byte, the word starts and the lower-cased text come from them.
+  const uint8_t* d = cur.data();
+  window = std::min(window, kMaxLookbehind);
+  const size_t start = s > window ? s - window : 0;
+  const size_t len = s - start;
+  alignas(16) uint8_t low[kMaxLookbehind] = {};
+  std::memcpy(low, d + start, len);
+  uint64_t stop = 0, dot = 0, space = 0, alnum = 0;
+#if defined(__SSE2__)
+  for (size_t k = 0; k < len; k += 16) {
+    const __m128i x = _mm_load_si128(reinterpret_cast<const __m128i*>(low + k));
+    auto eq = [&x](char c) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(c)); };
+    auto in = [&x](char lo, char hi) {
+      return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                           _mm_cmplt_epi8(x, _mm_set1_epi8(static_cast<char>(hi + 1))));
+    };
+    auto bits = [](__m128i m) {
+      return static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(m)));
+    };
+    const __m128i digit = in('0', '9');
+    const __m128i upper = in('A', 'Z');
+    stop |= bits(_mm_or_si128(_mm_or_si128(eq('\n'), eq('\r')),
+                              _mm_or_si128(_mm_or_si128(eq(','), eq(';')), digit)))
+            << k;
+    dot |= bits(eq('.')) << k;
+    space |= bits(_mm_or_si128(eq(' '), in('\t', '\r'))) << k;
+    alnum |= bits(_mm_or_si128(_mm_or_si128(digit, upper), in('a', 'z'))) << k;
+    _mm_store_si128(reinterpret_cast<__m128i*>(low + k),
+                    _mm_or_si128(x, _mm_and_si128(upper, _mm_set1_epi8(0x20))));
+  }
+#else
+  for (size_t k = 0; k < len; ++k) {
+    const uint8_t ch = low[k];
+    const uint64_t bit = uint64_t{1} << k;
+    if (ch == '\n' || ch == '\r' || IsDigit(ch) || ch == ',' || ch == ';') stop |= bit;
+    if (ch == '.') dot |= bit;
+    if (IsSpace(ch)) space |= bit;
+    if (IsAlnum(ch)) alnum |= bit;
+    low[k] = static_cast<uint8_t>(ToLower(ch));
+  }
+#endif
+  const uint64_t valid = len == 64 ? ~uint64_t{0} : (uint64_t{1} << len) - 1;
+  stop &= valid;
+  // '.' + whitespace after a word of four or more letters ("Administration. "), not after
+  // abbreviations such as "no." or "No." (the letters may lie before the window).
+  uint64_t dots = dot & (space >> 1) & valid;
+  const uint64_t above_stop =
+      stop == 0 ? ~uint64_t{0} : ~((uint64_t{2} << (63 - __builtin_clzll(stop))) - 1);
+  dots &= above_stop;
+  while (dots != 0) {
+    const size_t k = 63 - static_cast<size_t>(__builtin_clzll(dots));
+    dots &= ~(uint64_t{1} << k);
+    const size_t i = start + k + 1;  // one past the '.'
+    size_t letters = 0;
+    while (letters < 4 && i >= 2 + letters && IsAlpha(d[i - 2 - letters])) ++letters;
+    if (letters >= 4) {
+      stop |= uint64_t{1} << k;
       break;
     }
   }
-  char low[kMaxLookbehind];
-  const size_t len = s - from;
-  for (size_t k = 0; k < len; ++k) low[k] = static_cast<char>(ToLower(cur.data()[from + k]));
-  const std::string_view hay(low, len);
-  // A word counts where it starts a word of the text (its previous byte is not a letter or
-  // digit) and ends one (unless it ends in punctuation itself, such as "ss#"): walk the word
-  // starts once and compare each word there.
-  for (size_t pos = 0; pos < len; ++pos) {
-    const bool left_ok = pos == 0 ? (from == 0 || !IsAlnum(cur.data()[from - 1]))
-                                  : !IsAlnum(static_cast<unsigned char>(hay[pos - 1]));
-    if (!left_ok) continue;
+  // The window begins after the last stop byte.
+  const size_t f = stop == 0 ? 0 : 64 - static_cast<size_t>(__builtin_clzll(stop));
+  // Word starts in [f, len): the previous byte is not a letter or digit.
+  uint64_t starts = ~(alnum << 1) & valid & ~((uint64_t{1} << f) - 1);
+  if (f == 0 && start > 0 && IsAlnum(d[start - 1])) starts &= ~uint64_t{1};
+  uint64_t first = 0;  // the words' first bytes, hashed to 6 bits
+  for (size_t w = 0; w < count; ++w) first |= uint64_t{1} << (words[w][0] & 63);
+  const std::string_view hay(reinterpret_cast<const char*>(low), len);
+  while (starts != 0) {
+    const size_t pos = static_cast<size_t>(__builtin_ctzll(starts));
+    starts &= starts - 1;
+    if (((first >> (low[pos] & 63)) & 1) == 0) continue;
     for (size_t w = 0; w < count; ++w) {
       const std::string_view word = words[w];
-      if (word.size() > len - pos || hay[pos] != word[0] ||
-          hay.compare(pos, word.size(), word) != 0) {
-        continue;
-      }
+      if (word.size() > len - pos || hay.compare(pos, word.size(), word) != 0) continue;
+      // The word ends a word of the text, unless it ends in punctuation itself ("ss#").
       const size_t after = pos + word.size();
-      const bool right_ok = after == len || !IsAlnum(static_cast<unsigned char>(hay[after])) ||
-                            !IsAlnum(static_cast<unsigned char>(word.back()));
-      if (right_ok) return true;
+      if (after == len || !IsAlnum(low[after]) ||
+          !IsAlnum(static_cast<unsigned char>(word.back()))) {
+        return true;
+      }
     }
   }
   return false;

@@ -124,6 +124,70 @@ TEST(ReferenceTest, SoupStreamsMatchOneShot) {
   }
 }
 
+// ContextWordBefore against a byte-by-byte version of its rules, on random windows rich in the
+// bytes those rules look at.
+bool NaiveContextWordBefore(std::string_view text, size_t s, size_t window,
+                            const std::vector<std::string>& words) {
+  const auto* d = reinterpret_cast<const uint8_t*>(text.data());
+  size_t from = s > window ? s - window : 0;
+  for (size_t i = s; i > from; --i) {
+    const int ch = d[i - 1];
+    bool sentence_end = false;
+    if (ch == '.' && i < s && IsSpace(d[i])) {
+      size_t letters = 0;
+      while (letters < 4 && i >= 2 + letters && IsAlpha(d[i - 2 - letters])) ++letters;
+      sentence_end = letters >= 4;
+    }
+    if (ch == '\n' || ch == '\r' || IsDigit(ch) || ch == ',' || ch == ';' || sentence_end) {
+      from = i;
+      break;
+    }
+  }
+  std::string hay;
+  for (size_t k = from; k < s; ++k) hay.push_back(static_cast<char>(ToLower(d[k])));
+  for (const std::string& word : words) {
+    for (size_t pos = hay.find(word); pos != std::string::npos; pos = hay.find(word, pos + 1)) {
+      const bool left_ok = pos == 0 ? (from == 0 || !IsAlnum(d[from - 1]))
+                                    : !IsAlnum(static_cast<unsigned char>(hay[pos - 1]));
+      const size_t after = pos + word.size();
+      const bool right_ok = after == hay.size() ||
+                            !IsAlnum(static_cast<unsigned char>(hay[after])) ||
+                            !IsAlnum(static_cast<unsigned char>(word.back()));
+      if (left_ok && right_ok) return true;
+    }
+  }
+  return false;
+}
+
+TEST(ReferenceTest, ContextWordBeforeMatchesByteByByteRules) {
+  static const std::string_view kPieces[] = {"ssn",     "SSN",    "ss#",  "Social Security",
+                                             "soc sec", "socsec", " ",    "  ",
+                                             "\n",      "\r",     ",",    ";",
+                                             ".",       ". ",     "No. ", "Administration. ",
+                                             "1",       "a",      "x",    "#",
+                                             "\t",      ":",      "é",    "\xff",
+                                             "ssns",    "issn",   "ssnx", "-",
+                                             "e.g. "};
+  const std::vector<std::string> words = {
+      "ssn", "ssns", "ss#", "ssn#", "social security", "social sec", "soc sec", "socsec"};
+  std::vector<std::string_view> views(words.begin(), words.end());
+  std::mt19937_64 rng(45);
+  size_t hits = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    const size_t pieces = rng() % 24;
+    for (size_t k = 0; k < pieces; ++k) text += kPieces[rng() % std::size(kPieces)];
+    text += "123456789";
+    const size_t s = text.size() - 9;
+    const Cursor cur(reinterpret_cast<const uint8_t*>(text.data()), text.size(), true);
+    const bool want = NaiveContextWordBefore(text, s, kContextWindow, words);
+    ASSERT_EQ(ContextWordBefore(cur, s, kContextWindow, views.data(), views.size()), want)
+        << "round " << round << ": " << text;
+    hits += want;
+  }
+  EXPECT_GT(hits, 2000u);
+}
+
 // Mod97Valid against the textbook digit-by-digit remainder, on random IBAN-shaped strings (with
 // spaces and lower case) and on every valid IBAN with one character changed.
 bool NaiveMod97(std::string_view s) {
