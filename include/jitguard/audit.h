@@ -271,7 +271,7 @@ struct JITGUARD_EXPORT PostgresAuditSinkOptions {
   std::string table =
       "jitguard_audit";  // [A-Za-z_][A-Za-z0-9_]* ; created (with trigger) if missing
   // This writer's chain. Each replica needs its own id; two live writers with one id collide on the
-  // primary key (reason "io_error"). Empty: "<hostname>:<pid>".
+  // primary key (reason "io_error"). Empty: "<hostname>:<pid>". UTF-8 without NUL ("bad_options").
   std::string writer_id{};
   SecretBytes hmac_key{};  // as FileAuditSinkOptions::hmac_key
   // Records per transaction. 1: every Write commits before it returns. N > 1: Write buffers and the
@@ -283,7 +283,9 @@ struct JITGUARD_EXPORT PostgresAuditSinkOptions {
 };
 
 // Appends to a PostgreSQL table: one chain per writer id; UPDATE, DELETE and TRUNCATE are refused
-// by a trigger. Schema in docs/audit.md.
+// by a trigger. Schema in docs/audit.md. A batch goes in as one statement (COPY from two rows on),
+// so it commits whole or not at all. Write refuses (reason "bad_event") an event the server would
+// refuse: a record that is not UTF-8, or a type or session_id holding NUL.
 class JITGUARD_EXPORT PostgresAuditSink : public AuditSink {
  public:
   // Connects with the libpq `dsn`, creates the table if missing and continues this writer's chain.

@@ -65,3 +65,21 @@ def test_bad_options_and_unreachable(postgres_server):
         jitguard.PostgresAuditSink("host=127.0.0.1 port=1 user=postgres password=hunter2 connect_timeout=2")
     assert e.value.reason == "io_error"
     assert "hunter2" not in str(e.value)
+
+
+def test_batches_keep_every_byte_and_refuse_what_the_server_would(postgres_server):
+    # Batches go in with COPY: tabs, newlines, backslashes and non-ASCII text must survive in every
+    # column; a NUL (which no text column can hold) is refused up front and does not break the sink.
+    dsn = postgres_server.dsn
+    nasty = ["tab\there", "new\nline\r\n", "back\\slash", "\\N", "\\.", "caf\u00e9 \U0001F600"]
+    with jitguard.PostgresAuditSink(dsn, table="py_copy", writer_id="w\t\\", hmac_key=KEY,
+                                    batch_records=4, mask=False) as sink:
+        for i, s in enumerate(nasty):
+            sink.write({"type": "t." + s, "session_id": s, "prompt": s, "i": i})
+        with pytest.raises(AuditError) as e:
+            sink.write({"type": "session.end", "session_id": "a\0b"})
+        assert e.value.reason == "bad_event"
+        sink.write({"type": "session.end"})
+        assert sink.checkpoint().records == len(nasty) + 1
+    r = jitguard.verify_audit_table(dsn, table="py_copy", hmac_key=KEY)
+    assert r.ok and r.records == len(nasty) + 1 and list(r.writers) == ["w\t\\"]

@@ -102,10 +102,119 @@ TEST_F(PostgresAuditTest, BatchesCommitOnFlushAndReopenContinues) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ((*again)->Checkpoint().records, 250u);
   for (int i = 251; i <= 1500; ++i) ASSERT_TRUE((*again)->Write(MakeEvent(i)).ok());
-  ASSERT_TRUE((*again)->Close().ok());  // one transaction over two INSERT statements
+  ASSERT_TRUE((*again)->Close().ok());  // 1250 rows in one COPY
   AuditTableVerifyResult r = VerifyTable();
   EXPECT_TRUE(r.ok);
   EXPECT_EQ(r.records, 1500u);
+}
+
+// Batches go in with COPY's text format: every byte of every column must arrive as written (the
+// chain checks `record`, VerifyAuditTable checks `type` and `session_id` against it, and the
+// queries below check the columns themselves).
+TEST_F(PostgresAuditTest, CopyBatchesKeepEveryByteOfEveryColumn) {
+  const std::vector<std::string> nasty = {"tab\there",
+                                          "new\nline",
+                                          "cr\rlf\r\n",
+                                          "back\\slash",
+                                          "\\N",
+                                          "\\.",
+                                          "\\",
+                                          "ends in \\",
+                                          "\t\n\\\r",
+                                          "caf\xc3\xa9 \xe2\x80\xa8",
+                                          "\xf0\x9f\x98\x80 \xe4\xb8\xad",
+                                          "ctl \x01\x1f\x7f",
+                                          "quote \" ' ,",
+                                          "\\x41\\101",
+                                          " "};
+  const std::string writer = "w\t\\x\n\xc3\xa9";
+  PostgresAuditSinkOptions o = Options(writer, 4);
+  auto sink = PostgresAuditSink::Open(server_->dsn(), o);
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  int nulls = 0;
+  for (size_t i = 0; i < nasty.size(); ++i) {
+    AuditEvent e = MakeEvent(static_cast<int>(i));
+    e.type = "t." + nasty[i];
+    e.session_id = i % 5 == 4 ? "" : nasty[i];
+    nulls += e.session_id.empty();
+    e.Set("text", nasty[nasty.size() - 1 - i]);
+    ASSERT_TRUE((*sink)->Write(e).ok()) << i;
+  }
+  ASSERT_TRUE((*sink)->Close().ok());  // 3 batches of 4 and the last 3 rows: all COPY
+  AuditTableVerifyResult r = VerifyTable();
+  EXPECT_TRUE(r.ok);
+  EXPECT_EQ(r.records, nasty.size());
+  ASSERT_EQ(r.writers.size(), 1u);
+  EXPECT_EQ(r.writers[0].writer_id, writer);
+
+  PGconn* c = PQconnectdb(server_->dsn().c_str());
+  ASSERT_EQ(PQstatus(c), CONNECTION_OK);
+  PGresult* rows = PQexec(
+      c, absl::StrCat("SELECT seq, type, session_id, writer_id FROM ", table_, " ORDER BY seq")
+             .c_str());
+  ASSERT_EQ(PQresultStatus(rows), PGRES_TUPLES_OK);
+  ASSERT_EQ(PQntuples(rows), static_cast<int>(nasty.size()));
+  int null_rows = 0;
+  for (int i = 0; i < PQntuples(rows); ++i) {
+    EXPECT_EQ(PQgetvalue(rows, i, 0), absl::StrCat(i + 1));
+    EXPECT_EQ(PQgetvalue(rows, i, 1), "t." + nasty[i]) << i;
+    if (PQgetisnull(rows, i, 2)) {
+      ++null_rows;
+      EXPECT_EQ(i % 5, 4) << i;
+    } else {
+      EXPECT_EQ(PQgetvalue(rows, i, 2), nasty[i]) << i;  // "\\N" is text, not NULL
+    }
+    EXPECT_EQ(PQgetvalue(rows, i, 3), writer);
+  }
+  EXPECT_EQ(null_rows, nulls);
+  PQclear(rows);
+  PQfinish(c);
+}
+
+// A COPY that fails part-way (here on row 4 of 5) leaves none of its rows, and breaks the sink.
+TEST_F(PostgresAuditTest, AFailedCopyLeavesNoRowOfItsBatch) {
+  auto sink = PostgresAuditSink::Open(server_->dsn(), Options("w", 5));
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  ASSERT_EQ(Sql(absl::StrCat("INSERT INTO ", table_,
+                             " VALUES ('w', 4, now(), 'x', NULL, 'squatter', 'h')")),
+            "");
+  for (int i = 1; i <= 4; ++i) ASSERT_TRUE((*sink)->Write(MakeEvent(i)).ok());
+  absl::Status s = (*sink)->Write(MakeEvent(5));  // the batch of 5 collides on seq 4
+  EXPECT_EQ(ErrorReason(s), "io_error");
+  EXPECT_FALSE((*sink)->Write(MakeEvent(6)).ok());  // broken from now on
+  EXPECT_FALSE((*sink)->Flush().ok());
+  PGconn* c = PQconnectdb(server_->dsn().c_str());
+  PGresult* n = PQexec(c, absl::StrCat("SELECT count(*) FROM ", table_).c_str());
+  ASSERT_EQ(PQresultStatus(n), PGRES_TUPLES_OK);
+  EXPECT_STREQ(PQgetvalue(n, 0, 0), "1");  // only the squatter
+  PQclear(n);
+  PQfinish(c);
+}
+
+// What the server would refuse (NUL in a text column, a record that is not UTF-8) is refused as a
+// bad event before it takes a seq, so it cannot fail a whole batch and break the sink.
+TEST_F(PostgresAuditTest, RowsTheServerWouldRefuseAreBadEvents) {
+  auto sink = PostgresAuditSink::Open(server_->dsn(), Options("w", 3));
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  ASSERT_TRUE((*sink)->Write(MakeEvent(1)).ok());
+  AuditEvent nul_session = MakeEvent(2);
+  nul_session.session_id = std::string("s\0x", 3);
+  EXPECT_EQ(ErrorReason((*sink)->Write(nul_session)), "bad_event");
+  AuditEvent nul_type = MakeEvent(2);
+  nul_type.type = std::string("t\0", 2);
+  EXPECT_EQ(ErrorReason((*sink)->Write(nul_type)), "bad_event");
+  AuditEvent latin1 = MakeEvent(2);
+  latin1.Set("prompt", "caf\xe9");
+  EXPECT_EQ(ErrorReason((*sink)->Write(latin1)), "bad_event");
+  for (int i = 2; i <= 4; ++i) ASSERT_TRUE((*sink)->Write(MakeEvent(i)).ok());
+  EXPECT_EQ((*sink)->Checkpoint().records, 4u);
+  ASSERT_TRUE((*sink)->Close().ok());
+  AuditTableVerifyResult r = VerifyTable();
+  EXPECT_TRUE(r.ok);
+  EXPECT_EQ(r.records, 4u);
+
+  PostgresAuditSinkOptions o = Options(std::string("w\0", 2));
+  EXPECT_EQ(ErrorReason(PostgresAuditSink::Open(server_->dsn(), o).status()), "bad_options");
 }
 
 TEST_F(PostgresAuditTest, ManyReplicasWriteAtOnceEachWithItsOwnChain) {
