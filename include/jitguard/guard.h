@@ -4,14 +4,23 @@
 //   model output -> ResponseGuard (masked with the admission's profile) -> client, audited
 //
 // A Guard is built from one JSON configuration (the same schema as the Python jitguard.Guard; see
-// docs/deployment.md): `tokens` (JWKS inline or file, issuer, audience, groups claim, leeway),
+// docs/deployment.md): `tokens` (JWKS inline, from a file, or fetched from the identity provider
+// with `jwks_url`; issuer, audience, groups claim, leeway),
 // `policy` (inline or file; ReloadPolicy re-reads the file), `grants` (signing key, issuer, replay
 // cache in memory or Redis), `approvals` (memory or Redis), `audit` (file + HMAC key, or
 // PostgreSQL; optionally asynchronous) and `masking` (hash key, custom rules, term lists). Mask
 // profiles come from the policy; one Masker per profile is compiled once and shared. What JSON
 // cannot carry comes in GuardOptions: an audit sink built in code (e.g. a Python callback) and a
-// key source that is asked for fresh keys when a token names an unknown key (e.g. a JWKS fetched
-// from a URL).
+// key source that is asked for fresh keys when a token names an unknown key.
+//
+// `tokens.jwks_url` (a JWKS URL or an OIDC discovery URL) makes the Guard fetch its keys itself, as
+// Envoy's jwt_authn remote_jwks does: over HTTPS (the server certificate verified against the
+// system trust store plus `tokens.ca_file`, and its host name checked; plain http:// only to
+// loopback), once when the Guard is built (no keys: the Guard is not built), again on use when
+// they are older than `refresh_interval` (default 3600 s), and when a token names an unknown kid
+// (at most once per `min_refresh_interval`, default 30 s; concurrent requests share one fetch).
+// Redirects are not followed; `max_bytes` (default 1 MiB) and `timeout` (default 5 s) bound each
+// response. A failed refresh keeps the last good keys. Fetches run on the request's thread.
 //
 // Admit verifies the token, evaluates the policy, files or consumes an approval ticket, issues a
 // short-lived single-use grant and writes an audit record for each step (prompts masked). The data
@@ -109,7 +118,8 @@ struct GuardOptions {
   // Asked for a new JWKS when a token names a key the verifier does not know; the result replaces
   // the keys (UpdateKeys) and the token is verified once more. Return "" when nothing changed (the
   // source rate-limits its fetches). Called on the request's thread. Null: unknown keys are
-  // rejected.
+  // rejected (or, with `tokens.jwks_url`, refreshed from the URL; giving both is a
+  // "conflicting_keys" error).
   std::function<absl::StatusOr<std::string>()> refresh_keys = nullptr;
 };
 
@@ -118,7 +128,9 @@ class JITGUARD_EXPORT Guard {
   // Builds a Guard from a JSON configuration; relative paths in it are resolved against `base_dir`.
   // Errors: ErrorDomain::kConfig with a message "<key>: <problem>" naming the offending key
   // (reasons "invalid_json", "missing_key", "unknown_key", "bad_value", "conflicting_keys",
-  // "unreadable_file"), or the component's own error for a bad JWKS, policy, key or sink.
+  // "unreadable_file"; "bad_url" for a jwks_url that is not https:// or loopback http://,
+  // "jwks_unavailable" when its first fetch fails), or the component's own error for a bad JWKS,
+  // policy, key or sink.
   static absl::StatusOr<std::shared_ptr<Guard>> FromConfigJson(std::string_view json,
                                                                std::string_view base_dir = ".");
   // As above, with the parts that come from code (see GuardOptions).
@@ -173,7 +185,7 @@ class JITGUARD_EXPORT Guard {
   virtual absl::Status ReloadPolicy() = 0;
 
   // Replaces the token verifier's keys (rotation; atomic, a bad JWKS changes nothing and returns
-  // its error).
+  // its error). With `tokens.jwks_url`, the next fetched JWKS that differs replaces these.
   virtual absl::Status UpdateKeys(std::string_view jwks) = 0;
 
   // The approval store (for approver tooling that does not go through Decide).

@@ -11,6 +11,7 @@
 #include "jitguard/status.h"
 #include "lib/base/json.h"
 #include "lib/base/strings.h"
+#include "lib/token/jwks_fetcher.h"
 #include "simdjson.h"
 
 namespace jitguard::guard {
@@ -152,10 +153,55 @@ absl::StatusOr<SecretBytes> GetSecret(object obj, std::string_view section, std:
     lhs = *std::move(_jg_v);                \
   } while (0)
 
+// A number of seconds in (0, max] (or [0, max] when zero is allowed).
+absl::StatusOr<absl::Duration> GetSeconds(object obj, std::string_view section,
+                                          std::string_view key, double fallback, double max,
+                                          bool allow_zero) {
+  double d = 0;
+  JG_ASSIGN(d, GetNumber(obj, section, key, fallback));
+  if (!((allow_zero ? d >= 0 : d > 0) && d <= max)) {
+    return ConfigError("bad_value", Cat(section, ".", key),
+                       Cat("must be a ", allow_zero ? "non-negative" : "positive",
+                           " number of seconds (at most ", max, ")"));
+  }
+  return absl::Seconds(d);
+}
+
+// tokens.jwks_url and the options of its fetcher.
+absl::Status ParseJwksUrl(object s, std::string_view base_dir, GuardConfig* c) {
+  JwksUrlConfig& j = c->jwks_url;
+  JG_ASSIGN(j.url, GetString(s, "tokens", "jwks_url", "", true));
+  if (absl::Status st = token::CheckJwksUrl(j.url); !st.ok()) {
+    return ConfigError(ErrorReason(st), "tokens.jwks_url", base::AsStd(st.message()));
+  }
+  JG_ASSIGN(j.refresh_interval,
+            GetSeconds(s, "tokens", "refresh_interval", 3600, 7 * 86400, false));
+  JG_ASSIGN(j.min_refresh_interval,
+            GetSeconds(s, "tokens", "min_refresh_interval", 30, 86400, true));
+  JG_ASSIGN(j.timeout, GetSeconds(s, "tokens", "timeout", 5, 300, false));
+  double max_bytes = 0;
+  JG_ASSIGN(max_bytes, GetNumber(s, "tokens", "max_bytes", 1 << 20));
+  if (!(max_bytes >= 1024 && max_bytes <= 64 * 1024 * 1024) ||
+      max_bytes != static_cast<double>(static_cast<size_t>(max_bytes))) {
+    return ConfigError("bad_value", "tokens.max_bytes",
+                       "must be a whole number of bytes, 1024..67108864");
+  }
+  j.max_bytes = static_cast<size_t>(max_bytes);
+  if (Has(s, "ca_file")) {
+    std::string path;
+    JG_ASSIGN(path, GetString(s, "tokens", "ca_file", "", true));
+    j.ca_file = ResolvePath(base_dir, path);
+    absl::StatusOr<std::string> pem = ReadConfigFile(j.ca_file, "tokens.ca_file");
+    if (!pem.ok()) return pem.status();
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ParseTokens(object s, std::string_view base_dir, GuardConfig* c) {
   absl::Status st = CheckKeys(s, "tokens",
                               {"jwks", "jwks_file", "jwks_url", "issuer", "audience",
-                               "groups_claim", "leeway", "algorithms", "refresh_interval"});
+                               "groups_claim", "leeway", "algorithms", "refresh_interval",
+                               "min_refresh_interval", "timeout", "max_bytes", "ca_file"});
   if (!st.ok()) return st;
   int sources = Has(s, "jwks") + Has(s, "jwks_file") + Has(s, "jwks_url");
   if (sources != 1) {
@@ -163,11 +209,15 @@ absl::Status ParseTokens(object s, std::string_view base_dir, GuardConfig* c) {
                        "give exactly one of jwks, jwks_file, jwks_url");
   }
   if (Has(s, "jwks_url")) {
-    return ConfigError(
-        "unsupported", "tokens.jwks_url",
-        "the C++ Guard reads keys from jwks or jwks_file; fetch the JWKS with your HTTP client, "
-        "rotate it with Guard::UpdateKeys and pass GuardOptions::refresh_keys (the Python "
-        "jitguard.Guard does this for jwks_url)");
+    if (!(st = ParseJwksUrl(s, base_dir, c)).ok()) return st;
+  } else {
+    for (std::string_view key :
+         {"refresh_interval", "min_refresh_interval", "timeout", "max_bytes", "ca_file"}) {
+      if (Has(s, key)) {
+        return ConfigError("conflicting_keys", Cat("tokens.", key),
+                           "applies to jwks_url only (the keys here are given in the config)");
+      }
+    }
   }
   if (Has(s, "jwks")) {
     element el = s["jwks"].value_unsafe();
@@ -179,7 +229,7 @@ absl::Status ParseTokens(object s, std::string_view base_dir, GuardConfig* c) {
     } else {
       return ConfigError("bad_value", "tokens.jwks", "must be a JWKS object or its JSON text");
     }
-  } else {
+  } else if (Has(s, "jwks_file")) {
     std::string path;
     JG_ASSIGN(path, GetString(s, "tokens", "jwks_file", "", true));
     JG_ASSIGN(c->tokens.jwks, ReadConfigFile(ResolvePath(base_dir, path), "tokens.jwks_file"));

@@ -17,8 +17,19 @@
 
 namespace jitguard::guard {
 
+// `tokens.jwks_url` and its options: the keys come from the identity provider (JwksFetcher).
+struct JwksUrlConfig {
+  std::string url;  // "" = the keys are in the config (jwks / jwks_file)
+  absl::Duration refresh_interval = absl::Hours(1);
+  absl::Duration min_refresh_interval = absl::Seconds(30);
+  absl::Duration timeout = absl::Seconds(5);
+  size_t max_bytes = size_t{1} << 20;
+  std::string ca_file;  // absolute path; "" = the system trust store only
+};
+
 struct GuardConfig {
-  TokenVerifierOptions tokens;
+  TokenVerifierOptions tokens;  // tokens.jwks is empty when jwks_url.url is set
+  JwksUrlConfig jwks_url;
 
   std::string policy_json;  // the inline document, or the file's text at load time
   std::string policy_file;  // absolute path; "" when the document is inline

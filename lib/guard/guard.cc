@@ -3,6 +3,7 @@
 #include "jitguard/guard.h"
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -24,6 +25,7 @@
 #include "lib/guard/config.h"
 #include "lib/guard/metrics.h"
 #include "lib/guard/response.h"
+#include "lib/token/jwks_fetcher.h"
 #include "simdjson.h"
 
 namespace jitguard {
@@ -131,6 +133,10 @@ class GuardImpl final : public Guard, public std::enable_shared_from_this<GuardI
   absl::Status Init(GuardConfig config);
   absl::StatusOr<std::shared_ptr<const Masker>> MaskerFor(std::string_view profile);
   absl::StatusOr<Identity> VerifyToken(std::string_view token, absl::Time now);
+  // tokens.jwks_url: the fetcher, and its first JWKS in config_.tokens.jwks.
+  absl::Status InitJwksUrl();
+  // Installs the fetcher's JWKS in the verifier when it is newer than the one installed.
+  void SyncKeys();
   absl::Status Audit(AuditEvent event, absl::Time now) {
     event.time = now;
     return audit_->Write(event);
@@ -139,6 +145,10 @@ class GuardImpl final : public Guard, public std::enable_shared_from_this<GuardI
   GuardConfig config_;
   std::function<absl::StatusOr<std::string>()> refresh_keys_;
   std::shared_ptr<TokenVerifier> verifier_;
+  std::unique_ptr<token::JwksFetcher> fetcher_;  // tokens.jwks_url; null otherwise
+  base::Mutex keys_mu_;
+  uint64_t pushed_version_ ABSL_GUARDED_BY(keys_mu_) = 0;  // the fetcher's JWKS in the verifier
+  std::atomic<uint64_t> key_installs_{0};                  // successful SyncKeys installs
   std::unique_ptr<PolicyStore> policy_;
   std::shared_ptr<const GrantIssuer> issuer_;
   std::shared_ptr<const GrantVerifier> grant_verifier_;
@@ -187,8 +197,14 @@ absl::Status GuardImpl::Init(GuardConfig config) {
     audit_ = std::shared_ptr<AuditSink>(std::move(*sink));
   }
 
+  if (!config_.jwks_url.url.empty()) {
+    absl::Status s = InitJwksUrl();
+    if (!s.ok()) return s;
+  }
   absl::StatusOr<std::shared_ptr<TokenVerifier>> verifier = TokenVerifier::Create(config_.tokens);
-  if (!verifier.ok()) return AtKey("tokens.jwks", verifier.status());
+  if (!verifier.ok()) {
+    return AtKey(fetcher_ != nullptr ? "tokens.jwks_url" : "tokens.jwks", verifier.status());
+  }
   verifier_ = *std::move(verifier);
 
   absl::StatusOr<std::unique_ptr<PolicyStore>> policy = PolicyStore::Create(config_.policy_json);
@@ -272,7 +288,62 @@ absl::StatusOr<std::shared_ptr<const Masker>> GuardImpl::MaskerFor(std::string_v
   return *m;
 }
 
+absl::Status GuardImpl::InitJwksUrl() {
+  if (refresh_keys_ != nullptr) {
+    return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kConfig, "conflicting_keys",
+                     "tokens.jwks_url: the keys come from GuardOptions::refresh_keys too; give one "
+                     "key source");
+  }
+  const guard::JwksUrlConfig& j = config_.jwks_url;
+  token::JwksFetcherOptions options;
+  options.url = j.url;
+  options.refresh_interval = j.refresh_interval;
+  options.min_refresh_interval = j.min_refresh_interval;
+  options.timeout = j.timeout;
+  options.max_bytes = j.max_bytes;
+  options.ca_file = j.ca_file;
+  absl::StatusOr<std::unique_ptr<token::JwksFetcher>> fetcher =
+      token::JwksFetcher::Create(std::move(options));
+  if (!fetcher.ok()) {
+    return AtKey(
+        ErrorReason(fetcher.status()) == "bad_ca_file" ? "tokens.ca_file" : "tokens.jwks_url",
+        fetcher.status());
+  }
+  // The first JWKS is fetched now: a Guard that cannot get its keys is not built (fail closed).
+  absl::StatusOr<token::JwksFetcher::Keys> keys = (*fetcher)->Get();
+  if (!keys.ok()) return AtKey("tokens.jwks_url", keys.status());
+  config_.tokens.jwks = keys->jwks;
+  fetcher_ = *std::move(fetcher);
+  base::MutexLock lock(&keys_mu_);
+  pushed_version_ = keys->version;
+  return absl::OkStatus();
+}
+
+void GuardImpl::SyncKeys() {
+  base::MutexLock lock(&keys_mu_);
+  token::JwksFetcher::Keys keys = fetcher_->Current();
+  if (keys.version <= pushed_version_) return;
+  pushed_version_ = keys.version;
+  // A JWKS without a usable key is not installed (UpdateKeys changes nothing); the next change is
+  // tried again.
+  if (verifier_->UpdateKeys(keys.jwks).ok()) key_installs_.fetch_add(1);
+}
+
 absl::StatusOr<Identity> GuardImpl::VerifyToken(std::string_view token, absl::Time now) {
+  if (fetcher_ != nullptr) {
+    // Keys older than refresh_interval are refreshed on use (no other thread is blocked by it).
+    fetcher_->Poll();
+    SyncKeys();
+    const uint64_t installs = key_installs_.load();
+    absl::StatusOr<Identity> identity = verifier_->Verify(token, now);
+    if (identity.ok() || ErrorReason(identity.status()) != "unknown_key") return identity;
+    // A key the provider may have published since: one refresh, rate-limited and shared by the
+    // threads asking meanwhile; verified again only when new keys were installed.
+    fetcher_->RefreshForUnknownKid();
+    SyncKeys();
+    if (key_installs_.load() == installs) return identity;
+    return verifier_->Verify(token, now);
+  }
   absl::StatusOr<Identity> identity = verifier_->Verify(token, now);
   if (identity.ok() || refresh_keys_ == nullptr ||
       ErrorReason(identity.status()) != "unknown_key") {
