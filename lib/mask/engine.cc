@@ -24,7 +24,7 @@ constexpr size_t kCustomWindow = 256;
 // An unfinished last word shorter than this is held whole rather than examined (streams).
 constexpr size_t kShortTail = 128;
 
-absl::Status MaskConfigError(std::string_view reason, std::string message) {
+absl::Status MaskConfigError(std::string_view reason, const std::string& message) {
   return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kMask, reason, message);
 }
 

@@ -21,33 +21,51 @@ bool LuhnValid(std::string_view s) {
   return count >= 2 && sum % 10 == 0;
 }
 
+namespace {
+
+// The value of an IBAN character in the mod-97 check: 0-9 for digits, 10-35 for letters (either
+// case), kNotAlnum otherwise.
+constexpr uint8_t kNotAlnum = 0xff;
+struct Mod97Values {
+  uint8_t value[256] = {};
+  constexpr Mod97Values() {
+    for (int c = 0; c < 256; ++c) value[c] = kNotAlnum;
+    for (int c = '0'; c <= '9'; ++c) value[c] = static_cast<uint8_t>(c - '0');
+    for (int c = 'A'; c <= 'Z'; ++c) value[c] = static_cast<uint8_t>(c - 'A' + 10);
+    for (int c = 'a'; c <= 'z'; ++c) value[c] = static_cast<uint8_t>(c - 'a' + 10);
+  }
+};
+constexpr Mod97Values kMod97;
+
+// Appends the characters of buf[from, to) to the decimal number acc (a letter adds two digits),
+// reducing mod 97 only when acc could overflow: it stays below 10^16 before a step that
+// multiplies it by at most 100. False on a character that is not a letter or digit.
+bool Mod97Append(const uint8_t* buf, size_t from, size_t to, uint64_t* acc) {
+  uint64_t a = *acc;
+  for (size_t k = from; k < to; ++k) {
+    const uint64_t v = kMod97.value[buf[k]];
+    if (v == kNotAlnum) return false;
+    a = a * (v < 10 ? 10 : 100) + v;
+    if (a >= uint64_t{10000000000000000}) a %= 97;
+  }
+  *acc = a;
+  return true;
+}
+
+}  // namespace
+
 bool Mod97Valid(std::string_view s) {
-  char buf[64];
+  uint8_t buf[64];
   size_t n = 0;
   for (char c : s) {
     if (c == ' ') continue;
     if (n == sizeof(buf)) return false;
-    buf[n++] = c;
+    buf[n++] = static_cast<uint8_t>(c);
   }
   if (n < 5) return false;
-  // The rearranged string (the first four characters moved to the end) as one decimal number,
-  // reduced mod 97 only when the accumulator could overflow: it stays below 10^16 before a step
-  // that multiplies it by at most 100.
+  // The rearranged string: the first four characters moved to the end.
   uint64_t acc = 0;
-  for (size_t k = 0; k < n; ++k) {
-    const char c = buf[k + 4 < n ? k + 4 : k + 4 - n];
-    if (c >= '0' && c <= '9') {
-      acc = acc * 10 + static_cast<uint64_t>(c - '0');
-    } else if (c >= 'A' && c <= 'Z') {
-      acc = acc * 100 + static_cast<uint64_t>(c - 'A' + 10);
-    } else if (c >= 'a' && c <= 'z') {
-      acc = acc * 100 + static_cast<uint64_t>(c - 'a' + 10);
-    } else {
-      return false;
-    }
-    if (acc >= uint64_t{10000000000000000}) acc %= 97;
-  }
-  return acc % 97 == 1;
+  return Mod97Append(buf, 4, n, &acc) && Mod97Append(buf, 0, 4, &acc) && acc % 97 == 1;
 }
 
 namespace {
