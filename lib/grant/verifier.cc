@@ -138,7 +138,7 @@ class Verifier final : public GrantVerifier {
                      Grant* grant) const {
     static const token::JwsParseOptions kParseOptions = [] {
       token::JwsParseOptions o;
-      o.max_size = 8 * 1024;
+      o.max_size = size_t{8} * 1024;
       return o;
     }();
     thread_local token::JwsParser parser;
