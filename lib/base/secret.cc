@@ -19,7 +19,9 @@ SecretBytes& SecretBytes::operator=(const SecretBytes& other) {
   return *this;
 }
 
-// std::string's move may leave a short (SSO) secret in the source buffer, so wipe it explicitly.
+// std::string's move may leave a short (SSO) secret in the source buffer, and the moved-from string
+// reports itself empty, so Wipe() could not reach those bytes: copy, then wipe the source.
+// NOLINTNEXTLINE(performance-move-constructor-init): the copy is deliberate, see above
 SecretBytes::SecretBytes(SecretBytes&& other) noexcept : bytes_(other.bytes_) { other.Wipe(); }
 
 SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
