@@ -7,8 +7,6 @@
 namespace jitguard::policy {
 
 using base::Append;
-using base::Cat;
-using base::Join;
 namespace {
 
 bool IsPlainName(std::string_view key) {

@@ -50,9 +50,9 @@ struct RuleSpec {
 };
 
 struct PolicySpec {
-  int64_t default_max_grant_ttl = 15 * 60;     // seconds; defaults.max_grant_ttl or 15m
-  std::optional<std::string> default_profile;  // defaults.mask_profile
-  std::vector<MaskProfile> profiles;           // least strict first
+  int64_t default_max_grant_ttl = int64_t{15} * 60;  // seconds; defaults.max_grant_ttl or 15m
+  std::optional<std::string> default_profile;        // defaults.mask_profile
+  std::vector<MaskProfile> profiles;                 // least strict first
   std::vector<RuleSpec> rules;
 };
 
@@ -67,7 +67,7 @@ std::string KeywordRegex(std::string_view keyword);
 // Limits that keep hostile documents cheap to reject.
 inline constexpr size_t kMaxPolicyBytes = 64 << 20;
 inline constexpr size_t kMaxRules = 200000;
-inline constexpr int64_t kMaxGrantTtlSeconds = 7 * 24 * 3600;
+inline constexpr int64_t kMaxGrantTtlSeconds = int64_t{7} * 24 * 3600;
 
 }  // namespace jitguard::policy
 
