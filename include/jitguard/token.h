@@ -107,7 +107,7 @@ struct JITGUARD_EXPORT TokenVerifierOptions {
   // {"at+jwt"}). Empty = typ not checked.
   std::vector<std::string> typ;
   // Tokens longer than this are rejected ("too_large") before any decoding.
-  size_t max_token_size = 16 * 1024;
+  size_t max_token_size = size_t{16} * 1024;
   // Verified tokens remembered (0 disables the cache). Each entry keeps a copy of the token.
   size_t cache_size = 16384;
 };

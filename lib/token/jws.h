@@ -164,7 +164,7 @@ enum class PayloadFormat : uint8_t {
 
 struct JwsParseOptions {
   // Tokens longer than this are "too_large", before any decoding.
-  size_t max_size = 16 * 1024;
+  size_t max_size = size_t{16} * 1024;
   // What the payload must be.
   PayloadFormat payload = PayloadFormat::kJsonObject;
   // Header names that the caller processes itself and so may appear in `crit`. Empty by default:

@@ -133,7 +133,7 @@ absl::Status ExtractGroups(simdjson::dom::object claims, std::string_view path,
 class TokenVerifierImpl final : public TokenVerifier {
  public:
   TokenVerifierImpl(TokenVerifierOptions options, std::vector<JwsKey> static_keys,
-                    std::vector<std::optional<Algorithm>> allowed)
+                    const std::vector<std::optional<Algorithm>>& allowed)
       : options_(std::move(options)),
         static_keys_(std::move(static_keys)),
         cache_(options_.cache_size) {
