@@ -12,8 +12,8 @@ every step with the prompt masked, all in C++ with the GIL released. This module
 turns the C++ refusal into :class:`~jitguard.AccessDenied` (``.reason``, ``.rules``, the rule's
 message), :class:`~jitguard.ApprovalRequired` (carrying the filed ``.ticket``) or the component's
 error (:class:`~jitguard.TokenError`, :class:`~jitguard.ApprovalError`, ...), and supplies what a
-JSON file cannot: a Python callable as the audit sink and a JWKS fetched from a URL. Configuration
-mistakes raise :class:`~jitguard.ConfigError` naming the key.
+JSON file cannot: a Python callable as the audit sink. Configuration mistakes raise
+:class:`~jitguard.ConfigError` naming the key.
 
 A Guard is safe to share between threads; a :class:`ResponseGuard` / :class:`SseMasker` belongs to
 one response.
@@ -24,7 +24,8 @@ The configuration (JSON file or dict)::
       "tokens":    {"jwks": {...} | "jwks_file": "jwks.json" | "jwks_url": "https://...",
                     "issuer": "https://idp", "audience": "inference", "groups_claim": "groups",
                     "leeway": 60, "algorithms": ["RS256", "ES256"],
-                    "refresh_interval": 3600, "min_refresh_interval": 30},   # the last two: jwks_url only
+                    "refresh_interval": 3600, "min_refresh_interval": 30, "timeout": 5,
+                    "max_bytes": 1048576, "ca_file": "ca.pem"},   # the last five: jwks_url only
       "policy":    {"document": {...}} | {"file": "policy.json"},
       "grants":    {"signing_key": "<secret or PEM>" | "signing_key_file": "grant.pem" | "signing_key_env": "VAR",
                     "issuer": "jitguard", "key_id": null, "replay": "memory" | "redis://..."},
@@ -34,11 +35,13 @@ The configuration (JSON file or dict)::
       "masking":   {"hash_key": "...", "custom": [...], "terms": {...}, "json_keys": [...]}
     }
 
-``tokens.jwks_url``: a :class:`~jitguard.JwksClient` fetches the keys and hands them to the C++
-Guard (``Guard::UpdateKeys``); they are re-fetched every ``refresh_interval`` seconds and, at most
-once per ``min_refresh_interval`` seconds, when a token names a key the Guard does not know (the C++
-Guard asks through ``GuardOptions::refresh_keys`` and verifies the token once more). ``audit.callback``: each
-audit event (a dict, content already masked) is passed to the callable on the writing thread.
+``tokens.jwks_url`` (a JWKS URL or an OIDC discovery URL): the C++ Guard fetches the keys itself over
+HTTPS (OpenSSL; the system trust store plus ``ca_file``; plain http only to loopback) when it is
+built, again on use every ``refresh_interval`` seconds and, at most once per ``min_refresh_interval``
+seconds, when a token names a key it does not know; a failed refresh keeps the last good keys (the
+same rules as :class:`~jitguard.JwksClient`, which a :class:`~jitguard.TokenVerifier` uses).
+``audit.callback``: each audit event (a dict, content already masked) is passed to the callable on
+the writing thread.
 
 Mask profiles come from the policy (``mask_profiles`` in the policy document); the ``masking``
 section supplies what every profile shares (hash key, custom rules, term lists).
@@ -53,7 +56,6 @@ import codecs
 import json
 import os
 import re
-import threading
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterable, AsyncIterator, Dict, Iterable, Iterator, List, Optional, Union
 
@@ -114,48 +116,6 @@ def _read_config(path: str) -> Dict[str, Any]:
         raise ConfigError(f"config: not valid JSON ({e.msg} at line {e.lineno})", reason="bad_json") from None
 
 
-_KEY_SOURCE_KEYS = ("jwks_url", "refresh_interval", "min_refresh_interval")
-
-
-class _KeySource:
-    """A JwksClient feeding the C++ Guard's keys (what ``tokens.jwks_url`` asks for)."""
-
-    def __init__(self, tokens: Dict[str, Any]) -> None:
-        from .token import JwksClient
-
-        kwargs = {k: tokens[k] for k in _KEY_SOURCE_KEYS[1:] if tokens.get(k) is not None}
-        try:
-            self.client = JwksClient(tokens["jwks_url"], **kwargs)
-            self.jwks = self.client.jwks()
-        except ConfigError:
-            raise
-        except Error as e:
-            raise ConfigError(f"tokens.jwks_url: {e.message}", reason=e.reason) from None
-        self._lock = threading.Lock()
-        self._pushed = self.client.version
-        self.guard: Any = None  # the C++ guard, once built
-
-    def poll(self) -> None:
-        """Pushes keys the client fetched since (it re-fetches every refresh_interval)."""
-        self.client.poll()
-        if self.client.version != self._pushed:
-            with self._lock:
-                version = self.client.version
-                if version != self._pushed:
-                    self.guard.update_keys(self.client.jwks())
-                    self._pushed = version
-
-    def on_unknown_key(self) -> Optional[str]:
-        """Called by the C++ Guard (on the request's thread) for a token naming an unknown key."""
-        self.client.refresh_for_unknown_kid()  # rate-limited; concurrent callers share one fetch
-        with self._lock:
-            version = self.client.version
-            if version == self._pushed:
-                return None
-            self._pushed = version
-            return self.client.jwks()
-
-
 # ---- the guard ------------------------------------------------------------------------------------
 
 class Guard:
@@ -165,7 +125,6 @@ class Guard:
         if not isinstance(config, dict):
             raise ConfigError("config: must be an object", reason="bad_value")
         config = dict(config)
-        self._keys: Optional[_KeySource] = None
         sink = None
         audit = config.get("audit")
         if isinstance(audit, dict) and audit.get("callback") is not None:
@@ -179,21 +138,11 @@ class Guard:
                 raise ConfigError("audit: give exactly one of file, postgres, callback", reason="conflicting_keys")
             sink = CallbackSink(callback)._s
             config["audit"] = audit
-        tokens = config.get("tokens")
-        if (isinstance(tokens, dict) and tokens.get("jwks_url") is not None
-                and tokens.get("jwks") is None and tokens.get("jwks_file") is None):
-            self._keys = _KeySource(tokens)
-            tokens = {k: v for k, v in tokens.items() if k not in _KEY_SOURCE_KEYS}
-            tokens["jwks"] = self._keys.jwks
-            config["tokens"] = tokens
         try:
             text = json.dumps(config)
         except (TypeError, ValueError) as e:
             raise ConfigError(f"config: not JSON-serializable ({e})", reason="bad_value") from None
-        self._g = _core._NativeGuard.from_config_json(
-            text, base_dir or os.getcwd(), sink, self._keys.on_unknown_key if self._keys else None)
-        if self._keys is not None:
-            self._keys.guard = self._g
+        self._g = _core._NativeGuard.from_config_json(text, base_dir or os.getcwd(), sink, None)
         self._closed = False
         self.approvals = _approval_store(self._g.approvals())
         grants = config.get("grants")
@@ -214,8 +163,6 @@ class Guard:
         """Runs token → policy → approval → grant for one request; see the module docstring."""
         from .grant import IssuedGrant
 
-        if self._keys is not None:
-            self._keys.poll()
         native, refusal = self._g.admit(bearer_token, model, dataset, operation, prompt, dict(attributes or {}),
                                         approval or "", session_id or "", now)
         if refusal is not None:
@@ -238,8 +185,6 @@ class Guard:
                *, now: Optional[float] = None) -> str:
         """Records an approver's verdict on a ticket; the approver is identified by their own access
         token, verified like any other. Returns the ticket's status afterwards."""
-        if self._keys is not None:
-            self._keys.poll()
         return self._g.decide(approver_token, str(getattr(ticket_id, "id", ticket_id)), bool(approve), comment,
                               now)
 
