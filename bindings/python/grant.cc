@@ -32,8 +32,14 @@ class PyAuditSink final : public AuditSink {
  public:
   explicit PyAuditSink(py::object write) : write_(std::move(write)) {}
   ~PyAuditSink() override {
-    py::gil_scoped_acquire gil;
-    write_ = py::object();
+    try {
+      py::gil_scoped_acquire gil;
+      write_ = py::object();
+    } catch (...) {
+      // No Python thread state could be made for this thread: leak the reference rather than
+      // drop it without the GIL or throw out of a destructor.
+      write_.release();
+    }
   }
 
   absl::Status Write(const AuditEvent& e) override {

@@ -63,6 +63,8 @@ struct PyGuard {
 
   explicit PyGuard(std::shared_ptr<Guard> g) : guard(std::move(g)) {}
   PyGuard(PyGuard&&) = default;
+  // gil_scoped_release throws only while pybind11 first creates its internals, which importing
+  // the module has done. NOLINTNEXTLINE(bugprone-exception-escape): cannot throw here, see above
   ~PyGuard() {
     // The last reference closes the audit sink; an asynchronous one joins a writer thread that may
     // need the GIL for a Python callback.
@@ -77,8 +79,14 @@ struct PyGuard {
 struct GilObject {
   explicit GilObject(py::object o) : obj(std::move(o)) {}
   ~GilObject() {
-    py::gil_scoped_acquire gil;
-    obj = py::object();
+    try {
+      py::gil_scoped_acquire gil;
+      obj = py::object();
+    } catch (...) {
+      // No Python thread state could be made for this thread: leak the reference rather than
+      // drop it without the GIL or throw out of a destructor.
+      obj.release();
+    }
   }
   py::object obj;
 };
