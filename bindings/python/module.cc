@@ -1,6 +1,7 @@
 #include "bindings/python/module.h"
 
 #include <algorithm>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -51,6 +52,8 @@ int AddPart(const char* name, int rank, PartFn fn) {
 PYBIND11_MODULE(_core, m) {
   namespace jp = jitguard::python;
   m.doc() = "jitguard's C++ core. Use the jitguard package, not this module directly.";
+  // The parameter type is pybind11's (ExceptionTranslator is void (*)(std::exception_ptr)).
+  // NOLINTNEXTLINE(performance-unnecessary-value-param): the signature is fixed by pybind11
   pybind11::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -60,7 +63,9 @@ PYBIND11_MODULE(_core, m) {
   });
   std::vector<jp::Part> parts = jp::Parts();
   std::stable_sort(parts.begin(), parts.end(), [](const jp::Part& a, const jp::Part& b) {
-    return std::tie(a.rank, a.name) < std::tie(b.rank, b.name);
+    // Names compared as text, not as pointers, so equal ranks still give a fixed order.
+    return std::make_tuple(a.rank, std::string_view(a.name)) <
+           std::make_tuple(b.rank, std::string_view(b.name));
   });
   for (const jp::Part& part : parts) part.fn(m);
 }
