@@ -10,6 +10,57 @@ constexpr char kHex[] = "0123456789abcdef";
 
 inline bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
+namespace od = simdjson::ondemand;
+
+// Reads every value below `v`, so the on-demand parser meets the first syntax error there is.
+simdjson::error_code ReadAll(od::value v, int depth) {
+  if (depth > 1024) return simdjson::DEPTH_ERROR;
+  od::json_type type;
+  if (auto e = v.type().get(type)) return e;
+  switch (type) {
+    case od::json_type::object: {
+      od::object object;
+      if (auto e = v.get_object().get(object)) return e;
+      for (auto field : object) {
+        std::string_view key;
+        if (auto e = field.unescaped_key().get(key)) return e;
+        od::value child;
+        if (auto e = field.value().get(child)) return e;
+        if (auto e = ReadAll(child, depth + 1)) return e;
+      }
+      return simdjson::SUCCESS;
+    }
+    case od::json_type::array: {
+      od::array array;
+      if (auto e = v.get_array().get(array)) return e;
+      for (auto element : array) {
+        od::value child;
+        if (auto e = element.get(child)) return e;
+        if (auto e = ReadAll(child, depth + 1)) return e;
+      }
+      return simdjson::SUCCESS;
+    }
+    case od::json_type::string: {
+      std::string_view s;
+      return v.get_string().get(s);
+    }
+    case od::json_type::number: {
+      od::number n;
+      return v.get_number().get(n);
+    }
+    case od::json_type::boolean: {
+      bool b;
+      return v.get_bool().get(b);
+    }
+    case od::json_type::null: {
+      bool is_null = false;
+      if (auto e = v.is_null().get(is_null)) return e;
+      return is_null ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+    }
+  }
+  return simdjson::SUCCESS;
+}
+
 }  // namespace
 
 void AppendJsonString(std::string* out, std::string_view s) {
@@ -76,6 +127,46 @@ bool HasUniqueKeys(simdjson::dom::element element) {
     default:
       return true;
   }
+}
+
+TextPosition PositionInText(std::string_view text, size_t offset) {
+  TextPosition p;
+  p.offset = std::min(offset, text.size());
+  size_t line_start = 0;
+  for (size_t i = 0; i < p.offset; ++i) {
+    if (text[i] == '\n') {
+      ++p.line;
+      line_start = i + 1;
+    }
+  }
+  for (size_t i = line_start; i < p.offset; ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xc0) != 0x80) ++p.column;
+  }
+  return p;
+}
+
+std::optional<TextPosition> LocateJsonSyntaxError(std::string_view text) {
+  od::parser parser;
+  const simdjson::padded_string padded(text);
+  od::document doc;
+  if (parser.iterate(padded).get(doc)) return std::nullopt;
+  od::json_type type;
+  if (doc.type().get(type)) return std::nullopt;
+  if (type != od::json_type::object && type != od::json_type::array) return std::nullopt;
+  od::value root;
+  if (doc.get_value().get(root)) return std::nullopt;
+  const simdjson::error_code error = ReadAll(root, 0);
+  const char* at = nullptr;
+  if (error == simdjson::SUCCESS) {
+    // Valid up to the end of the root; anything after it is the error.
+    if (doc.current_location().get(at)) return std::nullopt;
+    return PositionInText(text, static_cast<size_t>(at - padded.data()));
+  }
+  if (error == simdjson::DEPTH_ERROR) return std::nullopt;
+  if (error == simdjson::INCOMPLETE_ARRAY_OR_OBJECT || doc.current_location().get(at)) {
+    return PositionInText(text, text.size());  // the text ends before the object or array does
+  }
+  return PositionInText(text, static_cast<size_t>(at - padded.data()));
 }
 
 }  // namespace jitguard::base

@@ -5,6 +5,8 @@
 #ifndef JITGUARD_LIB_BASE_JSON_H_
 #define JITGUARD_LIB_BASE_JSON_H_
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +21,22 @@ void AppendJsonString(std::string* out, std::string_view s);
 
 // True when no object anywhere inside `element` has two members with the same (unescaped) name.
 bool HasUniqueKeys(simdjson::dom::element element);
+
+// A place in a text, for messages people act on: 1-based line, and 1-based column counted in UTF-8
+// characters (what an editor shows).
+struct TextPosition {
+  size_t offset = 0;  // bytes from the start
+  size_t line = 1;
+  size_t column = 1;
+};
+TextPosition PositionInText(std::string_view text, size_t offset);
+
+// Where a text that is not valid JSON goes wrong: the position simdjson's on-demand parser stopped
+// at (a missing or extra comma, a missing colon, a bad literal or number, an unclosed object or
+// array at the end of the text). nullopt when the text is valid JSON, when the root is not an
+// object or array, or when the parser cannot say where (an unclosed string, invalid UTF-8). Call it
+// only to explain a parse that already failed: it parses the text once more.
+std::optional<TextPosition> LocateJsonSyntaxError(std::string_view text);
 
 }  // namespace jitguard::base
 

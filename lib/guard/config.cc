@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <initializer_list>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -457,7 +458,10 @@ absl::StatusOr<GuardConfig> ParseGuardConfig(std::string_view json, std::string_
   element root_el;
   simdjson::padded_string padded(json);
   if (parser.parse(padded).get(root_el) != simdjson::SUCCESS) {
-    return ConfigError("invalid_json", "config", "not valid JSON");
+    std::optional<base::TextPosition> at = base::LocateJsonSyntaxError(json);
+    return ConfigError("invalid_json", "config",
+                       at ? Cat("not valid JSON at line ", at->line, ", column ", at->column)
+                          : std::string("not valid JSON"));
   }
   object root;
   if (root_el.get(root) != simdjson::SUCCESS)

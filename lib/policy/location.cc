@@ -172,24 +172,6 @@ class Navigator {
   size_t pos_ = 0;
 };
 
-TextPosition PositionOf(std::string_view text, size_t offset) {
-  TextPosition p;
-  p.offset = offset;
-  size_t line_start = 0;
-  for (size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++p.line;
-      line_start = i + 1;
-    }
-  }
-  size_t column = 1;
-  for (size_t i = line_start; i < offset && i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xc0) != 0x80) ++column;
-  }
-  p.column = column;
-  return p;
-}
-
 }  // namespace
 
 std::string PathToString(const Path& path) {
@@ -251,7 +233,7 @@ std::optional<TextPosition> LocateInText(std::string_view json, const Path& path
   nav.SkipWs();
   const size_t offset =
       (what == LocateWhat::kKey && !path.empty() && path.back().index < 0) ? key_pos : nav.pos();
-  return PositionOf(json, offset);
+  return base::PositionInText(json, offset);
 }
 
 }  // namespace jitguard::policy

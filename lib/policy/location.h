@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/base/json.h"
+
 namespace jitguard::policy {
 
 // One step from a container to a child: a member name (the n-th member of that name, from 1) or an
@@ -37,11 +39,7 @@ enum class LocateWhat {
   kKey,    // the opening quote of the member name (for unknown or duplicate keys)
 };
 
-struct TextPosition {
-  size_t offset = 0;
-  size_t line = 1;
-  size_t column = 1;
-};
+using TextPosition = base::TextPosition;
 
 // Finds the element at `path` in `json` (which must be valid JSON); nullopt when the path does not
 // lead anywhere (which would be a bug in the caller).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -638,7 +639,13 @@ absl::StatusOr<PolicySpec> ParsePolicy(std::string_view json, PolicyPositions po
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (auto error = parser.parse(json.data(), json.size()).get(root); error) {
-    return invalid_json(Cat("not valid JSON (", simdjson::error_message(error), ")"));
+    std::string where;
+    if (positions == PolicyPositions::kLineColumn) {
+      if (std::optional<TextPosition> at = base::LocateJsonSyntaxError(json)) {
+        where = Cat("line ", at->line, ", column ", at->column, ": ");
+      }
+    }
+    return invalid_json(Cat(where, "not valid JSON (", simdjson::error_message(error), ")"));
   }
   Validator validator(json, positions);
   absl::StatusOr<PolicySpec> spec = validator.Run(root);

@@ -142,6 +142,16 @@ def test_validation_errors_name_the_element(mutate, location):
     assert info.value.location == location
 
 
+def test_syntax_errors_have_line_and_column():
+    text = '{"version": 1,\n "rules": [\n  {"id": "x",, }\n]}'
+    with pytest.raises(PolicyError) as info:
+        Policy(text)
+    e = info.value
+    assert e.reason == "invalid_json"
+    assert (e.line, e.column) == (3, 14)
+    assert text.splitlines()[e.line - 1][e.column - 1] == ","
+
+
 def test_invalid_json_and_bad_input_types():
     with pytest.raises(PolicyError) as info:
         Policy('{"version": 1,')

@@ -52,3 +52,51 @@ TEST(JsonTest, DetectsDuplicateKeysAtAnyDepth) {
 
 }  // namespace
 }  // namespace jitguard::base
+
+namespace jitguard::base {
+namespace {
+
+struct SyntaxCase {
+  const char* text;
+  size_t line;
+  size_t column;
+};
+
+TEST(JsonSyntaxErrorTest, PointsAtWhereTheTextGoesWrong) {
+  const SyntaxCase cases[] = {
+      {"{\"a\": 1,, }", 1, 9},                             // the second comma
+      {"{\n  \"a\": 1,\n  \"b\" 2\n}", 3, 7},              // missing colon
+      {"{\"a\": tru}", 1, 7},                              // bad literal
+      {"{\"a\": -}", 1, 7},                                // bad number
+      {"{\"rules\": [\n  {\"id\": \"é\",, }\n]}", 2, 14},  // columns count characters
+      {"[1, 2", 1, 5},  // the last value before the text ends, inside an array never closed
+      {"{\"a\": {\"b\": [1, {\"c\": 2}\n", 2, 1},  // ends before the objects do
+      {"{\"a\": 1} x", 1, 10},                     // content after the root
+      {"{\"a\": 1, \"b\": [true, nul]}", 1, 22},   // a bad literal deep inside
+  };
+  for (const SyntaxCase& c : cases) {
+    std::optional<TextPosition> at = LocateJsonSyntaxError(c.text);
+    ASSERT_TRUE(at.has_value()) << c.text;
+    EXPECT_EQ(at->line, c.line) << c.text;
+    EXPECT_EQ(at->column, c.column) << c.text;
+  }
+}
+
+TEST(JsonSyntaxErrorTest, NothingToPointAt) {
+  EXPECT_FALSE(LocateJsonSyntaxError("{\"a\": [1, {\"b\": null}]}").has_value());  // valid
+  EXPECT_FALSE(LocateJsonSyntaxError("{\"a\": \"unclosed").has_value());           // no position
+  EXPECT_FALSE(LocateJsonSyntaxError("42").has_value());  // not a container
+  EXPECT_FALSE(LocateJsonSyntaxError("").has_value());
+}
+
+TEST(JsonSyntaxErrorTest, PositionInTextCountsLinesAndCharacters) {
+  const std::string text = "ab\nçd\ne";
+  EXPECT_EQ(PositionInText(text, 0).line, 1u);
+  EXPECT_EQ(PositionInText(text, 5).line, 2u);    // after "ç" (2 bytes)
+  EXPECT_EQ(PositionInText(text, 5).column, 2u);  // one character in
+  EXPECT_EQ(PositionInText(text, 99).offset, text.size());
+  EXPECT_EQ(PositionInText(text, 99).line, 3u);
+}
+
+}  // namespace
+}  // namespace jitguard::base

@@ -477,6 +477,11 @@ TEST_F(GuardTest, ConfigFileAndInvalidJson) {
   EXPECT_TRUE((*g)->Admit(Request(Token("alice", R"(["data-scientists"])")), kNow).ok());
   g = Guard::FromConfigJson("{nope", dir_);
   EXPECT_EQ(ErrorReason(g.status()), "invalid_json");
+  g = Guard::FromConfigJson(
+      "{\"tokens\": {\"issuer\": \"x\",\n  \"audience\": \"y\" \"jwks\": {}}}", dir_);
+  EXPECT_EQ(ErrorReason(g.status()), "invalid_json");
+  EXPECT_THAT(std::string(g.status().message()),
+              HasSubstr("config: not valid JSON at line 2, column 19"));
   g = Guard::FromConfigFile(dir_ + "/absent.json");
   EXPECT_EQ(ErrorReason(g.status()), "unreadable_file");
 }

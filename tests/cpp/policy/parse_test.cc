@@ -191,6 +191,13 @@ TEST(PolicyParseTest, InvalidJsonIsItsOwnReason) {
   EXPECT_EQ(Reason("{\"version\": 1, \"rules\": [}"), "invalid_json");
 }
 
+TEST(PolicyParseTest, SyntaxErrorsSayWhere) {
+  EXPECT_THAT(Error("{\"version\": 1,\n \"rules\": [\n  {\"id\": \"x\",, }\n]}"),
+              HasSubstr("document: line 3, column 14: not valid JSON ("));
+  EXPECT_THAT(Error("{\"version\": 1,\n \"rules\": []\n \"defaults\": {}}"),
+              HasSubstr("document: line 3, column 2: not valid JSON ("));
+}
+
 TEST(PolicyParseTest, EmptyRulesDenyEverything) {
   absl::StatusOr<std::shared_ptr<const Policy>> p =
       Policy::Create(R"({"version": 1, "rules": []})");
