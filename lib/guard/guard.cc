@@ -146,9 +146,9 @@ class GuardImpl final : public Guard, public std::enable_shared_from_this<GuardI
   std::function<absl::StatusOr<std::string>()> refresh_keys_;
   std::shared_ptr<TokenVerifier> verifier_;
   std::unique_ptr<token::JwksFetcher> fetcher_;  // tokens.jwks_url; null otherwise
-  base::Mutex keys_mu_;
-  uint64_t pushed_version_ ABSL_GUARDED_BY(keys_mu_) = 0;  // the fetcher's JWKS in the verifier
-  std::atomic<uint64_t> key_installs_{0};                  // successful SyncKeys installs
+  base::Mutex keys_mu_;                          // serialises installs of fetched keys
+  std::atomic<uint64_t> pushed_version_{0};      // the fetcher's JWKS version in the verifier
+  std::atomic<uint64_t> key_installs_{0};        // successful SyncKeys installs
   std::unique_ptr<PolicyStore> policy_;
   std::shared_ptr<const GrantIssuer> issuer_;
   std::shared_ptr<const GrantVerifier> grant_verifier_;
@@ -314,16 +314,17 @@ absl::Status GuardImpl::InitJwksUrl() {
   if (!keys.ok()) return AtKey("tokens.jwks_url", keys.status());
   config_.tokens.jwks = keys->jwks;
   fetcher_ = *std::move(fetcher);
-  base::MutexLock lock(&keys_mu_);
-  pushed_version_ = keys->version;
+  pushed_version_.store(keys->version);
   return absl::OkStatus();
 }
 
 void GuardImpl::SyncKeys() {
+  // Per request: nothing new (the common case) costs two atomic loads and no lock.
+  if (fetcher_->version() <= pushed_version_.load()) return;
   base::MutexLock lock(&keys_mu_);
   token::JwksFetcher::Keys keys = fetcher_->Current();
-  if (keys.version <= pushed_version_) return;
-  pushed_version_ = keys.version;
+  if (keys.version <= pushed_version_.load()) return;
+  pushed_version_.store(keys.version);
   // A JWKS without a usable key is not installed (UpdateKeys changes nothing); the next change is
   // tried again.
   if (verifier_->UpdateKeys(keys.jwks).ok()) key_installs_.fetch_add(1);

@@ -277,6 +277,8 @@ JwksFetcher::Keys JwksFetcher::Current() const {
 }
 
 void JwksFetcher::Poll() {
+  // The common case, a fresh JWKS, takes no lock.
+  if (absl::ToUnixNanos(Clock()) < fresh_until_ns_.load(std::memory_order_acquire)) return;
   {
     base::MutexLock lock(&mu_);
     if (fetching_ || jwks_.empty()) return;
@@ -326,10 +328,13 @@ bool JwksFetcher::DoRefresh(absl::Duration min_interval) {
   ++generation_;
   if (text.ok()) {
     fetched_at_ = Clock();
+    fresh_until_ns_.store(absl::ToUnixNanos(*fetched_at_ + options_.refresh_interval),
+                          std::memory_order_release);
     last_error_.clear();
     if (*text != jwks_) {
       jwks_ = *std::move(text);
       ++version_;
+      published_version_.store(version_, std::memory_order_release);
     }
   } else {
     last_error_ = std::string(text.status().message());

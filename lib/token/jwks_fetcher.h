@@ -19,6 +19,7 @@
 #ifndef JITGUARD_LIB_TOKEN_JWKS_FETCHER_H_
 #define JITGUARD_LIB_TOKEN_JWKS_FETCHER_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -80,6 +81,8 @@ class JwksFetcher {
   absl::StatusOr<Keys> Get();
   // The current JWKS without fetching (version 0 and "" when none).
   Keys Current() const;
+  // Current().version without taking the lock (for a cheap "anything new?" check per request).
+  uint64_t version() const { return published_version_.load(std::memory_order_acquire); }
   // Refreshes in the calling thread when the JWKS is older than refresh_interval (at most once per
   // min_refresh_interval while fetches fail); returns at once when it is fresh or another thread is
   // fetching.
@@ -118,6 +121,10 @@ class JwksFetcher {
   std::optional<absl::Time> last_attempt_ ABSL_GUARDED_BY(mu_);
   std::string last_error_ ABSL_GUARDED_BY(mu_);
   uint64_t fetches_ ABSL_GUARDED_BY(mu_) = 0;
+  // Lock-free mirrors for the per-request checks: version_, and the clock reading (Unix ns) until
+  // which the JWKS is fresh (fetched_at_ + refresh_interval; 0 = no JWKS yet).
+  std::atomic<uint64_t> published_version_{0};
+  std::atomic<int64_t> fresh_until_ns_{0};
 };
 
 }  // namespace jitguard::token

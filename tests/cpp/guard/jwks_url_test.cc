@@ -1,6 +1,7 @@
 // Guard with `tokens.jwks_url`: the keys come from a real HTTPS server on loopback
 // (`openssl s_server -WWW` with a certificate made for the test, trusted through tokens.ca_file);
 // the rest of the Guard is the real thing (policy, grants, audit file).
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -56,6 +57,18 @@ class GuardJwksUrlTest : public ::testing::Test {
         testing::MakeSelfSignedCertificate(*dir, "idp", {"127.0.0.1"});
     ASSERT_TRUE(cert.ok()) << cert.status();
     cert_ = new testing::TestCertificate(*cert);
+    certs_dir_ = new std::string(*dir);
+  }
+
+  static void TearDownTestSuite() {
+    std::error_code ignored;
+    if (certs_dir_ != nullptr) std::filesystem::remove_all(*certs_dir_, ignored);
+  }
+
+  void TearDown() override {
+    server_.reset();
+    std::error_code ignored;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
   }
 
   void SetUp() override {
@@ -95,11 +108,13 @@ class GuardJwksUrlTest : public ::testing::Test {
   }
 
   static testing::TestCertificate* cert_;
+  static std::string* certs_dir_;
   std::string dir_;
   std::unique_ptr<testing::FileServer> server_;
 };
 
 testing::TestCertificate* GuardJwksUrlTest::cert_ = nullptr;
+std::string* GuardJwksUrlTest::certs_dir_ = nullptr;
 
 TEST_F(GuardJwksUrlTest, GuardFromJsonWithJwksUrlAdmitsAToken) {
   absl::StatusOr<std::shared_ptr<Guard>> g =

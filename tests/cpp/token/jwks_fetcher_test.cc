@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <latch>
 #include <memory>
 #include <string>
@@ -66,6 +67,11 @@ class JwksFetcherTest : public ::testing::Test {
     other_cert_ = new TestCertificate(*other);
     k1_ = new Signer(MakeSigner(testing::Keys().p256, Algorithm::kES256, "k1"));
     k2_ = new Signer(MakeSigner(testing::GeneratePrivatePem("P-256"), Algorithm::kES256, "k2"));
+  }
+
+  static void TearDownTestSuite() {
+    std::error_code ignored;
+    if (certs_dir_ != nullptr) std::filesystem::remove_all(*certs_dir_, ignored);
   }
 
   std::unique_ptr<FileServer> StartHttps(const TestCertificate& cert) {
