@@ -4,6 +4,10 @@
 
 #include <cstring>
 
+#include "absl/strings/str_cat.h"
+#include "lib/audit/record.h"
+#include "lib/base/strings.h"
+
 namespace jitguard::audit_internal {
 namespace {
 
@@ -133,6 +137,39 @@ void AppendHashAndClose(std::string* record, const Digest& hash) {
   record->append(kHashKey);
   AppendHex(record, hash);
   record->append("\"}");
+}
+
+Digest ChainHead::Seal(const Chainer& chainer, std::string* record) const {
+  AppendPrev(record, hash_);
+  const Digest hash = chainer.Hash(hash_, *record);
+  AppendHashAndClose(record, hash);
+  return hash;
+}
+
+absl::Status ChainHead::Restore(const Chainer& chainer, std::string_view line,
+                                std::string_view what) {
+  LineParts parts;
+  std::optional<Digest> prev, hash;
+  if (!SplitLine(line, &parts) || !(prev = ParseHex(parts.prev_hex)) ||
+      !(hash = ParseHex(parts.hash_hex))) {
+    return AuditError(absl::StatusCode::kDataLoss, "corrupt_tail",
+                      absl::StrCat(base::AsAbsl(what), " is not a record line"));
+  }
+  if (chainer.Hash(*prev, parts.body) != *hash) {
+    return AuditError(absl::StatusCode::kDataLoss, "corrupt_tail",
+                      absl::StrCat(base::AsAbsl(what),
+                                   " does not verify (edited, or written under another key)"));
+  }
+  records_ = parts.seq;
+  hash_ = *hash;
+  return absl::OkStatus();
+}
+
+AuditCheckpoint ChainHead::Checkpoint() const {
+  AuditCheckpoint cp;
+  cp.records = records_;
+  AppendHex(&cp.head, hash_);
+  return cp;
 }
 
 }  // namespace jitguard::audit_internal

@@ -18,6 +18,9 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
+#include "jitguard/audit.h"
+
 namespace jitguard::audit_internal {
 
 using Digest = std::array<uint8_t, 32>;
@@ -68,6 +71,33 @@ bool SplitLine(std::string_view line, LineParts* parts);
 void AppendPrev(std::string* record, const Digest& prev);
 // Appends `,"hash":"<hex>"}`.
 void AppendHashAndClose(std::string* record, const Digest& hash);
+
+// A writer's end of its chain: how many records it holds and the hash of the last one. Every sink
+// that writes a chain (file, Postgres) keeps one, under its own lock. A value type.
+class ChainHead {
+ public:
+  // The seq the next record gets.
+  uint64_t next_seq() const { return records_ + 1; }
+  // Completes `record` (canonical JSON of record next_seq(), without its closing brace) as the
+  // next link: appends prev and hash and closes it. Returns the hash; the head does not move
+  // until Advance, so a record that is then refused costs nothing.
+  Digest Seal(const Chainer& chainer, std::string* record) const;
+  // The record sealed with `hash` was accepted.
+  void Advance(const Digest& hash) {
+    ++records_;
+    hash_ = hash;
+  }
+  // Continues a chain whose last stored record is `line` (no newline): it must have the record
+  // shape and verify under `chainer`. Error reason "corrupt_tail", naming `what` ("the last record
+  // of audit.log"); the head is unchanged then.
+  absl::Status Restore(const Chainer& chainer, std::string_view line, std::string_view what);
+  // "records:head" as the sinks' Checkpoint() reports it.
+  AuditCheckpoint Checkpoint() const;
+
+ private:
+  uint64_t records_ = 0;
+  Digest hash_{};  // zeros for an empty chain: record 1's prev
+};
 
 }  // namespace jitguard::audit_internal
 

@@ -29,31 +29,8 @@ using audit_internal::Chainer;
 using audit_internal::Digest;
 using audit_internal::IoError;
 
-// The chain state recovered from the last record of an existing log.
-struct ChainHead {
-  uint64_t seq = 0;
-  Digest hash{};
-};
-
-absl::Status CheckLastLine(const Chainer& chainer, std::string_view line, std::string_view file,
-                           ChainHead* head) {
-  audit_internal::LineParts parts;
-  std::optional<Digest> prev, hash;
-  if (!audit_internal::SplitLine(line, &parts) ||
-      !(prev = audit_internal::ParseHex(parts.prev_hex)) ||
-      !(hash = audit_internal::ParseHex(parts.hash_hex))) {
-    return AuditError(
-        absl::StatusCode::kDataLoss, "corrupt_tail",
-        absl::StrCat("the last record of ", base::AsAbsl(file), " is not a record line"));
-  }
-  if (chainer.Hash(*prev, parts.body) != *hash) {
-    return AuditError(absl::StatusCode::kDataLoss, "corrupt_tail",
-                      absl::StrCat("the last record of ", base::AsAbsl(file),
-                                   " does not verify (edited, or written under another key)"));
-  }
-  head->seq = parts.seq;
-  head->hash = *hash;
-  return absl::OkStatus();
+std::string LastRecordOf(std::string_view file) {
+  return absl::StrCat("the last record of ", base::AsAbsl(file));
 }
 
 // Reads the last complete line of a file that ends with '\n' at `size - 1`.
@@ -106,11 +83,11 @@ class FileSink final : public FileAuditSink {
         if (::fdatasync(fd_) != 0) return IoError("fdatasync", path_, errno);
       }
     }
-    ChainHead head;
+    audit_internal::ChainHead head;
     if (size > 0) {
       absl::StatusOr<std::string> line = ReadLastLine(fd_, size, path_);
       if (!line.ok()) return line.status();
-      if (absl::Status s = CheckLastLine(chainer_, *line, path_, &head); !s.ok()) return s;
+      if (absl::Status s = head.Restore(chainer_, *line, LastRecordOf(path_)); !s.ok()) return s;
     } else if (!rotated->empty()) {
       // Rotated away and the fresh file is still empty (or a crash came between rename and create).
       const std::string& file = rotated->back().second;
@@ -130,15 +107,14 @@ class FileSink final : public FileAuditSink {
         if (s.ok()) {
           absl::StatusOr<std::string> line =
               ReadLastLine(rfd, static_cast<uint64_t>(rst.st_size), file);
-          s = line.ok() ? CheckLastLine(chainer_, *line, file, &head) : line.status();
+          s = line.ok() ? head.Restore(chainer_, *line, LastRecordOf(file)) : line.status();
         }
       }
       ::close(rfd);
       if (!s.ok()) return s;
     }
     file_bytes_ = size;
-    seq_ = head.seq;
-    head_ = head.hash;
+    head_ = head;
     if (absl::Status s = audit_internal::SyncParentDir(path_); !s.ok()) return s;
     if (options_.fsync == FsyncPolicy::kBatch) {
       syncer_ = std::thread([this] { SyncLoop(); });
@@ -159,15 +135,11 @@ class FileSink final : public FileAuditSink {
     if (absl::Status s = UsableLocked(); !s.ok()) return s;
     absl::Time now =
         event.time == absl::InfinitePast() ? audit_internal::ClockNow(options_.clock) : event.time;
-    uint64_t seq;
     Digest hash;
     while (true) {
-      seq = seq_ + 1;
       line_.clear();
-      audit_internal::AppendCanonicalOpen(*ev, seq, now, &line_);
-      audit_internal::AppendPrev(&line_, head_);
-      hash = chainer_.Hash(head_, line_);
-      audit_internal::AppendHashAndClose(&line_, hash);
+      audit_internal::AppendCanonicalOpen(*ev, head_.next_seq(), now, &line_);
+      hash = head_.Seal(chainer_, &line_);
       line_.push_back('\n');
       if (options_.max_file_bytes == 0) break;
       uint64_t pending = file_bytes_ + inflight_bytes_ + buffer_.size();
@@ -187,8 +159,7 @@ class FileSink final : public FileAuditSink {
     if (buffer_.empty()) first_buffered_ = absl::Now();
     buffer_.append(line_);
     ++buffered_records_;
-    seq_ = seq;
-    head_ = hash;
+    head_.Advance(hash);
 
     switch (options_.fsync) {
       case FsyncPolicy::kAlways:
@@ -252,10 +223,7 @@ class FileSink final : public FileAuditSink {
 
   AuditCheckpoint Checkpoint() const override {
     base::MutexLock lock(&mu_);
-    AuditCheckpoint cp;
-    cp.records = seq_;
-    audit_internal::AppendHex(&cp.head, head_);
-    return cp;
+    return head_.Checkpoint();
   }
 
  private:
@@ -362,8 +330,7 @@ class FileSink final : public FileAuditSink {
   int fd_ ABSL_GUARDED_BY(mu_) = -1;
   uint64_t file_bytes_ ABSL_GUARDED_BY(mu_) = 0;  // bytes of the active file already written
   uint64_t last_rotation_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t seq_ ABSL_GUARDED_BY(mu_) = 0;
-  Digest head_ ABSL_GUARDED_BY(mu_){};
+  audit_internal::ChainHead head_ ABSL_GUARDED_BY(mu_);
   std::string line_ ABSL_GUARDED_BY(mu_);
   std::string buffer_ ABSL_GUARDED_BY(mu_);
   std::string spare_ ABSL_GUARDED_BY(mu_);

@@ -189,18 +189,8 @@ class PgSink final : public PostgresAuditSink {
                    {options_.writer_id.c_str()}, "read chain head");
     if (!r.ok()) return r.status();
     if (PQntuples(r->get()) == 1) {
-      std::string_view line = PQgetvalue(r->get(), 0, 1);
-      audit_internal::LineParts parts;
-      std::optional<Digest> prev, hash;
-      if (!audit_internal::SplitLine(line, &parts) ||
-          !(prev = audit_internal::ParseHex(parts.prev_hex)) ||
-          !(hash = audit_internal::ParseHex(parts.hash_hex)) ||
-          chainer_.Hash(*prev, parts.body) != *hash) {
-        return AuditError(absl::StatusCode::kDataLoss, "corrupt_tail",
-                          "this writer's last audit row does not verify under this key");
-      }
-      seq_ = parts.seq;
-      head_ = *hash;
+      base::MutexLock lock(&mu_);
+      return head_.Restore(chainer_, PQgetvalue(r->get(), 0, 1), "this writer's last audit row");
     }
     return absl::OkStatus();
   }
@@ -222,14 +212,12 @@ class PgSink final : public PostgresAuditSink {
     absl::Time now =
         event.time == absl::InfinitePast() ? audit_internal::ClockNow(options_.clock) : event.time;
     Row row;
-    row.seq = absl::StrCat(seq_ + 1);
+    row.seq = absl::StrCat(head_.next_seq());
     row.time = audit_internal::FormatRecordTime(now);
     row.type = ev->type;
     row.session_id = ev->session_id;
-    audit_internal::AppendCanonicalOpen(*ev, seq_ + 1, now, &row.record);
-    audit_internal::AppendPrev(&row.record, head_);
-    Digest hash = chainer_.Hash(head_, row.record);
-    audit_internal::AppendHashAndClose(&row.record, hash);
+    audit_internal::AppendCanonicalOpen(*ev, head_.next_seq(), now, &row.record);
+    const Digest hash = head_.Seal(chainer_, &row.record);
     audit_internal::AppendHex(&row.hash, hash);
     // A row the server would refuse would fail its whole batch and break the sink: refuse the event
     // instead, before it takes a seq. Text columns hold no NUL; the record (which holds every other
@@ -242,8 +230,7 @@ class PgSink final : public PostgresAuditSink {
                         "no NUL");
     }
     pending_.push_back(std::move(row));
-    ++seq_;
-    head_ = hash;
+    head_.Advance(hash);
     if (pending_.size() >= options_.batch_records) {
       if (absl::Status s = FlushLocked(); !s.ok()) return s;
     }
@@ -271,10 +258,7 @@ class PgSink final : public PostgresAuditSink {
 
   AuditCheckpoint Checkpoint() const override {
     base::MutexLock lock(&mu_);
-    AuditCheckpoint cp;
-    cp.records = seq_;
-    audit_internal::AppendHex(&cp.head, head_);
-    return cp;
+    return head_.Checkpoint();
   }
 
  private:
@@ -380,8 +364,7 @@ class PgSink final : public PostgresAuditSink {
   const Chainer chainer_;
   const audit_internal::MaskFn mask_;
   mutable base::Mutex mu_;
-  uint64_t seq_ ABSL_GUARDED_BY(mu_) = 0;
-  Digest head_ ABSL_GUARDED_BY(mu_){};
+  audit_internal::ChainHead head_ ABSL_GUARDED_BY(mu_);
   std::vector<Row> pending_ ABSL_GUARDED_BY(mu_);
   absl::Status broken_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;

@@ -1,6 +1,8 @@
 // PostgresAuditSink against a real PostgreSQL started on loopback for this suite.
 #include <libpq-fe.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -215,6 +217,43 @@ TEST_F(PostgresAuditTest, RowsTheServerWouldRefuseAreBadEvents) {
 
   PostgresAuditSinkOptions o = Options(std::string("w\0", 2));
   EXPECT_EQ(ErrorReason(PostgresAuditSink::Open(server_->dsn(), o).status()), "bad_options");
+}
+
+// The two sinks share one chain implementation: the same events under the same key make the same
+// records, byte for byte, and the same checkpoint; a reopened sink continues both alike.
+TEST_F(PostgresAuditTest, SameEventsChainLikeTheFileSink) {
+  const std::string path = absl::StrCat(::testing::TempDir(), "/pg_vs_file_", getpid(), ".log");
+  std::filesystem::remove(path);
+  FileAuditSinkOptions fo;
+  fo.hmac_key = SecretBytes("postgres chain key of 32 bytes!!");
+  fo.fsync = FsyncPolicy::kNever;
+  fo.masking = AuditMasking::kOff;
+  AuditCheckpoint file_cp, pg_cp;
+  for (int round = 0; round < 2; ++round) {  // the second round reopens both
+    auto file = FileAuditSink::Open(path, fo);
+    auto pg = PostgresAuditSink::Open(server_->dsn(), Options("w", 3));
+    ASSERT_TRUE(file.ok() && pg.ok());
+    EXPECT_EQ((*file)->Checkpoint().ToString(), (*pg)->Checkpoint().ToString());
+    for (int i = 1; i <= 7; ++i) {
+      ASSERT_TRUE((*file)->Write(MakeEvent(round * 10 + i)).ok());
+      ASSERT_TRUE((*pg)->Write(MakeEvent(round * 10 + i)).ok());
+    }
+    file_cp = (*file)->Checkpoint();
+    pg_cp = (*pg)->Checkpoint();
+    EXPECT_EQ(file_cp.ToString(), pg_cp.ToString());
+    ASSERT_TRUE((*file)->Close().ok());
+    ASSERT_TRUE((*pg)->Close().ok());
+  }
+  EXPECT_EQ(pg_cp.records, 14u);
+  std::vector<std::string> lines = audit_test::ReadLines(path);
+  PGconn* c = PQconnectdb(server_->dsn().c_str());
+  PGresult* rows = PQexec(c, absl::StrCat("SELECT record FROM ", table_, " ORDER BY seq").c_str());
+  ASSERT_EQ(PQresultStatus(rows), PGRES_TUPLES_OK);
+  ASSERT_EQ(PQntuples(rows), static_cast<int>(lines.size()));
+  for (int i = 0; i < PQntuples(rows); ++i) EXPECT_EQ(PQgetvalue(rows, i, 0), lines[i]) << i;
+  PQclear(rows);
+  PQfinish(c);
+  std::filesystem::remove(path);
 }
 
 TEST_F(PostgresAuditTest, ManyReplicasWriteAtOnceEachWithItsOwnChain) {
