@@ -196,14 +196,11 @@ class PgSink final : public PostgresAuditSink {
   }
 
   absl::Status Write(const AuditEvent& event) override {
-    if (absl::Status s = audit_internal::ValidateEvent(event); !s.ok()) return s;
     std::optional<AuditEvent> masked;
-    const AuditEvent* ev = &event;
-    if (mask_) {
-      masked.emplace(event);
-      if (absl::Status s = audit_internal::MaskEventStrings(mask_, &*masked); !s.ok()) return s;
-      ev = &*masked;
-    }
+    absl::StatusOr<const AuditEvent*> prepared =
+        audit_internal::PrepareEvent(event, mask_, &masked);
+    if (!prepared.ok()) return prepared.status();
+    const AuditEvent* ev = *prepared;
     base::MutexLock lock(&mu_);
     if (closed_)
       return AuditError(absl::StatusCode::kFailedPrecondition, "closed",

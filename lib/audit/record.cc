@@ -345,5 +345,14 @@ absl::Status MaskEventStrings(const MaskFn& mask, AuditEvent* event) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<const AuditEvent*> PrepareEvent(const AuditEvent& event, const MaskFn& mask,
+                                               std::optional<AuditEvent>* masked) {
+  if (absl::Status s = ValidateEvent(event); !s.ok()) return s;
+  if (!mask) return &event;
+  masked->emplace(event);
+  if (absl::Status s = MaskEventStrings(mask, &**masked); !s.ok()) return s;
+  return &**masked;
+}
+
 }  // namespace audit_internal
 }  // namespace jitguard

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,11 @@ void AppendCanonicalOpen(const AuditEvent& event, uint64_t seq, absl::Time time,
 // the masked text or an error (the write then fails: fail closed).
 using MaskFn = std::function<absl::StatusOr<std::string>(std::string_view)>;
 absl::Status MaskEventStrings(const MaskFn& mask, AuditEvent* event);
+
+// What every sink does first: validates `event`, then masks a copy of it into `*masked` when `mask`
+// is set. Returns the event to write (`&event`, or `&**masked`).
+absl::StatusOr<const AuditEvent*> PrepareEvent(const AuditEvent& event, const MaskFn& mask,
+                                               std::optional<AuditEvent>* masked);
 
 // A mask function for the sinks' options: null when masking is off; the given masker or a default
 // one otherwise. Errors when the default masker cannot be built.
