@@ -62,7 +62,7 @@ absl::Status PreadAll(int fd, uint64_t offset, size_t n, std::string* out, std::
 }
 
 absl::StatusOr<int64_t> FindLastNewline(int fd, uint64_t end, std::string_view path) {
-  constexpr uint64_t kChunk = 64 * 1024;
+  constexpr uint64_t kChunk = uint64_t{64} * 1024;
   std::string buf;
   while (end > 0) {
     uint64_t start = end > kChunk ? end - kChunk : 0;

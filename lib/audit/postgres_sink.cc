@@ -267,7 +267,7 @@ class PgSink final : public PostgresAuditSink {
   // row to parse and plan).
   static constexpr size_t kMinCopyRows = 2;
   // COPY data is handed to libpq in pieces of about this size, so a large batch is not built twice.
-  static constexpr size_t kCopyChunk = 256 * 1024;
+  static constexpr size_t kCopyChunk = size_t{256} * 1024;
 
   // One statement per batch, so the batch commits whole or not at all; any failure breaks the sink
   // (the chain in memory ran ahead of the table), so later writes fail until it is reopened: fail
