@@ -715,7 +715,10 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
         mask &= mask - 1;
         cur.ResetTouchedEnd();
         Hit hit;
-        const bool matched = MatchDetector(detectors_[d], cur, s, &hit);
+        const Detector& det = detectors_[d];
+        const bool matched = det.kind == Detector::kBuiltin
+                                 ? mask::MatchBuiltin(det.index, cur, s, &hit)
+                                 : MatchDetector(det, cur, s, &hit);
         if (cur.touched_end()) return matched ? hit.rule : detector_rule_[d];
         if (matched && hit.end > s && hit.end > best->end) *best = hit;
       }
