@@ -324,10 +324,11 @@ void GuardImpl::SyncKeys() {
   base::MutexLock lock(&keys_mu_);
   token::JwksFetcher::Keys keys = fetcher_->Current();
   if (keys.version <= pushed_version_.load()) return;
-  pushed_version_.store(keys.version);
   // A JWKS without a usable key is not installed (UpdateKeys changes nothing); the next change is
-  // tried again.
+  // tried again. The version is published after the install, so a thread that finds nothing new
+  // on the fast path also finds key_installs_ already counting it.
   if (verifier_->UpdateKeys(keys.jwks).ok()) key_installs_.fetch_add(1);
+  pushed_version_.store(keys.version);
 }
 
 absl::StatusOr<Identity> GuardImpl::VerifyToken(std::string_view token, absl::Time now) {

@@ -3,8 +3,11 @@
 // the rest of the Guard is the real thing (policy, grants, audit file).
 #include <filesystem>
 #include <fstream>
+#include <latch>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -146,6 +149,28 @@ TEST_F(GuardJwksUrlTest, ATokenOfARotatedKeyIsAdmittedAfterTheUnknownKidRefresh)
   EXPECT_EQ(ErrorReason((*g)->Admit(Request(Token("k9", kSecret2)), kNow).status()), "unknown_key");
   EXPECT_THAT((*g)->MetricsText(),
               HasSubstr("jitguard_token_rejections_total{reason=\"unknown_key\"} 2"));
+}
+
+TEST_F(GuardJwksUrlTest, ConcurrentRequestsWithARotatedKeyAreAllAdmitted) {
+  absl::StatusOr<std::shared_ptr<Guard>> g = Guard::FromConfigJson(
+      Config(server_->Url("jwks.json"), CaFile() + R"(, "min_refresh_interval": 0)"), dir_);
+  ASSERT_TRUE(g.ok()) << g.status();
+  ASSERT_TRUE(Publish({OctKey("k1", kSecret1), OctKey("k2", kSecret2)}).ok());
+  const std::string token = Token("k2", kSecret2);
+  constexpr int kThreads = 6;
+  std::latch start(kThreads);
+  std::vector<absl::Status> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      results[i] = (*g)->Admit(Request(token), kNow).status();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  // Each thread either fetched the new set itself or waited for a fetch in flight, then verified
+  // again once the new keys were installed.
+  for (const absl::Status& s : results) EXPECT_TRUE(s.ok()) << s;
 }
 
 TEST_F(GuardJwksUrlTest, TheUnknownKidRefreshIsRateLimited) {
