@@ -151,7 +151,7 @@ absl::StatusOr<SecretBytes> GetSecret(object obj, std::string_view section, std:
   do {                                      \
     auto _jg_v = (expr);                    \
     if (!_jg_v.ok()) return _jg_v.status(); \
-    lhs = *std::move(_jg_v);                \
+    (lhs) = *std::move(_jg_v);              \
   } while (0)
 
 // A number of seconds in (0, max] (or [0, max] when zero is allowed).
