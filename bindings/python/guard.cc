@@ -75,44 +75,6 @@ struct PyGuard {
   }
 };
 
-// A Python object the C++ side may drop on any thread.
-struct GilObject {
-  explicit GilObject(py::object o) : obj(std::move(o)) {}
-  ~GilObject() {
-    try {
-      py::gil_scoped_acquire gil;
-      obj = py::object();
-    } catch (...) {
-      // No Python thread state could be made for this thread: leak the reference rather than
-      // drop it without the GIL or throw out of a destructor.
-      obj.release();
-    }
-  }
-  py::object obj;
-};
-
-// GuardOptions::refresh_keys from a Python callable returning the new JWKS text or None.
-std::function<absl::StatusOr<std::string>()> KeySource(py::object fn) {
-  if (fn.is_none()) return nullptr;
-  auto holder = std::make_shared<GilObject>(std::move(fn));
-  return [holder]() -> absl::StatusOr<std::string> {
-    py::gil_scoped_acquire gil;
-    try {
-      py::object jwks = holder->obj();
-      if (jwks.is_none()) return std::string();
-      return jwks.cast<std::string>();
-    } catch (py::error_already_set& e) {
-      // The type only: the message could hold a URL with credentials.
-      std::string type = py::str(e.type().attr("__name__"));
-      return MakeError(absl::StatusCode::kUnavailable, ErrorDomain::kToken, "jwks_unavailable",
-                       "the key source raised " + type);
-    } catch (py::cast_error&) {
-      return MakeError(absl::StatusCode::kUnavailable, ErrorDomain::kToken, "jwks_unavailable",
-                       "the key source returned something other than JWKS text");
-    }
-  };
-}
-
 }  // namespace
 
 JITGUARD_PY_PART(guard, 90) {
@@ -163,16 +125,13 @@ JITGUARD_PY_PART(guard, 90) {
       });
 
   py::class_<PyGuard>(m, "_NativeGuard")
-      // audit_sink: a jitguard._core.AuditSink (e.g. a callback sink) instead of the config's sink;
-      // refresh_keys: a callable returning a fresh JWKS (or None) when a token names an unknown
-      // key.
+      // audit_sink: a jitguard._core.AuditSink (e.g. a callback sink) instead of the config's sink.
+      // (tokens.jwks_url is fetched by the C++ Guard itself.)
       .def_static(
           "from_config_json",
-          [](const std::string& json, const std::string& base_dir, const py::object& audit_sink,
-             const py::object& refresh_keys) {
+          [](const std::string& json, const std::string& base_dir, const py::object& audit_sink) {
             GuardOptions options;
             if (!audit_sink.is_none()) options.audit_sink = AuditSinkOf(audit_sink);
-            options.refresh_keys = KeySource(refresh_keys);
             absl::StatusOr<std::shared_ptr<Guard>> g;
             {
               py::gil_scoped_release nogil;
@@ -181,8 +140,7 @@ JITGUARD_PY_PART(guard, 90) {
             }
             return PyGuard(Unwrap(std::move(g)));
           },
-          py::arg("json"), py::arg("base_dir"), py::arg("audit_sink") = py::none(),
-          py::arg("refresh_keys") = py::none())
+          py::arg("json"), py::arg("base_dir"), py::arg("audit_sink") = py::none())
       // Returns (admission, None) or (None, refusal dict): the Python side raises the right error.
       .def("admit",
            [](const PyGuard& g, const std::string& token, const std::string& model,

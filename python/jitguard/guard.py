@@ -142,7 +142,7 @@ class Guard:
             text = json.dumps(config)
         except (TypeError, ValueError) as e:
             raise ConfigError(f"config: not JSON-serializable ({e})", reason="bad_value") from None
-        self._g = _core._NativeGuard.from_config_json(text, base_dir or os.getcwd(), sink, None)
+        self._g = _core._NativeGuard.from_config_json(text, base_dir or os.getcwd(), sink)
         self._closed = False
         self.approvals = _approval_store(self._g.approvals())
         grants = config.get("grants")
