@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bindings/python/convert.h"
 #include "bindings/python/module.h"
 #include "jitguard/mask.h"
 #include "jitguard/status.h"
@@ -186,12 +187,13 @@ FsyncPolicy ToFsync(const std::string& name) {
                               "bad_option", "fsync must be \"always\", \"batch\" or \"never\""));
 }
 
-// masking: True (default masker), False, or a list of entity names with a style.
-std::shared_ptr<const Masker> ToMasker(const std::optional<std::vector<std::string>>& entities,
-                                       const std::string& style) {
-  if (!entities && style == "label") return nullptr;  // the sinks' shared default masker
+// The sink's masker when masking is on: `spec` is None (the default masker, or the default
+// entities in `style`), a list of entity names with `style`, or a jitguard._core.Masker used as is.
+std::shared_ptr<const Masker> ToMasker(const py::object& spec, const std::string& style) {
+  if (std::shared_ptr<const Masker> given = MaskerFromPython(spec)) return given;
+  if (spec.is_none() && style == "label") return nullptr;  // the sinks' shared default masker
   MaskerOptions o;
-  o.entities = entities;
+  if (!spec.is_none()) o.entities = spec.cast<std::vector<std::string>>();
   o.style = Unwrap(ParseMaskStyle(style));
   return Unwrap(Masker::Create(std::move(o)));
 }
@@ -339,8 +341,7 @@ JITGUARD_PY_PART(audit, 60) {
       "open_file_audit_sink",
       [](const std::string& path, const py::object& hmac_key, const std::string& fsync,
          double batch_interval, size_t batch_records, uint64_t max_file_bytes, bool masking,
-         const std::optional<std::vector<std::string>>& mask_entities,
-         const std::string& mask_style) {
+         const py::object& mask_spec, const std::string& mask_style) {
         FileAuditSinkOptions o;
         o.hmac_key = ToKey(hmac_key);
         o.fsync = ToFsync(fsync);
@@ -348,7 +349,7 @@ JITGUARD_PY_PART(audit, 60) {
         o.batch_records = batch_records;
         o.max_file_bytes = max_file_bytes;
         o.masking = masking ? AuditMasking::kOn : AuditMasking::kOff;
-        if (masking) o.masker = ToMasker(mask_entities, mask_style);
+        if (masking) o.masker = ToMasker(mask_spec, mask_style);
         absl::StatusOr<std::unique_ptr<FileAuditSink>> sink;
         {
           py::gil_scoped_release nogil;
@@ -360,22 +361,21 @@ JITGUARD_PY_PART(audit, 60) {
         return out;
       },
       py::arg("path"), py::arg("hmac_key"), py::arg("fsync"), py::arg("batch_interval"),
-      py::arg("batch_records"), py::arg("max_file_bytes"), py::arg("masking"),
-      py::arg("mask_entities"), py::arg("mask_style"));
+      py::arg("batch_records"), py::arg("max_file_bytes"), py::arg("masking"), py::arg("mask_spec"),
+      py::arg("mask_style"));
 
   m.def(
       "open_postgres_audit_sink",
       [](const std::string& dsn, const std::string& table, const std::string& writer_id,
          const py::object& hmac_key, size_t batch_records, bool masking,
-         const std::optional<std::vector<std::string>>& mask_entities,
-         const std::string& mask_style) {
+         const py::object& mask_spec, const std::string& mask_style) {
         PostgresAuditSinkOptions o;
         o.table = table;
         o.writer_id = writer_id;
         o.hmac_key = ToKey(hmac_key);
         o.batch_records = batch_records;
         o.masking = masking ? AuditMasking::kOn : AuditMasking::kOff;
-        if (masking) o.masker = ToMasker(mask_entities, mask_style);
+        if (masking) o.masker = ToMasker(mask_spec, mask_style);
         absl::StatusOr<std::unique_ptr<PostgresAuditSink>> sink;
         {
           py::gil_scoped_release nogil;
@@ -387,8 +387,7 @@ JITGUARD_PY_PART(audit, 60) {
         return out;
       },
       py::arg("dsn"), py::arg("table"), py::arg("writer_id"), py::arg("hmac_key"),
-      py::arg("batch_records"), py::arg("masking"), py::arg("mask_entities"),
-      py::arg("mask_style"));
+      py::arg("batch_records"), py::arg("masking"), py::arg("mask_spec"), py::arg("mask_style"));
 
   m.def(
       "new_async_audit_sink",

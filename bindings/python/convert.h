@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -13,10 +14,15 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bindings/python/module.h"
+#include "jitguard/mask.h"
 #include "jitguard/status.h"
 #include "jitguard/token.h"
 
 namespace jitguard::python {
+
+// The C++ Masker behind a `jitguard._core.Masker`, or null when `obj` is not one
+// (bindings/mask.cc).
+std::shared_ptr<const Masker> MaskerFromPython(pybind11::handle obj);
 
 // `now` from Python: None is the clock; a non-finite number is a ConfigError "invalid_time".
 inline absl::Time TimeOrNow(std::optional<double> seconds) {

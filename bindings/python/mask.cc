@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "bindings/python/convert.h"
 #include "bindings/python/module.h"
 #include "jitguard/secret.h"
 
@@ -220,6 +221,8 @@ class PySseStream {
 
 class PyMasker {
  public:
+  const std::shared_ptr<const Masker>& masker() const { return masker_; }
+
   static PyMasker Create(std::optional<std::vector<std::string>> entities, const std::string& style,
                          std::optional<py::bytes> hash_key, const std::vector<CustomSpec>& custom,
                          const std::vector<TermSpec>& terms, std::vector<std::string> json_keys,
@@ -337,6 +340,11 @@ class PyMasker {
 };
 
 }  // namespace
+
+std::shared_ptr<const Masker> MaskerFromPython(py::handle obj) {
+  if (!py::isinstance<PyMasker>(obj)) return nullptr;
+  return obj.cast<const PyMasker&>().masker();
+}
 
 JITGUARD_PY_PART(mask, 10) {
   m.def("builtin_entities", [] {

@@ -20,6 +20,8 @@ import socket
 from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import _core
+from .errors import ConfigError
+from .mask import Masker
 
 __all__ = [
     "AuditSink",
@@ -114,9 +116,17 @@ def _key(hmac_key: Key) -> Key:
     return bytes(hmac_key) if isinstance(hmac_key, bytearray) else hmac_key
 
 
-def _masking(mask: Union[bool, Sequence[str]]) -> Tuple[bool, Optional[List[str]]]:
+def _masking(mask: Union[bool, Sequence[str], Masker], style: str) -> Tuple[bool, Any]:
+    """(masking on?, what the native sink takes: None, entity names, or the native Masker)."""
     if isinstance(mask, bool):
         return mask, None
+    if isinstance(mask, Masker):
+        if style != "label":
+            raise ConfigError("mask_style: give the style to the Masker, not to the sink",
+                              reason="conflicting_keys")
+        return True, mask._m
+    if isinstance(mask, str):
+        raise TypeError("mask must be True, False, a list of entity names or a jitguard.Masker")
     return True, list(mask)
 
 
@@ -159,17 +169,19 @@ class FileAuditSink(AuditSink):
         fsync: ``"always"`` (each write synced before it returns), ``"batch"`` (every
             ``batch_interval`` seconds or ``batch_records`` records) or ``"never"``.
         max_file_bytes: rotate when the active file would exceed this size (0: never).
-        mask: True (default masker over every string field), False, or a list of entity names.
-        mask_style: style of the sink's masker (``"label"``, ``"redact"``, ``"partial"``; ``"hash"``
-            needs a key and is not available here).
+        mask: True (default masker over every string field), False, a list of entity names, or a
+            :class:`jitguard.Masker` (custom rules, term lists, allowlist, any style including
+            ``"hash"``) used as is.
+        mask_style: style of the sink's masker for True or a list (``"label"``, ``"redact"``,
+            ``"partial"``; for ``"hash"``, pass a Masker built with a hash key).
     """
 
     def __init__(self, path: Union[str, os.PathLike], hmac_key: Key = None, fsync: str = "batch", *,
                  batch_interval: float = 0.010, batch_records: int = 4096, max_file_bytes: int = 0,
-                 mask: Union[bool, Sequence[str]] = True, mask_style: str = "label") -> None:
-        masking, entities = _masking(mask)
+                 mask: Union[bool, Sequence[str], Masker] = True, mask_style: str = "label") -> None:
+        masking, spec = _masking(mask, mask_style)
         self._s = _core.open_file_audit_sink(os.fspath(path), _key(hmac_key), fsync, float(batch_interval),
-                                             int(batch_records), int(max_file_bytes), masking, entities,
+                                             int(batch_records), int(max_file_bytes), masking, spec,
                                              mask_style)
 
     def checkpoint(self) -> AuditCheckpoint:
@@ -183,13 +195,13 @@ class PostgresAuditSink(AuditSink):
     larger batches commit when full and on flush/close."""
 
     def __init__(self, dsn: str, table: str = "jitguard_audit", writer_id: Optional[str] = None, *,
-                 hmac_key: Key = None, batch_records: int = 1, mask: Union[bool, Sequence[str]] = True,
-                 mask_style: str = "label") -> None:
-        masking, entities = _masking(mask)
+                 hmac_key: Key = None, batch_records: int = 1,
+                 mask: Union[bool, Sequence[str], Masker] = True, mask_style: str = "label") -> None:
+        masking, spec = _masking(mask, mask_style)
         if writer_id is None:
             writer_id = f"{socket.gethostname()}:{os.getpid()}"
         self._s = _core.open_postgres_audit_sink(dsn, table, writer_id, _key(hmac_key), int(batch_records),
-                                                 masking, entities, mask_style)
+                                                 masking, spec, mask_style)
 
     def checkpoint(self) -> AuditCheckpoint:
         return AuditCheckpoint(*self._s.checkpoint())

@@ -157,6 +157,25 @@ def test_masking_is_on_by_default(tmp_path):
     assert "alice@example.com" not in text and "123-45-6789" in text
 
 
+def test_a_masker_can_be_the_sinks_masker(tmp_path):
+    # A custom rule and the hash style exist only on a Masker: the sink uses it as is.
+    masker = jitguard.Masker(custom=[{"name": "EMPLOYEE_ID", "regex": r"EMP-\d{6}"}], style="hash",
+                             hash_key=b"k" * 32)
+    path = tmp_path / "custom.log"
+    with jitguard.FileAuditSink(path, KEY, mask=masker) as sink:
+        sink.write({"type": "inference.request", "prompt": "EMP-123456 wrote to alice@example.com"})
+    text = open(path).read()
+    assert "EMP-123456" not in text and "alice@example.com" not in text
+    prompt = next(jitguard.read_audit_log(path))["prompt"]
+    assert prompt == masker.mask("EMP-123456 wrote to alice@example.com")
+    assert jitguard.verify_audit_log(path, KEY).ok
+    with pytest.raises(jitguard.ConfigError) as e:
+        jitguard.FileAuditSink(tmp_path / "x.log", mask=masker, mask_style="redact")
+    assert e.value.reason == "conflicting_keys"
+    with pytest.raises(TypeError):
+        jitguard.FileAuditSink(tmp_path / "y.log", mask="EMAIL")
+
+
 def test_value_kinds_and_bad_events(tmp_path):
     path = tmp_path / "audit.log"
     with jitguard.FileAuditSink(path, mask=False) as sink:
