@@ -6,8 +6,6 @@
 // they are skipped with a message.
 //
 //   build/<dir>/bench/jitguard_grant_bench --benchmark_min_time=0.5
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include <atomic>
 #include <memory>
@@ -19,6 +17,7 @@
 #include "benchmark/benchmark.h"
 #include "jitguard/grant.h"
 #include "jitguard/replay.h"
+#include "tests/cpp/testing/keys.h"
 #include "tests/cpp/testing/redis_server.h"
 
 namespace jitguard {
@@ -27,22 +26,9 @@ namespace {
 // ---- keys
 // -----------------------------------------------------------------------------------------
 
-std::string PrivatePem(const char* type, const char* group) {
-  EVP_PKEY* key = group != nullptr ? EVP_PKEY_Q_keygen(nullptr, nullptr, type, group)
-                                   : EVP_PKEY_Q_keygen(nullptr, nullptr, type);
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio, &data);
-  std::string pem(data, static_cast<size_t>(n));
-  BIO_free(bio);
-  EVP_PKEY_free(key);
-  return pem;
-}
-
 GrantKey KeyFor(int alg) {
-  static const std::string es = PrivatePem("EC", "P-256");
-  static const std::string ed = PrivatePem("ED25519", nullptr);
+  static const std::string es = ::jitguard::testing::GeneratePrivatePem("P-256");
+  static const std::string ed = ::jitguard::testing::GeneratePrivatePem("Ed25519");
   switch (alg) {
     case 0:
       return GrantKey::Pem(es);

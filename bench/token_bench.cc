@@ -19,26 +19,12 @@
 #include "jitguard/token.h"
 #include "lib/base/base64url.h"
 #include "lib/token/jws.h"
+#include "tests/cpp/testing/keys.h"
 
 namespace jitguard::token {
 namespace {
 
 absl::Time Now() { return absl::FromUnixSeconds(1'800'000'000); }
-
-std::string PrivatePem(const char* kind) {
-  EVP_PKEY* key =
-      std::string(kind) == "RSA"       ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048})
-      : std::string(kind) == "Ed25519" ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")
-                                       : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", kind);
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-  char* data = nullptr;
-  const long len = BIO_get_mem_data(bio, &data);
-  std::string pem(data, static_cast<size_t>(len));
-  BIO_free(bio);
-  EVP_PKEY_free(key);
-  return pem;
-}
 
 // One algorithm's fixture: a signed access token, the verifier, and the raw pieces for OpenSSL.
 struct Fixture {
@@ -73,7 +59,7 @@ Fixture Make(Algorithm alg) {
     const char* kind = alg == Algorithm::kES256   ? "P-256"
                        : alg == Algorithm::kEdDSA ? "Ed25519"
                                                   : "RSA";
-    const std::string pem = PrivatePem(kind);
+    const std::string pem = ::jitguard::testing::GeneratePrivatePem(kind);
     key = JwsKey::FromPem(pem, KeyPart::kPrivate, std::nullopt, "k1");
     BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
     f.pkey = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
