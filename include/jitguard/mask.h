@@ -110,7 +110,7 @@ struct MaskerOptions {
   // stream differ from one-shot Mask(). Must be at least 1024. A JWT can need up to 14 KiB (a
   // five-segment JWE 19 KiB), the other built-ins under 1 KiB, so the default only fires on PEM
   // blocks and JWEs larger than 16 KiB.
-  size_t max_held_bytes = 16 * 1024;
+  size_t max_held_bytes = size_t{16} * 1024;
 };
 
 // One detected value. Offsets are bytes into the input; the matched text itself is never kept.
