@@ -29,7 +29,8 @@ bool Mutex::Wait(absl::FunctionRef<bool()> ready, absl::Duration timeout) {
   // The caller may have changed guarded state before waiting; the wait releases the lock without
   // passing through Unlock, so the other waiters are checked here.
   WakeReady();
-  const bool forever = timeout == absl::InfiniteDuration();
+  // A timeout beyond a century is waited as forever: steady_clock's time_point cannot hold it.
+  const bool forever = timeout > absl::Hours(24 * 365 * 100);
   const auto until = std::chrono::steady_clock::now() +
                      (forever ? std::chrono::nanoseconds(0) : absl::ToChronoNanoseconds(timeout));
   std::unique_lock<std::mutex> lock(mu_, std::adopt_lock);

@@ -31,6 +31,21 @@ TEST(MutexTest, AwaitWithTimeoutGivesUpAndKeepsTheLock) {
   EXPECT_EQ(guarded, 2);
 }
 
+TEST(MutexTest, AHugeTimeoutIsForeverNotAnOverflow) {
+  Mutex mu;
+  bool set = false;
+  std::thread setter([&] {
+    absl::SleepFor(absl::Milliseconds(5));
+    MutexLock lock(&mu);
+    set = true;
+  });
+  {
+    MutexLock lock(&mu);
+    EXPECT_TRUE(mu.AwaitWithTimeout([&] { return set; }, absl::Hours(1e9)));
+  }
+  setter.join();
+}
+
 TEST(MutexTest, AnUnlockWakesTheWaiterWhoseConditionItMadeTrue) {
   Mutex mu;
   int stage = 0;
