@@ -14,17 +14,12 @@ from .errors import Error
 # with parser.set_defaults(func=...).
 COMMANDS: List[tuple] = []
 
-# guard helper: mask, token, policy and demo command groups.
-from . import cli_demo, cli_mask, cli_policy, cli_token  # noqa: E402
+# The command groups, in the order `jitguard --help` lists them.
+from . import cli_audit, cli_demo, cli_mask, cli_policy, cli_token  # noqa: E402
 
-for _module, _name in ((cli_mask, "mask"), (cli_token, "token"), (cli_policy, "policy"), (cli_demo, "demo")):
+for _module, _name in ((cli_mask, "mask"), (cli_token, "token"), (cli_policy, "policy"), (cli_demo, "demo"),
+                       (cli_audit, "audit")):
     COMMANDS.append((_name, _module.HELP, _module.add_arguments))
-
-
-# audit helper: the audit command group (verify, replay).
-from . import cli_audit  # noqa: E402
-
-COMMANDS.append(("audit", cli_audit.HELP, cli_audit.add_arguments))
 
 
 def build_parser() -> argparse.ArgumentParser:
