@@ -78,6 +78,21 @@ struct PyGuard {
 }  // namespace
 
 JITGUARD_PY_PART(guard, 90) {
+  // (model, prompt, stream) of a request body; raises the access-domain error (reason bad_json,
+  // not_an_object, bad_messages, bad_prompt, token_prompt, ...) for a body that cannot be read.
+  m.def(
+      "read_inference_request",
+      [](const py::bytes& body) {
+        std::string_view in = body;
+        absl::StatusOr<InferenceRequest> r;
+        {
+          py::gil_scoped_release nogil;
+          r = ReadInferenceRequest(in);
+        }
+        InferenceRequest req = Unwrap(std::move(r));
+        return py::make_tuple(req.model, req.prompt, req.stream);
+      },
+      py::arg("body"));
   py::class_<Admission>(m, "_NativeAdmission")
       .def_property_readonly("identity",
                              [](const Admission& a) { return ToIdentityTuple(a.identity); })
@@ -206,11 +221,26 @@ JITGUARD_PY_PART(guard, 90) {
              }
              return Unwrap(std::move(out));
            })
-      .def("new_response",
-           [](const PyGuard& g, const Admission& adm, bool sse) {
-             return PyResponse{Unwrap(
-                 g.guard->NewResponse(adm, sse ? ResponseFormat::kSse : ResponseFormat::kText))};
+      .def("mask_request_body",
+           [](const PyGuard& g, const Admission& adm, const py::bytes& body) {
+             std::string_view in = body;
+             absl::StatusOr<std::string> out;
+             {
+               py::gil_scoped_release nogil;
+               out = g.guard->MaskRequestBody(adm, in);
+             }
+             return py::bytes(Unwrap(std::move(out)));
            })
+      .def("new_response",
+           [](const PyGuard& g, const Admission& adm, const std::string& format) {
+             ResponseFormat f = ResponseFormat::kText;
+             if (format == "sse") f = ResponseFormat::kSse;
+             else if (format == "ndjson") f = ResponseFormat::kNdjson;
+             else if (format == "json") f = ResponseFormat::kJson;
+             else if (format != "text") throw py::value_error("format: text, sse, ndjson or json");
+             return PyResponse{Unwrap(g.guard->NewResponse(adm, f))};
+           },
+           py::arg("admission"), py::arg("format"))
       .def("reload_policy",
            [](const PyGuard& g) {
              absl::Status s;

@@ -197,7 +197,7 @@ class PyMaskStream {
 
 class PySseStream {
  public:
-  explicit PySseStream(std::unique_ptr<SseMaskStream> stream) : stream_(std::move(stream)) {}
+  explicit PySseStream(std::unique_ptr<ResponseMaskStream> stream) : stream_(std::move(stream)) {}
 
   py::bytes Write(py::handle chunk) {
     ExclusiveUse guard(busy_);
@@ -214,8 +214,17 @@ class PySseStream {
 
   py::dict Counts() const { return CountsToDict(stream_->counts()); }
 
+  // The masked text sent so far, per choice index.
+  py::dict Transcript() const {
+    py::dict out;
+    for (const auto& [choice, text] : stream_->transcript()) {
+      out[py::int_(choice)] = py::str(PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()), "replace"), false);
+    }
+    return out;
+  }
+
  private:
-  std::unique_ptr<SseMaskStream> stream_;
+  std::unique_ptr<ResponseMaskStream> stream_;
   std::atomic<bool> busy_{false};
 };
 
@@ -327,8 +336,13 @@ class PyMasker {
   std::unique_ptr<PyMaskStream> Stream() const {
     return std::make_unique<PyMaskStream>(masker_->NewStream());
   }
-  std::unique_ptr<PySseStream> SseStream() const {
-    return std::make_unique<PySseStream>(masker_->NewSseStream());
+  // framing: "sse" | "ndjson" | "json".
+  std::unique_ptr<PySseStream> ResponseStream(const std::string& framing) const {
+    ResponseFraming f = ResponseFraming::kSse;
+    if (framing == "ndjson") f = ResponseFraming::kNdjson;
+    else if (framing == "json") f = ResponseFraming::kJson;
+    else if (framing != "sse") throw py::value_error("framing: sse, ndjson or json");
+    return std::make_unique<PySseStream>(masker_->NewResponseStream(f));
   }
   std::vector<std::string> Entities() const { return masker_->Entities(); }
   std::string Style() const { return std::string(MaskStyleName(masker_->style())); }
@@ -347,6 +361,13 @@ std::shared_ptr<const Masker> MaskerFromPython(py::handle obj) {
 }
 
 JITGUARD_PY_PART(mask, 10) {
+  m.def(
+      "request_prompt_text",
+      [](const py::bytes& body) {
+        std::string_view in = body;
+        return Unwrap(RequestPromptText(in));
+      },
+      py::arg("body"));
   m.def("builtin_entities", [] {
     std::vector<std::string> out;
     for (std::string_view name : BuiltinEntities()) out.emplace_back(name);
@@ -362,7 +383,8 @@ JITGUARD_PY_PART(mask, 10) {
   py::class_<PySseStream>(m, "SseMaskStream")
       .def("write", &PySseStream::Write, py::arg("chunk"))
       .def("finish", &PySseStream::Finish)
-      .def("counts", &PySseStream::Counts);
+      .def("counts", &PySseStream::Counts)
+      .def("transcript", &PySseStream::Transcript);
 
   py::class_<PyMasker>(m, "Masker")
       .def_static("create", &PyMasker::Create, py::arg("entities"), py::arg("style"),
@@ -374,7 +396,7 @@ JITGUARD_PY_PART(mask, 10) {
       .def("mask_json", &PyMasker::MaskJson, py::arg("doc"))
       .def("_bench_mask", &PyMasker::BenchMask, py::arg("text"), py::arg("reps"))
       .def("stream", &PyMasker::Stream)
-      .def("sse_stream", &PyMasker::SseStream)
+      .def("response_stream", &PyMasker::ResponseStream, py::arg("framing"))
       .def("entities", &PyMasker::Entities)
       .def_property_readonly("style", &PyMasker::Style)
       .def_property_readonly("max_held_bytes", &PyMasker::MaxHeldBytes);

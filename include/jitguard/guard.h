@@ -82,6 +82,21 @@ struct Admission {
   std::string approval_ticket;  // the consumed ticket, "" when none was needed
 };
 
+// What an OpenAI-compatible (or Ollama) request body asks of the model, read before admission.
+struct InferenceRequest {
+  std::string model;   // "" when the body names none
+  std::string prompt;  // every text the model will read (RequestPromptText), raw: for Admit only
+  bool stream = false;
+};
+
+// Reads a request body for admission. A body the guard cannot read is refused, never admitted with
+// an empty prompt: kInvalidArgument, ErrorDomain::kAccess, reasons "bad_json" (not JSON),
+// "not_an_object", "bad_field" (model not a string, stream not a boolean), "bad_messages"
+// (messages not a list of objects, content neither text, parts nor null), "bad_prompt"
+// (prompt/input of another type), "token_prompt" (token ids: text the policy cannot read),
+// "no_prompt" (no messages, prompt or input at all).
+JITGUARD_EXPORT absl::StatusOr<InferenceRequest> ReadInferenceRequest(std::string_view body);
+
 // Why Admit refused, for callers that want more than the status.
 struct Refusal {
   Decision
@@ -90,16 +105,19 @@ struct Refusal {
 };
 
 enum class ResponseFormat {
-  kText,  // plain text chunks (e.g. tokens of a non-streaming answer)
-  kSse,   // OpenAI-compatible chat/completions Server-Sent Events bytes
+  kText,    // plain text chunks (e.g. tokens of a non-streaming answer)
+  kSse,     // Server-Sent Events bytes (OpenAI chat/completions/responses streams)
+  kNdjson,  // newline-delimited JSON (Ollama's native API)
+  kJson,    // one JSON document (a non-streaming answer); everything comes out at Finish
 };
 
 // Masks one response with its admission's profile; audits it on Finish. Single-threaded.
 class JITGUARD_EXPORT ResponseGuard {
  public:
   virtual ~ResponseGuard() = default;
-  // Consumes a chunk; returns what is safe to send now. kSse: an event that is not valid JSON is an
-  // error (kMask "invalid_sse_json") and the response refuses further input (fail closed).
+  // Consumes a chunk; returns what is safe to send now. kSse / kNdjson / kJson are masked
+  // default-deny over their structure (jitguard::ResponseMaskStream); an event or body over the
+  // size cap is an error and the response refuses further input (fail closed).
   virtual absl::StatusOr<std::string> Write(std::string_view chunk) = 0;
   // Returns the held rest, masked, and writes `inference.response` (masked text, finding counts).
   // Errors when the audit sink fails. Later calls return "".
@@ -175,6 +193,11 @@ class JITGUARD_EXPORT Guard {
   // `text` masked with the admission's profile (e.g. the prompt before the model reads it).
   virtual absl::StatusOr<std::string> MaskPrompt(const Admission& admission,
                                                  std::string_view text) = 0;
+
+  // A request body masked with the admission's profile, default-deny over its structure
+  // (Masker::MaskRequestJson): what the model server may read.
+  virtual absl::StatusOr<std::string> MaskRequestBody(const Admission& admission,
+                                                      std::string_view body) = 0;
 
   // A masker for one response of this admission.
   virtual absl::StatusOr<std::unique_ptr<ResponseGuard>> NewResponse(const Admission& admission,

@@ -111,6 +111,15 @@ struct MaskerOptions {
   // five-segment JWE 19 KiB), the other built-ins under 1 KiB, so the default only fires on PEM
   // blocks and JWEs larger than 16 KiB.
   size_t max_held_bytes = size_t{16} * 1024;
+  // Response masking (ResponseMaskStream): the members whose string values pass unmasked when they
+  // have their member's shape. std::nullopt = the default list (id, object, created, model, role,
+  // finish_reason, index, type, system_fingerprint, and the Responses API's item_id, output_index,
+  // content_index, sequence_number, status). Names outside the default list get the generic shape
+  // (1..64 of letters, digits and `-_.:`, at least one letter, no run of 7 digits). An empty list
+  // masks every string.
+  std::optional<std::vector<std::string>> structural_members;
+  // Response masking: the largest SSE event, NDJSON line or JSON body taken (fail closed above).
+  size_t max_response_event_bytes = size_t{8} << 20;
 };
 
 // One detected value. Offsets are bytes into the input; the matched text itself is never kept.
@@ -128,8 +137,26 @@ struct Finding {
 // Number of findings per entity name. Used for audit records and metrics.
 using FindingCounts = std::map<std::string, uint64_t, std::less<>>;
 
+// How a model server frames a response body.
+enum class ResponseFraming {
+  kSse,     // Server-Sent Events (OpenAI chat/completions/responses streams, TGI, vLLM, llama.cpp)
+  kNdjson,  // one JSON document per line (Ollama's native API)
+  kJson,    // one JSON document (a non-streaming answer); held until Finish
+};
+
+// The masked text of a response per choice (chat/completions `index`, responses `output_index`):
+// content, text, refusal, reasoning and tool-call arguments in the order they were emitted. It is
+// built from exactly the strings the client was sent, so an audit record made from it says what
+// the client received.
+using ResponseTranscript = std::map<int64_t, std::string>;
+
+// The text a request body puts before the model, for the policy's prompt rules and the audit
+// record: every string value the default-deny request masking would mask, one line per message
+// ("role: text ...") and per other top-level member. Invalid JSON is a kMask error "invalid_json".
+JITGUARD_EXPORT absl::StatusOr<std::string> RequestPromptText(std::string_view json);
+
 class MaskStream;
-class SseMaskStream;
+class ResponseMaskStream;
 
 class JITGUARD_EXPORT Masker : public std::enable_shared_from_this<Masker> {
  public:
@@ -161,11 +188,22 @@ class JITGUARD_EXPORT Masker : public std::enable_shared_from_this<Masker> {
   absl::StatusOr<std::string> MaskJson(std::string_view json) const;
   absl::StatusOr<std::string> MaskJson(std::string_view json, FindingCounts* counts) const;
 
+  // Masks a client's request body (OpenAI chat/completions, completions, embeddings, responses;
+  // Ollama chat/generate) default-deny over its structure, as a response is masked (see
+  // ResponseMaskStream) but with no text continuing across events: every string value except the
+  // structural members with their shape (model, role, type, ...), member names outside the schema
+  // vocabulary, numbers that carry a value, `arguments` strings as JSON. The result is valid JSON
+  // of the same shape (minified). Invalid JSON is a kMask error "invalid_json".
+  absl::StatusOr<std::string> MaskRequestJson(std::string_view json) const;
+  absl::StatusOr<std::string> MaskRequestJson(std::string_view json, FindingCounts* counts) const;
+
   // A new stream over this masker; the stream keeps the masker alive.
   std::unique_ptr<MaskStream> NewStream() const;
 
-  // A new OpenAI-compatible SSE stream masker over this masker; keeps the masker alive.
-  std::unique_ptr<SseMaskStream> NewSseStream() const;
+  // A new response body masker (see ResponseMaskStream) over this masker; keeps the masker alive.
+  std::unique_ptr<ResponseMaskStream> NewResponseStream(ResponseFraming framing) const;
+  // NewResponseStream(ResponseFraming::kSse).
+  std::unique_ptr<ResponseMaskStream> NewSseStream() const;
 
   // Names of every entity this masker detects: the enabled built-ins, then custom rules, then
   // term lists.
@@ -210,28 +248,51 @@ class JITGUARD_EXPORT MaskStream {
   virtual size_t held_bytes() const = 0;
 };
 
-// Masks an OpenAI-compatible chat/completions Server-Sent-Events byte stream. Every `data: {...}`
-// event's `choices[i].delta.content` (chat) and `choices[i].text` (completions) are masked as one
-// continuous text per choice index across events, so a value split over two events is caught.
-// Everything else (other fields, comments, `event:`/`id:` lines, `[DONE]`) passes through;
-// events whose content changes are re-serialized (same members, same order, minified). Held
-// content goes out with the next event of that choice (a finish_reason event flushes it) or in a
-// synthetic event before `[DONE]` / at Finish(). A data event that is not valid JSON fails closed:
-// Write returns a kMask error "invalid_sse_json" and the stream refuses all further input.
-// Single-threaded.
-class JITGUARD_EXPORT SseMaskStream {
+// Masks a model server's response body, default-deny over its structure (docs/security.md):
+//
+//   - every JSON string value is masked, at any depth, except the values of the structural members
+//     (MaskerOptions::structural_members), and those only when they have their member's shape
+//     (an `id` of letters, digits and `-_.:`; a `model` name without spaces or `@`; ...): a value
+//     that fails the check is masked like any other;
+//   - member names outside the OpenAI/Ollama schema vocabulary are masked; numbers are masked (as
+//     strings) when the masker finds something in their text; logprobs `bytes` arrays are rebuilt
+//     from the masked token; a string `arguments` member is masked as JSON when it parses;
+//   - text that continues across events (choices[i].delta.content / reasoning_content / reasoning /
+//     refusal, choices[i].text, tool_calls[k].function.arguments, logprobs tokens, Responses API
+//     `*.delta` events, Ollama's message.content / response) is masked as one stream per choice and
+//     field, so a value split across events is caught; held text goes out with that field's next
+//     event, or in a synthetic event before the choice's finish_reason event, a Responses `*.done`
+//     event, `[DONE]`, or Finish();
+//   - duplicate members are all kept and every occurrence is masked (a client that reads the last
+//     one and a masker that reads the first can never disagree about what was masked);
+//   - SSE follows the WHATWG parsing rules (BOM, CR/LF/CRLF, comments, event/id/retry fields):
+//     comments, `event:` and `id:` values are masked, a non-numeric `retry:` and unknown fields are
+//     dropped; data that is not JSON is masked as text (one stream), `[DONE]` passes;
+//   - compressed bytes cannot be masked: decode them before (the caller's job).
+//
+// The output is re-serialized (minified JSON, LF line ends). Errors (kMask): "sse_event_too_large"
+// / "response_too_large" when an event, line or JSON body exceeds its cap; the stream then refuses
+// further input (fail closed). Single-threaded.
+class JITGUARD_EXPORT ResponseMaskStream {
  public:
-  virtual ~SseMaskStream() = default;
+  virtual ~ResponseMaskStream() = default;
 
-  // Consumes raw SSE bytes; returns the bytes to send to the client now.
+  // Consumes raw body bytes (any cut); returns the bytes to send to the client now.
   virtual absl::StatusOr<std::string> Write(std::string_view bytes) = 0;
 
-  // Ends the stream: processes a trailing unterminated event and flushes held content.
+  // Ends the body: processes a trailing unterminated event or line (or, for kJson, the whole
+  // document) and flushes held text.
   virtual absl::StatusOr<std::string> Finish() = 0;
 
-  // Findings so far over all choices, per entity.
+  // Findings so far, per entity.
   virtual const FindingCounts& counts() const = 0;
+
+  // The masked text sent so far, per choice.
+  virtual const ResponseTranscript& transcript() const = 0;
 };
+
+// The name of earlier releases, which masked SSE only.
+using SseMaskStream = ResponseMaskStream;
 
 }  // namespace jitguard
 

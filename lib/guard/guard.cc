@@ -115,6 +115,12 @@ class GuardImpl final : public Guard, public std::enable_shared_from_this<GuardI
     if (!m.ok()) return m.status();
     return (*m)->Mask(text);
   }
+  absl::StatusOr<std::string> MaskRequestBody(const Admission& admission,
+                                              std::string_view body) override {
+    absl::StatusOr<std::shared_ptr<const Masker>> m = MaskerFor(admission.mask_profile);
+    if (!m.ok()) return m.status();
+    return (*m)->MaskRequestJson(body);
+  }
   absl::StatusOr<std::unique_ptr<ResponseGuard>> NewResponse(const Admission& admission,
                                                              ResponseFormat format) override;
   absl::Status ReloadPolicy() override;
@@ -590,8 +596,19 @@ absl::StatusOr<std::unique_ptr<ResponseGuard>> GuardImpl::NewResponse(const Admi
     e.Set(std::string(audit_field::kFindings), CountsValue(counts));
     return g->Audit(std::move(e), now);
   };
-  if (format == ResponseFormat::kSse)
-    return guard::NewSseResponse(*std::move(masker), std::move(sink));
+  switch (format) {
+    case ResponseFormat::kText:
+      break;
+    case ResponseFormat::kSse:
+      return guard::NewStructuredResponse(*std::move(masker), ResponseFraming::kSse,
+                                          std::move(sink));
+    case ResponseFormat::kNdjson:
+      return guard::NewStructuredResponse(*std::move(masker), ResponseFraming::kNdjson,
+                                          std::move(sink));
+    case ResponseFormat::kJson:
+      return guard::NewStructuredResponse(*std::move(masker), ResponseFraming::kJson,
+                                          std::move(sink));
+  }
   return guard::NewTextResponse(*std::move(masker), std::move(sink));
 }
 

@@ -1,5 +1,6 @@
-// ResponseGuard implementations: a plain-text stream and an OpenAI SSE stream, each masked with one
-// profile's Masker and audited (inference.response) when finished.
+// ResponseGuard implementations: a plain-text stream, and a structured body (SSE, NDJSON or JSON)
+// masked by the Masker's ResponseMaskStream; each audited (inference.response) when finished with
+// the masked text the client was sent.
 #ifndef JITGUARD_LIB_GUARD_RESPONSE_H_
 #define JITGUARD_LIB_GUARD_RESPONSE_H_
 
@@ -19,12 +20,12 @@ using ResponseSink = std::function<absl::Status(const std::string& masked_text,
 
 std::unique_ptr<ResponseGuard> NewTextResponse(std::shared_ptr<const Masker> masker,
                                                ResponseSink sink);
-std::unique_ptr<ResponseGuard> NewSseResponse(std::shared_ptr<const Masker> masker,
-                                              ResponseSink sink);
+// `framing`: how the body is framed (SSE, NDJSON, JSON).
+std::unique_ptr<ResponseGuard> NewStructuredResponse(std::shared_ptr<const Masker> masker,
+                                                     ResponseFraming framing, ResponseSink sink);
 
-// Appends the text of every choice (delta.content, text, message.content) of the complete SSE
-// events in `*pending` to `*text`, leaving an incomplete trailing event in `*pending`.
-void CollectSseText(std::string* pending, std::string* text);
+// The audit text of a transcript: the choices' texts in index order, separated by a blank line.
+std::string TranscriptText(const ResponseTranscript& transcript);
 
 }  // namespace jitguard::guard
 

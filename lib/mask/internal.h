@@ -19,9 +19,13 @@ absl::StatusOr<std::shared_ptr<const Masker>> CreateMaskerWith(MaskerOptions opt
 const Masker::Impl& ImplOf(const Masker& masker);
 
 std::unique_ptr<MaskStream> NewMaskStream(std::shared_ptr<const Masker> masker);
-std::unique_ptr<SseMaskStream> NewSseMaskStream(std::shared_ptr<const Masker> masker);
+std::unique_ptr<ResponseMaskStream> NewResponseMaskStream(std::shared_ptr<const Masker> masker,
+                                                          ResponseFraming framing);
 
-absl::StatusOr<std::string> MaskJsonDocument(const Masker::Impl& impl, std::string_view json,
+absl::StatusOr<std::string> MaskRequestDocument(const Masker& masker, std::string_view json,
+                                                FindingCounts* counts);
+
+absl::StatusOr<std::string> MaskJsonDocument(const Masker& masker, std::string_view json,
                                              FindingCounts* counts);
 
 }  // namespace jitguard::mask

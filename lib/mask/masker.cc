@@ -136,15 +136,28 @@ absl::StatusOr<std::string> Masker::MaskJson(std::string_view json) const {
 }
 
 absl::StatusOr<std::string> Masker::MaskJson(std::string_view json, FindingCounts* counts) const {
-  return mask::MaskJsonDocument(*impl_, json, counts);
+  return mask::MaskJsonDocument(*this, json, counts);
+}
+
+absl::StatusOr<std::string> Masker::MaskRequestJson(std::string_view json) const {
+  return MaskRequestJson(json, nullptr);
+}
+
+absl::StatusOr<std::string> Masker::MaskRequestJson(std::string_view json,
+                                                    FindingCounts* counts) const {
+  return mask::MaskRequestDocument(*this, json, counts);
 }
 
 std::unique_ptr<MaskStream> Masker::NewStream() const {
   return mask::NewMaskStream(shared_from_this());
 }
 
-std::unique_ptr<SseMaskStream> Masker::NewSseStream() const {
-  return mask::NewSseMaskStream(shared_from_this());
+std::unique_ptr<ResponseMaskStream> Masker::NewResponseStream(ResponseFraming framing) const {
+  return mask::NewResponseMaskStream(shared_from_this(), framing);
+}
+
+std::unique_ptr<ResponseMaskStream> Masker::NewSseStream() const {
+  return NewResponseStream(ResponseFraming::kSse);
 }
 
 std::vector<std::string> Masker::Entities() const { return impl_->Entities(); }

@@ -2,10 +2,15 @@
 
     app.add_middleware(JitGuardMiddleware, guard=jitguard.Guard.from_file("jitguard.json"))
 
-For every ``POST`` to a guarded path (``/v1/chat/completions`` and ``/v1/completions`` by default)
-the middleware reads the bearer token from ``Authorization``, the model and the prompt from the
-OpenAI-style JSON body (``messages`` for chat, ``prompt`` for completions), the dataset from a
-header (``X-Jitguard-Dataset``) or the configured default, and calls :meth:`Guard.admit`:
+For every ``POST`` to a guarded path (``/v1/chat/completions``, ``/v1/completions``,
+``/v1/embeddings`` and ``/v1/responses`` by default) the middleware reads the bearer token from
+``Authorization`` (the scheme is case-insensitive; two ``Authorization`` headers are refused with
+``400``), the model and every text the model will read from the JSON body (message content in every
+form, tool-call arguments, tool results, ``prompt``, ``input``), the dataset from a header
+(``X-Jitguard-Dataset``) or the configured default, and calls :meth:`Guard.admit`. A body it cannot
+read (not JSON, ``messages`` not a list, token ids as the prompt, ...) is refused with ``400`` and
+a stable ``code``, never admitted with an empty prompt. A compressed request body (gzip, deflate,
+br when the ``brotli`` module is installed) is decoded first; another encoding is refused (``415``).
 
 * a rejected token answers ``401``, a denied request ``403``, both with an OpenAI-style JSON error
   (``{"error": {"type", "code", "message", ...}}``) whose ``code`` is the stable reason;
@@ -17,9 +22,11 @@ header (``X-Jitguard-Dataset``) or the configured default, and calls :meth:`Guar
   The ``Authorization`` header is removed before the application sees the request: the bearer token
   stays with jitguard.
 
-The response is masked with the admission's profile before a byte reaches the client: Server-Sent
-Events chunk by chunk (a value split across two events is still caught), JSON bodies as a whole, any
-other body as text. The Guard writes the final ``inference.response`` audit record.
+The response is masked with the admission's profile before a byte reaches the client, default-deny
+over its structure (docs/security.md): Server-Sent Events event by event (a value split across two
+events is still caught), NDJSON line by line, JSON bodies as a whole, any other body as text. A
+compressed response (gzip, deflate, br) is decoded and sent on as identity; an encoding that cannot
+be decoded is refused with ``502``. The Guard writes the final ``inference.response`` audit record.
 
 Everything else (other paths, methods, websockets, lifespan) passes through untouched.
 """
@@ -28,8 +35,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import zlib
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Tuple
 
+from . import _core
 from .errors import AccessDenied, ApprovalError, ApprovalRequired, Error, MaskError, TokenError
 
 __all__ = ["JitGuardMiddleware", "extract_prompt"]
@@ -43,51 +52,54 @@ _MAX_BODY = 8 << 20  # requests larger than this are refused (413) rather than b
 
 
 def extract_prompt(body: Dict[str, Any]) -> str:
-    """The prompt text of an OpenAI chat/completions body: the messages' text, one per line
-    (``role: content``), or the completions ``prompt``. Multimodal parts contribute their text."""
-    messages = body.get("messages")
-    if isinstance(messages, list):
-        lines = []
-        for message in messages:
-            if not isinstance(message, dict):
-                continue
-            role = message.get("role", "")
-            lines.append(f"{role}: {_content_text(message.get('content'))}")
-        return "\n".join(lines)
-    prompt = body.get("prompt")
-    if isinstance(prompt, list):
-        return "\n".join(str(p) for p in prompt)
-    return "" if prompt is None else str(prompt)
+    """The text an OpenAI-style request body puts before the model (the same walk that masks it):
+    one line per message (``role: text``, with content parts, tool-call arguments and tool results)
+    and per other member (``prompt``, ``input``, ``instructions``, ...)."""
+    return _core.request_prompt_text(json.dumps(body).encode())
 
 
-def _content_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):  # [{"type": "text", "text": ...}, {"type": "image_url", ...}]
-        return " ".join(part.get("text", "") for part in content
-                        if isinstance(part, dict) and isinstance(part.get("text"), str))
-    return ""
+class _Decoder:
+    """Decodes one content-encoded body incrementally (gzip, deflate, br)."""
+
+    def __init__(self, encoding: str) -> None:
+        self._brotli = None
+        if encoding in ("gzip", "x-gzip"):
+            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self._z = zlib.decompressobj(zlib.MAX_WBITS)  # zlib-wrapped, as RFC 9110 says
+        elif encoding == "br":
+            import brotli  # type: ignore[import-not-found]  # optional: refused when absent
+
+            self._brotli = brotli.Decompressor()
+        else:
+            raise ValueError(encoding)
+
+    def feed(self, data: bytes) -> bytes:
+        if self._brotli is not None:
+            return self._brotli.process(data)
+        return self._z.decompress(data)
+
+    def finish(self) -> bytes:
+        if self._brotli is not None:
+            return b""
+        out = self._z.flush()
+        if not self._z.eof:
+            raise zlib.error("truncated compressed body")
+        return out
 
 
-def _mask_body_prompt(body: Dict[str, Any], mask: Callable[[str], str]) -> None:
-    """Masks every text the model will read, in place."""
-    messages = body.get("messages")
-    if isinstance(messages, list):
-        for message in messages:
-            if not isinstance(message, dict):
-                continue
-            content = message.get("content")
-            if isinstance(content, str):
-                message["content"] = mask(content)
-            elif isinstance(content, list):
-                for part in content:
-                    if isinstance(part, dict) and isinstance(part.get("text"), str):
-                        part["text"] = mask(part["text"])
-    prompt = body.get("prompt")
-    if isinstance(prompt, str):
-        body["prompt"] = mask(prompt)
-    elif isinstance(prompt, list):
-        body["prompt"] = [mask(p) if isinstance(p, str) else p for p in prompt]
+def _decoder(encoding: str) -> Optional[_Decoder]:
+    """A decoder for a Content-Encoding value, None for identity; raises ValueError when it cannot be
+    decoded here (several codings, an unknown one, br without the brotli module)."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if "," in encoding:
+        raise ValueError(encoding)
+    try:
+        return _Decoder(encoding)
+    except ImportError as e:
+        raise ValueError(encoding) from e
 
 
 def _header(scope: Scope, name: bytes) -> Optional[str]:
@@ -95,6 +107,14 @@ def _header(scope: Scope, name: bytes) -> Optional[str]:
         if key.lower() == name:
             return value.decode("latin-1")
     return None
+
+
+def _headers(scope: Scope, name: bytes) -> List[str]:
+    return [value.decode("latin-1") for key, value in scope.get("headers") or [] if key.lower() == name]
+
+
+def _bad_request(code: str, message: str) -> Dict[str, Any]:
+    return {"error": {"type": "invalid_request_error", "code": code, "message": message}}
 
 
 async def _json_response(send: Send, status: int, payload: Dict[str, Any],
@@ -128,7 +148,8 @@ class JitGuardMiddleware:
     """
 
     def __init__(self, app: Callable, guard: Any, *,
-                 paths: Iterable[str] = ("/v1/chat/completions", "/v1/completions"),
+                 paths: Iterable[str] = ("/v1/chat/completions", "/v1/completions", "/v1/embeddings",
+                                         "/v1/responses"),
                  dataset: Optional[str] = None,
                  dataset_header: str = "x-jitguard-dataset",
                  operation: str = "infer",
@@ -152,31 +173,51 @@ class JitGuardMiddleware:
 
         body_bytes, too_large = await _read_body(receive)
         if too_large:
-            await _json_response(send, 413, {"error": {"type": "invalid_request_error", "code": "too_large",
-                                                       "message": "request body too large"}})
+            await _json_response(send, 413, _bad_request("too_large", "request body too large"))
             return
         try:
-            body = json.loads(body_bytes or b"{}")
-            if not isinstance(body, dict):
-                raise ValueError("not an object")
+            decoder = _decoder(_header(scope, b"content-encoding") or "")
+            if decoder is not None:
+                body_bytes = decoder.feed(body_bytes) + decoder.finish()
+                if len(body_bytes) > _MAX_BODY:
+                    raise OverflowError
         except ValueError:
-            await _json_response(send, 400, {"error": {"type": "invalid_request_error", "code": "bad_json",
-                                                       "message": "the body is not a JSON object"}})
+            await _json_response(send, 415, _bad_request(
+                "unsupported_encoding", "the request's Content-Encoding cannot be decoded here"))
+            return
+        except (zlib.error, OverflowError, Exception) as e:  # brotli raises its own error type
+            if isinstance(e, OverflowError):
+                await _json_response(send, 413, _bad_request("too_large", "request body too large"))
+            else:
+                await _json_response(send, 400, _bad_request("bad_encoding",
+                                                             "the compressed request body is corrupt"))
             return
 
-        authorization = _header(scope, b"authorization") or ""
-        scheme, _, token = authorization.partition(" ")
+        authorizations = _headers(scope, b"authorization")
+        if len(authorizations) > 1:
+            await _json_response(send, 400, _bad_request(
+                "duplicate_authorization", "more than one Authorization header"))
+            return
+        scheme, _, token = (authorizations[0] if authorizations else "").strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             await _json_response(send, 401, {"error": {"type": "authentication_error", "code": "missing_token",
                                                        "message": "an Authorization: Bearer token is required"}},
                                  headers=[(b"www-authenticate", b"Bearer")])
             return
 
+        try:
+            # Every text the model will read, for the policy's prompt rules; a body the guard cannot
+            # read is refused here, never admitted with an empty prompt.
+            model, prompt, _stream = _core.read_inference_request(body_bytes or b"")
+        except Error as e:
+            await _json_response(send, 400, _bad_request(e.reason, e.message or e.reason))
+            return
+
         dataset = _header(scope, self.dataset_header) or self.dataset or ""
-        attributes = self.attributes(scope, body) if self.attributes else {}
+        attributes = self.attributes(scope, json.loads(body_bytes)) if self.attributes else {}
         admit = functools.partial(
-            self.guard.admit, token.strip(), model=str(body.get("model", "")), dataset=dataset,
-            operation=self.operation, prompt=extract_prompt(body), attributes=attributes,
+            self.guard.admit, token.strip(), model=model, dataset=dataset,
+            operation=self.operation, prompt=prompt, attributes=attributes,
             approval=_header(scope, self.approval_header))
         try:
             # admit() verifies signatures and may talk to Redis or PostgreSQL: keep the loop free.
@@ -206,13 +247,12 @@ class JitGuardMiddleware:
             return
 
         if self.mask_prompt:
-            _mask_body_prompt(body, functools.partial(self.guard.mask_text, admission))
-            body_bytes = json.dumps(body).encode()
+            body_bytes = self.guard.mask_request_body(admission, body_bytes)
         scope = dict(scope)
         scope["state"] = dict(scope.get("state") or {})
         scope["state"]["jitguard"] = admission
         scope["headers"] = [(k, v) for k, v in scope.get("headers") or []
-                            if k.lower() not in (b"content-length", b"authorization")]
+                            if k.lower() not in (b"content-length", b"authorization", b"content-encoding")]
         scope["headers"].append((b"content-length", str(len(body_bytes)).encode()))
 
         responder = _MaskingResponder(self.guard, admission, send)
@@ -264,36 +304,57 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 class _MaskingResponder:
-    """Wraps ``send``: masks the response body with the admission's profile on its way out."""
+    """Wraps ``send``: masks the response body with the admission's profile on its way out.
+
+    Structured bodies (SSE, NDJSON, JSON) go through the Guard's default-deny body masker, any other
+    body through the text masker. A compressed body is decoded first and sent on as identity; an
+    encoding that cannot be decoded turns the response into a 502 error (nothing of it is sent)."""
 
     def __init__(self, guard: Any, admission: Any, send: Send) -> None:
         self._send = send
         self._guard = guard
         self._admission = admission
-        self._mode = ""  # "sse" | "json" | "text"
-        self._sse = None
-        self._text = None
-        self._buffer: List[bytes] = []
+        self._body = None  # a structured-body masker (feed/finish -> bytes)
+        self._text = None  # a text ResponseGuard (write/finish -> str)
+        self._decoder: Optional[_Decoder] = None
+        self._refused = False
         self._done = False
 
     async def send(self, message: Message) -> None:
         kind = message["type"]
+        if self._refused:
+            return  # the application's answer could not be masked; the client got a 502
         if kind == "http.response.start":
             headers = list(message.get("headers") or [])
             ctype = ""
+            encoding = ""
             for k, v in headers:
                 if k.lower() == b"content-type":
                     ctype = v.decode("latin-1").lower()
-            if ctype.startswith("text/event-stream"):
-                self._mode = "sse"
-                self._sse = self._guard.sse_masker(self._admission)
-            elif "json" in ctype:
-                self._mode = "json"
-            else:
-                self._mode = "text"
+                elif k.lower() == b"content-encoding":
+                    encoding = (encoding + "," if encoding else "") + v.decode("latin-1")
+            try:
+                self._decoder = _decoder(encoding)
+            except ValueError:
+                self._refused = True
+                self._done = True
                 self._text = self._guard.response(self._admission)
-            # The length changes when values are masked.
-            headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+                self._text.finish()  # audited: an empty response
+                await _json_response(self._send, 502, {"error": {
+                    "type": "upstream_error", "code": "unsupported_encoding",
+                    "message": "the response's Content-Encoding cannot be decoded for masking"}})
+                return
+            if ctype.startswith("text/event-stream"):
+                self._body = self._guard.body_masker(self._admission, "sse")
+            elif "ndjson" in ctype or "jsonl" in ctype:
+                self._body = self._guard.body_masker(self._admission, "ndjson")
+            elif "json" in ctype:
+                self._body = self._guard.body_masker(self._admission, "json")
+            else:
+                self._text = self._guard.response(self._admission)
+            # The length changes when values are masked; the body goes out decoded.
+            headers = [(k, v) for k, v in headers
+                       if k.lower() not in (b"content-length", b"content-encoding")]
             await self._send({**message, "headers": headers})
             return
         if kind != "http.response.body":
@@ -301,19 +362,16 @@ class _MaskingResponder:
             return
         chunk = message.get("body", b"")
         more = message.get("more_body", False)
-        if self._mode == "sse":
-            out = self._sse.feed(chunk)
+        if self._decoder is not None:
+            chunk = self._decoder.feed(chunk)
             if not more:
-                out += self._sse.finish()
+                chunk += self._decoder.finish()
+        if self._body is not None:
+            out = self._body.feed(chunk)
+            if not more:
+                out += self._body.finish()
                 self._done = True
             await self._send({"type": "http.response.body", "body": out, "more_body": more})
-        elif self._mode == "json":
-            self._buffer.append(chunk)
-            if more:
-                return
-            self._done = True
-            out = self._guard.mask_response_json(self._admission, b"".join(self._buffer))
-            await self._send({"type": "http.response.body", "body": out, "more_body": False})
         else:
             out = self._text.write(chunk.decode("utf-8", "replace")) if chunk else ""
             if not more:
@@ -328,9 +386,9 @@ class _MaskingResponder:
             return
         self._done = True
         try:
-            if self._sse is not None:
-                self._sse.finish()
+            if self._body is not None:
+                self._body.finish()
             elif self._text is not None:
                 self._text.finish()
         except MaskError:
-            pass  # the stream failed already (an SSE event that is not JSON); that error propagates
+            pass  # the stream failed already (an event over the size cap); that error propagates

@@ -46,9 +46,9 @@ the writing thread.
 Mask profiles come from the policy (``mask_profiles`` in the policy document); the ``masking``
 section supplies what every profile shares (hash key, custom rules, term lists).
 
-Streams of Server-Sent Events (:meth:`Guard.mask_sse`) must carry JSON events (OpenAI's
-chat/completions format); an event that is not JSON raises :class:`~jitguard.MaskError`
-(``invalid_sse_json``) and ends the response: fail closed, nothing unmasked is passed through.
+Response bodies (:meth:`Guard.mask_sse`, :meth:`Guard.body_masker`, :meth:`Guard.mask_response_json`)
+are masked default-deny over their structure: every string value except a short list of structural
+members with their shape; data that is not JSON is masked as text (docs/security.md).
 """
 from __future__ import annotations
 
@@ -200,13 +200,24 @@ class Guard:
         """Masks a whole text (e.g. a prompt) with the admission's profile."""
         return self._g.mask_prompt(_native(admission), text)
 
+    def mask_request_body(self, admission: Admission, body: bytes) -> bytes:
+        """A request body (OpenAI / Ollama JSON) masked with the admission's profile, default-deny
+        over its structure: every text the model will read (message content in every form, tool-call
+        arguments, tool results, prompt, input). Invalid JSON raises MaskError."""
+        return self._g.mask_request_body(_native(admission), bytes(body))
+
     def response(self, admission: Admission) -> "ResponseGuard":
         """A push-style masker of text chunks for one response; ``finish()`` writes ``inference.response``."""
-        return ResponseGuard(self._g.new_response(_native(admission), False))
+        return ResponseGuard(self._g.new_response(_native(admission), "text"))
 
     def sse_masker(self, admission: Admission) -> "SseMasker":
         """A push-style masker of SSE bytes for one response; ``finish()`` writes ``inference.response``."""
-        return SseMasker(self._g.new_response(_native(admission), True))
+        return SseMasker(self._g.new_response(_native(admission), "sse"))
+
+    def body_masker(self, admission: Admission, framing: str) -> "SseMasker":
+        """A push-style masker of a response body (``framing``: ``"sse"``, ``"ndjson"`` or
+        ``"json"``), default-deny over its structure; ``finish()`` writes ``inference.response``."""
+        return SseMasker(self._g.new_response(_native(admission), framing))
 
     def mask_stream(self, admission: Admission, chunks: Iterable[str]) -> Iterator[str]:
         """Masks a stream of text chunks; the audit record is written when the stream ends."""
@@ -227,26 +238,11 @@ class Guard:
         return _drain(sse.feed, sse.finish, byte_chunks)
 
     def mask_response_json(self, admission: Admission, body: bytes) -> bytes:
-        """Masks a non-streaming chat/completions JSON body: every choice's text (one audited
-        response each); any other body is masked as text (fail closed)."""
-        try:
-            doc = json.loads(body)
-        except ValueError:
-            doc = None
-        if not isinstance(doc, dict) or "choices" not in doc:
-            rg = self.response(admission)
-            return (rg.write(body.decode("utf-8", "replace")) + rg.finish()).encode()
-        for choice in doc.get("choices") or []:
-            if not isinstance(choice, dict):
-                continue
-            message = choice.get("message")
-            if isinstance(message, dict) and isinstance(message.get("content"), str):
-                rg = self.response(admission)
-                message["content"] = rg.write(message["content"]) + rg.finish()
-            if isinstance(choice.get("text"), str):
-                rg = self.response(admission)
-                choice["text"] = rg.write(choice["text"]) + rg.finish()
-        return json.dumps(doc).encode()
+        """Masks a non-streaming JSON answer, default-deny over its structure (every string value
+        except the structural members; a body that is not JSON is masked as text); writes one
+        ``inference.response`` with every choice's masked text."""
+        masker = self.body_masker(admission, "json")
+        return masker.feed(body) + masker.finish()
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -353,11 +349,12 @@ class ResponseGuard:
 
 
 class SseMasker:
-    """Masks one OpenAI-style Server-Sent Events byte stream (the C++ ResponseGuard in SSE mode).
+    """Masks one response body (the C++ ResponseGuard for SSE, NDJSON or JSON), default-deny over
+    its structure (see :class:`jitguard.SseMaskStream`).
 
-    ``feed(bytes)`` returns the complete events received so far with every choice's text masked; a
-    value split across events is held back and released, masked, in a later event. An event that is
-    not JSON raises MaskError("invalid_sse_json") and the response refuses further input.
+    ``feed(bytes)`` returns what may be sent now; a value split across events is held back and
+    released, masked, in a later event. An event over the size cap raises MaskError and the
+    response refuses further input.
     """
 
     def __init__(self, native: Any) -> None:

@@ -24,7 +24,8 @@ from typing import (Any, AsyncIterable, AsyncIterator, Callable, Dict, Iterable,
 from . import _core
 from .errors import MaskError
 
-__all__ = ["ENTITIES", "Finding", "Masker", "MaskStream", "SseMaskStream", "mask_stream",
+__all__ = ["ENTITIES", "Finding", "Masker", "MaskStream", "SseMaskStream", "ResponseMaskStream",
+           "mask_stream",
            "amask_stream", "mask_sse", "amask_sse"]
 
 #: Names of the built-in entities, in priority order.
@@ -117,11 +118,13 @@ class MaskStream:
 
 
 class SseMaskStream:
-    """Masks an OpenAI-compatible Server-Sent-Events byte stream (``data: {...}`` events).
-
-    The content of each choice is masked as one continuous text across events. An event that is
-    not valid JSON raises :class:`MaskError` (reason ``invalid_sse_json``); the stream then refuses
-    further input.
+    """Masks a model server's response body (``framing``: Server-Sent Events, NDJSON or one JSON
+    document), default-deny over its structure: every string value is masked except the short list
+    of structural members (``id``, ``model``, ``role``, ...) when they have their shape; text that
+    continues across events (content, reasoning, refusal, tool-call arguments, logprobs tokens) is
+    masked as one stream per choice and field; data that is not JSON is masked as text. An event
+    over the size cap raises :class:`MaskError` (``sse_event_too_large``) and the stream refuses
+    further input. See docs/security.md.
     """
 
     __slots__ = ("_s",)
@@ -140,6 +143,15 @@ class SseMaskStream:
     @property
     def counts(self) -> Dict[str, int]:
         return self._s.counts()
+
+    @property
+    def transcript(self) -> Dict[int, str]:
+        """The masked text sent so far per choice index (what an audit record should hold)."""
+        return self._s.transcript()
+
+
+#: The name of the response-body masker for every framing.
+ResponseMaskStream = SseMaskStream
 
 
 class Masker:
@@ -217,8 +229,13 @@ class Masker:
         return MaskStream(self._m.stream())
 
     def sse_stream(self) -> SseMaskStream:
-        """A new OpenAI-compatible SSE stream masker (one per response)."""
-        return SseMaskStream(self._m.sse_stream())
+        """A new SSE response masker (one per response); see :class:`SseMaskStream`."""
+        return SseMaskStream(self._m.response_stream("sse"))
+
+    def response_stream(self, framing: str = "sse") -> SseMaskStream:
+        """A new response-body masker: ``framing`` is ``"sse"``, ``"ndjson"`` or ``"json"`` (the
+        whole document comes out at ``finish()``)."""
+        return SseMaskStream(self._m.response_stream(framing))
 
     @property
     def entities(self) -> List[str]:

@@ -1,0 +1,412 @@
+// ResponseMaskStream: default-deny masking of model-server response bodies (SSE, NDJSON, JSON)
+// against everything a hostile upstream can send. Each test checks the wire (the bytes a client
+// would receive), not only the API's view of it.
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "jitguard/mask.h"
+#include "jitguard/status.h"
+#include "simdjson.h"
+
+namespace jitguard {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr std::string_view kEmail = "john.doe@example.com";
+constexpr std::string_view kSsn = "123-45-6789";
+
+std::shared_ptr<const Masker> DefaultMasker() { return *Masker::Create({}); }
+
+std::string Feed(ResponseMaskStream& s, std::string_view input, size_t step = 0) {
+  std::string out;
+  if (step == 0) step = input.size() + 1;
+  for (size_t i = 0; i < input.size(); i += step) {
+    absl::StatusOr<std::string> o = s.Write(input.substr(i, step));
+    EXPECT_TRUE(o.ok()) << o.status();
+    if (o.ok()) out += *o;
+  }
+  absl::StatusOr<std::string> tail = s.Finish();
+  EXPECT_TRUE(tail.ok()) << tail.status();
+  if (tail.ok()) out += *tail;
+  return out;
+}
+
+std::string RunSse(std::string_view input, size_t step = 0,
+                   std::shared_ptr<const Masker> m = DefaultMasker()) {
+  auto s = m->NewSseStream();
+  return Feed(*s, input, step);
+}
+
+// Every data payload of an SSE byte stream (WHATWG framing on LF, as the masker writes it).
+std::vector<std::string> DataOf(const std::string& sse) {
+  std::vector<std::string> out;
+  std::string data;
+  bool has = false;
+  size_t pos = 0;
+  while (pos < sse.size()) {
+    size_t nl = sse.find('\n', pos);
+    if (nl == std::string::npos) nl = sse.size();
+    std::string_view line(sse.data() + pos, nl - pos);
+    pos = nl + 1;
+    if (line.empty()) {
+      if (has) out.push_back(data);
+      data.clear();
+      has = false;
+      continue;
+    }
+    if (line.substr(0, 6) == "data: ") {
+      if (has) data.push_back('\n');
+      data.append(line.substr(6));
+      has = true;
+    }
+  }
+  return out;
+}
+
+// Concatenates the string values at `pointer` (e.g. "/choices/0/delta/content") of every JSON data
+// event.
+std::string Concat(const std::string& sse, const char* pointer) {
+  std::string text;
+  simdjson::dom::parser parser;
+  for (const std::string& data : DataOf(sse)) {
+    simdjson::dom::element doc;
+    if (parser.parse(data).get(doc) != simdjson::SUCCESS) continue;
+    std::string_view s;
+    if (doc.at_pointer(pointer).get(s) == simdjson::SUCCESS) text.append(s);
+  }
+  return text;
+}
+
+// True when every data payload that starts like JSON parses.
+bool AllJsonParses(const std::string& sse) {
+  simdjson::dom::parser parser;
+  for (const std::string& data : DataOf(sse)) {
+    if (data == "[DONE]" || data.empty() || (data[0] != '{' && data[0] != '[')) continue;
+    simdjson::dom::element doc;
+    if (parser.parse(data).get(doc) != simdjson::SUCCESS) return false;
+  }
+  return true;
+}
+
+std::string Chunk(std::string_view delta_json, int index = 0, std::string_view extra = "") {
+  return "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+         "\"model\":\"m\",\"choices\":[{\"index\":" +
+         std::to_string(index) + ",\"delta\":" + std::string(delta_json) + std::string(extra) +
+         ",\"finish_reason\":null}]}\n\n";
+}
+
+// ---- the crash -----------------------------------------------------------------------------------
+
+TEST(ResponseStreamTest, DuplicateChoicesWithALongerSecondArrayIsMaskedNotACrash) {
+  std::string input = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}],"
+                      "\"choices\":[";
+  for (int i = 0; i < 50; ++i) {
+    if (i > 0) input += ",";
+    input += "{\"index\":" + std::to_string(i) + ",\"delta\":{\"content\":\"mail " +
+             std::string(kEmail) + " \"}}";
+  }
+  input += "]}\n\ndata: [DONE]\n\n";
+  const std::string out = RunSse(input);
+  EXPECT_THAT(out, Not(HasSubstr(kEmail)));
+  EXPECT_THAT(out, HasSubstr("[EMAIL]"));
+  EXPECT_TRUE(AllJsonParses(out));
+}
+
+TEST(ResponseStreamTest, EveryJsonTypeWhereAnObjectIsExpected) {
+  for (std::string_view v : {"1", "\"x\"", "null", "true", "[]", "[1,\"a\"]", "{}", "-0.5e3"}) {
+    std::string input = "data: {\"choices\":" + std::string(v) + "}\n\n";
+    input += "data: {\"choices\":[" + std::string(v) + "]}\n\n";
+    input += "data: {\"choices\":[{\"delta\":" + std::string(v) + ",\"index\":" +
+             std::string(v) + "}]}\n\n";
+    input += "data: {\"choices\":[{\"delta\":{\"content\":" + std::string(v) + "}}]}\n\n";
+    const std::string out = RunSse(input);
+    EXPECT_TRUE(AllJsonParses(out)) << v;
+  }
+}
+
+// ---- fields the old masker skipped ----------------------------------------------------------------
+
+TEST(ResponseStreamTest, ToolCallArgumentsSplitAcrossEventsAreMasked) {
+  const std::string input =
+      Chunk(R"({"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"send","arguments":"{\"to\":\"john.d"}}]})") +
+      Chunk(R"({"tool_calls":[{"index":0,"function":{"arguments":"oe@example.com\"}"}}]})") +
+      "data: [DONE]\n\n";
+  for (size_t step : {size_t{0}, size_t{1}, size_t{7}}) {
+    const std::string out = RunSse(input, step);
+    EXPECT_THAT(out, Not(HasSubstr("john.d"))) << step;
+    EXPECT_EQ(Concat(out, "/choices/0/delta/tool_calls/0/function/arguments"),
+              R"({"to":"[EMAIL]"})")
+        << step;
+  }
+}
+
+TEST(ResponseStreamTest, EscapedCharactersInStreamedArgumentsCannotHideAValue) {
+  // "john.doe\u0040example.com" decodes to the email: the client's JSON parser sees it.
+  const std::string input =
+      Chunk(R"({"tool_calls":[{"index":0,"function":{"arguments":"{\"to\":\"john.doe\\u0040exa"}}]})") +
+      Chunk(R"({"tool_calls":[{"index":0,"function":{"arguments":"mple.com\"}"}}]})") +
+      "data: [DONE]\n\n";
+  const std::string out = RunSse(input, 3);
+  const std::string args = Concat(out, "/choices/0/delta/tool_calls/0/function/arguments");
+  EXPECT_EQ(args, R"({"to":"[EMAIL]"})");
+  EXPECT_THAT(out, Not(HasSubstr("john.doe")));
+}
+
+TEST(ResponseStreamTest, ReasoningAndRefusalFieldsAreStreamsOfTheirOwn) {
+  for (std::string_view field : {"reasoning_content", "reasoning", "refusal"}) {
+    const std::string f(field);
+    const std::string input = Chunk("{\"" + f + "\":\"the ssn is 123-45-\"}") +
+                              Chunk("{\"" + f + "\":\"6789 ok\"}") + "data: [DONE]\n\n";
+    const std::string out = RunSse(input, 5);
+    EXPECT_THAT(out, Not(HasSubstr("6789"))) << field;
+    EXPECT_EQ(Concat(out, ("/choices/0/delta/" + f).c_str()), "the ssn is [US_SSN] ok") << field;
+  }
+}
+
+TEST(ResponseStreamTest, LogprobsTokensAndBytesAreMasked) {
+  std::string input;
+  for (std::string_view tok : {"mail ", "john", ".doe", "@", "example", ".com", " now"}) {
+    std::string bytes;
+    for (char c : tok) {
+      if (!bytes.empty()) bytes.push_back(',');
+      bytes.append(std::to_string(static_cast<int>(c)));
+    }
+    input += Chunk("{\"content\":\"" + std::string(tok) + "\"}", 0,
+                   ",\"logprobs\":{\"content\":[{\"token\":\"" + std::string(tok) +
+                       "\",\"logprob\":-0.1,\"bytes\":[" + bytes +
+                       "],\"top_logprobs\":[{\"token\":\"" + std::string(kEmail) +
+                       "\",\"logprob\":-2,\"bytes\":[106,111]}]}]}");
+  }
+  input += "data: [DONE]\n\n";
+  const std::string out = RunSse(input, 11);
+  EXPECT_THAT(out, Not(HasSubstr("john")));
+  EXPECT_THAT(out, Not(HasSubstr("106,111")));          // the raw bytes of "jo"
+  EXPECT_THAT(out, Not(HasSubstr("101,120,97,109")));   // "exam"
+  EXPECT_EQ(Concat(out, "/choices/0/delta/content"), "mail [EMAIL] now");
+  EXPECT_EQ(Concat(out, "/choices/0/logprobs/content/0/token"), "mail [EMAIL] now");
+  EXPECT_TRUE(AllJsonParses(out));
+}
+
+TEST(ResponseStreamTest, ContentAsAListOfParts) {
+  const std::string out = RunSse(Chunk(R"({"content":[{"type":"text","text":"ssn 123-45-6789"}]})") +
+                                 "data: [DONE]\n\n");
+  EXPECT_THAT(out, Not(HasSubstr(kSsn)));
+  EXPECT_THAT(out, HasSubstr("[US_SSN]"));
+}
+
+TEST(ResponseStreamTest, ErrorObjectsWithoutChoices) {
+  const std::string out =
+      RunSse("data: {\"error\":{\"message\":\"user john.doe@example.com over quota\","
+             "\"type\":\"rate_limit\",\"code\":\"x 123-45-6789\"}}\n\n");
+  EXPECT_THAT(out, Not(HasSubstr(kEmail)));
+  EXPECT_THAT(out, Not(HasSubstr(kSsn)));
+  EXPECT_THAT(out, HasSubstr("[EMAIL]"));
+}
+
+TEST(ResponseStreamTest, DataThatIsAJsonStringOrArrayOrNotJson) {
+  const std::string out = RunSse("data: \"mail john.doe@example.com\"\n\n"
+                                 "data: [\"a\", \"123-45-6789\", {\"k\": \"john.doe@example.com\"}]\n\n"
+                                 "data: plain text john.doe@exam\n\n"
+                                 "data: ple.com and more\n\n");
+  EXPECT_THAT(out, Not(HasSubstr("john.doe")));
+  EXPECT_THAT(out, Not(HasSubstr(kSsn)));
+  EXPECT_THAT(out, HasSubstr("plain text "));
+}
+
+TEST(ResponseStreamTest, CommentsAreMasked) {
+  const std::string out = RunSse(": debug user=john.doe@example.com\n: ping\n\n" + Chunk(R"({"content":"x"})"));
+  EXPECT_THAT(out, Not(HasSubstr(kEmail)));
+  EXPECT_THAT(out, HasSubstr(": ping\n"));
+}
+
+TEST(ResponseStreamTest, ByteOrderMarkBeforeTheFirstEvent) {
+  const std::string input = "\xEF\xBB\xBF" + Chunk(R"({"content":"ssn 123-45-6789 "})");
+  for (size_t step : {size_t{0}, size_t{1}, size_t{2}}) {
+    const std::string out = RunSse(input, step);
+    EXPECT_THAT(out, Not(HasSubstr(kSsn))) << step;
+    EXPECT_EQ(Concat(out, "/choices/0/delta/content"), "ssn [US_SSN] ") << step;
+  }
+}
+
+TEST(ResponseStreamTest, DuplicateMembersAreEveryOneMasked) {
+  // A client's parser takes the last "delta" (or "content"); a masker that read the first would miss.
+  const std::string out = RunSse(
+      "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"},"
+      "\"delta\":{\"content\":\"mail john.doe@example.com \",\"content\":\"ssn 123-45-6789 \"}}]}\n\n"
+      "data: [DONE]\n\n");
+  EXPECT_THAT(out, Not(HasSubstr(kEmail)));
+  EXPECT_THAT(out, Not(HasSubstr(kSsn)));
+  EXPECT_TRUE(AllJsonParses(out));
+}
+
+TEST(ResponseStreamTest, TextBesideDelta) {
+  const std::string out = RunSse(
+      "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"},\"text\":\"ssn 123-45-\"}]}\n\n"
+      "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"b\"},\"text\":\"6789 \"}]}\n\n"
+      "data: [DONE]\n\n");
+  EXPECT_THAT(out, Not(HasSubstr("6789")));
+  EXPECT_EQ(Concat(out, "/choices/0/text"), "ssn [US_SSN] ");
+}
+
+// ---- structure -----------------------------------------------------------------------------------
+
+TEST(ResponseStreamTest, StructuralMembersPassOnlyWithTheirShape) {
+  const std::string out = RunSse(
+      "data: {\"id\":\"chatcmpl-AbC123\",\"object\":\"chat.completion.chunk\",\"created\":17,"
+      "\"model\":\"meta-llama/Llama-3.1-8B\",\"system_fingerprint\":\"fp_44709d6fcb\","
+      "\"choices\":[]}\n\n"
+      "data: {\"id\":\"john.doe@example.com\",\"model\":\"ask 123-45-6789 about it\","
+      "\"object\":\"Call John\",\"created\":\"4111 1111 1111 1111\",\"choices\":[]}\n\n");
+  EXPECT_THAT(out, HasSubstr("\"id\":\"chatcmpl-AbC123\""));
+  EXPECT_THAT(out, HasSubstr("\"model\":\"meta-llama/Llama-3.1-8B\""));
+  EXPECT_THAT(out, HasSubstr("\"created\":17"));
+  EXPECT_THAT(out, Not(HasSubstr(kEmail)));
+  EXPECT_THAT(out, Not(HasSubstr(kSsn)));
+  EXPECT_THAT(out, Not(HasSubstr("4111 1111")));
+}
+
+TEST(ResponseStreamTest, StructuralMembersAreConfigurable) {
+  MaskerOptions options;
+  options.structural_members = std::vector<std::string>{};  // every string masked
+  options.terms = {TermList{.name = "PROJECT", .terms = {"chatcmpl"}}};
+  const auto m = *Masker::Create(std::move(options));
+  const std::string out = RunSse("data: {\"id\":\"chatcmpl\",\"choices\":[]}\n\n", 0, m);
+  EXPECT_THAT(out, HasSubstr("\"id\":\"[PROJECT]\""));
+}
+
+TEST(ResponseStreamTest, NumbersAndKeysCarryingValuesAreMasked) {
+  const std::string out = RunSse(
+      "data: {\"choices\":[],\"usage\":{\"total_tokens\":12},\"card\":4111111111111111,"
+      "\"john.doe@example.com\":1}\n\n");
+  EXPECT_THAT(out, HasSubstr("\"total_tokens\":12"));
+  EXPECT_THAT(out, Not(HasSubstr("4111111111111111")));
+  EXPECT_THAT(out, Not(HasSubstr(kEmail)));
+  EXPECT_TRUE(AllJsonParses(out));
+}
+
+TEST(ResponseStreamTest, SseFieldsFollowTheStandard) {
+  const std::string out = RunSse("event: john.doe@example.com\nid: 123-45-6789\nretry: 10x\n"
+                                 "foo: bar\ndata: {\"choices\":[]}\n\nretry: 3000\n\n");
+  EXPECT_THAT(out, Not(HasSubstr(kEmail)));
+  EXPECT_THAT(out, Not(HasSubstr(kSsn)));
+  EXPECT_THAT(out, Not(HasSubstr("10x")));
+  EXPECT_THAT(out, Not(HasSubstr("foo")));
+  EXPECT_THAT(out, HasSubstr("retry: 3000\n"));
+}
+
+TEST(ResponseStreamTest, CrLfAndCrFramingGiveTheSameTranscript) {
+  std::string base = Chunk(R"({"content":"reach john.doe@exa"})") +
+                     Chunk(R"({"content":"mple.com now"})") + "data: [DONE]\n\n";
+  auto with = [&](std::string_view eol) {
+    std::string s;
+    for (char c : base) {
+      if (c == '\n') {
+        s += eol;
+      } else {
+        s.push_back(c);
+      }
+    }
+    return s;
+  };
+  for (std::string_view eol : {"\n", "\r\n", "\r"}) {
+    for (size_t step : {size_t{0}, size_t{1}}) {
+      auto s = DefaultMasker()->NewSseStream();
+      const std::string out = Feed(*s, with(eol), step);
+      EXPECT_EQ(Concat(out, "/choices/0/delta/content"), "reach [EMAIL] now");
+      ASSERT_EQ(s->transcript().size(), 1u);
+      EXPECT_EQ(s->transcript().at(0), "reach [EMAIL] now");
+    }
+  }
+}
+
+TEST(ResponseStreamTest, HeldTextIsFlushedBeforeTheFinishReasonEvent) {
+  auto s = DefaultMasker()->NewSseStream();
+  std::string out = *s->Write(Chunk(R"({"content":"the end is near"})"));
+  EXPECT_EQ(Concat(out, "/choices/0/delta/content"), "the end is ");
+  out += *s->Write(
+      "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
+  EXPECT_EQ(Concat(out, "/choices/0/delta/content"), "the end is near");
+  EXPECT_LT(out.find("near"), out.find("\"finish_reason\":\"stop\""));
+}
+
+TEST(ResponseStreamTest, ResponsesApiDeltas) {
+  const std::string input =
+      "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
+      "\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,\"delta\":\"mail john.d\"}\n\n"
+      "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
+      "\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,\"delta\":\"oe@example.com\"}\n\n"
+      "event: response.output_text.done\ndata: {\"type\":\"response.output_text.done\","
+      "\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,"
+      "\"text\":\"mail john.doe@example.com\"}\n\n";
+  const std::string out = RunSse(input, 4);
+  EXPECT_THAT(out, Not(HasSubstr("john.d")));
+  EXPECT_EQ(Concat(out, "/delta"), "mail [EMAIL]");
+  EXPECT_LT(out.rfind("\"delta\""), out.find("response.output_text.done"));
+}
+
+TEST(ResponseStreamTest, OllamaNdjson) {
+  const std::string input =
+      "{\"model\":\"llama3\",\"message\":{\"role\":\"assistant\",\"content\":\"ssn 123-45-\"},\"done\":false}\n"
+      "{\"model\":\"llama3\",\"message\":{\"role\":\"assistant\",\"content\":\"6789\"},\"done\":false}\n"
+      "{\"model\":\"llama3\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true}\n";
+  for (size_t step : {size_t{0}, size_t{1}}) {
+    auto s = DefaultMasker()->NewResponseStream(ResponseFraming::kNdjson);
+    const std::string out = Feed(*s, input, step);
+    EXPECT_THAT(out, Not(HasSubstr("6789")));
+    EXPECT_EQ(s->transcript().at(0), "ssn [US_SSN]");
+    EXPECT_LT(out.find("[US_SSN]"), out.find("\"done\":true"));
+  }
+}
+
+TEST(ResponseStreamTest, WholeJsonAnswer) {
+  auto s = DefaultMasker()->NewResponseStream(ResponseFraming::kJson);
+  const std::string out = Feed(
+      *s,
+      "{\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+      "\"content\":\"mail john.doe@example.com\",\"tool_calls\":[{\"id\":\"call_1\",\"type\":"
+      "\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"ssn\\\":\\\"123-45-6789\\\"}\"}}]},"
+      "\"finish_reason\":\"stop\"}]}",
+      5);
+  EXPECT_THAT(out, Not(HasSubstr(kEmail)));
+  EXPECT_THAT(out, Not(HasSubstr(kSsn)));
+  EXPECT_THAT(out, HasSubstr(R"(\"ssn\":\"[US_SSN]\")"));
+  EXPECT_EQ(s->transcript().at(0), "mail [EMAIL]{\"ssn\":\"[US_SSN]\"}");
+}
+
+TEST(ResponseStreamTest, WholeBodyThatIsNotJsonIsMaskedAsText) {
+  auto s = DefaultMasker()->NewResponseStream(ResponseFraming::kJson);
+  EXPECT_EQ(Feed(*s, "oops john.doe@example.com"), "oops [EMAIL]");
+}
+
+// ---- limits and cost -----------------------------------------------------------------------------
+
+TEST(ResponseStreamTest, AnEventOverTheCapFailsClosed) {
+  MaskerOptions options;
+  options.max_response_event_bytes = 4096;
+  auto s = (*Masker::Create(std::move(options)))->NewSseStream();
+  absl::StatusOr<std::string> r = s->Write("data: " + std::string(5000, 'a'));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(ErrorReason(r.status()), "sse_event_too_large");
+  EXPECT_FALSE(s->Write("\n\n").ok());
+  EXPECT_FALSE(s->Finish().ok());
+}
+
+TEST(ResponseStreamTest, OneByteAtATimeIsLinear) {
+  // 4 MiB in one event, fed a byte at a time: a parser that rescans its pending bytes on every write
+  // does ~8e12 byte steps here and times the test out; a linear one takes well under a second.
+  std::string content(size_t{4} << 20, 'a');
+  for (size_t i = 100; i < content.size(); i += 100) content[i] = ' ';
+  const std::string input = Chunk("{\"content\":\"" + content + "\"}");
+  auto s = DefaultMasker()->NewSseStream();
+  size_t out = 0;
+  for (char c : input) out += s->Write(std::string_view(&c, 1))->size();
+  out += s->Finish()->size();
+  EXPECT_GT(out, content.size());
+}
+
+}  // namespace
+}  // namespace jitguard
