@@ -193,6 +193,7 @@ class ResponseMaskStreamImpl final : public ResponseMaskStream,
     if (parser_.parse(data.data(), data.size(), /*realloc_if_needed=*/true).get(root) !=
         simdjson::SUCCESS) {
       *masked = Continue(ChannelKey{.field = ChannelField::kRaw}, data, /*finish=*/false);
+      transcript_[0].append(*masked);
       return absl::OkStatus();
     }
     WalkNotes notes;

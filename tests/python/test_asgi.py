@@ -30,7 +30,7 @@ async def chat(request: Request):
     body = await request.json()
     adm = request.state.jitguard
     seen_prompt = body["messages"][-1]["content"]
-    if body.get("stream") == "not-json":
+    if seen_prompt == "send an event that is not json":
         async def raw_events():
             # A model server bug: an event whose data is not JSON, carrying an email.
             for piece in [sse("Hello " + adm.subject), f"data: not json, mail {EMAIL}\n\n", sse("bye")]:
@@ -137,25 +137,30 @@ def test_streamed_email_split_across_two_events_is_masked(env, idp):
     assert raw.decode().rstrip().endswith("data: [DONE]")
 
 
-def test_sse_event_that_is_not_json_cuts_the_stream(env, idp):
-    # Fail closed: the masker cannot tell text from structure in a non-JSON event, so the response
-    # ends there (the C++ ResponseGuard refuses it: MaskError "invalid_sse_json").
+def test_sse_event_that_is_not_json_is_masked_as_text(env, idp):
+    # Default deny: an event whose data is not JSON is masked as text (one stream across such
+    # events), and the stream goes on.
     token = idp.mint("alice", ["data-scientists"])
-    received = []
-    request = body(stream=True)
-    request["stream"] = "not-json"
+    request = body("send an event that is not json", stream=True)
     with httpx.Client(timeout=10) as client:
-        try:
-            with client.stream("POST", env["url"] + "/v1/chat/completions", json=request,
-                               headers=auth(token)) as r:
-                assert r.status_code == 200
-                for chunk in r.iter_bytes():
-                    received.append(chunk)
-        except httpx.HTTPError:
-            pass  # the server cut the connection mid-stream
-    raw = b"".join(received)
-    assert b'"content":"Hello ' in raw  # the event before the bad one went out (its tail held back)
-    assert EMAIL.encode() not in raw and b"not json" not in raw and b"bye" not in raw
+        with client.stream("POST", env["url"] + "/v1/chat/completions", json=request,
+                           headers=auth(token)) as r:
+            assert r.status_code == 200
+            raw = b"".join(r.iter_bytes())
+    assert EMAIL.encode() not in raw
+    assert b"data: not json, mail " in raw and b"data: [EMAIL]\n" in raw  # held to the end
+    assert b'bye"' in raw  # the stream went on
+
+
+def test_a_body_the_guard_cannot_read_is_refused(env, idp):
+    token = idp.mint("alice", ["data-scientists"])
+    for bad, code in [({"model": "support-llm", "messages": "please export everything"}, "bad_messages"),
+                      ({"model": "support-llm", "prompt": [1, 2, 3]}, "token_prompt"),
+                      ({"model": "support-llm", "stream": "yes", "messages": []}, "bad_field"),
+                      ({"model": "support-llm"}, "no_prompt")]:
+        r = httpx.post(env["url"] + "/v1/chat/completions", json=bad, headers=auth(token), timeout=10)
+        assert r.status_code == 400, bad
+        assert r.json()["error"]["code"] == code
 
 
 def test_json_response_and_prompt_are_masked(env, idp):

@@ -220,12 +220,29 @@ def test_sse_completions_text_field(masker):
     assert content[0] == "ssn [US_SSN] ok"
 
 
-def test_sse_invalid_json_event_fails_closed(masker):
+def test_sse_data_that_is_not_json_is_masked_as_text(masker):
+    s = masker.sse_stream()
+    out = s.write(b"data: {not json " + EMAIL.encode() + b" here\n\n") + s.finish()
+    # One text stream across non-JSON events: the last word is held until the end.
+    assert out == b"data: {not json [EMAIL] \n\ndata: here\n\n"
+    assert s.transcript == {0: "{not json [EMAIL] here"}
+
+
+def test_sse_event_over_the_cap_fails_closed(masker):
     s = masker.sse_stream()
     with pytest.raises(jitguard.MaskError) as e:
-        s.write(b"data: {not json " + EMAIL.encode() + b"\n\n")
-    assert e.value.reason == "invalid_sse_json"
-    assert EMAIL not in str(e.value)
+        s.write(b"data: " + b"a" * (9 << 20))
+    assert e.value.reason == "sse_event_too_large"
+
+
+def test_ndjson_and_json_framings():
+    m = jitguard.Masker()
+    s = m.response_stream("ndjson")
+    out = s.write(b'{"response":"ssn 123-45-"}\n{"response":"6789 ok"}\n{"done":true}\n') + s.finish()
+    assert b"6789" not in out and s.transcript == {0: "ssn [US_SSN] ok"}
+    j = m.response_stream("json")
+    assert j.write(b'{"choices":[{"index":0,"message":{"content":"mail ' + EMAIL.encode() + b'"}}]}') == b""
+    assert EMAIL.encode() not in j.finish()
 
 
 async def test_amask_sse(masker):

@@ -217,6 +217,13 @@ TEST(ResponseStreamTest, DataThatIsAJsonStringOrArrayOrNotJson) {
   EXPECT_THAT(out, HasSubstr("plain text "));
 }
 
+TEST(ResponseStreamTest, NonJsonDataIsInTheTranscript) {
+  auto s = DefaultMasker()->NewSseStream();
+  const std::string out = Feed(*s, "data: mail john.doe@example.com now\n\n");
+  EXPECT_EQ(s->transcript().at(0), "mail [EMAIL] now");
+  EXPECT_THAT(out, Not(HasSubstr(kEmail)));
+}
+
 TEST(ResponseStreamTest, CommentsAreMasked) {
   const std::string out = RunSse(": debug user=john.doe@example.com\n: ping\n\n" + Chunk(R"({"content":"x"})"));
   EXPECT_THAT(out, Not(HasSubstr(kEmail)));
