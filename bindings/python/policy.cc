@@ -199,7 +199,7 @@ JITGUARD_PY_PART(policy, 30) {
 
   py::class_<PyPolicyStore>(m, "_PolicyStore")
       .def(py::init([](const PyPolicy& initial) {
-             return PyPolicyStore{std::make_unique<PolicyStore>(initial.policy)};
+             return PyPolicyStore{Unwrap(PolicyStore::Create(initial.policy))};
            }),
            py::arg("initial"))
       .def(

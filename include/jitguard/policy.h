@@ -15,11 +15,9 @@
 #ifndef JITGUARD_POLICY_H_
 #define JITGUARD_POLICY_H_
 
-#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -191,49 +189,42 @@ class JITGUARD_EXPORT Policy {
 };
 
 // Holds the current policy and swaps in a new one atomically on reload; a failed reload keeps the
-// old one. Thread-safe.
+// old one. Thread-safe: any number of threads may read and reload at once.
 //
-// Readers take no lock: each thread caches (store, generation, snapshot) and the hot path is one
-// acquire load of the store's generation counter. Only the first read after a reload takes the
-// mutex, once per thread, to pick up the new snapshot. (std::atomic<std::shared_ptr> was the other
-// candidate; libstdc++ 12 implements it with a spin lock bit that every load takes, and
-// ThreadSanitizer cannot see that lock.) A thread's cached snapshot keeps an old policy alive until
-// that thread next reads the store or exits.
+// The store made by Create takes no lock on reads: each thread caches (store, generation, snapshot)
+// and the hot path is one acquire load of the store's generation counter. Only the first read after
+// a reload takes a mutex, once per thread, to pick up the new snapshot. A thread's cached snapshot
+// keeps an old policy alive until that thread next reads the store or exits.
 class JITGUARD_EXPORT PolicyStore {
  public:
-  // A store holding `initial`, which must not be null.
-  explicit PolicyStore(std::shared_ptr<const Policy> initial);
-
   // A store holding the compiled `json` (errors as Policy::Create).
   static absl::StatusOr<std::unique_ptr<PolicyStore>> Create(std::string_view json,
                                                              const PolicyOptions& options = {});
+  // A store holding `initial`. A null policy is kInvalidArgument, reason "invalid_policy".
+  static absl::StatusOr<std::unique_ptr<PolicyStore>> Create(std::shared_ptr<const Policy> initial);
 
+  virtual ~PolicyStore() = default;
   PolicyStore(const PolicyStore&) = delete;
   PolicyStore& operator=(const PolicyStore&) = delete;
 
   // The current snapshot; it stays valid (and unchanged) however many reloads follow.
-  std::shared_ptr<const Policy> Snapshot() const;
+  virtual std::shared_ptr<const Policy> Snapshot() const = 0;
 
   // Compiles `json` and, only if that succeeds, makes it current. On error the old policy stays.
-  absl::Status Reload(std::string_view json, const PolicyOptions& options = {});
+  virtual absl::Status Reload(std::string_view json, const PolicyOptions& options) = 0;
+  absl::Status Reload(std::string_view json) { return Reload(json, PolicyOptions{}); }
 
-  // Makes `policy` (not null) current.
-  void Swap(std::shared_ptr<const Policy> policy);
+  // Makes `policy` current; a null policy is ignored (a store never holds none).
+  virtual void Swap(std::shared_ptr<const Policy> policy) = 0;
 
   // Evaluate on the current snapshot.
-  Decision Evaluate(const PolicyRequest& request) const;
+  virtual Decision Evaluate(const PolicyRequest& request) const = 0;
 
   // The current snapshot's version.
-  std::string version() const;
+  virtual std::string version() const = 0;
 
- private:
-  // The calling thread's cached snapshot, refreshed when the generation moved.
-  const std::shared_ptr<const Policy>& Current() const;
-
-  const uint64_t id_;                    // unique per store: keys the per-thread caches
-  std::atomic<uint64_t> generation_{1};  // bumped by every swap, after current_ changed
-  mutable std::mutex mu_;                // guards current_
-  std::shared_ptr<const Policy> current_;
+ protected:
+  PolicyStore() = default;
 };
 
 }  // namespace jitguard

@@ -10,6 +10,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "jitguard/export.h"
@@ -46,6 +48,18 @@ JITGUARD_EXPORT std::string ErrorReason(const absl::Status& status);
 
 // The domain attached by MakeError; kInternal when none is attached.
 JITGUARD_EXPORT ErrorDomain GetErrorDomain(const absl::Status& status);
+
+// Structured details of an error beside its reason, as named text values (a policy error's
+// "location", "line" and "column"), so callers never parse the message. Attached as status
+// payloads; the Python binding hands them over as the exception's `fields` dict. Setting a field
+// on an OK status does nothing; setting one again replaces it.
+JITGUARD_EXPORT void SetErrorField(absl::Status* status, std::string_view name,
+                                   std::string_view value);
+// The fields set on `status`, sorted by name; empty for OK.
+JITGUARD_EXPORT std::vector<std::pair<std::string, std::string>> ErrorFields(
+    const absl::Status& status);
+// One field's value; "" when it is not set.
+JITGUARD_EXPORT std::string ErrorField(const absl::Status& status, std::string_view name);
 
 }  // namespace jitguard
 

@@ -19,7 +19,7 @@
 #include "lib/approval/rules.h"
 #include "lib/approval/store.h"
 #include "lib/base/strings.h"
-#include "lib/grant/redis_client.h"
+#include "lib/redis/client.h"
 
 namespace jitguard {
 namespace approval {

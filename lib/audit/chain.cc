@@ -1,9 +1,5 @@
 #include "lib/audit/chain.h"
 
-#include <openssl/crypto.h>
-
-#include <cstring>
-
 #include "absl/strings/str_cat.h"
 #include "lib/audit/record.h"
 #include "lib/base/strings.h"
@@ -32,46 +28,17 @@ constexpr HexTables kHex;
 
 Chainer::Chainer(std::string_view key) : keyed_(!key.empty()) {
   if (!keyed_) return;
-  uint8_t block[SHA256_CBLOCK] = {0};
-  if (key.size() > SHA256_CBLOCK) {
-    SHA256(reinterpret_cast<const uint8_t*>(key.data()), key.size(), block);
-  } else {
-    std::memcpy(block, key.data(), key.size());
-  }
-  uint8_t pad[SHA256_CBLOCK];
-  for (size_t i = 0; i < SHA256_CBLOCK; ++i) pad[i] = block[i] ^ 0x36;
-  SHA256_Init(&inner_);
-  SHA256_Update(&inner_, pad, sizeof(pad));
-  for (size_t i = 0; i < SHA256_CBLOCK; ++i) pad[i] = block[i] ^ 0x5c;
-  SHA256_Init(&outer_);
-  SHA256_Update(&outer_, pad, sizeof(pad));
-  OPENSSL_cleanse(block, sizeof(block));
-  OPENSSL_cleanse(pad, sizeof(pad));
+  absl::StatusOr<base::HmacKey> prepared = base::HmacKey::Create(key);
+  if (prepared.ok()) key_ = *std::move(prepared);
 }
 
-Chainer::~Chainer() {
-  OPENSSL_cleanse(&inner_, sizeof(inner_));
-  OPENSSL_cleanse(&outer_, sizeof(outer_));
-}
-
-Digest Chainer::Hash(const Digest& prev, std::string_view body) const {
+std::optional<Digest> Chainer::Hash(const Digest& prev, std::string_view body) const {
+  const std::string_view prev_bytes(reinterpret_cast<const char*>(prev.data()), prev.size());
+  if (!keyed_) return base::Sha256({prev_bytes, body});
   Digest out;
-  if (!keyed_) {
-    SHA256_CTX ctx;
-    SHA256_Init(&ctx);
-    SHA256_Update(&ctx, prev.data(), prev.size());
-    SHA256_Update(&ctx, body.data(), body.size());
-    SHA256_Final(out.data(), &ctx);
-    return out;
+  if (!key_ || key_->size() != out.size() || !key_->Sign({prev_bytes, body}, out.data())) {
+    return std::nullopt;
   }
-  SHA256_CTX ctx = inner_;
-  SHA256_Update(&ctx, prev.data(), prev.size());
-  SHA256_Update(&ctx, body.data(), body.size());
-  Digest inner;
-  SHA256_Final(inner.data(), &ctx);
-  ctx = outer_;
-  SHA256_Update(&ctx, inner.data(), inner.size());
-  SHA256_Final(out.data(), &ctx);
   return out;
 }
 
@@ -139,11 +106,15 @@ void AppendHashAndClose(std::string* record, const Digest& hash) {
   record->append("\"}");
 }
 
-Digest ChainHead::Seal(const Chainer& chainer, std::string* record) const {
+absl::StatusOr<Digest> ChainHead::Seal(const Chainer& chainer, std::string* record) const {
   AppendPrev(record, hash_);
-  const Digest hash = chainer.Hash(hash_, *record);
-  AppendHashAndClose(record, hash);
-  return hash;
+  const std::optional<Digest> hash = chainer.Hash(hash_, *record);
+  if (!hash) {
+    return AuditError(absl::StatusCode::kInternal, "hash_failure",
+                      "the record's chain hash could not be computed (OpenSSL failed)");
+  }
+  AppendHashAndClose(record, *hash);
+  return *hash;
 }
 
 absl::Status ChainHead::Restore(const Chainer& chainer, std::string_view line,

@@ -8,10 +8,6 @@
 #ifndef JITGUARD_LIB_AUDIT_CHAIN_H_
 #define JITGUARD_LIB_AUDIT_CHAIN_H_
 
-#define OPENSSL_SUPPRESS_DEPRECATED  // the one-shot SHA256_CTX API is the fastest way to reuse HMAC
-                                     // pads
-#include <openssl/sha.h>
-
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -19,7 +15,9 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "jitguard/audit.h"
+#include "lib/base/crypto.h"
 
 namespace jitguard::audit_internal {
 
@@ -34,22 +32,19 @@ inline constexpr size_t kPrevSuffixSize = 9 + 64 + 1;
 inline constexpr std::string_view kZeroHex =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-// HMAC-SHA-256 (or SHA-256) with the key's pads hashed once. Copyable; not thread-safe per object,
-// but cheap to copy per thread.
+// HMAC-SHA-256 (or SHA-256 without a key) through OpenSSL's EVP interfaces, the key prepared once.
+// A value type; Hash may be called from any number of threads at once.
 class Chainer {
  public:
   explicit Chainer(std::string_view key);
-  Chainer(const Chainer&) = default;
-  Chainer& operator=(const Chainer&) = default;
-  ~Chainer();  // wipes the keyed pad states
   bool keyed() const { return keyed_; }
-  // hash of prev || body.
-  Digest Hash(const Digest& prev, std::string_view body) const;
+  // hash of prev || body; nullopt only if OpenSSL failed (the key could not be prepared, or out of
+  // memory): callers fail closed.
+  std::optional<Digest> Hash(const Digest& prev, std::string_view body) const;
 
  private:
   bool keyed_ = false;
-  SHA256_CTX inner_{};
-  SHA256_CTX outer_{};
+  std::optional<base::HmacKey> key_;  // keyed_ and prepared; keyed_ without it: OpenSSL failed
 };
 
 // Appends 64 lowercase hex digits.
@@ -80,8 +75,9 @@ class ChainHead {
   uint64_t next_seq() const { return records_ + 1; }
   // Completes `record` (canonical JSON of record next_seq(), without its closing brace) as the
   // next link: appends prev and hash and closes it. Returns the hash; the head does not move
-  // until Advance, so a record that is then refused costs nothing.
-  Digest Seal(const Chainer& chainer, std::string* record) const;
+  // until Advance, so a record that is then refused costs nothing. Error reason "hash_failure"
+  // only if OpenSSL failed.
+  absl::StatusOr<Digest> Seal(const Chainer& chainer, std::string* record) const;
   // The record sealed with `hash` was accepted.
   void Advance(const Digest& hash) {
     ++records_;

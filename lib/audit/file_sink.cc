@@ -136,7 +136,9 @@ class FileSink final : public FileAuditSink {
     while (true) {
       line_.clear();
       audit_internal::AppendCanonicalOpen(*ev, head_.next_seq(), now, &line_);
-      hash = head_.Seal(chainer_, &line_);
+      absl::StatusOr<Digest> sealed = head_.Seal(chainer_, &line_);
+      if (!sealed.ok()) return sealed.status();
+      hash = *sealed;
       line_.push_back('\n');
       if (options_.max_file_bytes == 0) break;
       uint64_t pending = file_bytes_ + inflight_bytes_ + buffer_.size();

@@ -214,7 +214,9 @@ class PgSink final : public PostgresAuditSink {
     row.type = ev->type;
     row.session_id = ev->session_id;
     audit_internal::AppendCanonicalOpen(*ev, head_.next_seq(), now, &row.record);
-    const Digest hash = head_.Seal(chainer_, &row.record);
+    const absl::StatusOr<Digest> sealed = head_.Seal(chainer_, &row.record);
+    if (!sealed.ok()) return sealed.status();
+    const Digest hash = *sealed;
     audit_internal::AppendHex(&row.hash, hash);
     // A row the server would refuse would fail its whole batch and break the sink: refuse the event
     // instead, before it takes a seq. Text columns hold no NUL; the record (which holds every other

@@ -17,7 +17,7 @@
 #include "jitguard/replay.h"
 #include "jitguard/status.h"
 #include "lib/base/strings.h"
-#include "lib/grant/redis_client.h"
+#include "lib/redis/client.h"
 #include "lib/grant/replay_internal.h"
 
 namespace jitguard {

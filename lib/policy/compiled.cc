@@ -11,6 +11,7 @@
 #include "absl/container/inlined_vector.h"
 #include "jitguard/status.h"
 #include "lib/base/strings.h"
+#include "lib/policy/location.h"
 #include "re2/set.h"
 
 namespace jitguard::policy {
@@ -294,8 +295,8 @@ absl::StatusOr<std::shared_ptr<const Policy>> CompiledPolicy::Build(PolicySpec s
       std::string error;
       if (set->Add(re2::StringPiece(regex.data(), regex.size()), &error) !=
           static_cast<int>(it->second)) {
-        return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kPolicy, "invalid_policy",
-                         Cat("rules: prompt pattern rejected by the combined matcher: ", error));
+        return PolicyError("invalid_policy", "rules", std::nullopt,
+                           Cat("prompt pattern rejected by the combined matcher: ", error));
       }
     }
     return it->second;
@@ -346,9 +347,10 @@ absl::StatusOr<std::shared_ptr<const Policy>> CompiledPolicy::Build(PolicySpec s
   policy->atom_count_ = atom_ids.size();
   if (policy->atom_count_ > 0) {
     if (!set->Compile()) {
-      return MakeError(
-          absl::StatusCode::kResourceExhausted, ErrorDomain::kPolicy, "invalid_policy",
-          "rules: the prompt keywords and patterns together exceed the matcher's memory budget");
+      return PolicyError("invalid_policy", "rules", std::nullopt,
+                         "the prompt keywords and patterns together exceed the matcher's memory "
+                         "budget",
+                         absl::StatusCode::kResourceExhausted);
     }
     policy->prompt_set_ = std::move(set);
   }

@@ -1,6 +1,8 @@
 #include "lib/policy/location.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "jitguard/status.h"
 #include "lib/base/json.h"
 #include "lib/base/strings.h"
 
@@ -234,6 +236,22 @@ std::optional<TextPosition> LocateInText(std::string_view json, const Path& path
   const size_t offset =
       (what == LocateWhat::kKey && !path.empty() && path.back().index < 0) ? key_pos : nav.pos();
   return base::PositionInText(json, offset);
+}
+
+absl::Status PolicyError(std::string_view reason, std::string_view location,
+                         std::optional<TextPosition> at, std::string_view problem,
+                         absl::StatusCode code) {
+  std::string message(location);
+  message.append(": ");
+  if (at) Append(&message, "line ", at->line, ", column ", at->column, ": ");
+  message.append(problem);
+  absl::Status status = MakeError(code, ErrorDomain::kPolicy, reason, message);
+  SetErrorField(&status, "location", location);
+  if (at) {
+    SetErrorField(&status, "line", absl::StrCat(at->line));
+    SetErrorField(&status, "column", absl::StrCat(at->column));
+  }
+  return status;
 }
 
 }  // namespace jitguard::policy

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "lib/base/json.h"
 
 namespace jitguard::policy {
@@ -44,6 +45,13 @@ using TextPosition = base::TextPosition;
 // Finds the element at `path` in `json` (which must be valid JSON); nullopt when the path does not
 // lead anywhere (which would be a bug in the caller).
 std::optional<TextPosition> LocateInText(std::string_view json, const Path& path, LocateWhat what);
+
+// A policy error (domain policy) about the element at `location` ("rules[3].prompt", "document"):
+// the message reads "<location>: [line L, column C: ]<problem>", and the location, line and column
+// are also attached as error fields ("location", "line", "column") for callers that want values.
+absl::Status PolicyError(std::string_view reason, std::string_view location,
+                         std::optional<TextPosition> at, std::string_view problem,
+                         absl::StatusCode code = absl::StatusCode::kInvalidArgument);
 
 }  // namespace jitguard::policy
 

@@ -108,16 +108,10 @@ class Validator {
   };
 
   absl::Status Error(std::string_view problem, LocateWhat what = LocateWhat::kValue) const {
-    std::string message = PathToString(path_);
-    message.append(": ");
-    if (positions_ == PolicyPositions::kLineColumn) {
-      if (auto pos = LocateInText(text_, path_, what)) {
-        Append(&message, "line ", pos->line, ", column ", pos->column, ": ");
-      }
-    }
-    message.append(problem);
-    return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kPolicy, "invalid_policy",
-                     message);
+    const std::string location = PathToString(path_);
+    std::optional<TextPosition> pos;
+    if (positions_ == PolicyPositions::kLineColumn) pos = LocateInText(text_, path_, what);
+    return PolicyError("invalid_policy", location, pos, problem);
   }
 
   absl::Status WrongType(element e, std::string_view expected) const {
@@ -631,21 +625,16 @@ std::string KeywordRegex(std::string_view keyword) {
 }
 
 absl::StatusOr<PolicySpec> ParsePolicy(std::string_view json, PolicyPositions positions) {
-  auto invalid_json = [](std::string_view why) {
-    return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kPolicy, "invalid_json",
-                     Cat("document: ", why));
+  auto invalid_json = [](std::string_view why, std::optional<TextPosition> at = std::nullopt) {
+    return PolicyError("invalid_json", "document", at, why);
   };
   if (json.size() > kMaxPolicyBytes) return invalid_json("policy document larger than 64 MiB");
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (auto error = parser.parse(json.data(), json.size()).get(root); error) {
-    std::string where;
-    if (positions == PolicyPositions::kLineColumn) {
-      if (std::optional<TextPosition> at = base::LocateJsonSyntaxError(json)) {
-        where = Cat("line ", at->line, ", column ", at->column, ": ");
-      }
-    }
-    return invalid_json(Cat(where, "not valid JSON (", simdjson::error_message(error), ")"));
+    std::optional<TextPosition> at;
+    if (positions == PolicyPositions::kLineColumn) at = base::LocateJsonSyntaxError(json);
+    return invalid_json(Cat("not valid JSON (", simdjson::error_message(error), ")"), at);
   }
   Validator validator(json, positions);
   absl::StatusOr<PolicySpec> spec = validator.Run(root);

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <memory>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
@@ -48,66 +49,51 @@ size_t EsComponentBytes(Algorithm a) {
   return a == Algorithm::kES256 ? 32 : a == Algorithm::kES384 ? 48 : 66;
 }
 
-// Big-endian group order n of the curve behind an ES* algorithm, padded to the component length.
-const std::string& CurveOrder(Algorithm a) {
-  static const std::array<std::string, 3> orders = [] {
-    std::array<std::string, 3> out;
-    const int nids[3] = {NID_X9_62_prime256v1, NID_secp384r1, NID_secp521r1};
-    const size_t lens[3] = {32, 48, 66};
-    for (int i = 0; i < 3; ++i) {
-      EC_GROUP* group = EC_GROUP_new_by_curve_name(nids[i]);
-      out[i].assign(lens[i], '\0');
-      if (group != nullptr) {
-        BN_bn2binpad(EC_GROUP_get0_order(group), reinterpret_cast<unsigned char*>(out[i].data()),
-                     static_cast<int>(lens[i]));
-        EC_GROUP_free(group);
-      }
-    }
-    return out;
-  }();
-  return orders[a == Algorithm::kES256 ? 0 : a == Algorithm::kES384 ? 1 : 2];
+struct BnDeleter {
+  void operator()(BIGNUM* p) const { BN_free(p); }
+};
+struct EcdsaSigDeleter {
+  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
+};
+using BnPtr = std::unique_ptr<BIGNUM, BnDeleter>;
+using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter>;
+
+// The group order n of the curve behind an ES* algorithm; null if the curve could not be loaded.
+const BIGNUM* CurveOrder(Algorithm a) {
+  // Loaded once and kept for the life of the process.
+  static const std::array<const EC_GROUP*, 3> groups = {
+      EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1), EC_GROUP_new_by_curve_name(NID_secp384r1),
+      EC_GROUP_new_by_curve_name(NID_secp521r1)};
+  const EC_GROUP* group = groups[a == Algorithm::kES256 ? 0 : a == Algorithm::kES384 ? 1 : 2];
+  return group == nullptr ? nullptr : EC_GROUP_get0_order(group);
 }
 
-// 1 <= v < n for a big-endian integer of the same length as n.
-bool InRange(std::string_view v, const std::string& n) {
-  bool nonzero = false;
-  for (char c : v) nonzero |= c != 0;
-  // An all-zero order means the curve could not be loaded: fail closed.
-  return nonzero && n.size() == v.size() && std::memcmp(v.data(), n.data(), v.size()) < 0 &&
-         n.find_first_not_of('\0') != std::string::npos;
-}
+// 1 <= v < n.
+bool InRange(const BIGNUM* v, const BIGNUM* n) { return !BN_is_zero(v) && BN_cmp(v, n) < 0; }
 
-void AppendDerLength(std::string* out, size_t len) {
-  if (len < 0x80) {
-    out->push_back(static_cast<char>(len));
-  } else {
-    out->push_back('\x81');
-    out->push_back(static_cast<char>(len));
+// A JWS ECDSA signature (RFC 7518 3.4: r || s, each `raw.size() / 2` bytes big-endian) as the DER
+// ECDSA-Sig-Value OpenSSL verifies. Empty when r or s is outside [1, n) or OpenSSL fails: such a
+// signature is refused before it reaches the verifier (fail closed).
+std::string RawToDer(Algorithm alg, std::string_view raw) {
+  const BIGNUM* order = CurveOrder(alg);
+  if (order == nullptr) return std::string();
+  const size_t n = raw.size() / 2;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(raw.data());
+  BnPtr r(BN_bin2bn(bytes, static_cast<int>(n), nullptr));
+  BnPtr s(BN_bin2bn(bytes + n, static_cast<int>(n), nullptr));
+  EcdsaSigPtr sig(ECDSA_SIG_new());
+  if (!r || !s || !sig || !InRange(r.get(), order) || !InRange(s.get(), order)) {
+    return std::string();
   }
-}
-
-void AppendDerInteger(std::string* out, std::string_view v) {
-  size_t i = 0;
-  while (i + 1 < v.size() && v[i] == 0) ++i;
-  v.remove_prefix(i);
-  const bool pad = (static_cast<unsigned char>(v[0]) & 0x80) != 0;
-  out->push_back('\x02');
-  AppendDerLength(out, v.size() + (pad ? 1 : 0));
-  if (pad) out->push_back('\0');
-  out->append(v);
-}
-
-// Raw r||s (already range-checked) to a DER ECDSA-Sig-Value.
-std::string RawToDer(std::string_view r, std::string_view s) {
-  std::string body;
-  body.reserve(2 * (r.size() + 4));
-  AppendDerInteger(&body, r);
-  AppendDerInteger(&body, s);
-  std::string der;
-  der.reserve(body.size() + 4);
-  der.push_back('\x30');
-  AppendDerLength(&der, body.size());
-  der.append(body);
+  // ECDSA_SIG_set0 takes ownership of r and s.
+  if (ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) return std::string();
+  r.release();
+  s.release();
+  const int len = i2d_ECDSA_SIG(sig.get(), nullptr);
+  if (len <= 0) return std::string();
+  std::string der(static_cast<size_t>(len), '\0');
+  auto* out = reinterpret_cast<unsigned char*>(der.data());
+  if (i2d_ECDSA_SIG(sig.get(), &out) != len) return std::string();
   return der;
 }
 
@@ -183,18 +169,15 @@ absl::StatusOr<std::string> PkeySign(const JwsKey::State& st, Algorithm alg,
   if (!IsEs(alg)) return sig;
   // DER -> raw r||s of fixed length.
   const unsigned char* p = reinterpret_cast<const unsigned char*>(sig.data());
-  ECDSA_SIG* ec = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size()));
-  if (ec == nullptr) {
+  EcdsaSigPtr ec(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size())));
+  const size_t n = EsComponentBytes(alg);
+  std::string raw(2 * n, '\0');
+  auto* out = reinterpret_cast<unsigned char*>(raw.data());
+  if (!ec || BN_bn2binpad(ECDSA_SIG_get0_r(ec.get()), out, static_cast<int>(n)) < 0 ||
+      BN_bn2binpad(ECDSA_SIG_get0_s(ec.get()), out + n, static_cast<int>(n)) < 0) {
     return MakeError(absl::StatusCode::kInternal, ErrorDomain::kToken, "sign_failed",
                      "ECDSA signature could not be decoded");
   }
-  const size_t n = EsComponentBytes(alg);
-  std::string raw(2 * n, '\0');
-  BN_bn2binpad(ECDSA_SIG_get0_r(ec), reinterpret_cast<unsigned char*>(raw.data()),
-               static_cast<int>(n));
-  BN_bn2binpad(ECDSA_SIG_get0_s(ec), reinterpret_cast<unsigned char*>(raw.data()) + n,
-               static_cast<int>(n));
-  ECDSA_SIG_free(ec);
   return raw;
 }
 
@@ -492,11 +475,8 @@ absl::Status Verify(const JwsKey& key, Algorithm alg, std::string_view signing_i
   if (IsEs(alg)) {
     const size_t n = EsComponentBytes(alg);
     if (signature.size() != 2 * n) return BadSignature();
-    const std::string_view r = signature.substr(0, n), s = signature.substr(n);
-    const std::string& order = CurveOrder(alg);
-    if (!InRange(r, order) || !InRange(s, order)) return BadSignature();
-    const std::string der = RawToDer(r, s);
-    if (!PkeyVerify(st, alg, signing_input, der)) return BadSignature();
+    const std::string der = RawToDer(alg, signature);
+    if (der.empty() || !PkeyVerify(st, alg, signing_input, der)) return BadSignature();
     return absl::OkStatus();
   }
   if (IsRs(alg) || IsPs(alg)) {

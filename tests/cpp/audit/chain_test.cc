@@ -15,7 +15,9 @@ constexpr std::string_view kKey = "chain test key of at least 32 bytes";
 std::string Sealed(ChainHead& head, const Chainer& chainer, std::string_view type) {
   std::string line =
       "{\"seq\":" + std::to_string(head.next_seq()) + ",\"type\":\"" + std::string(type) + "\"";
-  head.Advance(head.Seal(chainer, &line));
+  absl::StatusOr<Digest> hash = head.Seal(chainer, &line);
+  EXPECT_TRUE(hash.ok());
+  if (hash.ok()) head.Advance(*hash);
   return line;
 }
 
@@ -25,7 +27,9 @@ TEST(ChainHeadTest, SealDoesNotMoveTheHeadAdvanceDoes) {
   EXPECT_EQ(head.next_seq(), 1u);
   EXPECT_EQ(head.Checkpoint().ToString(), "0:" + std::string(kZeroHex));
   std::string line = "{\"seq\":1,\"type\":\"a\"";
-  const Digest hash = head.Seal(chainer, &line);
+  absl::StatusOr<Digest> sealed = head.Seal(chainer, &line);
+  ASSERT_TRUE(sealed.ok());
+  const Digest hash = *sealed;
   EXPECT_EQ(head.next_seq(), 1u);  // a refused record costs nothing
   LineParts parts;
   ASSERT_TRUE(SplitLine(line, &parts));

@@ -27,6 +27,26 @@ TEST(StatusTest, OkCodeIsNeverReturnedForAnError) {
   EXPECT_FALSE(s.ok());
 }
 
+TEST(StatusTest, FieldsAreStructuredValuesBesideTheReason) {
+  absl::Status s = MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kPolicy,
+                             "invalid_policy", "rules[0].models: line 3, column 5: expected list");
+  EXPECT_TRUE(ErrorFields(s).empty());
+  SetErrorField(&s, "location", "rules[0].models");
+  SetErrorField(&s, "line", "3");
+  SetErrorField(&s, "column", "4");
+  SetErrorField(&s, "column", "5");  // replaces
+  using Fields = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(ErrorFields(s), (Fields{{"column", "5"}, {"line", "3"}, {"location", "rules[0].models"}}));
+  EXPECT_EQ(ErrorField(s, "location"), "rules[0].models");
+  EXPECT_EQ(ErrorField(s, "missing"), "");
+  EXPECT_EQ(ErrorReason(s), "invalid_policy");  // the reason and domain are not fields
+  EXPECT_EQ(GetErrorDomain(s), ErrorDomain::kPolicy);
+  absl::Status ok;
+  SetErrorField(&ok, "location", "x");
+  EXPECT_TRUE(ok.ok());
+  EXPECT_TRUE(ErrorFields(ok).empty());
+}
+
 TEST(SecretBytesTest, CopiesAndMovesKeepTheValueAndEmptyTheSource) {
   SecretBytes a("k3y-material");
   SecretBytes b = a;

@@ -76,6 +76,25 @@ TEST(PolicyParseTest, PatternErrorsAreLocatedDeep) {
   EXPECT_EQ(Reason(json), "invalid_policy");
 }
 
+TEST(PolicyParseTest, LocationLineAndColumnAreAlsoErrorFields) {
+  const std::string json = WithRule(R"({"id": "a", "effect": "permit",
+   "modles": ["x"]})");
+  absl::StatusOr<std::shared_ptr<const Policy>> p = Policy::Create(json);
+  ASSERT_FALSE(p.ok());
+  using Fields = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(ErrorFields(p.status()),
+            (Fields{{"column", "4"}, {"line", "6"}, {"location", "rules[0].modles"}}));
+  // Without positions only the location; a syntax error is located at the document.
+  p = Policy::Create(json, {.positions = PolicyPositions::kPathOnly});
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(ErrorFields(p.status()), (Fields{{"location", "rules[0].modles"}}));
+  p = Policy::Create("{\n  \"version\": 1,,\n}");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(ErrorReason(p.status()), "invalid_json");
+  EXPECT_EQ(ErrorField(p.status(), "location"), "document");
+  EXPECT_EQ(ErrorField(p.status(), "line"), "2");
+}
+
 TEST(PolicyParseTest, EveryKindOfMistakeIsRejectedAtItsLocation) {
   struct Case {
     std::string rule;

@@ -60,6 +60,20 @@ TEST(PolicyStoreTest, DefaultVersionIsAContentDigest) {
   EXPECT_NE((*a)->version(), (*b)->version());
 }
 
+TEST(PolicyStoreTest, HoldsACompiledPolicyAndRefusesNull) {
+  absl::StatusOr<std::shared_ptr<const Policy>> p = Policy::Create(Numbered(2), {.version = "v2"});
+  ASSERT_TRUE(p.ok());
+  absl::StatusOr<std::unique_ptr<PolicyStore>> store = PolicyStore::Create(*p);
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ((*store)->version(), "v2");
+  EXPECT_EQ((*store)->Snapshot(), *p);
+  absl::StatusOr<std::unique_ptr<PolicyStore>> none =
+      PolicyStore::Create(std::shared_ptr<const Policy>());
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorReason(none.status()), "invalid_policy");
+}
+
 TEST(PolicyStoreTest, ReadersDuringReloadsAlwaysSeeAWholeSnapshot) {
   constexpr int kVersions = 40;
   std::vector<std::shared_ptr<const Policy>> compiled;
@@ -69,7 +83,9 @@ TEST(PolicyStoreTest, ReadersDuringReloadsAlwaysSeeAWholeSnapshot) {
     ASSERT_TRUE(p.ok());
     compiled.push_back(*p);
   }
-  PolicyStore store(compiled[0]);
+  absl::StatusOr<std::unique_ptr<PolicyStore>> made = PolicyStore::Create(compiled[0]);
+  ASSERT_TRUE(made.ok());
+  PolicyStore& store = **made;
   std::atomic<bool> stop{false};
   std::atomic<int> torn{0};
   std::atomic<long> reads{0};

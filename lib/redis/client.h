@@ -2,11 +2,11 @@
 // approval store: URL parsing, a bounded pool of connections that are opened lazily, reused, and
 // dropped after any error (the next use reconnects), and per-operation timeouts.
 //
-// Thread-safety: RedisPool is safe to use from many threads; a Lease belongs to one thread.
+// Thread-safety: Pool is safe to use from many threads; a Lease belongs to one thread.
 // Errors are plain absl statuses with code kUnavailable (the caller attaches its domain and
 // reason); messages name the endpoint and the failure, never the password.
-#ifndef JITGUARD_LIB_GRANT_REDIS_CLIENT_H_
-#define JITGUARD_LIB_GRANT_REDIS_CLIENT_H_
+#ifndef JITGUARD_LIB_REDIS_CLIENT_H_
+#define JITGUARD_LIB_REDIS_CLIENT_H_
 
 #include <hiredis/hiredis.h>
 
@@ -114,4 +114,4 @@ std::string Describe(const Endpoint& endpoint);
 
 }  // namespace jitguard::redis
 
-#endif  // JITGUARD_LIB_GRANT_REDIS_CLIENT_H_
+#endif  // JITGUARD_LIB_REDIS_CLIENT_H_

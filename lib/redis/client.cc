@@ -1,4 +1,4 @@
-#include "lib/grant/redis_client.h"
+#include "lib/redis/client.h"
 
 #include <pthread.h>
 #include <signal.h>

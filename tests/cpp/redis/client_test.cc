@@ -1,6 +1,6 @@
 // The internal Redis client: URL parsing, connection reuse, reconnect after the server closed a
 // pooled connection, and no SIGPIPE when writing to a connection the server has reset.
-#include "lib/grant/redis_client.h"
+#include "lib/redis/client.h"
 
 #include <csignal>
 #include <string>
