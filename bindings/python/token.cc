@@ -1,6 +1,8 @@
 // Binding of token verification (include/jitguard/token.h). Thin: converts options, releases the
 // GIL around Verify (the token is read in place from the str's cached UTF-8 form), and returns the
-// identity as a plain tuple that python/jitguard/token.py wraps into jitguard.Identity.
+// identity as a plain tuple that python/jitguard/token.py wraps into jitguard.Identity. The
+// fetching KeySource (JwksKeySource) is bound as _core.JwksKeySource, which jitguard.JwksClient
+// wraps: the fetching, refreshing and rate limiting are the C++ ones.
 #include "jitguard/token.h"
 
 #include <Python.h>
@@ -8,6 +10,7 @@
 #include <pybind11/stl.h>
 
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,8 +53,10 @@ std::shared_ptr<TokenVerifier> Create(
     const std::string& audience_policy, const std::vector<std::string>& algorithms, double leeway,
     const std::string& groups_claim, bool require_exp, std::optional<double> max_lifetime,
     const std::vector<std::string>& required_claims, const std::vector<std::string>& typ,
-    size_t max_token_size, size_t cache_size, bool require_subject) {
+    size_t max_token_size, size_t cache_size, bool require_subject,
+    std::shared_ptr<JwksKeySource> key_source) {
   TokenVerifierOptions o;
+  o.key_source = std::move(key_source);
   o.jwks = jwks;
   for (const auto& [pem, alg, kid] : pem_keys) o.pem_keys.push_back({pem, alg, kid});
   for (const auto& [secret, alg, kid] : hmac_keys) {
@@ -83,16 +88,113 @@ std::shared_ptr<TokenVerifier> Create(
   return Unwrap(TokenVerifier::Create(std::move(o)));
 }
 
+// A Python clock for a JwksKeySource: called with the GIL taken (from whichever thread asks), and
+// released under the GIL too.
+std::function<absl::Time()> PythonClock(py::function fn) {
+  std::shared_ptr<py::function> held(new py::function(std::move(fn)), [](py::function* f) {
+    py::gil_scoped_acquire gil;
+    delete f;
+  });
+  return [held]() {
+    py::gil_scoped_acquire gil;
+    const double seconds = (*held)().cast<double>();
+    return absl::UnixEpoch() + SecondsToDuration(seconds);
+  };
+}
+
+std::shared_ptr<JwksKeySource> CreateJwksSource(const std::string& url, const std::string& issuer,
+                                                double refresh_interval,
+                                                double min_refresh_interval, double timeout,
+                                                size_t max_bytes, const std::string& ca_file,
+                                                bool background, std::optional<py::function> clock) {
+  JwksFetchOptions o;
+  o.url = url;
+  o.issuer = issuer;
+  o.refresh_interval = SecondsToDuration(refresh_interval);
+  o.min_refresh_interval = SecondsToDuration(min_refresh_interval);
+  o.timeout = SecondsToDuration(timeout);
+  o.unknown_key_wait = o.timeout;
+  o.max_bytes = max_bytes;
+  o.ca_file = ca_file;
+  o.refresh_thread = background ? RefreshThread::kBackground : RefreshThread::kCaller;
+  if (clock) {
+    // The background thread would call Python on its own; an injected clock is for tests that
+    // drive the refresh themselves.
+    if (background) {
+      ThrowIfError(MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kConfig, "bad_value",
+                             "clock: only with background_refresh=False"));
+    }
+    o.clock = PythonClock(*std::move(clock));
+  }
+  std::shared_ptr<JwksKeySource> source = Unwrap(JwksKeySource::Create(std::move(o)));
+  // Destroyed without the GIL: the destructor joins the refresh thread, which may be inside a
+  // fetch (at most `timeout`), and Python threads go on meanwhile.
+  JwksKeySource* raw = source.get();
+  return std::shared_ptr<JwksKeySource>(raw, [held = std::move(source)](JwksKeySource*) mutable {
+    if (PyGILState_Check() != 0) {
+      py::gil_scoped_release release;
+      held.reset();
+    } else {
+      held.reset();
+    }
+  });
+}
+
 }  // namespace
 
 JITGUARD_PY_PART(token, 20) {
+  using Release = py::call_guard<py::gil_scoped_release>;
+  py::class_<JwksKeySource, std::shared_ptr<JwksKeySource>>(m, "JwksKeySource")
+      .def_static("create", &CreateJwksSource, py::arg("url"), py::arg("issuer"),
+                  py::arg("refresh_interval"), py::arg("min_refresh_interval"), py::arg("timeout"),
+                  py::arg("max_bytes"), py::arg("ca_file"), py::arg("background"),
+                  py::arg("clock") = std::nullopt)
+      // Every call that can take the source's lock runs without the GIL (an injected clock takes
+      // the GIL while the lock is held).
+      .def(
+          "jwks",
+          [](JwksKeySource& s, double first_wait) {
+            absl::Status status;
+            std::string jwks;
+            {
+              py::gil_scoped_release release;
+              if (s.version() == 0) {
+                status = s.WaitForKeys(SecondsToDuration(first_wait));
+              } else {
+                s.Poll();
+              }
+              if (status.ok()) jwks = s.Current()->jwks;
+            }
+            ThrowIfError(status);
+            return jwks;
+          },
+          py::arg("first_wait"))
+      .def("poll", &JwksKeySource::Poll, Release())
+      .def("refresh", &JwksKeySource::Refresh, Release())
+      .def("refresh_for_unknown_kid", &JwksKeySource::RefreshForUnknownKey, Release())
+      .def_property_readonly("name", &JwksKeySource::Name)
+      .def_property_readonly("version", &JwksKeySource::version)
+      .def_property_readonly("fetches",
+                             [](const JwksKeySource& s) {
+                               py::gil_scoped_release release;
+                               return s.fetches();
+                             })
+      .def_property_readonly("last_error", [](const JwksKeySource& s) {
+        std::string error;
+        {
+          py::gil_scoped_release release;
+          error = s.last_error();
+        }
+        return error;
+      });
+
   py::class_<TokenVerifier, std::shared_ptr<TokenVerifier>>(m, "TokenVerifier")
       .def_static("create", &Create, py::arg("jwks"), py::arg("pem_keys"), py::arg("hmac_keys"),
                   py::arg("issuers"), py::arg("audiences"), py::arg("audience_policy"),
                   py::arg("algorithms"), py::arg("leeway"), py::arg("groups_claim"),
                   py::arg("require_exp"), py::arg("max_lifetime"), py::arg("required_claims"),
                   py::arg("typ"), py::arg("max_token_size"), py::arg("cache_size"),
-                  py::arg("require_subject"))
+                  py::arg("require_subject"), py::arg("key_source") = nullptr)
       .def(
           "verify",
           [](const TokenVerifier& v, py::handle token, double now) -> IdentityTuple {

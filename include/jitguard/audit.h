@@ -145,9 +145,11 @@ struct JITGUARD_EXPORT AuditEvent {
   std::vector<std::string> rules{};          // ids of the policy rules that decided
   std::vector<AuditValue::Member> fields{};  // extra fields; names unique and not reserved
 
-  // Appends an extra field; returns *this for chaining.
-  AuditEvent& Set(std::string name, AuditValue value) {
-    fields.emplace_back(std::move(name), std::move(value));
+  // Appends an extra field; returns *this for chaining. `name` is usually an audit_field constant;
+  // `value` any AuditValue: a string (std::string, std::string_view, const char*), an integer
+  // (int64_t or any other integral type), a double, a bool, a list of strings, an Object.
+  AuditEvent& Set(std::string_view name, AuditValue value) {
+    fields.emplace_back(std::string(name), std::move(value));
     return *this;
   }
 };

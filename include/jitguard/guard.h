@@ -11,16 +11,17 @@
 // PostgreSQL; optionally asynchronous) and `masking` (hash key, custom rules, term lists). Mask
 // profiles come from the policy; one Masker per profile is compiled once and shared. What JSON
 // cannot carry comes in GuardOptions: an audit sink built in code (e.g. a Python callback) and a
-// key source that is asked for fresh keys when a token names an unknown key.
+// KeySource (include/jitguard/token.h) for keys that change.
 //
 // `tokens.jwks_url` (a JWKS URL or an OIDC discovery URL) makes the Guard fetch its keys itself, as
 // Envoy's jwt_authn remote_jwks does: over HTTPS (the server certificate verified against the
 // system trust store plus `tokens.ca_file`, and its host name checked; plain http:// only to
-// loopback), once when the Guard is built (no keys: the Guard is not built), again on use when
-// they are older than `refresh_interval` (default 3600 s), and when a token names an unknown kid
-// (at most once per `min_refresh_interval`, default 30 s; concurrent requests share one fetch).
-// Redirects are not followed; `max_bytes` (default 1 MiB) and `timeout` (default 5 s) bound each
-// response. A failed refresh keeps the last good keys. Fetches run on the request's thread.
+// loopback), once when the Guard is built (no keys: the Guard is not built), again in a
+// background thread when they are older than `refresh_interval` (default 3600 s), and when a token
+// names an unknown kid (at most once per `min_refresh_interval`, default 30 s; concurrent requests
+// share one fetch, and wait for it at most `timeout`). Redirects are not followed; `max_bytes`
+// (default 1 MiB) and `timeout` (default 5 s, name resolution and connect included) bound each
+// response. A failed refresh keeps the last good keys. Requests never fetch on their own thread.
 //
 // Admit verifies the token, evaluates the policy, files or consumes an approval ticket, issues a
 // short-lived single-use grant and writes an audit record for each step (prompts masked). The data
@@ -133,12 +134,11 @@ struct GuardOptions {
   // "conflicting_keys" error). `audit.async` / `audit.queue_size` still apply. The Guard closes it
   // on Close. Null: the config names the sink.
   std::shared_ptr<AuditSink> audit_sink = nullptr;
-  // Asked for a new JWKS when a token names a key the verifier does not know; the result replaces
-  // the keys (UpdateKeys) and the token is verified once more. Return "" when nothing changed (the
-  // source rate-limits its fetches). Called on the request's thread. Null: unknown keys are
-  // rejected (or, with `tokens.jwks_url`, refreshed from the URL; giving both is a
-  // "conflicting_keys" error).
-  std::function<absl::StatusOr<std::string>()> refresh_keys = nullptr;
+  // Where the token keys come from besides the config's `tokens.jwks` / `jwks_file`: each new key
+  // set the source publishes replaces the JWKS keys, and a token naming an unknown key asks it once
+  // for fresher ones (KeySource::RefreshForUnknownKey). Null: the config's keys only (or, with
+  // `tokens.jwks_url`, the Guard's own fetching source; giving both is a "conflicting_keys" error).
+  std::shared_ptr<KeySource> key_source = nullptr;
 };
 
 class JITGUARD_EXPORT Guard {

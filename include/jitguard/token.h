@@ -14,13 +14,22 @@
 // "algorithm", "crit", "expired", "not_yet_valid", "issuer", "audience", "claims", "typ". Messages
 // never contain the token or key material.
 //
+// Keys come from a KeySource (a small interface, as LevelDB's Env): a static JWKS, PEM public keys,
+// HMAC secrets, or a JWKS fetched from the identity provider (a JWKS URL or an OIDC discovery URL)
+// and refreshed in a background thread, as Envoy's jwt_authn remote_jwks does. A TokenVerifier
+// given a source installs each new key set the source publishes and, when a token names a key the
+// set lacks, asks the source once for fresher keys (see KeySource::RefreshForUnknownKey).
+//
 // Thread-safety: a TokenVerifier is safe to share between threads: Verify may run on many threads
 // at once while another thread calls UpdateKeys (the key set is swapped atomically; a bad update
-// changes nothing). Keys are parsed once, at Create/UpdateKeys, never per call.
+// changes nothing). Keys are parsed once, at Create/UpdateKeys or when the source publishes a new
+// set, never per call. Every KeySource is safe to share between threads.
 #ifndef JITGUARD_TOKEN_H_
 #define JITGUARD_TOKEN_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +68,123 @@ struct JITGUARD_EXPORT HmacKey {
   std::string kid;
 };
 
+// The keys a KeySource holds at one moment. Immutable once published.
+struct JITGUARD_EXPORT KeySnapshot {
+  std::string jwks;  // a JWKS document ({"keys":[...]}); "" when the source has none
+  std::vector<PemKey> pem_keys;
+  std::vector<HmacKey> hmac_keys;
+  uint64_t version = 0;  // 0 = no keys yet; grows whenever the keys change
+};
+
+// Where a TokenVerifier's keys come from. Implementations are thread-safe; the built-in ones come
+// from the factories below. A user implementation (e.g. keys from a secrets manager) needs only
+// Name, Current and version; RefreshForUnknownKey and last_error have sensible defaults.
+class JITGUARD_EXPORT KeySource {
+ public:
+  virtual ~KeySource() = default;
+
+  // For diagnostics and error messages: "static_jwks", "pem", "hmac", "jwks_url", ...
+  virtual std::string Name() const = 0;
+  // The keys now (version 0 and no keys when the source has none yet). Never blocks on I/O.
+  virtual std::shared_ptr<const KeySnapshot> Current() const = 0;
+  // Current()->version, cheap enough to read on every request (no lock, no copy).
+  virtual uint64_t version() const = 0;
+  // A token named a key the current set lacks: a fetching source refreshes (rate-limited, one
+  // fetch shared by every caller) and waits for it a bounded time; a static source has nothing
+  // newer. True when the keys changed meanwhile (the caller then verifies once more).
+  virtual bool RefreshForUnknownKey() { return false; }
+  // Why the last refresh failed; "" when it succeeded or the source does not fetch. Never the URL's
+  // query, a token or key material.
+  virtual std::string last_error() const { return ""; }
+
+  // A fixed JWKS document (parsed by the verifier; a bad one fails TokenVerifier::Create).
+  static std::shared_ptr<KeySource> StaticJwks(std::string jwks);
+  // Fixed PEM public keys (SubjectPublicKeyInfo).
+  static std::shared_ptr<KeySource> Pem(std::vector<PemKey> keys);
+  // Fixed HMAC secrets.
+  static std::shared_ptr<KeySource> Hmac(std::vector<HmacKey> keys);
+
+ protected:
+  KeySource() = default;
+};
+
+// Resolves a host name to numeric addresses ("192.0.2.1", "::1"); errors when it cannot. May
+// block: the fetch runs it on a helper thread and stops waiting at the fetch's deadline, so a
+// resolver that hangs does not hold a fetch past its timeout.
+using HostResolver =
+    std::function<absl::StatusOr<std::vector<std::string>>(const std::string& host)>;
+
+// Who runs the periodic refresh of a fetching KeySource.
+enum class RefreshThread {
+  kBackground,  // a thread the source owns: refreshes after refresh_interval, retries a failure
+                // after min_refresh_interval, runs unknown-key refreshes; requests never fetch
+  kCaller,      // no thread: Poll() refreshes when due, on the thread that calls it, and an
+                // unknown-key refresh runs on the requesting thread (tests, single-threaded tools)
+};
+
+struct JITGUARD_EXPORT JwksFetchOptions {
+  // The JWKS URL, or an OIDC discovery document URL (ending in /.well-known/openid-configuration)
+  // whose jwks_uri is then fetched. Exactly one of url and issuer.
+  std::string url;
+  // Instead of url: <issuer>/.well-known/openid-configuration, which must name this issuer.
+  std::string issuer;
+  // Keys older than this are fetched again. Shorter: rotations seen sooner, more fetches.
+  absl::Duration refresh_interval = absl::Hours(1);
+  // At most one unknown-key refresh per this interval (a flood of made-up kids costs one fetch);
+  // also the retry delay after a failed fetch. Shorter: rotations seen sooner, more load on the IdP.
+  absl::Duration min_refresh_interval = absl::Seconds(30);
+  // Name resolution + connect + TLS handshake + response, per document; whole seconds (rounded
+  // up), at least 1, at most an hour.
+  absl::Duration timeout = absl::Seconds(5);
+  // How long a request that named an unknown key waits for the refresh it triggered. Zero: it
+  // does not wait (rejected as unknown_key; later requests see the new keys). Longer than the
+  // fetch takes costs nothing.
+  absl::Duration unknown_key_wait = absl::Seconds(5);
+  // Largest response accepted, in bytes (the discovery document and the JWKS each).
+  size_t max_bytes = size_t{1} << 20;
+  // PEM file of extra trust anchors, besides the system store; "" = the system store only.
+  std::string ca_file;
+  // See RefreshThread. kBackground is what a server wants.
+  RefreshThread refresh_thread = RefreshThread::kBackground;
+  // A monotonic clock for the refresh decisions; null = std::chrono::steady_clock. For tests (the
+  // background thread still sleeps in real time).
+  std::function<absl::Time()> clock = nullptr;
+  // Name resolution; null = the system resolver (getaddrinfo). Either way bounded by `timeout`.
+  HostResolver resolver = nullptr;
+};
+
+// The JWKS of an identity provider, fetched over HTTPS with OpenSSL's HTTP client: the server
+// certificate verified against the system trust store (plus ca_file) and its host name checked;
+// plain http:// only to loopback; redirects never followed; responses above max_bytes refused;
+// resolution, connect, handshake and read share one deadline (`timeout`). A failed fetch keeps the
+// last good keys (last_error() says why). Error texts never contain the URL, tokens or key
+// material.
+class JITGUARD_EXPORT JwksKeySource : public KeySource {
+ public:
+  // Validates the options (ErrorDomain::kConfig "bad_url", "bad_value", "bad_ca_file") and, with
+  // RefreshThread::kBackground, starts the refresh thread, which fetches at once. Does not wait
+  // for the first fetch: see WaitForKeys.
+  static absl::StatusOr<std::shared_ptr<JwksKeySource>> Create(JwksFetchOptions options);
+
+  // Waits up to `timeout` for the first key set (kCaller: fetches it on this thread when there is
+  // none). Errors: ErrorDomain::kToken kUnavailable "jwks_unavailable" naming why the last fetch
+  // failed.
+  virtual absl::Status WaitForKeys(absl::Duration timeout) = 0;
+  // Fetches now, sharing a fetch already in flight (not rate-limited), on the calling thread. True
+  // when the keys changed.
+  virtual bool Refresh() = 0;
+  // The periodic step: refreshes on this thread when the keys are due (no keys yet, or older than
+  // refresh_interval; a failing source at most once per min_refresh_interval); returns at once when
+  // they are fresh or another thread is fetching. The background thread runs exactly this.
+  virtual void Poll() = 0;
+  // Fetch attempts of the JWKS document so far (for tests and metrics).
+  virtual uint64_t fetches() const = 0;
+};
+
+// Checks a JWKS / discovery URL: http(s) with a host, https unless the host is loopback, no
+// user-info. Errors: ErrorDomain::kConfig "bad_url" (the message names no part of the URL).
+JITGUARD_EXPORT absl::Status CheckJwksUrl(std::string_view url);
+
 // Whether a token must carry `exp`.
 enum class ExpiryPolicy { kRequired, kOptional };
 
@@ -74,8 +200,13 @@ enum class AudiencePolicy {
 };
 
 struct JITGUARD_EXPORT TokenVerifierOptions {
-  // A JWKS document ({"keys":[...]}). May be empty when `pem_keys` or `hmac_keys` are given.
+  // A JWKS document ({"keys":[...]}). May be empty when `pem_keys`, `hmac_keys` or `key_source`
+  // are given.
   std::string jwks;
+  // Keys that change: whenever the source publishes a new set (version), it replaces the JWKS keys
+  // (as UpdateKeys does; `pem_keys` and `hmac_keys` stay). A source without keys yet at Create is
+  // no error when the other fields give some; else Create fails ("bad_key").
+  std::shared_ptr<KeySource> key_source;
   // PEM public keys, in addition to the JWKS.
   std::vector<PemKey> pem_keys;
   // HMAC secrets, in addition to the JWKS. Never mix them with public keys for one issuer.
@@ -136,8 +267,9 @@ class JITGUARD_EXPORT TokenVerifier {
   // conformance suites; never the cache.
   virtual absl::StatusOr<std::string> VerifyJws(std::string_view jws) const = 0;
 
-  // Replaces the JWKS keys (PEM and HMAC keys from the options stay). Atomic: verifications running
-  // meanwhile see either the old or the new set. A document that does not parse or yields no usable
+  // Replaces the JWKS keys (PEM and HMAC keys from the options stay) until the key source, if any,
+  // publishes its next set. Atomic: verifications running meanwhile see either the old or the new
+  // set. A document that does not parse or yields no usable
   // key changes nothing and returns the error. Cached tokens of keys that are gone are dropped.
   virtual absl::Status UpdateKeys(std::string_view jwks) = 0;
 

@@ -70,7 +70,7 @@ class Store final : public ApprovalStore {
               now, vote.approver, id);
     event.groups = vote.groups;
     event.decision = std::string(VerdictName(vote.verdict));
-    event.Set(std::string(audit_field::kApprover), vote.approver);
+    event.Set(audit_field::kApprover, vote.approver);
     if (result.ok()) {
       event.Set("state", std::string(ApprovalStateName(result->state)));
       if (!vote.comment.empty()) event.Set("comment", vote.comment);
@@ -78,7 +78,7 @@ class Store final : public ApprovalStore {
       result->state = EffectiveState(*result, now);
       return result;
     }
-    event.Set(std::string(audit_field::kReason), reason);
+    event.Set(audit_field::kReason, reason);
     Audit(event).IgnoreError();  // the refusal is the answer; see ApprovalStoreOptions::audit
     return result;
   }
@@ -110,7 +110,7 @@ class Store final : public ApprovalStore {
       return result;
     }
     event.decision = "refused";
-    event.Set(std::string(audit_field::kReason), reason);
+    event.Set(audit_field::kReason, reason);
     Audit(event).IgnoreError();
     return result;
   }
@@ -124,7 +124,7 @@ class Store final : public ApprovalStore {
     event.type = std::string(type);
     event.time = now;
     event.subject = std::string(subject);
-    event.Set(std::string(audit_field::kTicketId), std::string(ticket_id));
+    event.Set(audit_field::kTicketId, ticket_id);
     return event;
   }
 

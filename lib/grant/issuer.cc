@@ -132,13 +132,13 @@ class Issuer final : public GrantIssuer {
       if (request.datasets.size() == 1) event.dataset = request.datasets[0];
       if (request.operations.size() == 1) event.operation = request.operations[0];
       event.decision = "issued";
-      event.Set(std::string(audit_field::kGrantId), out.id)
+      event.Set(audit_field::kGrantId, out.id)
           .Set("datasets", request.datasets)
           .Set("operations", request.operations)
-          .Set("expires_at", static_cast<long long>(exp))
+          .Set("expires_at", exp)
           .Set("algorithm", std::string(token::AlgorithmName(alg_)));
       if (!request.approval_id.empty()) {
-        event.Set(std::string(audit_field::kTicketId), request.approval_id);
+        event.Set(audit_field::kTicketId, request.approval_id);
       }
       if (absl::Status s = options_.audit->Write(event); !s.ok()) return s;
     }

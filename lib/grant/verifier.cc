@@ -101,12 +101,12 @@ class Verifier final : public GrantVerifier {
     if (scope.operation) event.operation = *scope.operation;
     if (scope.model) event.model = *scope.model;
     event.decision = s.ok() ? "verified" : "rejected";
-    if (!grant.id.empty()) event.Set(std::string(audit_field::kGrantId), grant.id);
+    if (!grant.id.empty()) event.Set(audit_field::kGrantId, grant.id);
     if (!grant.approval_id.empty()) {
-      event.Set(std::string(audit_field::kTicketId), grant.approval_id);
+      event.Set(audit_field::kTicketId, grant.approval_id);
     }
     if (!s.ok()) {
-      event.Set(std::string(audit_field::kReason), ErrorReason(s));
+      event.Set(audit_field::kReason, ErrorReason(s));
       options_.audit->Write(event).IgnoreError();  // the rejection is the answer
       return s;
     }
@@ -122,7 +122,7 @@ class Verifier final : public GrantVerifier {
       event.type = "grant.revoked";
       event.time = now;
       event.decision = "revoked";
-      event.Set(std::string(audit_field::kGrantId), std::string(grant_id));
+      event.Set(audit_field::kGrantId, grant_id);
       if (absl::Status a = options_.audit->Write(event); !a.ok()) return a;
     }
     return s;

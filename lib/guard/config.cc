@@ -12,7 +12,6 @@
 #include "jitguard/status.h"
 #include "lib/base/json.h"
 #include "lib/base/strings.h"
-#include "lib/token/jwks_fetcher.h"
 #include "simdjson.h"
 
 namespace jitguard::guard {
@@ -172,7 +171,7 @@ absl::StatusOr<absl::Duration> GetSeconds(object obj, std::string_view section,
 absl::Status ParseJwksUrl(object s, std::string_view base_dir, GuardConfig* c) {
   JwksUrlConfig& j = c->jwks_url;
   JG_ASSIGN(j.url, GetString(s, "tokens", "jwks_url", "", true));
-  if (absl::Status st = token::CheckJwksUrl(j.url); !st.ok()) {
+  if (absl::Status st = CheckJwksUrl(j.url); !st.ok()) {
     return ConfigError(ErrorReason(st), "tokens.jwks_url", base::AsStd(st.message()));
   }
   JG_ASSIGN(j.refresh_interval,

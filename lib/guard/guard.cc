@@ -25,7 +25,6 @@
 #include "lib/guard/config.h"
 #include "lib/guard/metrics.h"
 #include "lib/guard/response.h"
-#include "lib/token/jwks_fetcher.h"
 #include "simdjson.h"
 
 namespace jitguard {
@@ -89,7 +88,7 @@ class GuardImpl final : public Guard, public std::enable_shared_from_this<GuardI
                                                       const GuardOptions& options) {
     auto g = std::shared_ptr<GuardImpl>(new GuardImpl());
     g->audit_ = options.audit_sink;
-    g->refresh_keys_ = options.refresh_keys;
+    config.tokens.key_source = options.key_source;
     absl::Status s = g->Init(std::move(config));
     if (!s.ok()) {
       if (g->audit_ != nullptr) (void)g->audit_->Close();
@@ -138,23 +137,19 @@ class GuardImpl final : public Guard, public std::enable_shared_from_this<GuardI
   GuardImpl() = default;
   absl::Status Init(GuardConfig config);
   absl::StatusOr<std::shared_ptr<const Masker>> MaskerFor(std::string_view profile);
-  absl::StatusOr<Identity> VerifyToken(std::string_view token, absl::Time now);
-  // tokens.jwks_url: the fetcher, and its first JWKS in config_.tokens.jwks.
+  absl::StatusOr<Identity> VerifyToken(std::string_view token, absl::Time now) {
+    // The verifier asks its key source (tokens.jwks_url or GuardOptions::key_source) itself.
+    return verifier_->Verify(token, now);
+  }
+  // tokens.jwks_url: the fetching key source, once it has its first keys.
   absl::Status InitJwksUrl();
-  // Installs the fetcher's JWKS in the verifier when it is newer than the one installed.
-  void SyncKeys();
   absl::Status Audit(AuditEvent event, absl::Time now) {
     event.time = now;
     return audit_->Write(event);
   }
 
   GuardConfig config_;
-  std::function<absl::StatusOr<std::string>()> refresh_keys_;
   std::shared_ptr<TokenVerifier> verifier_;
-  std::unique_ptr<token::JwksFetcher> fetcher_;  // tokens.jwks_url; null otherwise
-  base::Mutex keys_mu_;                          // serialises installs of fetched keys
-  std::atomic<uint64_t> pushed_version_{0};      // the fetcher's JWKS version in the verifier
-  std::atomic<uint64_t> key_installs_{0};        // successful SyncKeys installs
   std::unique_ptr<PolicyStore> policy_;
   std::shared_ptr<const GrantIssuer> issuer_;
   std::shared_ptr<const GrantVerifier> grant_verifier_;
@@ -209,7 +204,8 @@ absl::Status GuardImpl::Init(GuardConfig config) {
   }
   absl::StatusOr<std::shared_ptr<TokenVerifier>> verifier = TokenVerifier::Create(config_.tokens);
   if (!verifier.ok()) {
-    return AtKey(fetcher_ != nullptr ? "tokens.jwks_url" : "tokens.jwks", verifier.status());
+    return AtKey(config_.jwks_url.url.empty() ? "tokens.jwks" : "tokens.jwks_url",
+                 verifier.status());
   }
   verifier_ = *std::move(verifier);
 
@@ -295,73 +291,33 @@ absl::StatusOr<std::shared_ptr<const Masker>> GuardImpl::MaskerFor(std::string_v
 }
 
 absl::Status GuardImpl::InitJwksUrl() {
-  if (refresh_keys_ != nullptr) {
+  if (config_.tokens.key_source != nullptr) {
     return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kConfig, "conflicting_keys",
-                     "tokens.jwks_url: the keys come from GuardOptions::refresh_keys too; give one "
+                     "tokens.jwks_url: the keys come from GuardOptions::key_source too; give one "
                      "key source");
   }
   const guard::JwksUrlConfig& j = config_.jwks_url;
-  token::JwksFetcherOptions options;
+  JwksFetchOptions options;
   options.url = j.url;
   options.refresh_interval = j.refresh_interval;
   options.min_refresh_interval = j.min_refresh_interval;
   options.timeout = j.timeout;
+  options.unknown_key_wait = j.timeout;
   options.max_bytes = j.max_bytes;
   options.ca_file = j.ca_file;
-  absl::StatusOr<std::unique_ptr<token::JwksFetcher>> fetcher =
-      token::JwksFetcher::Create(std::move(options));
-  if (!fetcher.ok()) {
+  absl::StatusOr<std::shared_ptr<JwksKeySource>> source = JwksKeySource::Create(std::move(options));
+  if (!source.ok()) {
     return AtKey(
-        ErrorReason(fetcher.status()) == "bad_ca_file" ? "tokens.ca_file" : "tokens.jwks_url",
-        fetcher.status());
+        ErrorReason(source.status()) == "bad_ca_file" ? "tokens.ca_file" : "tokens.jwks_url",
+        source.status());
   }
-  // The first JWKS is fetched now: a Guard that cannot get its keys is not built (fail closed).
-  absl::StatusOr<token::JwksFetcher::Keys> keys = (*fetcher)->Get();
-  if (!keys.ok()) return AtKey("tokens.jwks_url", keys.status());
-  config_.tokens.jwks = keys->jwks;
-  fetcher_ = *std::move(fetcher);
-  pushed_version_.store(keys->version);
+  // The first keys are awaited now: a Guard that cannot get its keys is not built (fail closed).
+  // A discovery URL costs two documents, each within `timeout`.
+  if (absl::Status s = (*source)->WaitForKeys(2 * j.timeout + absl::Seconds(1)); !s.ok()) {
+    return AtKey("tokens.jwks_url", s);
+  }
+  config_.tokens.key_source = *std::move(source);
   return absl::OkStatus();
-}
-
-void GuardImpl::SyncKeys() {
-  // Per request: nothing new (the common case) costs two atomic loads and no lock.
-  if (fetcher_->version() <= pushed_version_.load()) return;
-  base::MutexLock lock(&keys_mu_);
-  token::JwksFetcher::Keys keys = fetcher_->Current();
-  if (keys.version <= pushed_version_.load()) return;
-  // A JWKS without a usable key is not installed (UpdateKeys changes nothing); the next change is
-  // tried again. The version is published after the install, so a thread that finds nothing new
-  // on the fast path also finds key_installs_ already counting it.
-  if (verifier_->UpdateKeys(keys.jwks).ok()) key_installs_.fetch_add(1);
-  pushed_version_.store(keys.version);
-}
-
-absl::StatusOr<Identity> GuardImpl::VerifyToken(std::string_view token, absl::Time now) {
-  if (fetcher_ != nullptr) {
-    // Keys older than refresh_interval are refreshed on use (no other thread is blocked by it).
-    fetcher_->Poll();
-    SyncKeys();
-    const uint64_t installs = key_installs_.load();
-    absl::StatusOr<Identity> identity = verifier_->Verify(token, now);
-    if (identity.ok() || ErrorReason(identity.status()) != "unknown_key") return identity;
-    // A key the provider may have published since: one refresh, rate-limited and shared by the
-    // threads asking meanwhile; verified again only when new keys were installed.
-    fetcher_->RefreshForUnknownKid();
-    SyncKeys();
-    if (key_installs_.load() == installs) return identity;
-    return verifier_->Verify(token, now);
-  }
-  absl::StatusOr<Identity> identity = verifier_->Verify(token, now);
-  if (identity.ok() || refresh_keys_ == nullptr ||
-      ErrorReason(identity.status()) != "unknown_key") {
-    return identity;
-  }
-  // The key may have been rotated at the identity provider: fetch (rate-limited by the source) and
-  // try once more. A failed fetch or a bad JWKS keeps the old keys and the rejection.
-  absl::StatusOr<std::string> jwks = refresh_keys_();
-  if (!jwks.ok() || jwks->empty() || !verifier_->UpdateKeys(*jwks).ok()) return identity;
-  return verifier_->Verify(token, now);
 }
 
 absl::StatusOr<Admission> GuardImpl::Admit(const AdmitRequest& req, absl::Time now,

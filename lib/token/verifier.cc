@@ -130,6 +130,57 @@ absl::Status ExtractGroups(simdjson::dom::object claims, std::string_view path,
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::optional<Algorithm>> KeyAlg(const std::string& name) {
+  if (name.empty()) return std::optional<Algorithm>();
+  std::optional<Algorithm> a = AlgorithmFromName(name);
+  if (!a) return ConfigError("a key's alg is not a supported JWS algorithm");
+  return a;
+}
+
+std::optional<std::string> KeyId(const std::string& kid) {
+  return kid.empty() ? std::nullopt : std::optional<std::string>(kid);
+}
+
+// The keys of PEM and HMAC entries, appended to `out`; the first unusable one is the error.
+absl::Status ParseStaticKeys(const std::vector<PemKey>& pems, const std::vector<HmacKey>& hmacs,
+                             std::vector<JwsKey>* out) {
+  for (const PemKey& pk : pems) {
+    absl::StatusOr<std::optional<Algorithm>> alg = KeyAlg(pk.alg);
+    if (!alg.ok()) return alg.status();
+    absl::StatusOr<JwsKey> key = JwsKey::FromPem(pk.pem, KeyPart::kPublic, *alg, KeyId(pk.kid));
+    if (!key.ok()) return key.status();
+    out->push_back(*std::move(key));
+  }
+  for (const HmacKey& hk : hmacs) {
+    absl::StatusOr<std::optional<Algorithm>> alg = KeyAlg(hk.alg);
+    if (!alg.ok()) return alg.status();
+    absl::StatusOr<JwsKey> key = JwsKey::FromSecret(hk.secret.Reveal(), *alg, KeyId(hk.kid));
+    if (!key.ok()) return key.status();
+    out->push_back(*std::move(key));
+  }
+  return absl::OkStatus();
+}
+
+// The keys a source published (its JWKS, PEMs and secrets), with the JWKS's skipped entries.
+struct SourceKeys {
+  std::vector<JwsKey> keys;
+  std::vector<std::string> problems;
+};
+
+absl::StatusOr<SourceKeys> ParseSnapshot(const KeySnapshot& snapshot) {
+  SourceKeys out;
+  if (!snapshot.jwks.empty()) {
+    absl::StatusOr<JwksParseResult> parsed = ParseJwks(snapshot.jwks);
+    if (!parsed.ok()) return parsed.status();
+    out.keys = std::move(parsed->keys);
+    out.problems = std::move(parsed->problems);
+  }
+  if (absl::Status s = ParseStaticKeys(snapshot.pem_keys, snapshot.hmac_keys, &out.keys); !s.ok()) {
+    return s;
+  }
+  return out;
+}
+
 class TokenVerifierImpl final : public TokenVerifier {
  public:
   TokenVerifierImpl(TokenVerifierOptions options, std::vector<JwsKey> static_keys,
@@ -147,7 +198,7 @@ class TokenVerifierImpl final : public TokenVerifier {
     issuers_.insert(options_.issuers.begin(), options_.issuers.end());
   }
 
-  absl::Status Install(std::vector<JwsKey> jwks_keys, std::vector<std::string> problems) {
+  absl::Status Install(std::vector<JwsKey> jwks_keys, std::vector<std::string> problems) const {
     std::vector<JwsKey> all = static_keys_;
     all.insert(all.end(), jwks_keys.begin(), jwks_keys.end());
     bool has_oct = false, has_public = false;
@@ -180,6 +231,52 @@ class TokenVerifierImpl final : public TokenVerifier {
 
   absl::StatusOr<std::shared_ptr<const Identity>> VerifyShared(std::string_view token,
                                                                absl::Time now) const override {
+    return WithKeySource([&] { return VerifyOnce(token, now); });
+  }
+
+  absl::StatusOr<std::string> VerifyJws(std::string_view jws_text) const override {
+    return WithKeySource([&] { return VerifyJwsOnce(jws_text); });
+  }
+
+  // Installs the source's published keys when they are newer than the ones in use. The common case
+  // (nothing new) is one atomic load on each side.
+  void MarkInstalled(uint64_t source_version) { source_version_.store(source_version); }
+
+  void SyncFromSource() const {
+    const KeySource* source = options_.key_source.get();
+    if (source == nullptr || source->version() == source_version_.load(std::memory_order_acquire)) {
+      return;
+    }
+    std::lock_guard update(update_mu_);
+    std::shared_ptr<const KeySnapshot> snapshot = source->Current();
+    if (snapshot == nullptr || snapshot->version == source_version_.load()) return;
+    // A set without a usable key (or one that does not parse) is not installed; the keys in use
+    // stay, and the source's next version is tried.
+    absl::StatusOr<SourceKeys> keys = ParseSnapshot(*snapshot);
+    if (keys.ok() && !keys->keys.empty()) {
+      (void)Install(std::move(keys->keys), std::move(keys->problems));
+    }
+    source_version_.store(snapshot->version, std::memory_order_release);
+  }
+
+ private:
+  // Runs `verify` with the source's newest keys; when the token names a key they lack, asks the
+  // source once for fresher keys and, if it installed any, runs `verify` again.
+  template <typename F>
+  auto WithKeySource(F verify) const -> decltype(verify()) {
+    if (options_.key_source == nullptr) return verify();
+    SyncFromSource();
+    const uint64_t generation = CurrentKeys()->generation;
+    auto result = verify();
+    if (result.ok() || ErrorReason(result.status()) != kReasonUnknownKey) return result;
+    options_.key_source->RefreshForUnknownKey();
+    SyncFromSource();
+    if (CurrentKeys()->generation == generation) return result;
+    return verify();
+  }
+
+  absl::StatusOr<std::shared_ptr<const Identity>> VerifyOnce(std::string_view token,
+                                                             absl::Time now) const {
     if (token.size() > options_.max_token_size) {
       return Reject(kReasonTooLarge, "the token is larger than the configured maximum");
     }
@@ -223,7 +320,7 @@ class TokenVerifierImpl final : public TokenVerifier {
     return result;
   }
 
-  absl::StatusOr<std::string> VerifyJws(std::string_view jws_text) const override {
+  absl::StatusOr<std::string> VerifyJwsOnce(std::string_view jws_text) const {
     std::shared_ptr<const KeySet> keys = CurrentKeys();
     thread_local JwsParser parser;
     ParsedJws jws;
@@ -236,6 +333,8 @@ class TokenVerifierImpl final : public TokenVerifier {
     return std::move(jws.payload);
   }
 
+
+ public:
   absl::Status UpdateKeys(std::string_view jwks) override {
     std::lock_guard update(update_mu_);
     absl::StatusOr<JwksParseResult> parsed = ParseJwks(jwks);
@@ -443,9 +542,11 @@ class TokenVerifierImpl final : public TokenVerifier {
 
   // pthread-based locks (see cache.h for why not absl::Mutex here).
   mutable std::shared_mutex keys_mu_;
-  std::shared_ptr<const KeySet> keys_;  // guarded by keys_mu_
-  std::mutex update_mu_;
-  std::atomic<uint64_t> next_generation_{0};
+  mutable std::shared_ptr<const KeySet> keys_;  // guarded by keys_mu_
+  mutable std::mutex update_mu_;                // serialises installs
+  // The key source's version last installed (or found unusable).
+  mutable std::atomic<uint64_t> source_version_{0};
+  mutable std::atomic<uint64_t> next_generation_{0};
   mutable TokenCache cache_;
 };
 
@@ -457,8 +558,6 @@ namespace jitguard {
 absl::StatusOr<std::shared_ptr<TokenVerifier>> TokenVerifier::Create(TokenVerifierOptions options) {
   using token::Algorithm;
   using token::ConfigError;
-  using token::JwsKey;
-  using token::KeyPart;
   if (options.issuers.empty()) return ConfigError("at least one issuer is required");
   if (options.audiences.empty() && options.audience_policy != AudiencePolicy::kNotChecked) {
     return ConfigError("at least one audience is required (or AudiencePolicy::kNotChecked)");
@@ -471,34 +570,24 @@ absl::StatusOr<std::shared_ptr<TokenVerifier>> TokenVerifier::Create(TokenVerifi
     if (!a) return ConfigError("an allowed algorithm is not a supported JWS algorithm");
     allowed.push_back(a);
   }
-  auto parse_alg = [](const std::string& name) -> absl::StatusOr<std::optional<Algorithm>> {
-    if (name.empty()) return std::optional<Algorithm>();
-    std::optional<Algorithm> a = token::AlgorithmFromName(name);
-    if (!a) return ConfigError("a key's alg is not a supported JWS algorithm");
-    return a;
-  };
-  std::vector<JwsKey> static_keys;
-  for (const PemKey& pk : options.pem_keys) {
-    absl::StatusOr<std::optional<Algorithm>> alg = parse_alg(pk.alg);
-    if (!alg.ok()) return alg.status();
-    absl::StatusOr<JwsKey> key =
-        JwsKey::FromPem(pk.pem, KeyPart::kPublic, *alg,
-                        pk.kid.empty() ? std::nullopt : std::optional<std::string>(pk.kid));
-    if (!key.ok()) return key.status();
-    static_keys.push_back(*std::move(key));
+  std::vector<token::JwsKey> static_keys;
+  if (absl::Status st = token::ParseStaticKeys(options.pem_keys, options.hmac_keys, &static_keys);
+      !st.ok()) {
+    return st;
   }
-  for (const HmacKey& hk : options.hmac_keys) {
-    absl::StatusOr<std::optional<Algorithm>> alg = parse_alg(hk.alg);
-    if (!alg.ok()) return alg.status();
-    absl::StatusOr<JwsKey> key =
-        JwsKey::FromSecret(hk.secret.Reveal(), *alg,
-                           hk.kid.empty() ? std::nullopt : std::optional<std::string>(hk.kid));
-    if (!key.ok()) return key.status();
-    static_keys.push_back(*std::move(key));
-  }
-  std::vector<JwsKey> jwks_keys;
+  std::vector<token::JwsKey> jwks_keys;
   std::vector<std::string> problems;
-  if (!options.jwks.empty()) {
+  uint64_t source_version = 0;
+  std::shared_ptr<const KeySnapshot> snapshot =
+      options.key_source != nullptr ? options.key_source->Current() : nullptr;
+  if (snapshot != nullptr && snapshot->version != 0) {
+    // The source's keys take the place of the JWKS (a bad set is an error here: nothing to keep).
+    absl::StatusOr<token::SourceKeys> parsed = token::ParseSnapshot(*snapshot);
+    if (!parsed.ok()) return parsed.status();
+    jwks_keys = std::move(parsed->keys);
+    problems = std::move(parsed->problems);
+    source_version = snapshot->version;
+  } else if (!options.jwks.empty()) {
     absl::StatusOr<token::JwksParseResult> parsed = token::ParseJwks(options.jwks);
     if (!parsed.ok()) return parsed.status();
     jwks_keys = std::move(parsed->keys);
@@ -512,6 +601,7 @@ absl::StatusOr<std::shared_ptr<TokenVerifier>> TokenVerifier::Create(TokenVerifi
   if (absl::Status s = verifier->Install(std::move(jwks_keys), std::move(problems)); !s.ok()) {
     return s;
   }
+  verifier->MarkInstalled(source_version);
   return std::shared_ptr<TokenVerifier>(std::move(verifier));
 }
 

@@ -5,23 +5,19 @@
 >>> ident.subject, ident.groups
 
 Keys can also come from the identity provider itself: ``TokenVerifier(jwks=JwksClient(...), ...)``
-fetches the JWKS over HTTPS (OIDC discovery or a JWKS URL), refreshes it periodically and when a
-token names a key id it does not know yet (rate-limited, one fetch shared by every waiting thread),
-and keeps the last good keys when a refresh fails.
+fetches the JWKS over HTTPS (OIDC discovery or a JWKS URL), refreshes it periodically in a background
+thread and when a token names a key id it does not know yet (rate-limited, one fetch shared by every
+waiting thread), and keeps the last good keys when a refresh fails. ``JwksClient`` is the C++
+fetching KeySource (``jitguard::JwksKeySource``); nothing of it is written again in Python.
 
 Verification runs in C++ with the GIL released; see include/jitguard/token.h for the security model
 and docs/tokens.md for the reasons a token can be rejected.
 """
 from __future__ import annotations
 
-import ipaddress
 import json
-import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 from . import _core
 from .errors import ConfigError, TokenError
@@ -132,12 +128,11 @@ class TokenVerifier:
                  audience_policy: str = "aud", max_token_size: int = 16 * 1024,
                  cache_size: int = 16384) -> None:
         self._client: Optional[JwksClient] = jwks if isinstance(jwks, JwksClient) else None
-        self._client_version = -1
-        self._update_lock = threading.Lock()
-        self.last_update_error: Optional[str] = None
         if self._client is not None:
-            jwks_text = self._client.jwks()
-            self._client_version = self._client.version
+            # The first keys (raises TokenError "jwks_unavailable" when they cannot be fetched); the
+            # C++ verifier follows the client's key source from then on.
+            self._client.jwks()
+            jwks_text = ""
         else:
             jwks_text = "" if jwks is None else _jwks_text(jwks)
         pems = []
@@ -165,7 +160,8 @@ class TokenVerifier:
             jwks_text, pems, hmacs, issuers, audiences, audience_policy,
             _as_list(algorithms, "algorithms"), float(leeway), groups_claim, bool(require_exp),
             None if max_lifetime is None else float(max_lifetime), list(required_claims),
-            _as_list(typ, "typ"), int(max_token_size), int(cache_size), bool(require_subject))
+            _as_list(typ, "typ"), int(max_token_size), int(cache_size), bool(require_subject),
+            None if self._client is None else self._client._core)
 
     def verify(self, token: Union[str, bytes], now: Optional[float] = None) -> Identity:
         """Verifies ``token`` (at Unix time ``now``, default the clock) and returns the identity.
@@ -176,23 +172,8 @@ class TokenVerifier:
         """
         if now is None:
             now = time.time()
-        client = self._client
-        if client is not None:
-            client.poll()
-            if client.version != self._client_version:
-                self._sync_from_client()
-            synced = self._client_version
-            try:
-                return Identity(*self._core.verify(token, now))
-            except TokenError as e:
-                if e.reason != "unknown_key":
-                    raise
-                # A key the provider may have published since: one (rate-limited, shared) refresh.
-                client.refresh_for_unknown_kid()
-                if client.version != self._client_version:
-                    self._sync_from_client()
-                if self._client_version == synced:
-                    raise
+        # With a JwksClient the C++ verifier installs its new keys and asks it once about an
+        # unknown kid (rate-limited, shared, bounded wait): see include/jitguard/token.h.
         return Identity(*self._core.verify(token, now))
 
     def verify_jws(self, jws: Union[str, bytes]) -> bytes:
@@ -202,22 +183,6 @@ class TokenVerifier:
     def update_keys(self, jwks: _Keys) -> None:
         """Replaces the JWKS keys atomically; a JWKS that yields no usable key changes nothing."""
         self._core.update_keys(_jwks_text(jwks))
-
-    def _sync_from_client(self) -> None:
-        assert self._client is not None
-        with self._update_lock:
-            version = self._client.version
-            if version == self._client_version:
-                return
-            try:
-                self._core.update_keys(self._client.jwks())
-                self.last_update_error: Optional[str] = None
-            except TokenError as e:
-                # The provider published a JWKS without a usable key: keep the current keys.
-                self.last_update_error = e.message
-            finally:
-                # A JWKS the verifier refuses is not retried on every call; the next change is.
-                self._client_version = version
 
     @property
     def key_ids(self) -> List[str]:
@@ -240,192 +205,80 @@ class TokenVerifier:
 
 # ---- JWKS fetching -----------------------------------------------------------------------------
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D401
-        raise urllib.error.HTTPError(req.full_url, code, "redirects are not followed", headers, fp)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_url(url: str, what: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return url
-    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
-        return url  # plain HTTP only on loopback (tests, sidecars)
-    raise ConfigError(f"{what}: must be an https:// URL (http:// only for loopback)", reason="bad_url")
-
-
 class JwksClient:
-    """Fetches an identity provider's JWKS, for :class:`TokenVerifier`.
+    """Fetches an identity provider's JWKS, for :class:`TokenVerifier` (the C++ JwksKeySource).
 
     Args:
         url: the JWKS URL (``https://idp/.well-known/jwks.json``), or an OIDC discovery document URL
             (ending in ``/.well-known/openid-configuration``).
         issuer: instead of ``url``: the issuer; its discovery document is read from
             ``<issuer>/.well-known/openid-configuration`` and must name the same issuer.
-        refresh_interval: seconds after which the keys are refreshed on the next use (default 3600).
-        min_refresh_interval: at most one refresh for an unknown kid per this many seconds (default 30).
-        timeout: per-request timeout in seconds.
+        refresh_interval: seconds after which the keys are fetched again (default 3600).
+        min_refresh_interval: at most one refresh for an unknown kid per this many seconds (default
+            30); also the retry delay after a failed fetch.
+        timeout: per-document timeout in seconds: name resolution, connect, TLS and response.
         max_bytes: largest response accepted.
+        ca_file: PEM file of extra trust anchors besides the system store.
+        background_refresh: True (default): a background thread refreshes the keys when they are
+            due and runs the unknown-kid refreshes (a request waits for the one it triggered at most
+            ``timeout``). False: nothing runs on its own; :meth:`poll` refreshes when due, on the
+            calling thread (for tests and single-threaded tools).
+        clock: a monotonic clock in seconds for the refresh decisions (tests); only with
+            ``background_refresh=False``.
 
-    HTTPS only (plain HTTP only for loopback addresses), redirects are never followed, responses
-    larger than ``max_bytes`` are refused. A failed refresh keeps the last good keys (see
-    ``last_error``). Thread-safe: concurrent refreshes collapse into one fetch.
+    HTTPS only (plain HTTP only for loopback addresses), the server certificate verified, redirects
+    never followed, responses larger than ``max_bytes`` refused. A failed refresh keeps the last
+    good keys (see ``last_error``). Thread-safe: concurrent refreshes collapse into one fetch.
     """
 
     def __init__(self, url: Optional[str] = None, *, issuer: Optional[str] = None,
                  refresh_interval: float = 3600.0, min_refresh_interval: float = 30.0,
-                 timeout: float = 5.0, max_bytes: int = 1 << 20, clock=time.monotonic) -> None:
+                 timeout: float = 5.0, max_bytes: int = 1 << 20, ca_file: Optional[str] = None,
+                 background_refresh: bool = True,
+                 clock: Optional[Callable[[], float]] = None) -> None:
         if (url is None) == (issuer is None):
             raise ConfigError("JwksClient: give exactly one of url or issuer", reason="bad_value")
-        self._issuer = issuer.rstrip("/") if issuer else None
-        if issuer is not None:
-            self._discovery_url: Optional[str] = _check_url(
-                self._issuer + "/.well-known/openid-configuration", "issuer")
-            self._jwks_url: Optional[str] = None
-        elif url.rstrip("/").endswith("/.well-known/openid-configuration"):
-            self._discovery_url = _check_url(url, "url")
-            self._jwks_url = None
-        else:
-            self._discovery_url = None
-            self._jwks_url = _check_url(url, "url")
-        self._refresh_interval = float(refresh_interval)
-        self._min_refresh_interval = float(min_refresh_interval)
         self._timeout = float(timeout)
-        self._max_bytes = int(max_bytes)
-        self._clock = clock
-        self._opener = urllib.request.build_opener(_NoRedirect)
-        self._lock = threading.Lock()
-        self._done = threading.Condition(self._lock)
-        self._fetching = False
-        self._jwks: Optional[str] = None
-        self._fetched_at: Optional[float] = None
-        self._last_attempt: Optional[float] = None
-        self._generation = 0  # completed fetch attempts
-        self.version = 0  # increments whenever the keys change
-        self.fetches = 0  # HTTP fetch attempts of the JWKS (for tests and metrics)
-        self.last_error: Optional[str] = None
-
-    # -- public --------------------------------------------------------------------------------
+        self._core = _core.JwksKeySource.create(
+            url or "", issuer or "", float(refresh_interval), float(min_refresh_interval),
+            self._timeout, int(max_bytes), ca_file or "", bool(background_refresh), clock)
 
     def jwks(self) -> str:
-        """The current JWKS text; fetches it first when there is none yet or it is due a refresh.
+        """The current JWKS text. Without keys yet, waits for the first fetch (fetching it on this
+        thread when ``background_refresh=False``); else refreshes first when they are due (on this
+        thread, only when ``background_refresh=False``: the background thread does it otherwise).
 
         Raises TokenError(reason="jwks_unavailable") when no JWKS was ever fetched successfully.
         """
-        with self._lock:
-            due = self._jwks is None or (self._clock() - (self._fetched_at or 0.0)) >= self._refresh_interval
-        if due:
-            self._refresh(min_interval=0.0 if self._jwks is None else self._min_refresh_interval)
-        with self._lock:
-            if self._jwks is None:
-                raise TokenError(f"the JWKS could not be fetched ({self.last_error})",
-                                 reason="jwks_unavailable", code="unavailable")
-            return self._jwks
+        # A discovery URL costs two documents, each within the timeout.
+        return self._core.jwks(2 * self._timeout + 1)
 
     def poll(self) -> None:
-        """Refreshes in the calling thread when the keys are older than ``refresh_interval``; returns
-        at once when they are fresh or another thread is already fetching."""
-        fetched_at = self._fetched_at
-        if fetched_at is not None and self._clock() - fetched_at < self._refresh_interval:
-            return
-        with self._lock:
-            if self._fetching or self._jwks is None:
-                return
-        self._refresh(min_interval=self._min_refresh_interval)
+        """Refreshes in the calling thread when the keys are due; returns at once when they are
+        fresh or another thread is already fetching (what the background thread runs)."""
+        self._core.poll()
 
     def refresh(self) -> bool:
         """Fetches now (sharing a fetch already in flight). True when the keys changed."""
-        return self._refresh(min_interval=0.0)
+        return bool(self._core.refresh())
 
     def refresh_for_unknown_kid(self) -> bool:
         """The refresh a verifier asks for when a token names an unknown kid: at most one per
         ``min_refresh_interval``, and shared by every thread asking meanwhile. True when the keys
         changed."""
-        return self._refresh(min_interval=self._min_refresh_interval)
+        return bool(self._core.refresh_for_unknown_kid())
 
-    # -- internals -----------------------------------------------------------------------------
+    @property
+    def version(self) -> int:
+        """Grows whenever the keys change (0: none yet)."""
+        return int(self._core.version)
 
-    def _refresh(self, min_interval: float) -> bool:
-        with self._lock:
-            version = self.version
-            if self._fetching:
-                # Someone is fetching: wait for that fetch instead of starting another.
-                generation = self._generation
-                while self._fetching and self._generation == generation:
-                    self._done.wait()
-                return self.version != version
-            now = self._clock()
-            if (min_interval > 0 and self._last_attempt is not None
-                    and now - self._last_attempt < min_interval):
-                return False
-            self._fetching = True
-            self._last_attempt = now
-        text: Optional[str] = None
-        error: Optional[str] = None
-        try:
-            text = self._fetch_jwks()
-        except Exception as e:  # noqa: BLE001  (any failure keeps the last good keys)
-            error = _describe(e)
-        with self._lock:
-            self._fetching = False
-            self._generation += 1
-            if text is not None:
-                self._fetched_at = self._clock()
-                self.last_error = None
-                if text != self._jwks:
-                    self._jwks = text
-                    self.version += 1
-            else:
-                self.last_error = error
-            self._done.notify_all()
-            return self.version != version
+    @property
+    def fetches(self) -> int:
+        """Fetch attempts of the JWKS document so far."""
+        return int(self._core.fetches)
 
-    def _get_json(self, url: str) -> Any:
-        req = urllib.request.Request(url, headers={"Accept": "application/json",
-                                                   "User-Agent": "jitguard-jwks-client"})
-        with self._opener.open(req, timeout=self._timeout) as resp:
-            if resp.status != 200:
-                raise OSError(f"HTTP {resp.status}")
-            body = resp.read(self._max_bytes + 1)
-        if len(body) > self._max_bytes:
-            raise OSError(f"response larger than {self._max_bytes} bytes")
-        try:
-            return json.loads(body.decode("utf-8"))
-        except ValueError:
-            raise OSError("response is not JSON") from None
-
-    def _fetch_jwks(self) -> str:
-        jwks_url = self._jwks_url
-        if jwks_url is None:
-            assert self._discovery_url is not None
-            doc = self._get_json(self._discovery_url)
-            if not isinstance(doc, dict) or not isinstance(doc.get("jwks_uri"), str):
-                raise OSError("the discovery document has no jwks_uri")
-            if self._issuer is not None and doc.get("issuer", "").rstrip("/") != self._issuer:
-                raise OSError("the discovery document names another issuer")
-            jwks_url = _check_url(doc["jwks_uri"], "jwks_uri")
-        with self._lock:
-            self.fetches += 1
-        doc = self._get_json(jwks_url)
-        if not isinstance(doc, dict) or not isinstance(doc.get("keys"), list):
-            raise OSError("the response is not a JWKS")
-        return json.dumps(doc, sort_keys=True)
-
-
-def _describe(e: BaseException) -> str:
-    if isinstance(e, urllib.error.HTTPError):
-        return f"HTTP {e.code}"
-    if isinstance(e, urllib.error.URLError):
-        return f"connection failed: {type(e.reason).__name__}"
-    if isinstance(e, ConfigError):
-        return e.message
-    return str(e) or type(e).__name__
+    @property
+    def last_error(self) -> Optional[str]:
+        """Why the last fetch failed; None after a success."""
+        return self._core.last_error or None

@@ -1,4 +1,8 @@
-"""jitguard.JwksClient against a real HTTP server on 127.0.0.1 (http.server in a thread)."""
+"""jitguard.JwksClient against a real HTTP server on 127.0.0.1 (http.server in a thread).
+
+The client is the C++ JwksKeySource. Tests that move a fake clock run it with
+``background_refresh=False`` and call ``poll()`` where the background thread would refresh.
+"""
 from __future__ import annotations
 
 import json
@@ -120,7 +124,8 @@ def test_unknown_kid_refreshes_once_rate_limited_and_collapsed(idp, keys):
     k1, k2 = keys
     idp.jwks = jwks(k1)
     clock = FakeClock()
-    client = jitguard.JwksClient(idp.base + "/jwks.json", min_refresh_interval=30, clock=clock)
+    client = jitguard.JwksClient(idp.base + "/jwks.json", min_refresh_interval=30, clock=clock,
+                                 background_refresh=False)
     v = jitguard.TokenVerifier(jwks=client, issuer=ISSUER, audience=AUDIENCE)
     assert idp.jwks_hits == 1
     # The provider rotates in k2; the first k2 token triggers one refresh and verifies.
@@ -166,21 +171,25 @@ def test_failed_refresh_keeps_the_last_good_keys(idp, keys):
     idp.jwks = jwks(k1)
     clock = FakeClock()
     client = jitguard.JwksClient(idp.base + "/jwks.json", refresh_interval=60, min_refresh_interval=1,
-                                 clock=clock)
+                                 clock=clock, background_refresh=False)
     v = jitguard.TokenVerifier(jwks=client, issuer=ISSUER, audience=AUDIENCE)
     idp.jwks_status = 500
     clock.t += 120  # due for a periodic refresh, which fails
+    client.poll()
     assert v.verify(k1.mint(), now=NOW).subject == "alice"
     assert client.last_error == "HTTP 500"
     # Garbage that parses as a JWKS with no usable key is refused by the verifier: k1 still works.
     idp.jwks_status = 200
     idp.jwks = {"keys": [{"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA", "kid": "bad"}]}
     clock.t += 120
+    client.poll()
+    assert client.last_error is None
     assert v.verify(k1.mint(), now=NOW).subject == "alice"
     assert v.key_ids == ["k1"]
     # Recovery: the next good JWKS is picked up.
     idp.jwks = jwks(k2)
     clock.t += 120
+    client.poll()
     assert v.verify(k2.mint(), now=NOW).subject == "alice"
 
 
@@ -194,7 +203,7 @@ def test_transport_rules(idp):
     redirect = jitguard.JwksClient(idp.base + "/redirect")
     with pytest.raises(jitguard.TokenError):
         redirect.jwks()
-    assert redirect.last_error == "HTTP 302"
+    assert redirect.last_error == "redirects are not followed"
     huge = jitguard.JwksClient(idp.base + "/huge", max_bytes=64 * 1024)
     with pytest.raises(jitguard.TokenError):
         huge.jwks()
@@ -213,3 +222,25 @@ def test_verifier_creation_fails_when_the_jwks_is_unreachable():
     with pytest.raises(jitguard.TokenError) as e:
         jitguard.TokenVerifier(jwks=client, issuer=ISSUER, audience=AUDIENCE)
     assert e.value.reason == "jwks_unavailable"
+
+
+def test_background_refresh_without_a_request(idp, keys):
+    k1, k2 = keys
+    idp.jwks = jwks(k1)
+    client = jitguard.JwksClient(idp.base + "/jwks.json", refresh_interval=0.2)
+    v = jitguard.TokenVerifier(jwks=client, issuer=ISSUER, audience=AUDIENCE)
+    assert v.verify(k1.mint(), now=NOW).subject == "alice"
+    # The provider rotates; nobody calls the client: its thread fetches the new set.
+    idp.jwks = jwks(k2)
+    deadline = time.monotonic() + 20
+    while json.loads(client.jwks())["keys"][0]["kid"] != "k2":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert client.fetches >= 2
+    assert v.verify(k2.mint(), now=NOW).subject == "alice"
+
+
+def test_a_clock_needs_caller_driven_refresh(idp):
+    with pytest.raises(jitguard.ConfigError) as e:
+        jitguard.JwksClient(idp.base + "/jwks.json", clock=FakeClock())
+    assert e.value.reason == "bad_value"

@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -412,35 +413,62 @@ TEST_F(GuardTest, AuditSinkGivenInCodeReceivesEveryStep) {
   EXPECT_EQ(ErrorReason(Guard::FromConfigJson(no_audit, dir_).status()), "missing_key");
 }
 
+// A key source built in code (GuardOptions::key_source): asked once per unknown kid; its new keys
+// are installed and the token verified again.
+class RotatingSource final : public KeySource {
+ public:
+  explicit RotatingSource(std::string rotated) : rotated_(std::move(rotated)) {}
+  std::string Name() const override { return "rotating"; }
+  std::shared_ptr<const KeySnapshot> Current() const override {
+    std::lock_guard lock(mu_);
+    return keys_;
+  }
+  uint64_t version() const override { return Current()->version; }
+  bool RefreshForUnknownKey() override {
+    ++calls;
+    if (!has_new_keys) return false;
+    std::lock_guard lock(mu_);
+    if (keys_->version != 0) return false;
+    auto next = std::make_shared<KeySnapshot>();
+    next->jwks = rotated_;
+    next->version = 1;
+    keys_ = std::move(next);
+    return true;
+  }
+  int calls = 0;
+  bool has_new_keys = false;
+
+ private:
+  const std::string rotated_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const KeySnapshot> keys_ = std::make_shared<KeySnapshot>();
+};
+
 TEST_F(GuardTest, UnknownKeyAsksTheKeySourceOnceAndRetries) {
   const std::string rotated_secret = "fedcba9876543210fedcba9876543210-rotated";
   const std::string rotated =
       R"({"keys":[)" + OctKey("k1", kSecret) + "," + OctKey("k2", rotated_secret) + "]}";
-  int calls = 0;
-  bool has_new_keys = false;
+  auto source = std::make_shared<RotatingSource>(rotated);
   GuardOptions options;
-  options.refresh_keys = [&]() -> absl::StatusOr<std::string> {
-    ++calls;
-    return has_new_keys ? rotated : "";
-  };
+  options.key_source = source;
   absl::StatusOr<std::shared_ptr<Guard>> made = Guard::FromConfigJson(config_, dir_, options);
   ASSERT_TRUE(made.ok()) << made.status();
   std::shared_ptr<Guard> g = *made;
   std::string token = SignedToken("k2", rotated_secret, "alice", R"(["data-scientists"])");
   // The source has nothing new: the rejection stands.
   EXPECT_EQ(ErrorReason(g->Admit(Request(token), kNow).status()), "unknown_key");
-  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(source->calls, 1);
   // A known key that fails its signature does not trigger a fetch.
   EXPECT_EQ(ErrorReason(
                 g->Admit(Request(SignedToken("k1", rotated_secret, "alice", "[]")), kNow).status()),
             "bad_signature");
-  EXPECT_EQ(calls, 1);
-  has_new_keys = true;
+  EXPECT_EQ(source->calls, 1);
+  source->has_new_keys = true;
   absl::StatusOr<Admission> adm = g->Admit(Request(token), kNow);
   ASSERT_TRUE(adm.ok()) << adm.status();
-  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(source->calls, 2);
   EXPECT_TRUE(g->Admit(Request(token), kNow).ok());
-  EXPECT_EQ(calls, 2);  // the keys stay
+  EXPECT_EQ(source->calls, 2);  // the keys stay
 }
 
 TEST_F(GuardTest, UpdateKeysRotatesAndABadJwksChangesNothing) {
