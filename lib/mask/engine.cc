@@ -564,11 +564,11 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
     mask::SpanBits bits;
     if (small) {
       if (a + ((len + 15) & ~size_t{15}) <= n) {
-        bits = simd_->ClassifySpan(p + a, len);
+        simd_->ClassifySpan(p + a, len, &bits);
       } else {
         uint8_t padded[64] = {};
         std::memcpy(padded, p + a, len);
-        bits = simd_->ClassifySpan(padded, len);
+        simd_->ClassifySpan(padded, len, &bits);
       }
     }
     uint64_t span_filter = ~uint64_t{0};

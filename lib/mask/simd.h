@@ -60,9 +60,10 @@ class Implementation {
   // likewise for `b`.
   virtual void Classify(const uint8_t* p, size_t blocks, const ByteSet& a, const ByteSet& b,
                         uint64_t* out_a, uint64_t* out_b) const = 0;
-  // Classifies p[0, len), len <= 64: '@', ASCII digits, ':', '-', '.', ASCII letters or digits,
-  // hex digits. p[0, round_up(len, 16)) must be readable; bits at or past len are cleared.
-  virtual SpanBits ClassifySpan(const uint8_t* p, size_t len) const = 0;
+  // Classifies p[0, len), len <= 64, into *out: '@', ASCII digits, ':', '-', '.', ASCII letters
+  // or digits, hex digits. p[0, round_up(len, 16)) must be readable; bits at or past len are
+  // cleared.
+  virtual void ClassifySpan(const uint8_t* p, size_t len, SpanBits* out) const = 0;
   // Classifies window[0, len), len <= 64 (all 64 bytes readable and writable, 16-byte aligned),
   // and lower-cases its ASCII letters in place. Bits at or past len are cleared.
   virtual ContextBits ClassifyContext(uint8_t* window, size_t len) const = 0;
