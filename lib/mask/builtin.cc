@@ -4,10 +4,6 @@
 #include <cstring>
 #include <string>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "lib/base/base64url.h"
 #include "lib/mask/validators.h"
 #include "simdjson.h"
@@ -791,42 +787,11 @@ bool ContextWordBefore(const Cursor& cur, size_t s, size_t window, const std::st
   window = std::min(window, kMaxLookbehind);
   const size_t start = s > window ? s - window : 0;
   const size_t len = s - start;
-  alignas(16) uint8_t low[kMaxLookbehind] = {};
+  alignas(16) uint8_t low[64] = {};  // ClassifyContext reads and writes all 64
   std::memcpy(low, d + start, len);
-  uint64_t stop = 0, dot = 0, space = 0, alnum = 0;
-#if defined(__SSE2__)
-  for (size_t k = 0; k < len; k += 16) {
-    const __m128i x = _mm_load_si128(reinterpret_cast<const __m128i*>(low + k));
-    auto eq = [&x](char c) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(c)); };
-    auto in = [&x](char lo, char hi) {
-      return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(static_cast<char>(lo - 1))),
-                           _mm_cmplt_epi8(x, _mm_set1_epi8(static_cast<char>(hi + 1))));
-    };
-    auto bits = [](__m128i m) {
-      return static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(m)));
-    };
-    const __m128i digit = in('0', '9');
-    const __m128i upper = in('A', 'Z');
-    stop |= bits(_mm_or_si128(_mm_or_si128(eq('\n'), eq('\r')),
-                              _mm_or_si128(_mm_or_si128(eq(','), eq(';')), digit)))
-            << k;
-    dot |= bits(eq('.')) << k;
-    space |= bits(_mm_or_si128(eq(' '), in('\t', '\r'))) << k;
-    alnum |= bits(_mm_or_si128(_mm_or_si128(digit, upper), in('a', 'z'))) << k;
-    _mm_store_si128(reinterpret_cast<__m128i*>(low + k),
-                    _mm_or_si128(x, _mm_and_si128(upper, _mm_set1_epi8(0x20))));
-  }
-#else
-  for (size_t k = 0; k < len; ++k) {
-    const uint8_t ch = low[k];
-    const uint64_t bit = uint64_t{1} << k;
-    if (ch == '\n' || ch == '\r' || IsDigit(ch) || ch == ',' || ch == ';') stop |= bit;
-    if (ch == '.') dot |= bit;
-    if (IsSpace(ch)) space |= bit;
-    if (IsAlnum(ch)) alnum |= bit;
-    low[k] = static_cast<uint8_t>(ToLower(ch));
-  }
-#endif
+  const ContextBits bits = cur.simd().ClassifyContext(low, len);
+  uint64_t stop = bits.stop;
+  const uint64_t dot = bits.dot, space = bits.space, alnum = bits.alnum;
   const uint64_t valid = len == 64 ? ~uint64_t{0} : (uint64_t{1} << len) - 1;
   stop &= valid;
   // '.' + whitespace after a word of four or more letters ("Administration. "), not after

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "lib/mask/simd.h"
+
 namespace jitguard::mask {
 
 // Byte classes shared by the detectors.
@@ -28,7 +30,10 @@ inline int ToLower(int c) { return IsUpper(c) ? c + 32 : c; }
 
 class Cursor {
  public:
-  Cursor(const uint8_t* p, size_t n, bool final) : p_(p), n_(n), final_(final) {}
+  // `simd` runs the byte-class kernels of the matchers (context words).
+  Cursor(const uint8_t* p, size_t n, bool final,
+         const Implementation* simd = &ScalarImplementation())
+      : p_(p), n_(n), final_(final), simd_(simd) {}
 
   // The byte at `i`, or -1 before the start of the text or at/after the end of the buffer.
   // Reading at/after the end of a non-final buffer is remembered.
@@ -43,6 +48,7 @@ class Cursor {
   const uint8_t* data() const { return p_; }
   size_t size() const { return n_; }
   bool final() const { return final_; }
+  const Implementation& simd() const { return *simd_; }
   void MarkTouchedEnd() const { touched_end_ |= !final_; }
   bool touched_end() const { return touched_end_; }
   void ResetTouchedEnd() const { touched_end_ = false; }
@@ -51,6 +57,7 @@ class Cursor {
   const uint8_t* p_;
   size_t n_;
   bool final_;
+  const Implementation* simd_;
   mutable bool touched_end_ = false;
 };
 

@@ -3,10 +3,6 @@
 #include <algorithm>
 #include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "absl/strings/str_cat.h"
 #include "jitguard/status.h"
 #include "lib/base/crypto.h"
@@ -393,65 +389,6 @@ uint64_t Masker::Impl::ShapeFilterOfSpan(const uint8_t* p, size_t n, size_t s, s
 
 namespace {
 
-// Byte classes of a span of at most 64 bytes, one bit per byte (bit i = p[i]).
-struct SpanBits {
-  uint64_t at = 0, digit = 0, colon = 0, dash = 0, dot = 0, alnum = 0, hex = 0;
-};
-
-// Classifies p[0, len), len <= 64; p[0, round_up(len, 16)) must be readable. Bits at or past len
-// are cleared.
-inline SpanBits ClassifySpan(const uint8_t* p, size_t len) {
-  SpanBits bits;
-#if defined(__SSE2__)
-  const __m128i at = _mm_set1_epi8('@'), colon = _mm_set1_epi8(':'), dash = _mm_set1_epi8('-');
-  const __m128i dot = _mm_set1_epi8('.');
-  const __m128i below_0 = _mm_set1_epi8('0' - 1), above_9 = _mm_set1_epi8('9' + 1);
-  const __m128i below_a = _mm_set1_epi8('a' - 1), above_z = _mm_set1_epi8('z' + 1);
-  const __m128i case_bit = _mm_set1_epi8(0x20);
-  const __m128i above_f = _mm_set1_epi8('f' + 1);
-  for (size_t k = 0; k < len; k += 16) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + k));
-    // Signed compares: bytes >= 0x80 are negative and fall outside every ASCII range.
-    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, below_0), _mm_cmplt_epi8(x, above_9));
-    const __m128i folded = _mm_or_si128(x, case_bit);
-    const __m128i alpha =
-        _mm_and_si128(_mm_cmpgt_epi8(folded, below_a), _mm_cmplt_epi8(folded, above_z));
-    auto bits_of = [](__m128i m) {
-      return static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(m)));
-    };
-    bits.at |= bits_of(_mm_cmpeq_epi8(x, at)) << k;
-    bits.colon |= bits_of(_mm_cmpeq_epi8(x, colon)) << k;
-    bits.dash |= bits_of(_mm_cmpeq_epi8(x, dash)) << k;
-    bits.dot |= bits_of(_mm_cmpeq_epi8(x, dot)) << k;
-    bits.digit |= bits_of(digit) << k;
-    bits.alnum |= bits_of(_mm_or_si128(digit, alpha)) << k;
-    const __m128i hex_letter =
-        _mm_and_si128(_mm_cmpgt_epi8(folded, below_a), _mm_cmplt_epi8(folded, above_f));
-    bits.hex |= bits_of(_mm_or_si128(digit, hex_letter)) << k;
-  }
-#else
-  for (size_t i = 0; i < len; ++i) {
-    const uint64_t bit = uint64_t{1} << i;
-    if (p[i] == '@') bits.at |= bit;
-    if (p[i] == ':') bits.colon |= bit;
-    if (p[i] == '-') bits.dash |= bit;
-    if (p[i] == '.') bits.dot |= bit;
-    if (mask::IsDigit(p[i])) bits.digit |= bit;
-    if (mask::IsAlnum(p[i])) bits.alnum |= bit;
-    if (mask::IsHex(p[i])) bits.hex |= bit;
-  }
-#endif
-  const uint64_t keep = len == 64 ? ~uint64_t{0} : (uint64_t{1} << len) - 1;
-  bits.at &= keep;
-  bits.colon &= keep;
-  bits.dash &= keep;
-  bits.dot &= keep;
-  bits.digit &= keep;
-  bits.alnum &= keep;
-  bits.hex &= keep;
-  return bits;
-}
-
 // Walks the trigger and delimiter bitmaps of a buffer, 4 KiB at a time: the SIMD classifier runs
 // once per window, and finding the next trigger, the start and the end of its span are bit
 // operations (simdjson's stage-1 habit).
@@ -585,7 +522,7 @@ class Prefilter {
 
 size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, Sink* sink,
                           int* pending_rule) const {
-  const Cursor cur(p, n, final);
+  const Cursor cur(p, n, final, simd_);
   Prefilter pre(simd_, triggers_, delimiters_, p, n);
   size_t pos = begin;   // everything before pos has been handed to the sink
   size_t scan = begin;  // where to look for the next trigger
@@ -624,14 +561,14 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
     // the span ends within 16 bytes of the end of the buffer).
     const size_t len = b - a;
     const bool small = len <= 64;
-    SpanBits bits;
+    mask::SpanBits bits;
     if (small) {
       if (a + ((len + 15) & ~size_t{15}) <= n) {
-        bits = ClassifySpan(p + a, len);
+        simd_->ClassifySpan(p + a, len, &bits);
       } else {
         uint8_t padded[64] = {};
         std::memcpy(padded, p + a, len);
-        bits = ClassifySpan(padded, len);
+        simd_->ClassifySpan(padded, len, &bits);
       }
     }
     uint64_t span_filter = ~uint64_t{0};

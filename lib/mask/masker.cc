@@ -93,7 +93,9 @@ Masker::Masker(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Masker::~Masker() = default;
 
 absl::StatusOr<std::shared_ptr<const Masker>> Masker::Create(MaskerOptions options) {
-  return mask::CreateMaskerWith(std::move(options), &mask::ActiveImplementation());
+  absl::StatusOr<const mask::Implementation*> simd = mask::SelectedImplementation();
+  if (!simd.ok()) return simd.status();
+  return mask::CreateMaskerWith(std::move(options), *simd);
 }
 
 absl::StatusOr<std::shared_ptr<const Masker>> mask::CreateMaskerWith(MaskerOptions options,

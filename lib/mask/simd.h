@@ -1,12 +1,16 @@
-// The byte-class prefilter: finds the next byte of a set (the "trigger" bytes that can occur in a
-// finding, or whitespace) in a buffer, at SIMD speed.
+// Every instruction-set-specific kernel of the masking engine, behind one interface: the byte-class
+// prefilter (the "trigger" bytes that can occur in a finding, and whitespace), the byte classes of
+// a triggered span, and the byte classes of a context-word window.
 //
-// One `Implementation` interface; one implementation per instruction set (AVX2, SSE4.2, scalar),
-// compiled from the same kernel source (simd_kernel.inc) with per-function target attributes, so
-// the library itself is built for the baseline CPU. The best supported implementation is picked
-// once (cpuid via __builtin_cpu_supports); the environment variable JITGUARD_SIMD=scalar|sse42|avx2
-// forces one (an unknown or unsupported value falls back to automatic choice). NEON is not built:
-// there is no aarch64 toolchain on the development machine to compile-test it.
+// One `Implementation` per instruction set (AVX2, SSE4.2, NEON on aarch64, scalar), each in its
+// own file (simd_avx2.cc, simd_sse42.cc, simd_neon.cc, simd_scalar.cc) that defines a small vector
+// type and includes the one generic kernel source (simd_kernel.inc) inside a per-target region
+// (`#pragma GCC target` / `clang attribute push`), so the library itself is built for the baseline
+// CPU and no other code is compiled for a wider one. The best supported implementation is picked
+// once per process (cpuid via __builtin_cpu_supports). The environment variable
+// JITGUARD_SIMD=avx2|sse42|neon|scalar forces one; a value that is not one of those, or names an
+// implementation this CPU cannot run, is an error that Masker::Create returns (kMask,
+// "bad_simd", naming the accepted values) rather than a silent fallback.
 #ifndef JITGUARD_LIB_MASK_SIMD_H_
 #define JITGUARD_LIB_MASK_SIMD_H_
 
@@ -14,6 +18,8 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+
+#include "absl/status/statusor.h"
 
 namespace jitguard::mask {
 
@@ -32,10 +38,21 @@ struct ByteSet {
   void AddAll(std::string_view bytes);
 };
 
+// Byte classes of a span of at most 64 bytes, one bit per byte (bit i = p[i]).
+struct SpanBits {
+  uint64_t at = 0, digit = 0, colon = 0, dash = 0, dot = 0, alnum = 0, hex = 0;
+};
+
+// Byte classes of a context-word window of at most 64 bytes (bit k = byte k): the bytes that end
+// a context (line break, ',', ';', digit), '.', whitespace, ASCII letters and digits.
+struct ContextBits {
+  uint64_t stop = 0, dot = 0, space = 0, alnum = 0;
+};
+
 class Implementation {
  public:
   virtual ~Implementation() = default;
-  // "avx2", "sse42" or "scalar".
+  // "avx2", "sse42", "neon" or "scalar".
   virtual std::string_view name() const = 0;
   // Index of the first byte of p[0, n) that is in `set`; n when there is none.
   virtual size_t FindFirst(const uint8_t* p, size_t n, const ByteSet& set) const = 0;
@@ -43,16 +60,37 @@ class Implementation {
   // likewise for `b`.
   virtual void Classify(const uint8_t* p, size_t blocks, const ByteSet& a, const ByteSet& b,
                         uint64_t* out_a, uint64_t* out_b) const = 0;
+  // Classifies p[0, len), len <= 64, into *out: '@', ASCII digits, ':', '-', '.', ASCII letters
+  // or digits, hex digits. p[0, round_up(len, 16)) must be readable; bits at or past len are
+  // cleared.
+  virtual void ClassifySpan(const uint8_t* p, size_t len, SpanBits* out) const = 0;
+  // Classifies window[0, len), len <= 64 (all 64 bytes readable and writable, 16-byte aligned),
+  // and lower-cases its ASCII letters in place. Bits at or past len are cleared.
+  virtual ContextBits ClassifyContext(uint8_t* window, size_t len) const = 0;
 };
 
 // Every implementation this CPU can run, best first (always ends with scalar).
 std::span<const Implementation* const> SupportedImplementations();
 
-// The implementation chosen once per process (JITGUARD_SIMD, else the best supported).
-const Implementation& ActiveImplementation();
+// The implementation chosen once per process: the one JITGUARD_SIMD names, else the best
+// supported. An error (kMask, "bad_simd") when JITGUARD_SIMD is set to a name that is not an
+// implementation or that this CPU cannot run.
+absl::StatusOr<const Implementation*> SelectedImplementation();
+
+// The choice SelectedImplementation makes for a JITGUARD_SIMD value (nullptr: not set).
+absl::StatusOr<const Implementation*> ChooseImplementation(const char* forced);
 
 // The supported implementation with this name, or nullptr.
 const Implementation* FindImplementation(std::string_view name);
+
+// The scalar implementation (every CPU).
+const Implementation& ScalarImplementation();
+
+// Per-instruction-set factories (simd_<isa>.cc); nullptr when not compiled for this target.
+// The caller checks that the CPU supports the instruction set before using one.
+const Implementation* Avx2Implementation();
+const Implementation* Sse42Implementation();
+const Implementation* NeonImplementation();
 
 }  // namespace jitguard::mask
 

@@ -1,35 +1,94 @@
-// Every SIMD implementation against scalar on the same inputs: the kernel itself on random bytes
-// and sets, and whole maskers built on each implementation.
+// Every SIMD implementation against scalar on the same inputs: each kernel on random bytes (the
+// prefilter on random sets, the span and context-window classes also against their byte-by-byte
+// definitions), whole maskers built on each implementation, and the JITGUARD_SIMD choice.
 #include "lib/mask/simd.h"
 
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
 #include <random>
 #include <string>
 
 #include "gtest/gtest.h"
 #include "jitguard/mask.h"
+#include "jitguard/status.h"
+#include "lib/mask/builtin.h"
 #include "lib/mask/internal.h"
 #include "tests/cpp/mask/corpus.h"
 
 namespace jitguard::mask {
 namespace {
 
-const Implementation& Scalar() { return *FindImplementation("scalar"); }
+const Implementation& Scalar() { return ScalarImplementation(); }
 
-TEST(SimdTest, ScalarIsAlwaysSupportedAndActiveIsOneOfThem) {
-  ASSERT_NE(FindImplementation("scalar"), nullptr);
-  bool found = false;
-  for (const Implementation* impl : SupportedImplementations()) {
-    found |= impl == &ActiveImplementation();
-  }
-  EXPECT_TRUE(found);
+TEST(SimdTest, ScalarIsAlwaysSupportedAndTheBestIsChosenByDefault) {
+  ASSERT_EQ(FindImplementation("scalar"), &Scalar());
+  EXPECT_EQ(SupportedImplementations().back(), &Scalar());
+  const absl::StatusOr<const Implementation*> chosen = ChooseImplementation(nullptr);
+  ASSERT_TRUE(chosen.ok()) << chosen.status();
+  EXPECT_EQ(*chosen, SupportedImplementations().front());
 #if defined(__x86_64__)
-  if (__builtin_cpu_supports("avx2")) {
-    EXPECT_NE(FindImplementation("avx2"), nullptr);
-  }
-  if (__builtin_cpu_supports("sse4.2")) {
-    EXPECT_NE(FindImplementation("sse42"), nullptr);
-  }
+  EXPECT_EQ(FindImplementation("avx2") != nullptr, __builtin_cpu_supports("avx2") != 0);
+  EXPECT_EQ(FindImplementation("sse42") != nullptr, __builtin_cpu_supports("sse4.2") != 0);
+  EXPECT_EQ(FindImplementation("neon"), nullptr);
+#elif defined(__aarch64__)
+  EXPECT_NE(FindImplementation("neon"), nullptr);
 #endif
+}
+
+TEST(SimdTest, JitguardSimdNamesASupportedImplementation) {
+  for (const Implementation* impl : SupportedImplementations()) {
+    const std::string name(impl->name());
+    const absl::StatusOr<const Implementation*> chosen = ChooseImplementation(name.c_str());
+    ASSERT_TRUE(chosen.ok()) << name << ": " << chosen.status();
+    EXPECT_EQ(*chosen, impl);
+  }
+}
+
+TEST(SimdTest, UnknownJitguardSimdIsABadSimdErrorNamingTheAcceptedValues) {
+  for (const char* bad : {"", "AVX2", "avx512", "sse2", "scalar ", "bogus-value-that-is-long"}) {
+    const absl::StatusOr<const Implementation*> chosen = ChooseImplementation(bad);
+    ASSERT_FALSE(chosen.ok()) << "'" << bad << "'";
+    EXPECT_EQ(chosen.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(ErrorReason(chosen.status()), "bad_simd");
+    EXPECT_EQ(GetErrorDomain(chosen.status()), ErrorDomain::kMask);
+    const std::string message(chosen.status().message());
+    EXPECT_NE(message.find("accepted: avx2, sse42, neon, scalar"), std::string::npos) << message;
+    EXPECT_NE(message.find("is not an implementation"), std::string::npos) << message;
+  }
+  // A real name this CPU (or this build) cannot run is refused too, not silently replaced.
+  for (std::string_view name : {"avx2", "sse42", "neon"}) {
+    if (FindImplementation(name) != nullptr) continue;
+    const std::string n(name);
+    const absl::StatusOr<const Implementation*> chosen = ChooseImplementation(n.c_str());
+    ASSERT_FALSE(chosen.ok()) << name;
+    EXPECT_EQ(ErrorReason(chosen.status()), "bad_simd");
+    EXPECT_NE(std::string(chosen.status().message()).find("not supported by this CPU"),
+              std::string::npos);
+  }
+}
+
+TEST(SimdDeathTest, MaskerCreateFailsWithBadSimdWhenTheEnvironmentNamesNoImplementation) {
+  // The choice is made once per process, so the check runs in a fresh one (the death test
+  // re-executes this binary with the variable set).
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  ASSERT_EQ(setenv("JITGUARD_SIMD", "avx-512", 1), 0);
+  EXPECT_EXIT(
+      {
+        const auto m = Masker::Create({});
+        std::cerr << (m.ok() ? std::string("created") : ErrorReason(m.status())) << " "
+                  << (m.ok() ? "" : std::string(m.status().message())) << std::endl;
+        std::exit(m.ok() ? 1 : 0);
+      },
+      ::testing::ExitedWithCode(0), "bad_simd JITGUARD_SIMD='avx-512' is not an implementation");
+  ASSERT_EQ(setenv("JITGUARD_SIMD", "scalar", 1), 0);
+  EXPECT_EXIT(
+      {
+        const auto m = Masker::Create({});
+        std::exit(m.ok() && (*m)->Mask("mail a@b.co") == "mail [EMAIL]" ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+  ASSERT_EQ(unsetenv("JITGUARD_SIMD"), 0);
 }
 
 TEST(SimdTest, FindFirstAgreesWithScalarOnRandomInputs) {
@@ -104,17 +163,128 @@ TEST(SimdTest, EveryByteValueIsClassifiedCorrectly) {
   }
 }
 
+// The span classes by their byte-by-byte definition.
+SpanBits NaiveSpanBits(const uint8_t* p, size_t len) {
+  SpanBits bits;
+  for (size_t i = 0; i < len; ++i) {
+    const uint64_t bit = uint64_t{1} << i;
+    if (p[i] == '@') bits.at |= bit;
+    if (p[i] == ':') bits.colon |= bit;
+    if (p[i] == '-') bits.dash |= bit;
+    if (p[i] == '.') bits.dot |= bit;
+    if (IsDigit(p[i])) bits.digit |= bit;
+    if (IsAlnum(p[i])) bits.alnum |= bit;
+    if (IsHex(p[i])) bits.hex |= bit;
+  }
+  return bits;
+}
+
+void ExpectSameSpanBits(const SpanBits& got, const SpanBits& want, const std::string& where) {
+  EXPECT_EQ(got.at, want.at) << where;
+  EXPECT_EQ(got.digit, want.digit) << where;
+  EXPECT_EQ(got.colon, want.colon) << where;
+  EXPECT_EQ(got.dash, want.dash) << where;
+  EXPECT_EQ(got.dot, want.dot) << where;
+  EXPECT_EQ(got.alnum, want.alnum) << where;
+  EXPECT_EQ(got.hex, want.hex) << where;
+}
+
+TEST(SimdTest, ClassifySpanAgreesWithScalarAndTheByteDefinitions) {
+  std::mt19937_64 rng(44);
+  // Every byte value at every position of a 64-byte span, then random spans of every length,
+  // with bytes past the span that must not leak into the bits.
+  for (int b = 0; b < 256; ++b) {
+    uint8_t buf[80];
+    std::memset(buf, b, sizeof(buf));
+    for (size_t len : {size_t{1}, size_t{15}, size_t{16}, size_t{17}, size_t{33}, size_t{64}}) {
+      const SpanBits want = NaiveSpanBits(buf, len);
+      for (const Implementation* impl : SupportedImplementations()) {
+        SpanBits got;
+        impl->ClassifySpan(buf, len, &got);
+        ExpectSameSpanBits(got, want, std::string(impl->name()) + " byte " + std::to_string(b));
+      }
+    }
+  }
+  static const char kAlphabet[] = "@:-.09afAFgzGZ`{/[ \t\n\x80\xff_#";
+  for (int round = 0; round < 5000; ++round) {
+    uint8_t buf[80];
+    for (uint8_t& c : buf) {
+      c = rng() % 2 ? static_cast<uint8_t>(rng()) : kAlphabet[rng() % (sizeof(kAlphabet) - 1)];
+    }
+    const size_t len = rng() % 65;
+    const SpanBits want = NaiveSpanBits(buf, len);
+    for (const Implementation* impl : SupportedImplementations()) {
+      // Stale values in *out must be overwritten.
+      SpanBits got{~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull};
+      impl->ClassifySpan(buf, len, &got);
+      ExpectSameSpanBits(got, want, std::string(impl->name()) + " round " + std::to_string(round));
+      if (HasFailure()) return;
+    }
+  }
+}
+
+TEST(SimdTest, ClassifyContextAgreesWithScalarAndTheByteDefinitions) {
+  std::mt19937_64 rng(46);
+  static const char kAlphabet[] = "sSnN#.,;\n\r\t\v\f 09azAZ@[`{\x80\xc3\xff";
+  for (int round = 0; round < 20000; ++round) {
+    const size_t len = round < 256 ? 64 : rng() % 65;
+    alignas(16) uint8_t original[64] = {};
+    for (size_t i = 0; i < len; ++i) {
+      original[i] = round < 256 ? static_cast<uint8_t>(round)
+                    : rng() % 2 ? static_cast<uint8_t>(rng())
+                                : kAlphabet[rng() % (sizeof(kAlphabet) - 1)];
+    }
+    ContextBits want;
+    uint8_t want_low[64] = {};
+    for (size_t k = 0; k < len; ++k) {
+      const uint8_t ch = original[k];
+      const uint64_t bit = uint64_t{1} << k;
+      if (ch == '\n' || ch == '\r' || IsDigit(ch) || ch == ',' || ch == ';') want.stop |= bit;
+      if (ch == '.') want.dot |= bit;
+      if (IsSpace(ch)) want.space |= bit;
+      if (IsAlnum(ch)) want.alnum |= bit;
+      want_low[k] = static_cast<uint8_t>(ToLower(ch));
+    }
+    for (const Implementation* impl : SupportedImplementations()) {
+      alignas(16) uint8_t window[64];
+      std::memcpy(window, original, sizeof(window));
+      const ContextBits got = impl->ClassifyContext(window, len);
+      const std::string where = std::string(impl->name()) + " round " + std::to_string(round);
+      ASSERT_EQ(got.stop, want.stop) << where;
+      ASSERT_EQ(got.dot, want.dot) << where;
+      ASSERT_EQ(got.space, want.space) << where;
+      ASSERT_EQ(got.alnum, want.alnum) << where;
+      ASSERT_EQ(std::memcmp(window, want_low, len), 0) << where;
+    }
+  }
+}
+
 TEST(SimdTest, MaskersOnEveryImplementationProduceTheSameOutput) {
   testing::CorpusGenerator gen(99);
   std::string text;
   for (int d = 0; d < 20; ++d) text += gen.Generate(4000, d % 2 ? 200 : 0).text;
   text += std::string("\0\xff binary \x80", 12);
-  const auto scalar = *CreateMaskerWith({}, &Scalar());
-  const std::string want = scalar->Mask(text);
-  for (const Implementation* impl : SupportedImplementations()) {
-    const auto m = *CreateMaskerWith({}, impl);
-    EXPECT_EQ(m->Mask(text), want) << impl->name();
-    EXPECT_EQ(m->Find(text), scalar->Find(text)) << impl->name();
+  // Context words (ClassifyContext) and spans near the end of the buffer (the padded span copy).
+  text += "\nSSN 123456789, ss# 078051120; Social Security: 219099999 but order 123456789.";
+  text += " see SSN: 536-22-1234 and the custom EMP-123456 for the employee 555-0100";
+  MaskerOptions with_context;
+  with_context.custom.push_back(
+      {.name = "EMPLOYEE_ID", .regex = R"(EMP-\d{6})", .context_words = {"custom", "employee"}});
+  for (const MaskerOptions& options : {MaskerOptions{}, with_context}) {
+    const auto scalar = *CreateMaskerWith(options, &Scalar());
+    const std::string want = scalar->Mask(text);
+    EXPECT_NE(want.find("[US_SSN]"), std::string::npos);
+    for (const Implementation* impl : SupportedImplementations()) {
+      const auto m = *CreateMaskerWith(options, impl);
+      EXPECT_EQ(m->Mask(text), want) << impl->name();
+      EXPECT_EQ(m->Find(text), scalar->Find(text)) << impl->name();
+      // Every suffix, so spans end at every distance from the end of the buffer.
+      for (size_t from = text.size() - 200; from < text.size(); from += 7) {
+        ASSERT_EQ(m->Mask(std::string_view(text).substr(from)),
+                  scalar->Mask(std::string_view(text).substr(from)))
+            << impl->name() << " from " << from;
+      }
+    }
   }
 }
 

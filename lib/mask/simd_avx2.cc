@@ -1,0 +1,96 @@
+// The AVX2 Implementation: the generic kernels (simd_kernel.inc) on 32-byte vectors for the
+// prefilter and 16-byte (VEX-encoded) vectors for the short span and context windows, compiled
+// for AVX2 in a target region; the rest of the library stays at the baseline CPU.
+#include <cstring>
+
+#include "lib/mask/simd.h"
+#include "lib/mask/simd_target.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+namespace jitguard::mask {
+namespace avx2 {
+
+JITGUARD_SIMD_TARGET_BEGIN("avx2")
+
+struct Vec16 {
+  static constexpr size_t kWidth = 16;
+  __m128i v;
+};
+struct Vec32 {
+  static constexpr size_t kWidth = 32;
+  __m256i v;
+};
+
+template <class V>
+V LoadU(const uint8_t* p);
+template <class V>
+V LoadTable(const uint8_t* t16);
+
+template <>
+inline Vec16 LoadU<Vec16>(const uint8_t* p) {
+  return {_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))};
+}
+template <>
+inline Vec16 LoadTable<Vec16>(const uint8_t* t16) {
+  return LoadU<Vec16>(t16);
+}
+inline void StoreU(uint8_t* p, Vec16 x) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), x.v); }
+inline Vec16 And(Vec16 a, Vec16 b) { return {_mm_and_si128(a.v, b.v)}; }
+inline Vec16 Or(Vec16 a, Vec16 b) { return {_mm_or_si128(a.v, b.v)}; }
+inline Vec16 Eq(Vec16 a, Vec16 b) { return {_mm_cmpeq_epi8(a.v, b.v)}; }
+inline Vec16 GtSigned(Vec16 a, Vec16 b) { return {_mm_cmpgt_epi8(a.v, b.v)}; }
+inline uint64_t Bits(Vec16 m) { return static_cast<uint32_t>(_mm_movemask_epi8(m.v)); }
+
+template <>
+inline Vec32 LoadU<Vec32>(const uint8_t* p) {
+  return {_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))};
+}
+template <>
+inline Vec32 LoadTable<Vec32>(const uint8_t* t16) {
+  return {_mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t16)))};
+}
+inline uint64_t InSet(Vec32 x, Vec32 lo_low, Vec32 lo_high, Vec32 bit_of_hi) {
+  const __m256i nib = _mm256_set1_epi8(0x0f);
+  const __m256i lo = _mm256_and_si256(x.v, nib);
+  const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(x.v, 4), nib);
+  // The high bit of each byte selects the table of high nibbles 8..15.
+  const __m256i row = _mm256_blendv_epi8(_mm256_shuffle_epi8(lo_low.v, lo),
+                                         _mm256_shuffle_epi8(lo_high.v, lo), x.v);
+  const __m256i hit = _mm256_and_si256(row, _mm256_shuffle_epi8(bit_of_hi.v, hi));
+  const __m256i miss = _mm256_cmpeq_epi8(hit, _mm256_setzero_si256());
+  return static_cast<uint32_t>(~_mm256_movemask_epi8(miss));
+}
+// InSet for a set without bytes >= 0x80: pshufb zeroes the lanes whose index has the high bit
+// set, so the byte itself indexes the low-nibble table and the blend goes away.
+inline uint64_t InAsciiSet(Vec32 x, Vec32 lo_low, Vec32 bit_of_hi) {
+  const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(x.v, 4), _mm256_set1_epi8(0x0f));
+  const __m256i hit =
+      _mm256_and_si256(_mm256_shuffle_epi8(lo_low.v, x.v), _mm256_shuffle_epi8(bit_of_hi.v, hi));
+  const __m256i miss = _mm256_cmpeq_epi8(hit, _mm256_setzero_si256());
+  return static_cast<uint32_t>(~_mm256_movemask_epi8(miss));
+}
+
+#include "lib/mask/simd_kernel.inc"
+
+const Implementation* Get() {
+  static const KernelImplementation<Vec16, Vec32> impl("avx2");
+  return &impl;
+}
+
+JITGUARD_SIMD_TARGET_END
+
+}  // namespace avx2
+
+const Implementation* Avx2Implementation() { return avx2::Get(); }
+
+}  // namespace jitguard::mask
+
+#else
+
+namespace jitguard::mask {
+const Implementation* Avx2Implementation() { return nullptr; }
+}  // namespace jitguard::mask
+
+#endif
