@@ -12,6 +12,7 @@
 #include "lib/base/crypto.h"
 #include "lib/base/strings.h"
 #include "lib/mask/validators.h"
+#include "lib/text/fold.h"
 
 namespace jitguard {
 
@@ -130,8 +131,17 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
     impl->rule_name_.push_back(list.name);
   }
   if (!options.terms.empty()) {
-    absl::StatusOr<std::unique_ptr<mask::TermMatcher>> terms =
-        mask::TermMatcher::Build(options.terms);
+    // Terms are matched in the folded view of the text, so they are folded too.
+    std::vector<TermList> folded = options.terms;
+    text::FoldedView view;
+    for (TermList& list : folded) {
+      for (std::string& term : list.terms) {
+        if (text::IsAscii(term)) continue;
+        text::Fold(term, &view);
+        term = view.text;
+      }
+    }
+    absl::StatusOr<std::unique_ptr<mask::TermMatcher>> terms = mask::TermMatcher::Build(folded);
     if (!terms.ok()) return terms.status();
     impl->terms_ = *std::move(terms);
   }
@@ -585,6 +595,98 @@ class Prefilter {
 
 size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, Sink* sink,
                           int* pending_rule) const {
+  // Pure ASCII (with the detectors' left context) folds to itself: scan the bytes as they are.
+  const size_t ctx = begin > mask::kMaxLookbehind ? begin - mask::kMaxLookbehind : 0;
+  if (text::IsAscii(p + ctx, n - ctx)) return ScanSpans(p, n, begin, final, sink, pending_rule);
+  return ScanFolded(p, n, begin, final, sink, pending_rule);
+}
+
+namespace {
+
+// Hands the scan of a folded view to the caller's sink in original offsets: clean ranges end at
+// the code point that produced the first folded byte after them (so ignorables between clean text
+// and a finding stay clean); a finding starts at the code point of its first folded byte and ends
+// at the end of the code point of its last one (ignorables inside it are masked with it, and an
+// end inside a multi-byte expansion rounds up). `base` is where the folded input starts.
+class FoldSink {
+ public:
+  FoldSink(Masker::Impl::Sink* sink, const text::FoldedView& view, std::string_view in,
+           size_t base, size_t begin)
+      : sink_(sink), view_(view), in_(in), base_(base), opos_(begin) {}
+
+  void Clean(size_t /*fb*/, size_t fe) {
+    const size_t oe = base_ + view_.origin[fe];
+    if (oe > opos_) {
+      sink_->Clean(opos_, oe);
+      opos_ = oe;
+    }
+  }
+  void Found(size_t fb, size_t fe, int rule) {
+    const size_t ob = std::max(opos_, base_ + view_.origin[fb]);
+    if (ob > opos_) sink_->Clean(opos_, ob);
+    opos_ = ob;
+    const size_t oe = base_ + view_.OriginalEnd(in_, fe);
+    if (oe > ob) {
+      sink_->Found(ob, oe, rule);
+      opos_ = oe;
+    }
+  }
+  size_t opos() const { return opos_; }
+
+ private:
+  Masker::Impl::Sink* sink_;
+  const text::FoldedView& view_;
+  std::string_view in_;
+  size_t base_;
+  size_t opos_;
+};
+
+}  // namespace
+
+size_t Masker::Impl::ContextStart(const uint8_t* p, size_t at) const {
+  if (at <= mask::kMaxLookbehind) return 0;
+  if (text::IsAscii(p + at - mask::kMaxLookbehind, mask::kMaxLookbehind)) return at - mask::kMaxLookbehind;
+  size_t lo = at > mask::kMaxContextBytes ? at - mask::kMaxContextBytes : 0;
+  // Start at a byte that begins a sequence however the text before it decodes (every byte that
+  // is not a continuation byte does).
+  while (lo > 0 && lo < at && (p[lo] & 0xC0) == 0x80) ++lo;
+  text::FoldedView view;
+  text::Fold(std::string_view(reinterpret_cast<const char*>(p) + lo, at - lo), &view);
+  const size_t f = view.text.size();
+  if (f <= mask::kMaxLookbehind) return lo;
+  return lo + view.origin[f - mask::kMaxLookbehind];
+}
+
+size_t Masker::Impl::ScanFolded(const uint8_t* p, size_t n, size_t begin, bool final, Sink* sink,
+                                int* pending_rule) const {
+  const size_t ctx = ContextStart(p, begin);
+  // In a non-final scan a sequence cut by the end of the buffer is held until its last byte.
+  size_t m = n;
+  if (!final) {
+    for (size_t j = n; j > begin && n - j < 4;) {
+      --j;
+      if ((p[j] & 0xC0) == 0x80) continue;
+      uint32_t c;
+      if (text::DecodeUtf8(p + j, n - j, &c) < 0) m = j;
+      break;
+    }
+  }
+  const std::string_view in(reinterpret_cast<const char*>(p) + ctx, m - ctx);
+  text::FoldedView view;
+  text::Fold(in, &view);
+  // The first folded byte produced at or after `begin`.
+  const size_t fbegin = static_cast<size_t>(
+      std::lower_bound(view.origin.begin(), view.origin.end(), static_cast<uint32_t>(begin - ctx)) -
+      view.origin.begin());
+  FoldSink fold_sink(sink, view, in, ctx, begin);
+  ScanSpans(reinterpret_cast<const uint8_t*>(view.text.data()), view.text.size(), fbegin, final,
+            &fold_sink, pending_rule);
+  return fold_sink.opos();
+}
+
+template <class S>
+size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool final, S* sink,
+                               int* pending_rule) const {
   const Cursor cur(p, n, final);
   Prefilter pre(simd_, triggers_, delimiters_, p, n);
   size_t pos = begin;   // everything before pos has been handed to the sink
