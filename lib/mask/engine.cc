@@ -646,15 +646,20 @@ class FoldSink {
 size_t Masker::Impl::ContextStart(const uint8_t* p, size_t at) const {
   if (at <= mask::kMaxLookbehind) return 0;
   if (text::IsAscii(p + at - mask::kMaxLookbehind, mask::kMaxLookbehind)) return at - mask::kMaxLookbehind;
-  size_t lo = at > mask::kMaxContextBytes ? at - mask::kMaxContextBytes : 0;
-  // Start at a byte that begins a sequence however the text before it decodes (every byte that
-  // is not a continuation byte does).
-  while (lo > 0 && lo < at && (p[lo] & 0xC0) == 0x80) ++lo;
-  text::FoldedView view;
-  text::Fold(std::string_view(reinterpret_cast<const char*>(p) + lo, at - lo), &view);
-  const size_t f = view.text.size();
-  if (f <= mask::kMaxLookbehind) return lo;
-  return lo + view.origin[f - mask::kMaxLookbehind];
+  // The folded context is decided by the code points nearest `at`; a short window usually holds
+  // enough of them (and gives the same answer as a longer one when it does).
+  for (const size_t window : {size_t{4} * mask::kMaxLookbehind, mask::kMaxContextBytes}) {
+    size_t lo = at > window ? at - window : 0;
+    // Start at a byte that begins a sequence however the text before it decodes (every byte that
+    // is not a continuation byte does).
+    while (lo > 0 && lo < at && (p[lo] & 0xC0) == 0x80) ++lo;
+    text::FoldedView view;
+    text::Fold(std::string_view(reinterpret_cast<const char*>(p) + lo, at - lo), &view);
+    const size_t f = view.text.size();
+    if (f > mask::kMaxLookbehind) return lo + view.origin[f - mask::kMaxLookbehind];
+    if (lo == 0 || window == mask::kMaxContextBytes) return lo;
+  }
+  return 0;
 }
 
 size_t Masker::Impl::ScanFolded(const uint8_t* p, size_t n, size_t begin, bool final, Sink* sink,
