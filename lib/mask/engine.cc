@@ -591,13 +591,22 @@ class Prefilter {
   uint64_t delim_[kBlocks];
 };
 
+// True when p[from, n) folds to itself, `from` moved back to the start of its code point.
+bool FoldsToItself(const uint8_t* p, size_t n, size_t from, bool final) {
+  for (int k = 0; k < 3 && from > 0 && (p[from] & 0xC0) == 0x80; ++k) --from;
+  return text::FoldsToItself(std::string_view(reinterpret_cast<const char*>(p) + from, n - from),
+                             !final);
+}
+
 }  // namespace
 
 size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, Sink* sink,
                           int* pending_rule) const {
-  // Pure ASCII (with the detectors' left context) folds to itself: scan the bytes as they are.
-  const size_t ctx = begin > mask::kMaxLookbehind ? begin - mask::kMaxLookbehind : 0;
-  if (text::IsAscii(p + ctx, n - ctx)) return ScanSpans(p, n, begin, final, sink, pending_rule);
+  // Text that folds to itself (ASCII, and most text in other scripts), with the detectors' left
+  // context, is its own folded view: scan the bytes as they are.
+  if (FoldsToItself(p, n, begin > mask::kMaxLookbehind ? begin - mask::kMaxLookbehind : 0, final)) {
+    return ScanSpans(p, n, begin, final, sink, pending_rule);
+  }
   return ScanFolded(p, n, begin, final, sink, pending_rule);
 }
 
@@ -615,14 +624,14 @@ class FoldSink {
       : sink_(sink), view_(view), in_(in), base_(base), opos_(begin) {}
 
   void Clean(size_t /*fb*/, size_t fe) {
-    const size_t oe = base_ + view_.origin[fe];
+    const size_t oe = base_ + view_.Origin(fe);
     if (oe > opos_) {
       sink_->Clean(opos_, oe);
       opos_ = oe;
     }
   }
   void Found(size_t fb, size_t fe, int rule) {
-    const size_t ob = std::max(opos_, base_ + view_.origin[fb]);
+    const size_t ob = std::max(opos_, base_ + view_.Origin(fb));
     if (ob > opos_) sink_->Clean(opos_, ob);
     opos_ = ob;
     const size_t oe = base_ + view_.OriginalEnd(in_, fe);
@@ -641,11 +650,19 @@ class FoldSink {
   size_t opos_;
 };
 
+// The folded view a scan reuses (folding a large text allocates once per thread, not per call).
+text::FoldedView& ScratchView() {
+  thread_local text::FoldedView view;
+  return view;
+}
+
 }  // namespace
 
 size_t Masker::Impl::ContextStart(const uint8_t* p, size_t at) const {
   if (at <= mask::kMaxLookbehind) return 0;
-  if (text::IsAscii(p + at - mask::kMaxLookbehind, mask::kMaxLookbehind)) return at - mask::kMaxLookbehind;
+  if (FoldsToItself(p, at, at - mask::kMaxLookbehind, /*final=*/true)) {
+    return at - mask::kMaxLookbehind;
+  }
   // The folded context is decided by the code points nearest `at`; a short window usually holds
   // enough of them (and gives the same answer as a longer one when it does).
   for (const size_t window : {size_t{4} * mask::kMaxLookbehind, mask::kMaxContextBytes}) {
@@ -656,7 +673,7 @@ size_t Masker::Impl::ContextStart(const uint8_t* p, size_t at) const {
     text::FoldedView view;
     text::Fold(std::string_view(reinterpret_cast<const char*>(p) + lo, at - lo), &view);
     const size_t f = view.text.size();
-    if (f > mask::kMaxLookbehind) return lo + view.origin[f - mask::kMaxLookbehind];
+    if (f > mask::kMaxLookbehind) return lo + view.Origin(f - mask::kMaxLookbehind);
     if (lo == 0 || window == mask::kMaxContextBytes) return lo;
   }
   return 0;
@@ -677,16 +694,18 @@ size_t Masker::Impl::ScanFolded(const uint8_t* p, size_t n, size_t begin, bool f
     }
   }
   const std::string_view in(reinterpret_cast<const char*>(p) + ctx, m - ctx);
-  text::FoldedView view;
-  text::Fold(in, &view);
-  // The first folded byte produced at or after `begin`.
-  const size_t fbegin = static_cast<size_t>(
-      std::lower_bound(view.origin.begin(), view.origin.end(), static_cast<uint32_t>(begin - ctx)) -
-      view.origin.begin());
+  text::FoldedView& view = ScratchView();
+  text::Fold(in.substr(0, begin - ctx), &view);  // the left context
+  const size_t fbegin = view.text.size();
+  text::FoldAppend(in.substr(begin - ctx), &view);
   FoldSink fold_sink(sink, view, in, ctx, begin);
   ScanSpans(reinterpret_cast<const uint8_t*>(view.text.data()), view.text.size(), fbegin, final,
             &fold_sink, pending_rule);
-  return fold_sink.opos();
+  const size_t stop = fold_sink.opos();
+  if (view.text.capacity() > (size_t{16} << 20)) {
+    view = text::FoldedView();  // don't keep a huge buffer for the life of the thread
+  }
+  return stop;
 }
 
 template <class S>

@@ -1,5 +1,6 @@
 #include "lib/text/fold.h"
 
+#include <algorithm>
 #include <cstring>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -57,6 +58,32 @@ bool IsAsciiSse2(const uint8_t* p, size_t n) {
   return IsAsciiScalar(p + i, n - i);
 }
 
+__attribute__((target("avx2"))) inline size_t NextNonAsciiAvx2(const uint8_t* p, size_t i,
+                                                                size_t n) {
+  for (; i + 64 <= n; i += 64) {
+    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 32));
+    if (_mm256_movemask_epi8(_mm256_or_si256(a, b)) != 0) break;
+  }
+  for (; i + 32 <= n; i += 32) {
+    const uint32_t m = static_cast<uint32_t>(
+        _mm256_movemask_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i))));
+    if (m != 0) return i + static_cast<size_t>(__builtin_ctz(m));
+  }
+  while (i < n && p[i] < 0x80) ++i;
+  return i;
+}
+
+inline size_t NextNonAsciiSse2(const uint8_t* p, size_t i, size_t n) {
+  for (; i + 16 <= n; i += 16) {
+    const int m = _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)));
+    if (m != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(m)));
+  }
+  while (i < n && p[i] < 0x80) ++i;
+  return i;
+}
+
+
 using IsAsciiFn = bool (*)(const uint8_t*, size_t);
 IsAsciiFn PickIsAscii() {
   __builtin_cpu_init();
@@ -72,22 +99,7 @@ inline uint16_t Entry(uint32_t c) {
                             (c & ((1u << fold_data::kBlockBits) - 1))];
 }
 
-}  // namespace
-
-bool IsAscii(const uint8_t* p, size_t n) {
-  if (n < 32) return IsAsciiScalar(p, n);
-#if defined(__x86_64__)
-  return kIsAscii(p, n);
-#else
-  return IsAsciiScalar(p, n);
-#endif
-}
-
-bool IsAscii(std::string_view s) {
-  return IsAscii(reinterpret_cast<const uint8_t*>(s.data()), s.size());
-}
-
-int DecodeUtf8(const uint8_t* p, size_t n, uint32_t* c) {
+inline int Decode(const uint8_t* p, size_t n, uint32_t* c) {
   const uint8_t b0 = p[0];
   if (b0 < 0x80) {
     *c = b0;
@@ -122,6 +134,76 @@ int DecodeUtf8(const uint8_t* p, size_t n, uint32_t* c) {
   return len;
 }
 
+
+inline size_t NextNonAsciiScalar(const uint8_t* p, size_t i, size_t n) {
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    w &= 0x8080808080808080ULL;
+    if (w != 0) return i + static_cast<size_t>(__builtin_ctzll(w)) / 8;
+  }
+  while (i < n && p[i] < 0x80) ++i;
+  return i;
+}
+
+// Decodes and looks up every non-ASCII code point; `Next` skips ASCII.
+template <size_t (*Next)(const uint8_t*, size_t, size_t)>
+inline __attribute__((always_inline)) bool FoldsToItselfLoop(const uint8_t* p, size_t n,
+                                                             bool end_may_grow) {
+  size_t i = 0;
+  while (true) {
+    i = Next(p, i, n);
+    if (i >= n) return true;
+    uint32_t c;
+    const int len = Decode(p + i, n - i, &c);
+    if (len <= 0) {
+      if (len < 0 && end_may_grow) return false;
+      ++i;  // an invalid byte stays as it is
+      continue;
+    }
+    if (Entry(c) != 0) return false;
+    i += static_cast<size_t>(len);
+  }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) bool FoldsToItselfAvx2(const uint8_t* p, size_t n, bool grow) {
+  return FoldsToItselfLoop<NextNonAsciiAvx2>(p, n, grow);
+}
+bool FoldsToItselfSse2(const uint8_t* p, size_t n, bool grow) {
+  return FoldsToItselfLoop<NextNonAsciiSse2>(p, n, grow);
+}
+using FoldsToItselfFn = bool (*)(const uint8_t*, size_t, bool);
+const FoldsToItselfFn kFoldsToItself =
+    (__builtin_cpu_init(), __builtin_cpu_supports("avx2")) ? FoldsToItselfAvx2 : FoldsToItselfSse2;
+#endif
+
+}  // namespace
+
+bool IsAscii(const uint8_t* p, size_t n) {
+  if (n < 32) return IsAsciiScalar(p, n);
+#if defined(__x86_64__)
+  return kIsAscii(p, n);
+#else
+  return IsAsciiScalar(p, n);
+#endif
+}
+
+bool IsAscii(std::string_view s) {
+  return IsAscii(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
+int DecodeUtf8(const uint8_t* p, size_t n, uint32_t* c) { return Decode(p, n, c); }
+
+bool FoldsToItself(std::string_view s, bool end_may_grow) {
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(s.data());
+#if defined(__x86_64__)
+  return kFoldsToItself(p, s.size(), end_may_grow);
+#else
+  return FoldsToItselfLoop<NextNonAsciiScalar>(p, s.size(), end_may_grow);
+#endif
+}
+
 size_t SequenceLength(const uint8_t* p, size_t n) {
   uint32_t c;
   const int len = DecodeUtf8(p, n, &c);
@@ -137,56 +219,111 @@ bool FoldCodePoint(uint32_t c, std::string_view* out) {
   return true;
 }
 
-void Fold(std::string_view in, FoldedView* out) {
+namespace {
+
+// The first byte >= 0x80 in p[i, n), or n.
+inline size_t NextNonAscii(const uint8_t* p, size_t i, size_t n) {
+#if defined(__SSE2__)
+  for (; i + 16 <= n; i += 16) {
+    const int m = _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)));
+    if (m != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(m)));
+  }
+#else
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    w &= 0x8080808080808080ULL;
+    if (w != 0) return i + static_cast<size_t>(__builtin_ctzll(w)) / 8;
+  }
+#endif
+  while (i < n && p[i] < 0x80) ++i;
+  return i;
+}
+
+}  // namespace
+
+void FoldAppend(std::string_view in, FoldedView* out) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(in.data());
   const size_t n = in.size();
+  const size_t base = out->input_size;
   std::string& text = out->text;
-  std::vector<uint32_t>& origin = out->origin;
-  text.resize(n + 16);  // grown below when expansions need more
-  origin.resize(n + 17);
-  size_t o = 0;
+  text.reserve(text.size() + n);
   size_t i = 0;
   while (i < n) {
-    if (text.size() < o + 32) {
-      text.resize(text.size() * 2 + 32);
-      origin.resize(text.size() + 1);
-    }
-    if (p[i] < 0x80) {
-      // A run of ASCII: copied as it is.
-      size_t j = i;
-      const size_t room = text.size() - o;
-      while (j < n && j - i < room && p[j] < 0x80) ++j;
-      std::memcpy(text.data() + o, p + i, j - i);
-      for (size_t k = i; k < j; ++k) origin[o++] = static_cast<uint32_t>(k);
-      i = j;
-      continue;
-    }
+    const size_t j = NextNonAscii(p, i, n);
+    text.append(in.data() + i, j - i);  // ASCII: as it is
+    i = j;
+    if (i == n) break;
     uint32_t c;
     const int len = DecodeUtf8(p + i, n - i, &c);
     std::string_view f;
     if (len > 0 && FoldCodePoint(c, &f)) {
-      for (char ch : f) {
-        text[o] = ch;
-        origin[o++] = static_cast<uint32_t>(i);
-      }
+      out->marks.push_back(FoldedView::Mark{static_cast<uint32_t>(text.size()),
+                                            static_cast<uint32_t>(base + i),
+                                            static_cast<uint8_t>(f.size()),
+                                            static_cast<uint8_t>(len)});
+      text.append(f);
       i += static_cast<size_t>(len);
       continue;
     }
+    // Unchanged code points and invalid bytes are copied as they are.
     const size_t take = len > 0 ? static_cast<size_t>(len) : 1;
-    for (size_t k = 0; k < take; ++k) {
-      text[o] = static_cast<char>(p[i + k]);
-      origin[o++] = static_cast<uint32_t>(i);
-    }
+    text.append(in.data() + i, take);
     i += take;
   }
-  text.resize(o);
-  origin.resize(o + 1);
-  origin[o] = static_cast<uint32_t>(n);
+  out->input_size = base + n;
+}
+
+void Fold(std::string_view in, FoldedView* out) {
+  out->Clear();
+  FoldAppend(in, out);
+}
+
+namespace {
+
+// The last mark whose folded start is at or before i, or nullptr.
+const FoldedView::Mark* MarkAtOrBefore(const std::vector<FoldedView::Mark>& marks, size_t i) {
+  auto it = std::upper_bound(marks.begin(), marks.end(), i,
+                             [](size_t x, const FoldedView::Mark& m) { return x < m.folded; });
+  return it == marks.begin() ? nullptr : &*(it - 1);
+}
+
+}  // namespace
+
+size_t FoldedView::Origin(size_t i) const {
+  if (i >= text.size()) return input_size;
+  const Mark* m = MarkAtOrBefore(marks, i);
+  if (m == nullptr) return i;
+  if (i < size_t{m->folded} + m->folded_len) return m->input;
+  return size_t{m->input} + m->input_len + (i - m->folded - m->folded_len);
 }
 
 size_t FoldedView::OriginalEnd(std::string_view in, size_t fe) const {
-  const size_t at = origin[fe - 1];
-  return at + SequenceLength(reinterpret_cast<const uint8_t*>(in.data()) + at, in.size() - at);
+  const size_t i = fe - 1;
+  const Mark* m = MarkAtOrBefore(marks, i);
+  if (m != nullptr && i < size_t{m->folded} + m->folded_len) return size_t{m->input} + m->input_len;
+  // A byte copied as it is: round up over the rest of its code point, if it has one.
+  const size_t o = Origin(i);
+  const auto* q = reinterpret_cast<const uint8_t*>(in.data());
+  if (q[o] < 0x80) return o + 1;
+  size_t lead = o;
+  while (lead > 0 && o - lead < 3 && IsCont(q[lead])) --lead;
+  const size_t end = lead + SequenceLength(q + lead, in.size() - lead);
+  return end > o ? end : o + 1;
+}
+
+size_t FoldedView::FoldedIndex(size_t at) const {
+  // Marks are in input order too: find the last mark starting before `at`.
+  auto it = std::lower_bound(marks.begin(), marks.end(), at,
+                             [](const Mark& m, size_t x) { return m.input < x; });
+  if (it == marks.begin()) return std::min(at, text.size());
+  const Mark& m = *(it - 1);
+  const size_t after = size_t{m.input} + m.input_len;
+  if (at <= after) {
+    // `at` is inside (or at the end of) that code point: its first folded byte after it.
+    return size_t{m.folded} + m.folded_len;
+  }
+  return std::min(size_t{m.folded} + m.folded_len + (at - after), text.size());
 }
 
 std::string_view FoldDataVersion() {

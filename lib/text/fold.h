@@ -38,23 +38,50 @@ namespace jitguard::text {
 bool IsAscii(std::string_view s);
 bool IsAscii(const uint8_t* p, size_t n);
 
-// The folded view of a text. text[i] was produced by the code point starting at byte origin[i]
-// of the input; origin[text.size()] == input size. A code point that folds to nothing produces
-// no byte (so origin can jump); one that folds to k bytes gives k bytes with the same origin.
-struct FoldedView {
-  std::string text;
-  std::vector<uint32_t> origin;
+// True when Fold(s) == s: every code point in s is one that folding leaves as it is (ASCII, most
+// letters with diacritics, CJK, ...); invalid bytes are left as they are too. When `end_may_grow`,
+// a sequence cut by the end of s counts as changed (the bytes still to come could complete it to
+// a code point that folding changes). Skips ASCII a vector at a time.
+bool FoldsToItself(std::string_view s, bool end_may_grow);
 
-  // The input span [begin, end) that produced text[fb, fe): begin = origin[fb] (a code point
-  // start), end = the end of the code point that produced text[fe - 1] (a range end inside a
-  // multi-byte expansion rounds up to the next code point; code points folded to nothing right
-  // after the range stay outside). `in` is the folded input. fe > fb.
+// The folded view of a text, and where each folded byte came from. Folded bytes map one to one
+// onto input bytes except where a code point was changed by folding; each such code point leaves a
+// Mark. Keeping only the marks (not an offset per byte) keeps folding mostly-ASCII text close to a
+// memcpy.
+struct FoldedView {
+  struct Mark {
+    uint32_t folded;    // its folded bytes are text[folded, folded + folded_len)
+    uint32_t input;     // ... produced by the code point at input bytes [input, input + input_len)
+    uint8_t folded_len;
+    uint8_t input_len;
+  };
+  std::string text;
+  std::vector<Mark> marks;  // in order
+  size_t input_size = 0;    // bytes folded so far
+
+  void Clear() {
+    text.clear();
+    marks.clear();
+    input_size = 0;
+  }
+  // The input offset of the code point that produced text[i]; input_size for i == text.size().
+  size_t Origin(size_t i) const;
+  // The end of the input span that produced text[fb, fe) (fe > fb): the end of the code point
+  // that produced text[fe - 1], so an end inside a multi-byte expansion rounds up to the next code
+  // point, while code points folded to nothing right after the range stay outside. `in` is the
+  // whole folded input (bytes of an unchanged multi-byte code point are skipped to its end).
   size_t OriginalEnd(std::string_view in, size_t fe) const;
+  // The first folded byte produced at or after input offset `at`.
+  size_t FoldedIndex(size_t at) const;
 };
 
 // Folds `in` into *out (replacing its contents). Invalid UTF-8 bytes are copied as they are, one
 // byte each. Inputs must be shorter than 4 GiB.
 void Fold(std::string_view in, FoldedView* out);
+// Folds `in` as the continuation of what *out already holds (input offsets continue from
+// out->input_size). Folding has no context, so Fold(a + b) == Fold(a) then FoldAppend(b) whenever
+// the cut does not split a code point that folding changes.
+void FoldAppend(std::string_view in, FoldedView* out);
 
 // The folding of code point `c` alone: false when it stays as it is; else true with its ASCII
 // matching form in *out (possibly empty: removed). ASCII code points always stay.

@@ -56,23 +56,64 @@ TEST(Fold, KeepsOtherTextAndInvalidBytes) {
 }
 
 TEST(Fold, OriginMapsEveryByteToItsCodePoint) {
-  const std::string in = "a\u200Bb\uFF11\u2474z";  // ZWSP (removed), ＱＱ, ⑴ -> "(1)"
+  const std::string in = "a\u200Bb\uFF11\u2474z\u00E9!";  // ZWSP (removed), ＱＱ, ⑴ -> "(1)", é
   FoldedView v;
   Fold(in, &v);
-  EXPECT_EQ(v.text, "ab1(1)z");
-  ASSERT_EQ(v.origin.size(), v.text.size() + 1);
-  EXPECT_EQ(v.origin[0], 0u);
-  EXPECT_EQ(v.origin[1], 4u);  // 'b' after the 3-byte ZWSP
-  EXPECT_EQ(v.origin[2], 5u);
-  EXPECT_EQ(v.origin[3], 8u);
-  EXPECT_EQ(v.origin[4], 8u);
-  EXPECT_EQ(v.origin[5], 8u);
-  EXPECT_EQ(v.origin[6], 11u);
-  EXPECT_EQ(v.origin[7], in.size());
+  EXPECT_EQ(v.text, "ab1(1)z\u00E9!");
+  const size_t want[] = {0, 4, 5, 8, 8, 8, 11, 12, 13, 14, in.size()};
+  ASSERT_EQ(v.text.size() + 1, std::size(want));
+  for (size_t i = 0; i <= v.text.size(); ++i) EXPECT_EQ(v.Origin(i), want[i]) << i;
   // A range ending inside the expansion rounds up to the end of ⑴; one ending at 'a' leaves the
-  // ZWSP after it outside.
+  // ZWSP after it outside; one ending inside é rounds up to its end.
   EXPECT_EQ(v.OriginalEnd(in, 4), 11u);
   EXPECT_EQ(v.OriginalEnd(in, 1), 1u);
+  EXPECT_EQ(v.OriginalEnd(in, 8), 14u);
+  EXPECT_EQ(v.OriginalEnd(in, 10), in.size());
+  // The first folded byte at or after an input offset.
+  EXPECT_EQ(v.FoldedIndex(0), 0u);
+  EXPECT_EQ(v.FoldedIndex(1), 1u);  // the ZWSP folds to nothing: 'b' is next
+  EXPECT_EQ(v.FoldedIndex(4), 1u);
+  EXPECT_EQ(v.FoldedIndex(8), 3u);
+  EXPECT_EQ(v.FoldedIndex(9), 6u);  // inside ⑴: after it
+  EXPECT_EQ(v.FoldedIndex(in.size()), v.text.size());
+}
+
+// Origin() agrees with a per-code-point reference on random mixes, and appending in pieces at code
+// point boundaries gives the same view as folding at once.
+TEST(Fold, MarksAgreeWithAPerCodePointReference) {
+  std::mt19937 rng(3);
+  const char* atoms[] = {"a", "1", " ", "\u200B", "\u00AD", "\uFF11", "\u0435", "\u2474", "\xC0",
+                         "\u00A0", "\u0661", "\u0301", "日", "\U0001D7CF", "\u00E9", "\uFB01"};
+  for (int round = 0; round < 300; ++round) {
+    std::string s;
+    std::string want_text;
+    std::vector<uint32_t> want_origin;
+    FoldedView pieces;
+    pieces.Clear();
+    const int k = static_cast<int>(rng() % 50);
+    for (int i = 0; i < k; ++i) {
+      const std::string atom = atoms[rng() % std::size(atoms)];
+      FoldedView one;
+      Fold(atom, &one);
+      for (size_t b = 0; b < one.text.size(); ++b) {
+        want_text += one.text[b];
+        // An unchanged code point maps byte to byte; a changed one maps every byte to its start.
+        want_origin.push_back(static_cast<uint32_t>(
+            s.size() + (one.marks.empty() ? b : 0)));
+      }
+      FoldAppend(atom, &pieces);
+      s += atom;
+    }
+    want_origin.push_back(static_cast<uint32_t>(s.size()));
+    FoldedView whole;
+    Fold(s, &whole);
+    ASSERT_EQ(whole.text, want_text);
+    EXPECT_EQ(pieces.text, want_text);
+    for (size_t i = 0; i <= whole.text.size(); ++i) {
+      ASSERT_EQ(whole.Origin(i), want_origin[i]) << round << " " << i;
+      ASSERT_EQ(pieces.Origin(i), want_origin[i]);
+    }
+  }
 }
 
 TEST(Fold, DecodeTellsTruncatedFromInvalid) {
