@@ -485,10 +485,10 @@ void CompiledPolicy::MatchPrompt(Context* ctx) const {
   // its own folded view: one pass as before.
   const std::string& prompt = ctx->request.prompt;
   std::string folded;
-  if (!text::IsAscii(prompt)) {
+  if (!text::FoldsToItself(prompt, /*end_may_grow=*/false)) {
     text::FoldedView view;
     text::Fold(prompt, &view);
-    if (view.text != prompt) folded = std::move(view.text);
+    folded = std::move(view.text);
   }
   const re2::StringPiece texts[2] = {re2::StringPiece(prompt.data(), prompt.size()),
                                      re2::StringPiece(folded.data(), folded.size())};
