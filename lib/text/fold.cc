@@ -247,30 +247,46 @@ void FoldAppend(std::string_view in, FoldedView* out) {
   const size_t n = in.size();
   const size_t base = out->input_size;
   std::string& text = out->text;
-  text.reserve(text.size() + n);
+  // Folding never makes ASCII, unchanged code points or invalid bytes longer; only expansions
+  // (at most kMaxFolded bytes) can outgrow the room, which is checked before each.
+  constexpr size_t kSlack = 64;
+  size_t o = text.size();
+  text.resize(o + n + kSlack);
+  char* w = text.data();
   size_t i = 0;
   while (i < n) {
     const size_t j = NextNonAscii(p, i, n);
-    text.append(in.data() + i, j - i);  // ASCII: as it is
+    std::memcpy(w + o, p + i, j - i);  // ASCII: as it is
+    o += j - i;
     i = j;
-    if (i == n) break;
-    uint32_t c;
-    const int len = DecodeUtf8(p + i, n - i, &c);
-    std::string_view f;
-    if (len > 0 && FoldCodePoint(c, &f)) {
-      out->marks.push_back(FoldedView::Mark{static_cast<uint32_t>(text.size()),
-                                            static_cast<uint32_t>(base + i),
-                                            static_cast<uint8_t>(f.size()),
-                                            static_cast<uint8_t>(len)});
-      text.append(f);
+    // A run of non-ASCII code points.
+    while (i < n && p[i] >= 0x80) {
+      uint32_t c;
+      const int len = Decode(p + i, n - i, &c);
+      const uint16_t e = len > 0 ? Entry(c) : 0;
+      if (e == 0) {
+        // Unchanged code points and invalid bytes are copied as they are.
+        const size_t take = len > 0 ? static_cast<size_t>(len) : 1;
+        for (size_t k = 0; k < take; ++k) w[o + k] = static_cast<char>(p[i + k]);
+        o += take;
+        i += take;
+        continue;
+      }
+      const uint32_t ref = fold_data::kResult[e];
+      const size_t flen = ref & 0xFF;
+      if (o + flen + (n - i) + kSlack > text.size()) {
+        text.resize(2 * text.size() + flen);
+        w = text.data();
+      }
+      out->marks.push_back(FoldedView::Mark{static_cast<uint32_t>(o), static_cast<uint32_t>(base + i),
+                                            static_cast<uint8_t>(flen), static_cast<uint8_t>(len)});
+      const char* f = fold_data::kPool + (ref >> 8);
+      for (size_t k = 0; k < flen; ++k) w[o + k] = f[k];
+      o += flen;
       i += static_cast<size_t>(len);
-      continue;
     }
-    // Unchanged code points and invalid bytes are copied as they are.
-    const size_t take = len > 0 ? static_cast<size_t>(len) : 1;
-    text.append(in.data() + i, take);
-    i += take;
   }
+  text.resize(o);
   out->input_size = base + n;
 }
 
