@@ -278,7 +278,8 @@ void FoldAppend(std::string_view in, FoldedView* out) {
         text.resize(2 * text.size() + flen);
         w = text.data();
       }
-      out->marks.push_back(FoldedView::Mark{static_cast<uint32_t>(o), static_cast<uint32_t>(base + i),
+      out->marks.push_back(FoldedView::Mark{static_cast<uint32_t>(o),
+                                            static_cast<uint32_t>(base + i),
                                             static_cast<uint8_t>(flen), static_cast<uint8_t>(len)});
       const char* f = fold_data::kPool + (ref >> 8);
       for (size_t k = 0; k < flen; ++k) w[o + k] = f[k];

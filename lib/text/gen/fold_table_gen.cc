@@ -170,7 +170,8 @@ int main(int argc, char** argv) {
   char uver[U_MAX_VERSION_STRING_LENGTH];
   u_versionToString(uv, uver);
   std::fprintf(out,
-               "// Generated at build time by lib/text/gen/fold_table_gen.cc from ICU %s (Unicode %s)."
+               "// Generated at build time by lib/text/gen/fold_table_gen.cc from ICU %s "
+               "(Unicode %s)."
                "\n// Do not edit. %zu code points mapped, %zu distinct results, %zu blocks.\n",
                U_ICU_VERSION, uver, mapped, results.size(), blocks.size());
   std::fprintf(out, "namespace jitguard::text::fold_data {\n");

@@ -99,7 +99,8 @@ void CheckFindingsMatchThePlainText(const Masker& m, uint64_t seed, int docs, do
     for (size_t i = 0; i < got.size(); ++i) {
       EXPECT_EQ(got[i].entity, want[i].entity);
       EXPECT_EQ(got[i].rule, want[i].rule);
-      const std::string_view value = std::string_view(text).substr(got[i].start, got[i].end - got[i].start);
+      const std::string_view value =
+          std::string_view(text).substr(got[i].start, got[i].end - got[i].start);
       EXPECT_EQ(Fold(value), plain.substr(want[i].start, want[i].end - want[i].start));
     }
     EXPECT_EQ(Fold(m.Mask(text)), m.Mask(plain)) << "doc " << d;

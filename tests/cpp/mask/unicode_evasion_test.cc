@@ -43,7 +43,8 @@ std::string Map(std::string_view value, std::string_view from, std::vector<uint3
 std::string Fullwidth(std::string_view value) {
   std::string out;
   for (char c : value) {
-    out += c > 0x20 && c < 0x7F ? Utf8(0xFF00u + static_cast<uint32_t>(c - 0x20)) : std::string(1, c);
+    out += c > 0x20 && c < 0x7F ? Utf8(0xFF00u + static_cast<uint32_t>(c - 0x20))
+                                : std::string(1, c);
   }
   return out;
 }

@@ -56,7 +56,7 @@ TEST(Fold, KeepsOtherTextAndInvalidBytes) {
 }
 
 TEST(Fold, OriginMapsEveryByteToItsCodePoint) {
-  const std::string in = "a\u200Bb\uFF11\u2474z\u00E9!";  // ZWSP (removed), ＱＱ, ⑴ -> "(1)", é
+  const std::string in = "a\u200Bb\uFF11\u2474z\u00E9!";  // ZWSP, １, ⑴ -> "(1)", é
   FoldedView v;
   Fold(in, &v);
   EXPECT_EQ(v.text, "ab1(1)z\u00E9!");
