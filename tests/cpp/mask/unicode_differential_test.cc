@@ -163,6 +163,36 @@ TEST(UnicodeDifferentialTest, StreamEqualsOneShotOnLongNonAsciiContext) {
   }
 }
 
+// Random mixes of values, code points that folding changes, invalid and truncated UTF-8: a stream
+// equals one-shot for random chunkings, and findings are ordered, disjoint and in bounds.
+TEST(UnicodeDifferentialTest, StreamEqualsOneShotOnRandomMixesWithInvalidUtf8) {
+  const char* atoms[] = {"4111", " ", "-", "\u2013", "\u00A0", "\u200B", "\u0301", "\uFF11",
+                         "\u0661", "@", "\uFF20", ".", "\uFF0E", "jane", "\u0435", "x",
+                         "\xE2\x80", "\xC3", "\x80", "\xF0\x9F", "\xED\xA0\x80", "\u2474",
+                         "\u2488", "536", "22", "8726", "ghp_", "R8x2Kq9Lm4Vz7Tn1Bw3Yc6Pd5Hs0Jf2Gk8N",
+                         "\n", "ssn", "日本", "\uFB01", "example", "com", "1", "0"};
+  const auto m = *Masker::Create(CustomAndTerms());
+  std::mt19937_64 rng(77);
+  for (int round = 0; round < 300; ++round) {
+    std::string text;
+    const int k = 1 + static_cast<int>(rng() % 80);
+    for (int i = 0; i < k; ++i) text += atoms[rng() % std::size(atoms)];
+    const std::string want = m->Mask(text);
+    const std::vector<Finding> found = m->Find(text);
+    size_t prev = 0;
+    for (const Finding& f : found) {
+      ASSERT_LE(prev, f.start);
+      ASSERT_LT(f.start, f.end);
+      ASSERT_LE(f.end, text.size());
+      prev = f.end;
+    }
+    for (int strategy = 0; strategy < 4; ++strategy) {
+      ASSERT_EQ(StreamMask(*m, text, Cuts(strategy, text, rng)), want)
+          << "round " << round << " strategy " << strategy;
+    }
+  }
+}
+
 TEST(UnicodeDifferentialTest, EverySimdImplementationAgreesWithScalar) {
   const mask::Implementation* scalar = mask::FindImplementation("scalar");
   ASSERT_NE(scalar, nullptr);
