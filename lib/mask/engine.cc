@@ -640,6 +640,12 @@ class FoldSink {
       opos_ = oe;
     }
   }
+  // The folded position after the last finding's original end (past the rest of an expansion
+  // the finding ended inside).
+  size_t ResumeAfter(size_t fe) const {
+    const size_t at = view_.FoldedIndex(opos_ - base_);
+    return at > fe ? at : fe;
+  }
   size_t opos() const { return opos_; }
 
  private:
@@ -851,13 +857,15 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
       return -1;
     };
     // Hands a decided match at s to the sink (unless allowlisted).
+    // Returns where scanning resumes: the end of the match, or (in a folded view) past the rest
+    // of a code point whose expansion the match ended inside, which the finding covers whole.
     auto accept = [&](size_t s, const Hit& best) {
       const std::string_view value(reinterpret_cast<const char*>(p) + s, best.end - s);
-      if (!Allowlisted(value)) {
-        sink->Clean(pos, s);
-        sink->Found(s, best.end, best.rule);
-        pos = best.end;
-      }
+      if (Allowlisted(value)) return best.end;
+      sink->Clean(pos, s);
+      sink->Found(s, best.end, best.rule);
+      pos = sink->ResumeAfter(best.end);
+      return pos;
     };
 
     if (small) {
@@ -879,9 +887,9 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
           return s;
         }
         if (best.rule < 0) continue;
-        accept(s, best);
-        resume = std::max(resume, best.end);
-        const size_t skip = best.end - a;
+        const size_t end = accept(s, best);
+        resume = std::max(resume, end);
+        const size_t skip = end - a;
         cand = skip >= 64 ? 0 : cand & (~uint64_t{0} << skip);
       }
       scan = resume;
@@ -906,8 +914,7 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
         ++s;
         continue;
       }
-      accept(s, best);
-      s = best.end;
+      s = accept(s, best);
     }
     scan = std::max(s, b);
   }

@@ -54,6 +54,8 @@ class Masker::Impl {
       if (clean_out_ != nullptr) clean_out_->append(clean_base_ + begin, end - begin);
     }
     virtual void Found(size_t begin, size_t end, int rule) = 0;
+    // Where the scan resumes after a finding that ended at `end` (the scanned buffer is the text).
+    size_t ResumeAfter(size_t end) const { return end; }
 
    protected:
     // `base` is the scanned buffer; clean bytes are appended to `out` (dropped when null).

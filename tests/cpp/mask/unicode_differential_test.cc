@@ -170,10 +170,12 @@ TEST(UnicodeDifferentialTest, StreamEqualsOneShotOnRandomMixesWithInvalidUtf8) {
                          "\u0661", "@", "\uFF20", ".", "\uFF0E", "jane", "\u0435", "x",
                          "\xE2\x80", "\xC3", "\x80", "\xF0\x9F", "\xED\xA0\x80", "\u2474",
                          "\u2488", "536", "22", "8726", "ghp_", "R8x2Kq9Lm4Vz7Tn1Bw3Yc6Pd5Hs0Jf2Gk8N",
-                         "\n", "ssn", "日本", "\uFB01", "example", "com", "1", "0"};
+                         "\n", "ssn", "日本", "\uFB01", "example", "com", "1", "0",
+                         // expansions a value can end inside: ½ ⑽ ⒈ ㏇
+                         "\u00BD", "\u247D", "\u2488", "\u33C7", "415-555-267", "2671"};
   const auto m = *Masker::Create(CustomAndTerms());
   std::mt19937_64 rng(77);
-  for (int round = 0; round < 300; ++round) {
+  for (int round = 0; round < 600; ++round) {
     std::string text;
     const int k = 1 + static_cast<int>(rng() % 80);
     for (int i = 0; i < k; ++i) text += atoms[rng() % std::size(atoms)];
