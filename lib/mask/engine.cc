@@ -8,6 +8,7 @@
 #include "lib/base/crypto.h"
 #include "lib/base/strings.h"
 #include "lib/mask/validators.h"
+#include "lib/text/fold.h"
 
 namespace jitguard {
 
@@ -126,8 +127,17 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
     impl->rule_name_.push_back(list.name);
   }
   if (!options.terms.empty()) {
-    absl::StatusOr<std::unique_ptr<mask::TermMatcher>> terms =
-        mask::TermMatcher::Build(options.terms);
+    // Terms are matched in the folded view of the text, so they are folded too.
+    std::vector<TermList> folded = options.terms;
+    text::FoldedView view;
+    for (TermList& list : folded) {
+      for (std::string& term : list.terms) {
+        if (text::IsAscii(term)) continue;
+        text::Fold(term, &view);
+        term = view.text;
+      }
+    }
+    absl::StatusOr<std::unique_ptr<mask::TermMatcher>> terms = mask::TermMatcher::Build(folded);
     if (!terms.ok()) return terms.status();
     impl->terms_ = *std::move(terms);
   }
@@ -518,10 +528,132 @@ class Prefilter {
   uint64_t delim_[kBlocks];
 };
 
+// True when p[from, n) folds to itself, `from` moved back to the start of its code point.
+bool FoldsToItself(const uint8_t* p, size_t n, size_t from, bool final) {
+  for (int k = 0; k < 3 && from > 0 && (p[from] & 0xC0) == 0x80; ++k) --from;
+  return text::FoldsToItself(std::string_view(reinterpret_cast<const char*>(p) + from, n - from),
+                             !final);
+}
+
 }  // namespace
 
 size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, Sink* sink,
                           int* pending_rule) const {
+  // Text that folds to itself (ASCII, and most text in other scripts), with the detectors' left
+  // context, is its own folded view: scan the bytes as they are.
+  if (FoldsToItself(p, n, begin > mask::kMaxLookbehind ? begin - mask::kMaxLookbehind : 0, final)) {
+    return ScanSpans(p, n, begin, final, sink, pending_rule);
+  }
+  return ScanFolded(p, n, begin, final, sink, pending_rule);
+}
+
+namespace {
+
+// Hands the scan of a folded view to the caller's sink in original offsets: clean ranges end at
+// the code point that produced the first folded byte after them (so ignorables between clean text
+// and a finding stay clean); a finding starts at the code point of its first folded byte and ends
+// at the end of the code point of its last one (ignorables inside it are masked with it, and an
+// end inside a multi-byte expansion rounds up). `base` is where the folded input starts.
+class FoldSink {
+ public:
+  FoldSink(Masker::Impl::Sink* sink, const text::FoldedView& view, std::string_view in,
+           size_t base, size_t begin)
+      : sink_(sink), view_(view), in_(in), base_(base), opos_(begin) {}
+
+  void Clean(size_t /*fb*/, size_t fe) {
+    const size_t oe = base_ + view_.Origin(fe);
+    if (oe > opos_) {
+      sink_->Clean(opos_, oe);
+      opos_ = oe;
+    }
+  }
+  void Found(size_t fb, size_t fe, int rule) {
+    const size_t ob = std::max(opos_, base_ + view_.Origin(fb));
+    if (ob > opos_) sink_->Clean(opos_, ob);
+    opos_ = ob;
+    const size_t oe = base_ + view_.OriginalEnd(in_, fe);
+    if (oe > ob) {
+      sink_->Found(ob, oe, rule);
+      opos_ = oe;
+    }
+  }
+  // The folded position after the last finding's original end (past the rest of an expansion
+  // the finding ended inside).
+  size_t ResumeAfter(size_t fe) const {
+    const size_t at = view_.FoldedIndex(opos_ - base_);
+    return at > fe ? at : fe;
+  }
+  size_t opos() const { return opos_; }
+
+ private:
+  Masker::Impl::Sink* sink_;
+  const text::FoldedView& view_;
+  std::string_view in_;
+  size_t base_;
+  size_t opos_;
+};
+
+// The folded view a scan reuses (folding a large text allocates once per thread, not per call).
+text::FoldedView& ScratchView() {
+  thread_local text::FoldedView view;
+  return view;
+}
+
+}  // namespace
+
+size_t Masker::Impl::ContextStart(const uint8_t* p, size_t at) const {
+  if (at <= mask::kMaxLookbehind) return 0;
+  if (FoldsToItself(p, at, at - mask::kMaxLookbehind, /*final=*/true)) {
+    return at - mask::kMaxLookbehind;
+  }
+  // The folded context is decided by the code points nearest `at`; a short window usually holds
+  // enough of them (and gives the same answer as a longer one when it does).
+  for (const size_t window : {size_t{4} * mask::kMaxLookbehind, mask::kMaxContextBytes}) {
+    size_t lo = at > window ? at - window : 0;
+    // Start at a byte that begins a sequence however the text before it decodes (every byte that
+    // is not a continuation byte does).
+    while (lo > 0 && lo < at && (p[lo] & 0xC0) == 0x80) ++lo;
+    text::FoldedView view;
+    text::Fold(std::string_view(reinterpret_cast<const char*>(p) + lo, at - lo), &view);
+    const size_t f = view.text.size();
+    if (f > mask::kMaxLookbehind) return lo + view.Origin(f - mask::kMaxLookbehind);
+    if (lo == 0 || window == mask::kMaxContextBytes) return lo;
+  }
+  return 0;
+}
+
+size_t Masker::Impl::ScanFolded(const uint8_t* p, size_t n, size_t begin, bool final, Sink* sink,
+                                int* pending_rule) const {
+  const size_t ctx = ContextStart(p, begin);
+  // In a non-final scan a sequence cut by the end of the buffer is held until its last byte.
+  size_t m = n;
+  if (!final) {
+    for (size_t j = n; j > begin && n - j < 4;) {
+      --j;
+      if ((p[j] & 0xC0) == 0x80) continue;
+      uint32_t c;
+      if (text::DecodeUtf8(p + j, n - j, &c) < 0) m = j;
+      break;
+    }
+  }
+  const std::string_view in(reinterpret_cast<const char*>(p) + ctx, m - ctx);
+  text::FoldedView& view = ScratchView();
+  text::Fold(in.substr(0, begin - ctx), &view);  // the left context
+  const size_t fbegin = view.text.size();
+  text::FoldAppend(in.substr(begin - ctx), &view);
+  FoldSink fold_sink(sink, view, in, ctx, begin);
+  ScanSpans(reinterpret_cast<const uint8_t*>(view.text.data()), view.text.size(), fbegin, final,
+            &fold_sink, pending_rule);
+  const size_t stop = fold_sink.opos();
+  if (view.text.capacity() > (size_t{16} << 20)) {
+    view = text::FoldedView();  // don't keep a huge buffer for the life of the thread
+  }
+  return stop;
+}
+
+template <class S>
+size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool final, S* sink,
+                               int* pending_rule) const {
   const Cursor cur(p, n, final, simd_);
   Prefilter pre(simd_, triggers_, delimiters_, p, n);
   size_t pos = begin;   // everything before pos has been handed to the sink
@@ -662,13 +794,15 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
       return -1;
     };
     // Hands a decided match at s to the sink (unless allowlisted).
+    // Returns where scanning resumes: the end of the match, or (in a folded view) past the rest
+    // of a code point whose expansion the match ended inside, which the finding covers whole.
     auto accept = [&](size_t s, const Hit& best) {
       const std::string_view value(reinterpret_cast<const char*>(p) + s, best.end - s);
-      if (!Allowlisted(value)) {
-        sink->Clean(pos, s);
-        sink->Found(s, best.end, best.rule);
-        pos = best.end;
-      }
+      if (Allowlisted(value)) return best.end;
+      sink->Clean(pos, s);
+      sink->Found(s, best.end, best.rule);
+      pos = sink->ResumeAfter(best.end);
+      return pos;
     };
 
     if (small) {
@@ -690,9 +824,9 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
           return s;
         }
         if (best.rule < 0) continue;
-        accept(s, best);
-        resume = std::max(resume, best.end);
-        const size_t skip = best.end - a;
+        const size_t end = accept(s, best);
+        resume = std::max(resume, end);
+        const size_t skip = end - a;
         cand = skip >= 64 ? 0 : cand & (~uint64_t{0} << skip);
       }
       scan = resume;
@@ -717,8 +851,7 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
         ++s;
         continue;
       }
-      accept(s, best);
-      s = best.end;
+      s = accept(s, best);
     }
     scan = std::max(s, b);
   }

@@ -36,6 +36,11 @@
 #include "re2/re2.h"
 
 namespace jitguard {
+namespace mask {
+// A stream keeps at most this many emitted bytes as left context when the last kMaxLookbehind
+// bytes of it are not ASCII (code points folding to nothing make the folded context shorter).
+inline constexpr size_t kMaxContextBytes = 1024;
+}  // namespace mask
 
 class Masker::Impl {
  public:
@@ -49,6 +54,8 @@ class Masker::Impl {
       if (clean_out_ != nullptr) clean_out_->append(clean_base_ + begin, end - begin);
     }
     virtual void Found(size_t begin, size_t end, int rule) = 0;
+    // Where the scan resumes after a finding that ended at `end` (the scanned buffer is the text).
+    size_t ResumeAfter(size_t end) const { return end; }
 
    protected:
     // `base` is the scanned buffer; clean bytes are appended to `out` (dropped when null).
@@ -67,6 +74,11 @@ class Masker::Impl {
   // `*pending_rule` names the rule of a detector that was undecided there.
   size_t Scan(const uint8_t* p, size_t n, size_t begin, bool final, Sink* sink,
               int* pending_rule) const;
+
+  // Where a stream must keep the text it already emitted from, to give a scan starting at `at`
+  // (a code point start) the same left context as the one-shot scan: the code points that fold
+  // to the last kMaxLookbehind bytes before `at`, at most kMaxContextBytes back.
+  size_t ContextStart(const uint8_t* p, size_t at) const;
 
   // Appends the replacement of `value` (a finding of `rule`).
   void AppendReplacement(std::string* out, std::string_view value, int rule) const;
@@ -97,6 +109,15 @@ class Masker::Impl {
     enum Kind { kCustom, kTerms, kBuiltin } kind;
     int index;  // custom rule index, 0 for terms, or the BuiltinEntity
   };
+
+  // Scan over bytes as they are (the folded view when they are ASCII). S has Clean(begin, end) and
+  // Found(begin, end, rule): the caller's Sink, or the FoldSink that maps a folded view back.
+  template <class S>
+  size_t ScanSpans(const uint8_t* p, size_t n, size_t begin, bool final, S* sink,
+                   int* pending_rule) const;
+  // Scan through the folded view of the text (lib/text/fold.h), for text that is not ASCII.
+  size_t ScanFolded(const uint8_t* p, size_t n, size_t begin, bool final, Sink* sink,
+                    int* pending_rule) const;
 
   bool MatchDetector(const Detector& d, const mask::Cursor& cur, size_t s, mask::Hit* hit) const;
   bool Allowlisted(std::string_view value) const;

@@ -1,11 +1,13 @@
 // MaskStream: exact streaming over the scanning core.
 //
-// The stream keeps one buffer: up to kMaxLookbehind bytes it already emitted (context for the
-// detectors' left boundaries and context words), then the held bytes. Each Write appends the chunk
-// and runs a non-final Scan from the start of the held bytes; what Scan decided is emitted, the
-// rest stays held. Finish runs a final Scan. Because Scan only decides what no later byte can
-// change, and resumes at a candidate start (a state the one-shot scan passes through as well),
-// the concatenated output equals Mask() of the whole text (docs/masking.md).
+// The stream keeps one buffer: the last bytes it already emitted (context for the detectors' left
+// boundaries and context words: kMaxLookbehind bytes, or more when that text is not ASCII, so that
+// its folded view still holds kMaxLookbehind bytes; Masker::Impl::ContextStart), then the held
+// bytes. Each Write appends the chunk and runs a non-final Scan from the start of the held bytes;
+// what Scan decided is emitted, the rest stays held. Finish runs a final Scan. Because Scan only
+// decides what no later byte can change, and resumes at a candidate start (a state the one-shot
+// scan passes through as well), the concatenated output equals Mask() of the whole text
+// (docs/masking.md).
 #include <algorithm>
 #include <cstring>
 
@@ -92,8 +94,9 @@ class MaskStreamImpl final : public MaskStream {
     // Drop consumed bytes only now and then (keeping kMaxLookbehind of them as context), so a
     // small Write does not move the buffer every time.
     if (stop > kCompactAt) {
-      buf_.erase(0, stop - kMaxLookbehind);
-      begin_ = kMaxLookbehind;
+      const size_t keep_from = impl_.ContextStart(p, stop);
+      buf_.erase(0, keep_from);
+      begin_ = stop - keep_from;
     } else {
       begin_ = stop;
     }

@@ -12,6 +12,7 @@
 #include "jitguard/status.h"
 #include "lib/base/strings.h"
 #include "lib/policy/location.h"
+#include "lib/text/fold.h"
 #include "re2/set.h"
 
 namespace jitguard::policy {
@@ -328,6 +329,17 @@ absl::StatusOr<std::shared_ptr<const Policy>> CompiledPolicy::Build(PolicySpec s
       absl::StatusOr<uint32_t> id = atom(KeywordRegex(k));
       if (!id.ok()) return id.status();
       rule.prompt_atoms.push_back(*id);
+      // The prompt is also matched in its folded view (MatchPrompt): a keyword written with
+      // characters that fold is matched in its folded form too.
+      if (!text::IsAscii(k)) {
+        text::FoldedView view;
+        text::Fold(k, &view);
+        if (!view.text.empty() && view.text != k) {
+          id = atom(KeywordRegex(view.text));
+          if (!id.ok()) return id.status();
+          rule.prompt_atoms.push_back(*id);
+        }
+      }
     }
     for (const std::string& p : r.patterns) {
       absl::StatusOr<uint32_t> id = atom(p);
@@ -469,24 +481,45 @@ void CompiledPolicy::MatchPrompt(Context* ctx) const {
   if (ctx->prompt_done) return;
   ctx->prompt_done = true;
   if (!prompt_set_) return;
+  // Keywords and patterns match the prompt as written and its folded view (lib/text/fold.h: no
+  // zero-width characters or soft hyphens, fullwidth forms and look-alike letters as ASCII, Unicode
+  // spaces, digits and dashes as ASCII ones); a rule matches when either does. An ASCII prompt is
+  // its own folded view: one pass as before.
   const std::string& prompt = ctx->request.prompt;
-  const re2::StringPiece text(prompt.data(), prompt.size());
+  std::string folded;
+  if (!text::FoldsToItself(prompt, /*end_may_grow=*/false)) {
+    text::FoldedView view;
+    text::Fold(prompt, &view);
+    folded = std::move(view.text);
+  }
+  const re2::StringPiece texts[2] = {re2::StringPiece(prompt.data(), prompt.size()),
+                                     re2::StringPiece(folded.data(), folded.size())};
+  const int views = folded.empty() ? 1 : 2;
   // First ask only whether anything occurs: that scan stops at the first hit and allocates nothing,
   // so the common case (nothing to flag) is one pass whatever the number of atoms. Only when
   // something occurs does a second pass collect which atoms did.
   RE2::Set::ErrorInfo error;
-  if (!prompt_set_->Match(text, nullptr, &error)) {
-    // Keep "no match" apart from "the matcher failed": a failure is unevaluable (fails closed).
-    ctx->prompt_failed = error.kind != RE2::Set::kNoError;
-    return;
+  bool any = false;
+  for (int v = 0; v < views && !any; ++v) {
+    if (prompt_set_->Match(texts[v], nullptr, &error)) {
+      any = true;
+    } else if (error.kind != RE2::Set::kNoError) {
+      // Keep "no match" apart from "the matcher failed": a failure is unevaluable (fails closed).
+      ctx->prompt_failed = true;
+      return;
+    }
   }
-  std::vector<int> hits;
-  if (!prompt_set_->Match(text, &hits, &error)) {
-    ctx->prompt_failed = true;  // it matched a moment ago: only a matcher failure gets here
-    return;
-  }
+  if (!any) return;
   ctx->atom_bits.assign((atom_count_ + 63) / 64, 0);
-  for (int h : hits) ctx->atom_bits[static_cast<size_t>(h) >> 6] |= uint64_t{1} << (h & 63);
+  for (int v = 0; v < views; ++v) {
+    std::vector<int> hits;
+    if (!prompt_set_->Match(texts[v], &hits, &error)) {
+      if (error.kind == RE2::Set::kNoError) continue;  // nothing in this view
+      ctx->prompt_failed = true;
+      return;
+    }
+    for (int h : hits) ctx->atom_bits[static_cast<size_t>(h) >> 6] |= uint64_t{1} << (h & 63);
+  }
 }
 
 bool CompiledPolicy::MatchRule(const Rule& rule, Context* ctx, std::string* note,
