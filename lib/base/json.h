@@ -6,6 +6,7 @@
 #define JITGUARD_LIB_BASE_JSON_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,10 @@ namespace jitguard::base {
 // JSON has them, \u00XX otherwise) and copies everything else, UTF-8 included, byte for byte; the
 // output is deterministic, which canonical records (audit hashing) rely on.
 void AppendJsonString(std::string* out, std::string_view s);
+
+// Appends the code point `cp` (<= 0x10FFFF, not a surrogate) encoded as UTF-8: what a JSON reader
+// writes for a \uXXXX escape.
+void AppendUtf8(std::string* out, uint32_t cp);
 
 // True when no object anywhere inside `element` has two members with the same (unescaped) name.
 bool HasUniqueKeys(simdjson::dom::element element);

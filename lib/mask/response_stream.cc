@@ -33,15 +33,6 @@ bool AllDigits(std::string_view s) {
   return true;
 }
 
-void AppendBytes(std::string_view text, std::string* out) {
-  out->push_back('[');
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (i > 0) out->push_back(',');
-    out->append(std::to_string(static_cast<unsigned char>(text[i])));
-  }
-  out->push_back(']');
-}
-
 class ResponseMaskStreamImpl final : public ResponseMaskStream,
                                      private SseParser::Handler,
                                      private ChannelSink {
@@ -404,7 +395,7 @@ class ResponseMaskStreamImpl final : public ResponseMaskStream,
             .append("\":[{\"token\":");
         quoted(text);
         json.append(",\"logprob\":0,\"bytes\":");
-        AppendBytes(text, &json);
+        AppendByteArray(text, &json);
         json.append(",\"top_logprobs\":[]}]},\"finish_reason\":null}]");
         break;
       case ChannelField::kResponsesDelta:

@@ -92,7 +92,8 @@ bool ParentIs(const auto* frame, std::string_view key) {
   return frame != nullptr && frame->index < 0 && frame->key == key;
 }
 
-// Appends the UTF-8 bytes of `text` as a JSON array of integers (a logprobs `bytes` member).
+}  // namespace
+
 void AppendByteArray(std::string_view text, std::string* out) {
   out->push_back('[');
   for (size_t i = 0; i < text.size(); ++i) {
@@ -101,8 +102,6 @@ void AppendByteArray(std::string_view text, std::string* out) {
   }
   out->push_back(']');
 }
-
-}  // namespace
 
 // ---- StructuralRules --------------------------------------------------------------------------
 
@@ -667,24 +666,6 @@ int32_t Unit(std::string_view s) {
   return v;
 }
 
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 // True when `s` could still grow into a complete "\uXXXX" (a prefix of one).
 bool EscapePrefix(std::string_view s) {
   if (s.empty()) return true;
@@ -752,9 +733,8 @@ void EscapeCanonicalizer::Feed(std::string_view piece, std::string* out) {
       }
       const int32_t low = Unit(next);
       if (low >= 0xDC00 && low <= 0xDFFF) {
-        AppendUtf8(0x10000 + ((static_cast<uint32_t>(unit) - 0xD800) << 10) +
-                       (static_cast<uint32_t>(low) - 0xDC00),
-                   out);
+        base::AppendUtf8(out, 0x10000 + ((static_cast<uint32_t>(unit) - 0xD800) << 10) +
+                       (static_cast<uint32_t>(low) - 0xDC00));
         i = j + 12;
         continue;
       }
@@ -765,7 +745,7 @@ void EscapeCanonicalizer::Feed(std::string_view piece, std::string* out) {
     if (unit < 0x20 || unit == '"' || unit == '\\' || (unit >= 0xDC00 && unit <= 0xDFFF)) {
       out->append(in.substr(j, 6));
     } else {
-      AppendUtf8(static_cast<uint32_t>(unit), out);
+      base::AppendUtf8(out, static_cast<uint32_t>(unit));
     }
     i = j + 6;
   }

@@ -73,6 +73,9 @@ struct ChannelKey {
   auto operator<=>(const ChannelKey&) const = default;
 };
 
+// Appends the UTF-8 bytes of `text` as a JSON array of integers (a logprobs `bytes` member).
+void AppendByteArray(std::string_view text, std::string* out);
+
 // True for the channels whose text is what the client shows (they go into the transcript).
 bool IsTranscriptChannel(ChannelField field);
 

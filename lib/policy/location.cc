@@ -89,7 +89,7 @@ class Navigator {
             if (!ReadHex4(&low)) return false;
             cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
           }
-          AppendUtf8(out, cp);
+          base::AppendUtf8(out, cp);
           break;
         }
         default:
@@ -150,24 +150,6 @@ class Navigator {
     }
     *out = v;
     return true;
-  }
-
-  static void AppendUtf8(std::string* out, unsigned cp) {
-    if (cp < 0x80) {
-      out->push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out->push_back(static_cast<char>(0xc0 | (cp >> 6)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else if (cp < 0x10000) {
-      out->push_back(static_cast<char>(0xe0 | (cp >> 12)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else {
-      out->push_back(static_cast<char>(0xf0 | (cp >> 18)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    }
   }
 
   std::string_view s_;

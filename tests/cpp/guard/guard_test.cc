@@ -3,6 +3,7 @@
 // verified.
 #include "jitguard/guard.h"
 
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -303,6 +304,39 @@ TEST_F(GuardTest, SseResponseCatchesAnEmailSplitAcrossTwoEvents) {
   ASSERT_TRUE(g->Close().ok());
   EXPECT_THAT(Log(), HasSubstr("\"response\":\"mail [EMAIL] now\""));
   EXPECT_THAT(g->MetricsText(), HasSubstr("jitguard_findings_total{entity=\"EMAIL\"} 1\n"));
+}
+
+// The audit record is built from what the client was sent (the masker's transcript), so it says the
+// same for every SSE framing: CR, LF and CRLF line ends (the old second parser saw only "\n\n").
+TEST_F(GuardTest, AuditTextEqualsTheWireForCrLfAndCrFraming) {
+  for (std::string_view eol : {"\n", "\r\n", "\r"}) {
+    std::shared_ptr<Guard> g = Make();
+    absl::StatusOr<Admission> adm =
+        g->Admit(Request(Token("alice", R"(["data-scientists"])")), kNow);
+    ASSERT_TRUE(adm.ok());
+    auto rg = *g->NewResponse(*adm, ResponseFormat::kSse);
+    std::string raw;
+    for (char c : Event("mail dana.whit") + Event("field@example.com now") + "data: [DONE]\n\n") {
+      if (c == '\n') {
+        raw += eol;
+      } else {
+        raw.push_back(c);
+      }
+    }
+    std::string out = *rg->Write(raw);
+    out += *rg->Finish(kNow);
+    // What a client shows: the concatenated delta contents of the events it received.
+    std::string shown;
+    for (size_t at = out.find("\"content\":\""); at != std::string::npos;
+         at = out.find("\"content\":\"", at + 1)) {
+      const size_t start = at + 11;
+      shown += out.substr(start, out.find('"', start) - start);
+    }
+    EXPECT_EQ(shown, "mail [EMAIL] now") << eol.size();
+    ASSERT_TRUE(g->Close().ok());
+    EXPECT_THAT(Log(), HasSubstr("\"response\":\"" + shown + "\"")) << eol.size();
+    std::filesystem::remove(dir_ + "/audit.jsonl");
+  }
 }
 
 TEST_F(GuardTest, SseThatIsNotJsonIsMaskedAsText) {
