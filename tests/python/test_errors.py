@@ -61,6 +61,8 @@ def test_policy_error_location_is_a_field_not_parsed_from_the_message():
 def test_public_constructors_take_keywords_after_the_first_argument():
     key = b"k" * 32
     with pytest.raises(TypeError):
+        jitguard.TokenVerifier('{"keys": []}', "https://issuer.example")
+    with pytest.raises(TypeError):
         jitguard.GrantIssuer(key, "jitguard")
     with pytest.raises(TypeError):
         jitguard.GrantVerifier(key, "jitguard")
