@@ -30,13 +30,17 @@ std::string CodeName(absl::StatusCode code) {
   return name;
 }
 
-// Raises jitguard.errors.<class for the domain>(message, reason=..., code=...).
+// Raises jitguard.errors.<class for the domain>(message, reason=..., code=..., domain=...,
+// fields={...}): everything a caller matches on arrives as a value, not inside the message.
 void RaiseStatus(const absl::Status& status) {
   py::module_ errors = py::module_::import("jitguard.errors");
-  py::object cls =
-      errors.attr("error_class_for_domain")(std::string(DomainName(GetErrorDomain(status))));
+  const std::string domain(DomainName(GetErrorDomain(status)));
+  py::object cls = errors.attr("error_class_for_domain")(domain);
+  py::dict fields;
+  for (const auto& [name, value] : ErrorFields(status)) fields[py::str(name)] = py::str(value);
   py::object exc = cls(std::string(status.message()), py::arg("reason") = ErrorReason(status),
-                       py::arg("code") = CodeName(status.code()));
+                       py::arg("code") = CodeName(status.code()), py::arg("domain") = domain,
+                       py::arg("fields") = fields);
   PyErr_SetObject(cls.ptr(), exc.ptr());
 }
 

@@ -112,6 +112,21 @@ py::list ProfilesToPython(const Policy& policy) {
   return out;
 }
 
+const Policy& Target(const PyPolicy& p) { return *p.policy; }
+const PolicyStore& Target(const PyPolicyStore& s) { return *s.store; }
+
+// evaluate(...) on a Policy or on a PolicyStore's current snapshot, with the GIL released.
+template <typename Holder>
+Decision Evaluate(const Holder& holder, std::string subject, std::vector<std::string> groups,
+                  std::string model, std::string dataset, std::string operation, std::string prompt,
+                  const py::dict& attributes) {
+  PolicyRequest request =
+      ToRequest(std::move(subject), std::move(groups), std::move(model), std::move(dataset),
+                std::move(operation), std::move(prompt), attributes);
+  py::gil_scoped_release release;
+  return Target(holder).Evaluate(request);
+}
+
 #define JITGUARD_REQUEST_ARGS                                                               \
   py::kw_only(), py::arg("subject") = "", py::arg("groups") = std::vector<std::string>{},   \
                  py::arg("model") = "", py::arg("dataset") = "", py::arg("operation") = "", \
@@ -145,29 +160,9 @@ JITGUARD_PY_PART(policy, 30) {
       .def_property_readonly("rule_count", [](const PyPolicy& p) { return p.policy->rule_count(); })
       .def_property_readonly("mask_profiles",
                              [](const PyPolicy& p) { return ProfilesToPython(*p.policy); })
-      .def(
-          "evaluate",
-          [](const PyPolicy& p, std::string subject, std::vector<std::string> groups,
-             std::string model, std::string dataset, std::string operation, std::string prompt,
-             const py::dict& attributes) {
-            PolicyRequest request =
-                ToRequest(std::move(subject), std::move(groups), std::move(model),
-                          std::move(dataset), std::move(operation), std::move(prompt), attributes);
-            py::gil_scoped_release release;
-            return p.policy->Evaluate(request);
-          },
-          JITGUARD_REQUEST_ARGS)
+      .def("evaluate", &Evaluate<PyPolicy>, JITGUARD_REQUEST_ARGS)
       // Positional twin of evaluate: pybind11's keyword handling costs more than the evaluation.
-      .def("_evaluate",
-           [](const PyPolicy& p, std::string subject, std::vector<std::string> groups,
-              std::string model, std::string dataset, std::string operation, std::string prompt,
-              const py::dict& attributes) {
-             PolicyRequest request =
-                 ToRequest(std::move(subject), std::move(groups), std::move(model),
-                           std::move(dataset), std::move(operation), std::move(prompt), attributes);
-             py::gil_scoped_release release;
-             return p.policy->Evaluate(request);
-           })
+      .def("_evaluate", &Evaluate<PyPolicy>)
       .def(
           "explain",
           [](const PyPolicy& p, std::string subject, std::vector<std::string> groups,
@@ -219,28 +214,8 @@ JITGUARD_PY_PART(policy, 30) {
           py::arg("policy"))
       .def("snapshot", [](const PyPolicyStore& s) { return PyPolicy{s.store->Snapshot()}; })
       .def_property_readonly("version", [](const PyPolicyStore& s) { return s.store->version(); })
-      .def("_evaluate",
-           [](const PyPolicyStore& s, std::string subject, std::vector<std::string> groups,
-              std::string model, std::string dataset, std::string operation, std::string prompt,
-              const py::dict& attributes) {
-             PolicyRequest request =
-                 ToRequest(std::move(subject), std::move(groups), std::move(model),
-                           std::move(dataset), std::move(operation), std::move(prompt), attributes);
-             py::gil_scoped_release release;
-             return s.store->Evaluate(request);
-           })
-      .def(
-          "evaluate",
-          [](const PyPolicyStore& s, std::string subject, std::vector<std::string> groups,
-             std::string model, std::string dataset, std::string operation, std::string prompt,
-             const py::dict& attributes) {
-            PolicyRequest request =
-                ToRequest(std::move(subject), std::move(groups), std::move(model),
-                          std::move(dataset), std::move(operation), std::move(prompt), attributes);
-            py::gil_scoped_release release;
-            return s.store->Evaluate(request);
-          },
-          JITGUARD_REQUEST_ARGS);
+      .def("_evaluate", &Evaluate<PyPolicyStore>)
+      .def("evaluate", &Evaluate<PyPolicyStore>, JITGUARD_REQUEST_ARGS);
 }
 
 }  // namespace jitguard::python

@@ -164,10 +164,7 @@ class RedisBackend final : public TicketBackend {
 absl::StatusOr<std::shared_ptr<ApprovalStore>> NewRedisApprovalStore(
     const RedisApprovalStoreOptions& options) {
   absl::StatusOr<redis::Endpoint> endpoint = redis::ParseUrl(options.url);
-  if (!endpoint.ok()) {
-    return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kConfig, "invalid_url",
-                     base::AsStd(endpoint.status().message()));
-  }
+  if (!endpoint.ok()) return endpoint.status();
   if (options.timeout <= absl::ZeroDuration() || options.max_connections < 1 ||
       options.common.retention < absl::ZeroDuration()) {
     return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kConfig, "invalid_options",

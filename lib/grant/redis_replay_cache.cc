@@ -98,10 +98,7 @@ class RedisReplayCache final : public ReplayCache {
 absl::StatusOr<std::shared_ptr<ReplayCache>> NewRedisReplayCache(
     const RedisReplayCacheOptions& options) {
   absl::StatusOr<redis::Endpoint> endpoint = redis::ParseUrl(options.url);
-  if (!endpoint.ok()) {
-    return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kConfig, "invalid_url",
-                     base::AsStd(endpoint.status().message()));
-  }
+  if (!endpoint.ok()) return endpoint.status();
   if (options.timeout <= absl::ZeroDuration() || options.max_connections < 1) {
     return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kConfig, "invalid_options",
                      "RedisReplayCacheOptions: timeout must be positive and max_connections >= 1");

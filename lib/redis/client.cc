@@ -10,6 +10,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "jitguard/status.h"
 #include "lib/base/strings.h"
 
 namespace jitguard::redis {
@@ -97,7 +98,8 @@ void* RunCommand(redisContext* context, const std::vector<std::string_view>& arg
 }
 
 absl::Status BadUrl(std::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat("invalid Redis URL: ", base::AsAbsl(why)));
+  return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kConfig, "invalid_url",
+                   absl::StrCat("invalid Redis URL: ", base::AsAbsl(why)));
 }
 
 }  // namespace

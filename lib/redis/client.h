@@ -3,8 +3,8 @@
 // dropped after any error (the next use reconnects), and per-operation timeouts.
 //
 // Thread-safety: Pool is safe to use from many threads; a Lease belongs to one thread.
-// Errors are plain absl statuses with code kUnavailable (the caller attaches its domain and
-// reason); messages name the endpoint and the failure, never the password.
+// Connection errors are plain absl statuses with code kUnavailable (the caller attaches its domain
+// and reason); messages name the endpoint and the failure, never the password.
 #ifndef JITGUARD_LIB_REDIS_CLIENT_H_
 #define JITGUARD_LIB_REDIS_CLIENT_H_
 
@@ -33,7 +33,8 @@ struct Endpoint {
   SecretBytes password;  // empty: no AUTH
 };
 
-// Parses redis://[[user]:password@]host[:port][/db]; kInvalidArgument otherwise.
+// Parses redis://[[user]:password@]host[:port][/db]; otherwise kInvalidArgument, domain config,
+// reason "invalid_url" (the message never holds the password).
 absl::StatusOr<Endpoint> ParseUrl(std::string_view url);
 
 struct ReplyDeleter {

@@ -3,7 +3,7 @@
 from typing import Any, Callable, Dict, List, Optional, Tuple  # grant/approval section
 
 # --- base ---
-def _raise_status(domain: str, reason: str, message: str) -> None: ...
+def _raise_status(domain: str, reason: str, message: str, fields: Dict[str, str] = ...) -> None: ...
 
 # --- mask ---
 from typing import Dict as _Dict, List as _List, Optional as _Optional, Tuple as _Tuple, Union as _Union

@@ -92,14 +92,14 @@ class ApprovalStore:
         self._core = core
 
     @classmethod
-    def memory(cls, capacity: int = 100000, retention: float = 86400.0,
+    def memory(cls, *, capacity: int = 100000, retention: float = 86400.0,
                audit: Any = None) -> "ApprovalStore":
         """An in-process store (one process only). ``retention``: seconds a ticket is kept after
         its last deadline; ``audit``: a jitguard audit sink or a callable taking event dicts."""
         return cls(_core.memory_approval_store(capacity, _seconds(retention, "retention"), _audit(audit)))
 
     @classmethod
-    def redis(cls, url: str, timeout: float = 0.05, max_connections: int = 8,
+    def redis(cls, url: str, *, timeout: float = 0.05, max_connections: int = 8,
               key_prefix: str = "jitguard:", retention: float = 86400.0,
               audit: Any = None) -> "ApprovalStore":
         """A store in Redis shared by every replica. Does not connect until used; when Redis cannot

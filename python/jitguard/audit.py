@@ -176,7 +176,7 @@ class FileAuditSink(AuditSink):
             ``"partial"``; for ``"hash"``, pass a Masker built with a hash key).
     """
 
-    def __init__(self, path: Union[str, os.PathLike], hmac_key: Key = None, fsync: str = "batch", *,
+    def __init__(self, path: Union[str, os.PathLike], *, hmac_key: Key = None, fsync: str = "batch",
                  batch_interval: float = 0.010, batch_records: int = 4096, max_file_bytes: int = 0,
                  mask: Union[bool, Sequence[str], Masker] = True, mask_style: str = "label") -> None:
         masking, spec = _masking(mask, mask_style)
@@ -194,7 +194,7 @@ class PostgresAuditSink(AuditSink):
     ``writer_id`` (default ``"<hostname>:<pid>"``). ``batch_records=1`` commits every write;
     larger batches commit when full and on flush/close."""
 
-    def __init__(self, dsn: str, table: str = "jitguard_audit", writer_id: Optional[str] = None, *,
+    def __init__(self, dsn: str, *, table: str = "jitguard_audit", writer_id: Optional[str] = None,
                  hmac_key: Key = None, batch_records: int = 1,
                  mask: Union[bool, Sequence[str], Masker] = True, mask_style: str = "label") -> None:
         masking, spec = _masking(mask, mask_style)
@@ -213,7 +213,7 @@ class AsyncAuditSink(AuditSink):
     ``full_timeout`` seconds (``on_full="error"``): never a silent drop. ``flush()`` waits for the
     queue; an error of the inner sink is raised by every later call."""
 
-    def __init__(self, inner: AuditSink, capacity: int = 8192, on_full: str = "block",
+    def __init__(self, inner: AuditSink, *, capacity: int = 8192, on_full: str = "block",
                  full_timeout: float = 0.1) -> None:
         self.inner = inner
         self._s = _core.new_async_audit_sink(inner._s, int(capacity), on_full, float(full_timeout))
@@ -236,8 +236,8 @@ class CallbackSink(AuditSink):
     ``gen_ai.request.model``); optional ``flush()`` and ``close()`` callables. An exception in a
     callable becomes AuditError(reason="callback_failed")."""
 
-    def __init__(self, write: Callable[[Dict[str, Any]], Any], flush: Optional[Callable[[], Any]] = None,
-                 close: Optional[Callable[[], Any]] = None) -> None:
+    def __init__(self, write: Callable[[Dict[str, Any]], Any], *,
+                 flush: Optional[Callable[[], Any]] = None, close: Optional[Callable[[], Any]] = None) -> None:
         self._s = _core.new_callback_sink(write, flush, close)
 
 

@@ -184,7 +184,7 @@ class MemoryReplayCache(ReplayCache):
 
     __slots__ = ()
 
-    def __init__(self, capacity: int = 1 << 20, shards: int = 16) -> None:
+    def __init__(self, *, capacity: int = 1 << 20, shards: int = 16) -> None:
         super().__init__(_core.memory_replay_cache(capacity, shards))
 
 
@@ -197,7 +197,7 @@ class RedisReplayCache(ReplayCache):
 
     __slots__ = ("url",)
 
-    def __init__(self, url: str, timeout: float = 0.05, max_connections: int = 8,
+    def __init__(self, url: str, *, timeout: float = 0.05, max_connections: int = 8,
                  key_prefix: str = "jitguard:") -> None:
         super().__init__(_core.redis_replay_cache(url, _seconds(timeout, "timeout"), max_connections,
                                                   key_prefix))
@@ -221,7 +221,7 @@ class GrantIssuer:
         audit: receives ``grant.issued`` events (a jitguard audit sink or a callable).
     """
 
-    def __init__(self, private_key_pem_or_hmac_secret: KeyMaterial, issuer: str = "jitguard",
+    def __init__(self, private_key_pem_or_hmac_secret: KeyMaterial, *, issuer: str = "jitguard",
                  key_id: Optional[str] = None, max_ttl: float = 3600.0,
                  audit: AuditTarget = None) -> None:
         kind, data = _key(private_key_pem_or_hmac_secret)
@@ -263,7 +263,7 @@ class GrantVerifier:
         audit: receives ``grant.verified`` / ``grant.rejected`` / ``grant.revoked`` events.
     """
 
-    def __init__(self, public_key_pem_or_jwks_or_secret: KeyMaterial, issuer: str = "jitguard",
+    def __init__(self, public_key_pem_or_jwks_or_secret: KeyMaterial, *, issuer: str = "jitguard",
                  replay_cache: Optional[ReplayCache] = None, leeway: float = 5.0,
                  max_lifetime: float = 3600.0, audit: AuditTarget = None) -> None:
         if replay_cache is not None and not isinstance(replay_cache, ReplayCache):

@@ -179,7 +179,7 @@ class Masker:
 
     __slots__ = ("_m",)
 
-    def __init__(self, entities: Optional[Iterable[str]] = None, style: str = "label",
+    def __init__(self, entities: Optional[Iterable[str]] = None, *, style: str = "label",
                  hash_key: Union[None, bytes, bytearray, str] = None,
                  custom: Optional[Iterable[Mapping[str, Any]]] = None,
                  terms: Union[None, Mapping[str, Iterable[str]]] = None,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import _core
@@ -21,8 +20,6 @@ from .errors import PolicyError
 __all__ = ["Policy", "PolicyStore", "Decision", "PolicyError"]
 
 Decision = _core.Decision
-
-_POSITION = re.compile(r"^[^:]*: line (\d+), column (\d+): ")
 
 PolicyDocument = Union[str, bytes, Mapping[str, Any]]
 
@@ -38,24 +35,13 @@ def _to_text(doc: PolicyDocument) -> Tuple[str, bool]:
             return json.dumps(doc, allow_nan=False, ensure_ascii=False), True
         except (TypeError, ValueError) as e:
             raise PolicyError(f"document: not representable as JSON ({e})", reason="invalid_json",
-                              code="invalid_argument") from None
+                              code="invalid_argument", fields={"location": "document"}) from None
     raise TypeError(f"a policy is a JSON str or a dict, not {type(doc).__name__}")
-
-
-def _annotated(e: PolicyError) -> PolicyError:
-    """Adds ``line`` and ``column`` (or None) to a PolicyError from the C++ core."""
-    m = _POSITION.match(e.message)
-    e.line = int(m.group(1)) if m else None  # type: ignore[attr-defined]
-    e.column = int(m.group(2)) if m else None  # type: ignore[attr-defined]
-    return e
 
 
 def _compile(doc: PolicyDocument, version: Optional[str]) -> Any:
     text, generated = _to_text(doc)
-    try:
-        return _core._policy_create(text, version or "", generated)
-    except PolicyError as e:
-        raise _annotated(e) from None
+    return _core._policy_create(text, version or "", generated)
 
 
 def _request(subject: str, groups: Optional[Iterable[str]], model: str, dataset: str, operation: str,
@@ -151,10 +137,7 @@ class PolicyStore:
             self._s.swap(doc._p)
             return self.version
         text, generated = _to_text(doc)
-        try:
-            self._s.reload(text, version or "", generated)
-        except PolicyError as e:
-            raise _annotated(e) from None
+        self._s.reload(text, version or "", generated)
         return self.version
 
     def reload_file(self, path: Union[str, os.PathLike], *, version: Optional[str] = None) -> str:

@@ -116,11 +116,11 @@ class TokenVerifier:
         cache_size: verified tokens remembered (0 disables the cache).
     """
 
-    def __init__(self, jwks: Union[None, _Keys, "JwksClient"] = None,
+    def __init__(self, jwks: Union[None, _Keys, "JwksClient"] = None, *,
                  issuer: Union[str, Sequence[str], None] = None,
                  audience: Union[str, Sequence[str], None] = None,
                  algorithms: Optional[Sequence[str]] = None, leeway: float = 60.0,
-                 groups_claim: str = "groups", *,
+                 groups_claim: str = "groups",
                  pem_keys: Optional[Sequence[Union[str, Sequence[str]]]] = None,
                  hmac_secret: Optional[bytes] = None, require_exp: bool = True,
                  require_subject: bool = True, max_lifetime: Optional[float] = None,

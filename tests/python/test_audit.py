@@ -162,7 +162,7 @@ def test_a_masker_can_be_the_sinks_masker(tmp_path):
     masker = jitguard.Masker(custom=[{"name": "EMPLOYEE_ID", "regex": r"EMP-\d{6}"}], style="hash",
                              hash_key=b"k" * 32)
     path = tmp_path / "custom.log"
-    with jitguard.FileAuditSink(path, KEY, mask=masker) as sink:
+    with jitguard.FileAuditSink(path, hmac_key=KEY, mask=masker) as sink:
         sink.write({"type": "inference.request", "prompt": "EMP-123456 wrote to alice@example.com"})
     text = open(path).read()
     assert "EMP-123456" not in text and "alice@example.com" not in text
