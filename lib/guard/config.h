@@ -70,6 +70,10 @@ absl::StatusOr<GuardConfig> ParseGuardConfig(std::string_view json, std::string_
 // The contents of `path` (errors: kConfig "unreadable_file" naming `key`).
 absl::StatusOr<std::string> ReadConfigFile(const std::string& path, std::string_view key);
 
+// A component's construction error reported as a config error naming `key` (kConfig, message
+// "<key>: <message>"), keeping its reason.
+absl::Status AtKey(std::string_view key, const absl::Status& status);
+
 // `path` resolved against `base_dir` unless it is absolute.
 std::string ResolvePath(std::string_view base_dir, std::string_view path);
 
