@@ -17,7 +17,7 @@
 
 namespace jitguard::guard {
 
-// `tokens.jwks_url` and its options: the keys come from the identity provider (JwksFetcher).
+// `tokens.jwks_url` and its options: the keys come from the identity provider (a JwksKeySource).
 struct JwksUrlConfig {
   std::string url;  // "" = the keys are in the config (jwks / jwks_file)
   absl::Duration refresh_interval = absl::Hours(1);
