@@ -146,19 +146,20 @@ absl::StatusOr<SecretBytes> GetSecret(object obj, std::string_view section, std:
   return SecretBytes();
 }
 
-#define JG_ASSIGN(lhs, expr)                \
-  do {                                      \
-    auto _jg_v = (expr);                    \
-    if (!_jg_v.ok()) return _jg_v.status(); \
-    (lhs) = *std::move(_jg_v);              \
-  } while (0)
+// Sets *out from `value`, or returns its error.
+template <typename T, typename U>
+absl::Status Assign(T* out, absl::StatusOr<U> value) {
+  if (!value.ok()) return value.status();
+  *out = *std::move(value);
+  return absl::OkStatus();
+}
 
 // A number of seconds in (0, max] (or [0, max] when zero is allowed).
 absl::StatusOr<absl::Duration> GetSeconds(object obj, std::string_view section,
                                           std::string_view key, double fallback, double max,
                                           bool allow_zero) {
   double d = 0;
-  JG_ASSIGN(d, GetNumber(obj, section, key, fallback));
+  if (absl::Status st = Assign(&d, GetNumber(obj, section, key, fallback)); !st.ok()) return st;
   if (!((allow_zero ? d >= 0 : d > 0) && d <= max)) {
     return ConfigError("bad_value", Cat(section, ".", key),
                        Cat("must be a ", allow_zero ? "non-negative" : "positive",
@@ -170,17 +171,33 @@ absl::StatusOr<absl::Duration> GetSeconds(object obj, std::string_view section,
 // tokens.jwks_url and the options of its fetcher.
 absl::Status ParseJwksUrl(object s, std::string_view base_dir, GuardConfig* c) {
   JwksUrlConfig& j = c->jwks_url;
-  JG_ASSIGN(j.url, GetString(s, "tokens", "jwks_url", "", true));
+  if (absl::Status st = Assign(&j.url, GetString(s, "tokens", "jwks_url", "", true)); !st.ok()) {
+    return st;
+  }
   if (absl::Status st = CheckJwksUrl(j.url); !st.ok()) {
     return ConfigError(ErrorReason(st), "tokens.jwks_url", base::AsStd(st.message()));
   }
-  JG_ASSIGN(j.refresh_interval,
-            GetSeconds(s, "tokens", "refresh_interval", 3600, 7 * 86400, false));
-  JG_ASSIGN(j.min_refresh_interval,
-            GetSeconds(s, "tokens", "min_refresh_interval", 30, 86400, true));
-  JG_ASSIGN(j.timeout, GetSeconds(s, "tokens", "timeout", 5, 300, false));
+  if (absl::Status st =
+          Assign(&j.refresh_interval,
+                 GetSeconds(s, "tokens", "refresh_interval", 3600, 7 * 86400, false));
+      !st.ok()) {
+    return st;
+  }
+  if (absl::Status st =
+          Assign(&j.min_refresh_interval,
+                 GetSeconds(s, "tokens", "min_refresh_interval", 30, 86400, true));
+      !st.ok()) {
+    return st;
+  }
+  if (absl::Status st = Assign(&j.timeout, GetSeconds(s, "tokens", "timeout", 5, 300, false));
+      !st.ok()) {
+    return st;
+  }
   double max_bytes = 0;
-  JG_ASSIGN(max_bytes, GetNumber(s, "tokens", "max_bytes", 1 << 20));
+  if (absl::Status st = Assign(&max_bytes, GetNumber(s, "tokens", "max_bytes", 1 << 20));
+      !st.ok()) {
+    return st;
+  }
   if (!(max_bytes >= 1024 && max_bytes <= 64 * 1024 * 1024) ||
       max_bytes != static_cast<double>(static_cast<size_t>(max_bytes))) {
     return ConfigError("bad_value", "tokens.max_bytes",
@@ -189,7 +206,9 @@ absl::Status ParseJwksUrl(object s, std::string_view base_dir, GuardConfig* c) {
   j.max_bytes = static_cast<size_t>(max_bytes);
   if (Has(s, "ca_file")) {
     std::string path;
-    JG_ASSIGN(path, GetString(s, "tokens", "ca_file", "", true));
+    if (absl::Status st = Assign(&path, GetString(s, "tokens", "ca_file", "", true)); !st.ok()) {
+      return st;
+    }
     j.ca_file = ResolvePath(base_dir, path);
     absl::StatusOr<std::string> pem = ReadConfigFile(j.ca_file, "tokens.ca_file");
     if (!pem.ok()) return pem.status();
@@ -231,15 +250,35 @@ absl::Status ParseTokens(object s, std::string_view base_dir, GuardConfig* c) {
     }
   } else if (Has(s, "jwks_file")) {
     std::string path;
-    JG_ASSIGN(path, GetString(s, "tokens", "jwks_file", "", true));
-    JG_ASSIGN(c->tokens.jwks, ReadConfigFile(ResolvePath(base_dir, path), "tokens.jwks_file"));
+    if (absl::Status st = Assign(&path, GetString(s, "tokens", "jwks_file", "", true)); !st.ok()) {
+      return st;
+    }
+    if (absl::Status st =
+            Assign(&c->tokens.jwks,
+                   ReadConfigFile(ResolvePath(base_dir, path), "tokens.jwks_file"));
+        !st.ok()) {
+      return st;
+    }
   }
-  JG_ASSIGN(c->tokens.issuers, GetStrings(s, "tokens", "issuer", true));
-  JG_ASSIGN(c->tokens.audiences, GetStrings(s, "tokens", "audience", true));
-  JG_ASSIGN(c->tokens.algorithms, GetStrings(s, "tokens", "algorithms", false));
-  JG_ASSIGN(c->tokens.groups_claim, GetString(s, "tokens", "groups_claim", "groups"));
+  if (absl::Status st = Assign(&c->tokens.issuers, GetStrings(s, "tokens", "issuer", true));
+      !st.ok()) {
+    return st;
+  }
+  if (absl::Status st = Assign(&c->tokens.audiences, GetStrings(s, "tokens", "audience", true));
+      !st.ok()) {
+    return st;
+  }
+  if (absl::Status st = Assign(&c->tokens.algorithms, GetStrings(s, "tokens", "algorithms", false));
+      !st.ok()) {
+    return st;
+  }
+  if (absl::Status st =
+          Assign(&c->tokens.groups_claim, GetString(s, "tokens", "groups_claim", "groups"));
+      !st.ok()) {
+    return st;
+  }
   double leeway = 0;
-  JG_ASSIGN(leeway, GetNumber(s, "tokens", "leeway", 60));
+  if (absl::Status st = Assign(&leeway, GetNumber(s, "tokens", "leeway", 60)); !st.ok()) return st;
   if (!(leeway >= 0 && leeway <= 86400)) {
     return ConfigError("bad_value", "tokens.leeway", "must be a non-negative number of seconds");
   }
@@ -267,9 +306,14 @@ absl::Status ParsePolicy(object s, std::string_view base_dir, GuardConfig* c) {
     return absl::OkStatus();
   }
   std::string path;
-  JG_ASSIGN(path, GetString(s, "policy", "file", "", true));
+  if (absl::Status st = Assign(&path, GetString(s, "policy", "file", "", true)); !st.ok()) {
+    return st;
+  }
   c->policy_file = ResolvePath(base_dir, path);
-  JG_ASSIGN(c->policy_json, ReadConfigFile(c->policy_file, "policy.file"));
+  if (absl::Status st = Assign(&c->policy_json, ReadConfigFile(c->policy_file, "policy.file"));
+      !st.ok()) {
+    return st;
+  }
   return absl::OkStatus();
 }
 
@@ -278,12 +322,27 @@ absl::Status ParseGrants(object s, std::string_view base_dir, GuardConfig* c) {
                               {"signing_key", "signing_key_file", "signing_key_env", "verify_key",
                                "verify_key_file", "verify_key_env", "issuer", "key_id", "replay"});
   if (!st.ok()) return st;
-  JG_ASSIGN(c->grant_key, GetSecret(s, "grants", "signing_key", base_dir, true));
-  JG_ASSIGN(c->grant_verify_key, GetSecret(s, "grants", "verify_key", base_dir, false));
-  JG_ASSIGN(c->grant_issuer, GetString(s, "grants", "issuer", "jitguard"));
-  JG_ASSIGN(c->grant_key_id, GetString(s, "grants", "key_id", ""));
+  if (absl::Status st =
+          Assign(&c->grant_key, GetSecret(s, "grants", "signing_key", base_dir, true));
+      !st.ok()) {
+    return st;
+  }
+  if (absl::Status st =
+          Assign(&c->grant_verify_key, GetSecret(s, "grants", "verify_key", base_dir, false));
+      !st.ok()) {
+    return st;
+  }
+  if (absl::Status st = Assign(&c->grant_issuer, GetString(s, "grants", "issuer", "jitguard"));
+      !st.ok()) {
+    return st;
+  }
+  if (absl::Status st = Assign(&c->grant_key_id, GetString(s, "grants", "key_id", "")); !st.ok()) {
+    return st;
+  }
   std::string replay;
-  JG_ASSIGN(replay, GetString(s, "grants", "replay", "memory"));
+  if (absl::Status st = Assign(&replay, GetString(s, "grants", "replay", "memory")); !st.ok()) {
+    return st;
+  }
   if (replay.rfind("redis://", 0) == 0) {
     c->replay_url = replay;
   } else if (replay != "memory") {
@@ -296,9 +355,12 @@ absl::Status ParseApprovals(object s, GuardConfig* c) {
   absl::Status st = CheckKeys(s, "approvals", {"backend", "url", "ttl"});
   if (!st.ok()) return st;
   std::string backend;
-  JG_ASSIGN(backend, GetString(s, "approvals", "backend", "memory"));
+  if (absl::Status st = Assign(&backend, GetString(s, "approvals", "backend", "memory"));
+      !st.ok()) {
+    return st;
+  }
   double ttl = 0;
-  JG_ASSIGN(ttl, GetNumber(s, "approvals", "ttl", 3600));
+  if (absl::Status st = Assign(&ttl, GetNumber(s, "approvals", "ttl", 3600)); !st.ok()) return st;
   if (!(ttl > 0))
     return ConfigError("bad_value", "approvals.ttl", "must be a positive number of seconds");
   c->approval_ttl = absl::Seconds(ttl);
@@ -307,7 +369,10 @@ absl::Status ParseApprovals(object s, GuardConfig* c) {
     return ConfigError("bad_value", "approvals.backend", "'memory' or 'redis'");
   if (!Has(s, "url"))
     return ConfigError("missing_key", "approvals.url", "missing (backend is redis)");
-  JG_ASSIGN(c->approvals_url, GetString(s, "approvals", "url", "", true));
+  if (absl::Status st = Assign(&c->approvals_url, GetString(s, "approvals", "url", "", true));
+      !st.ok()) {
+    return st;
+  }
   return absl::OkStatus();
 }
 
@@ -333,20 +398,37 @@ absl::Status ParseAudit(object s, std::string_view base_dir, AuditSource source,
         "unsupported", "audit.callback",
         "a callback sink is given in code (Python Guard, or a C++ AuditSink), not in JSON");
   }
-  JG_ASSIGN(c->audit_hmac_key, GetSecret(s, "audit", "hmac_key", base_dir, false));
+  if (absl::Status st =
+          Assign(&c->audit_hmac_key, GetSecret(s, "audit", "hmac_key", base_dir, false));
+      !st.ok()) {
+    return st;
+  }
   if (source == AuditSource::kExternal) {
     // The sink exists already; only async / queue_size below apply to it.
   } else if (Has(s, "file")) {
     std::string path;
-    JG_ASSIGN(path, GetString(s, "audit", "file", "", true));
+    if (absl::Status st = Assign(&path, GetString(s, "audit", "file", "", true)); !st.ok()) {
+      return st;
+    }
     c->audit_file = ResolvePath(base_dir, path);
   } else {
-    JG_ASSIGN(c->audit_postgres, GetString(s, "audit", "postgres", "", true));
-    JG_ASSIGN(c->audit_table, GetString(s, "audit", "table", "jitguard_audit"));
-    JG_ASSIGN(c->audit_writer_id, GetString(s, "audit", "writer_id", ""));
+    if (absl::Status st = Assign(&c->audit_postgres, GetString(s, "audit", "postgres", "", true));
+        !st.ok()) {
+      return st;
+    }
+    if (absl::Status st = Assign(&c->audit_table, GetString(s, "audit", "table", "jitguard_audit"));
+        !st.ok()) {
+      return st;
+    }
+    if (absl::Status st = Assign(&c->audit_writer_id, GetString(s, "audit", "writer_id", ""));
+        !st.ok()) {
+      return st;
+    }
   }
   std::string fsync;
-  JG_ASSIGN(fsync, GetString(s, "audit", "fsync", "batch"));
+  if (absl::Status st = Assign(&fsync, GetString(s, "audit", "fsync", "batch")); !st.ok()) {
+    return st;
+  }
   if (fsync == "batch") {
     c->audit_fsync = FsyncPolicy::kBatch;
   } else if (fsync == "always") {
@@ -364,7 +446,7 @@ absl::Status ParseAudit(object s, std::string_view base_dir, AuditSource source,
     c->audit_async = b;
   }
   double q = 0;
-  JG_ASSIGN(q, GetNumber(s, "audit", "queue_size", 4096));
+  if (absl::Status st = Assign(&q, GetNumber(s, "audit", "queue_size", 4096)); !st.ok()) return st;
   if (!(q >= 1 && q <= 1e7))
     return ConfigError("bad_value", "audit.queue_size", "must be 1..10000000");
   c->audit_queue_size = static_cast<size_t>(q);
@@ -375,8 +457,14 @@ absl::Status ParseMasking(object s, std::string_view base_dir, GuardConfig* c) {
   absl::Status st = CheckKeys(
       s, "masking", {"hash_key", "hash_key_file", "hash_key_env", "custom", "terms", "json_keys"});
   if (!st.ok()) return st;
-  JG_ASSIGN(c->hash_key, GetSecret(s, "masking", "hash_key", base_dir, false));
-  JG_ASSIGN(c->json_keys, GetStrings(s, "masking", "json_keys", false));
+  if (absl::Status st = Assign(&c->hash_key, GetSecret(s, "masking", "hash_key", base_dir, false));
+      !st.ok()) {
+    return st;
+  }
+  if (absl::Status st = Assign(&c->json_keys, GetStrings(s, "masking", "json_keys", false));
+      !st.ok()) {
+    return st;
+  }
   element el;
   if (s["custom"].get(el) == simdjson::SUCCESS && !el.is_null()) {
     array rules;
@@ -391,15 +479,26 @@ absl::Status ParseMasking(object s, std::string_view base_dir, GuardConfig* c) {
       st = CheckKeys(rule, where, {"name", "regex", "validator", "context"});
       if (!st.ok()) return st;
       CustomRule out;
-      JG_ASSIGN(out.name, GetString(rule, where, "name", "", true));
-      JG_ASSIGN(out.regex, GetString(rule, where, "regex", "", true));
+      if (absl::Status st = Assign(&out.name, GetString(rule, where, "name", "", true)); !st.ok()) {
+        return st;
+      }
+      if (absl::Status st = Assign(&out.regex, GetString(rule, where, "regex", "", true));
+          !st.ok()) {
+        return st;
+      }
       std::string validator;
-      JG_ASSIGN(validator, GetString(rule, where, "validator", "none"));
+      if (absl::Status st = Assign(&validator, GetString(rule, where, "validator", "none"));
+          !st.ok()) {
+        return st;
+      }
       absl::StatusOr<Validator> v = ParseValidator(validator);
       if (!v.ok())
         return ConfigError("bad_value", Cat(where, ".validator"), "'none', 'luhn' or 'mod97'");
       out.validator = *v;
-      JG_ASSIGN(out.context_words, GetStrings(rule, where, "context", false));
+      if (absl::Status st = Assign(&out.context_words, GetStrings(rule, where, "context", false));
+          !st.ok()) {
+        return st;
+      }
       c->custom.push_back(std::move(out));
     }
   }
@@ -430,9 +529,13 @@ absl::Status ParseMasking(object s, std::string_view base_dir, GuardConfig* c) {
   return absl::OkStatus();
 }
 
-#undef JG_ASSIGN
 
 }  // namespace
+
+absl::Status AtKey(std::string_view key, const absl::Status& status) {
+  return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kConfig, ErrorReason(status),
+                   Cat(key, ": ", status.message()));
+}
 
 std::string ResolvePath(std::string_view base_dir, std::string_view path) {
   if (path.empty() || path.front() == '/' || base_dir.empty()) return std::string(path);

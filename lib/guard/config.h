@@ -17,7 +17,7 @@
 
 namespace jitguard::guard {
 
-// `tokens.jwks_url` and its options: the keys come from the identity provider (JwksFetcher).
+// `tokens.jwks_url` and its options: the keys come from the identity provider (a JwksKeySource).
 struct JwksUrlConfig {
   std::string url;  // "" = the keys are in the config (jwks / jwks_file)
   absl::Duration refresh_interval = absl::Hours(1);
@@ -69,6 +69,10 @@ absl::StatusOr<GuardConfig> ParseGuardConfig(std::string_view json, std::string_
 
 // The contents of `path` (errors: kConfig "unreadable_file" naming `key`).
 absl::StatusOr<std::string> ReadConfigFile(const std::string& path, std::string_view key);
+
+// A component's construction error reported as a config error naming `key` (kConfig, message
+// "<key>: <message>"), keeping its reason.
+absl::Status AtKey(std::string_view key, const absl::Status& status);
 
 // `path` resolved against `base_dir` unless it is absolute.
 std::string ResolvePath(std::string_view base_dir, std::string_view path);

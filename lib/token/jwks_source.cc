@@ -399,8 +399,9 @@ class JwksKeySourceImpl final : public JwksKeySource {
           if (stop_) return;
           const absl::Time now = Clock();
           if (!fetching_ && (kick_ || now >= NextDueLocked())) break;
-          const absl::Duration wait =
-              std::clamp(NextDueLocked() - now, absl::Milliseconds(10), options_.refresh_interval);
+          // Woken early by an unknown key or the destructor; at least every refresh_interval.
+          const absl::Duration wait = std::min(
+              std::max(NextDueLocked() - now, absl::Milliseconds(10)), options_.refresh_interval);
           mu_.AwaitWithTimeout([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || kick_; },
                                wait);
         }

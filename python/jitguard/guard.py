@@ -37,9 +37,10 @@ The configuration (JSON file or dict)::
 
 ``tokens.jwks_url`` (a JWKS URL or an OIDC discovery URL): the C++ Guard fetches the keys itself over
 HTTPS (OpenSSL; the system trust store plus ``ca_file``; plain http only to loopback) when it is
-built, again on use every ``refresh_interval`` seconds and, at most once per ``min_refresh_interval``
-seconds, when a token names a key it does not know; a failed refresh keeps the last good keys (the
-same rules as :class:`~jitguard.JwksClient`, which a :class:`~jitguard.TokenVerifier` uses).
+built, again in a background thread every ``refresh_interval`` seconds and, at most once per
+``min_refresh_interval`` seconds, when a token names a key it does not know (the request waits for
+that fetch at most ``timeout``); a failed refresh keeps the last good keys (the same C++ key source
+as :class:`~jitguard.JwksClient`, which a :class:`~jitguard.TokenVerifier` uses).
 ``audit.callback``: each audit event (a dict, content already masked) is passed to the callable on
 the writing thread.
 
