@@ -537,6 +537,23 @@ bool FoldsToItself(const uint8_t* p, size_t n, size_t from, bool final) {
 
 }  // namespace
 
+size_t Masker::Impl::HoldOfTriggerFreeTail(const uint8_t* p, size_t n, size_t scan, size_t word,
+                                           int* pending_rule) const {
+  const size_t a = n >= kShortTail ? std::max(word, n - kShortTail) : word;
+  if (a == n) return n;
+  if (n - a >= kShortTail || (a != scan && !delimiters_.contains[p[a - 1]])) return kExamineTail;
+  // A short unfinished word without a trigger yet: hold it from its first possible candidate
+  // start without running detectors (the next scan decides it with more bytes).
+  for (size_t s = a; s < n; ++s) {
+    const uint64_t mask = start_mask_[p[s]];
+    if (mask != 0 && (s == 0 || !mask::IsAlnum(p[s - 1]))) {
+      if (pending_rule != nullptr) *pending_rule = detector_rule_[__builtin_ctzll(mask)];
+      return s;
+    }
+  }
+  return n;
+}
+
 size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, Sink* sink,
                           int* pending_rule) const {
   // Text that folds to itself (ASCII, and most text in other scripts), with the detectors' left
@@ -665,22 +682,11 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
       if (final) break;
       // The last span may still receive a trigger: examine it unless it is terminated.
       const size_t word = pre.SpanStartAtEnd(scan);  // start of the unfinished last word
-      a = n >= kShortTail ? std::max(word, n - kShortTail) : word;
-      if (a == n) break;
-      if (n - a < kShortTail && (a == scan || delimiters_.contains[p[a - 1]])) {
-        // A short unfinished word without a trigger yet: hold it from its first possible
-        // candidate start without running detectors (the next scan decides it with more bytes).
-        for (size_t s = a; s < n; ++s) {
-          const uint64_t mask = start_mask_[p[s]];
-          if (mask != 0 && (s == 0 || !mask::IsAlnum(p[s - 1]))) {
-            sink->Clean(pos, s);
-            if (pending_rule != nullptr) {
-              *pending_rule = detector_rule_[__builtin_ctzll(mask)];
-            }
-            return s;
-          }
-        }
-        break;
+      const size_t hold = HoldOfTriggerFreeTail(p, n, scan, word, pending_rule);
+      if (hold == n) break;
+      if (hold != kExamineTail) {
+        sink->Clean(pos, hold);
+        return hold;
       }
       a = word;
       b = n;

@@ -80,6 +80,17 @@ class Masker::Impl {
   // to the last kMaxLookbehind bytes before `at`, at most kMaxContextBytes back.
   size_t ContextStart(const uint8_t* p, size_t at) const;
 
+  // What a non-final Scan from `scan` does when p[scan, n) holds no trigger byte: everything
+  // before the returned position is clean; n = nothing held; kExamineTail = the unfinished last
+  // word is long and Scan examines it with the detectors (only Scan can say where it stops);
+  // otherwise the position where the short last word's first candidate starts (held, its rule in
+  // *pending_rule). `word` is one past the last delimiter in [scan, n), or scan.
+  static constexpr size_t kExamineTail = ~size_t{0};
+  size_t HoldOfTriggerFreeTail(const uint8_t* p, size_t n, size_t scan, size_t word,
+                               int* pending_rule) const;
+  // The trigger bytes (the prefilter's set).
+  const mask::ByteSet& triggers() const { return triggers_; }
+
   // Appends the replacement of `value` (a finding of `rule`).
   void AppendReplacement(std::string* out, std::string_view value, int rule) const;
   // What a stream emits for bytes of a finding after its first piece was already replaced (the

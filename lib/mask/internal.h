@@ -21,6 +21,9 @@ const Masker::Impl& ImplOf(const Masker& masker);
 std::unique_ptr<MaskStream> NewMaskStream(std::shared_ptr<const Masker> masker);
 std::unique_ptr<ResponseMaskStream> NewResponseMaskStream(std::shared_ptr<const Masker> masker,
                                                           ResponseFraming framing);
+// Test hook: the bytes a MaskStream's Writes and Finish looked at (from the held start to the
+// end, per Scan or trigger-free check); 0 for another kind of stream.
+size_t StreamBytesExamined(const MaskStream& stream);
 
 absl::StatusOr<std::string> MaskRequestDocument(const Masker& masker, std::string_view json,
                                                 FindingCounts* counts);

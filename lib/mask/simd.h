@@ -38,9 +38,10 @@ struct ByteSet {
   void AddAll(std::string_view bytes);
 };
 
-// Byte classes of a span of at most 64 bytes, one bit per byte (bit i = p[i]).
+// Byte classes of a span of at most 64 bytes, one bit per byte (bit i = p[i]). Not zeroed by
+// default: the scanner declares one per span and ClassifySpan writes every field (`{}` zeroes).
 struct SpanBits {
-  uint64_t at = 0, digit = 0, colon = 0, dash = 0, dot = 0, alnum = 0, hex = 0;
+  uint64_t at, digit, colon, dash, dot, alnum, hex;
 };
 
 // Byte classes of a context-word window of at most 64 bytes (bit k = byte k): the bytes that end

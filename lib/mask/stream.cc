@@ -8,6 +8,16 @@
 // decides what no later byte can change, and resumes at a candidate start (a state the one-shot
 // scan passes through as well), the concatenated output equals Mask() of the whole text
 // (docs/masking.md).
+//
+// Two things keep small Writes cheap and any Write pattern linear:
+// - A Write whose held bytes and chunk hold no trigger byte (and no byte >= 0x80: non-ASCII text
+//   may fold to one) skips Scan: Scan would find no trigger and only decide how much of the
+//   unfinished last word to hold, which Masker::Impl::HoldOfTriggerFreeTail says directly.
+// - A Scan costs about the bytes from the held start to the end. When more than kRescanFree bytes
+//   are held (a long candidate such as a key being streamed), the next Scan waits until the
+//   unscanned bytes reach a quarter of the held ones (or the hold cap is passed), so feeding any
+//   text a byte at a time costs O(n) overall instead of O(n x held). Waiting is exact: it is the
+//   same as the writer having sent those chunks as one.
 #include <algorithm>
 #include <cstring>
 
@@ -34,11 +44,15 @@ class StreamSink final : public Masker::Impl::Sink {
 };
 
 constexpr size_t kCompactAt = 4096;
+// Up to this many held bytes every Write scans; beyond, Scans are spaced out (see the top).
+constexpr size_t kRescanFree = 256;
 
 class MaskStreamImpl final : public MaskStream {
  public:
   explicit MaskStreamImpl(std::shared_ptr<const Masker> masker)
-      : masker_(std::move(masker)), impl_(ImplOf(*masker_)) {}
+      : masker_(std::move(masker)), impl_(ImplOf(*masker_)), fast_stop_(impl_.triggers()) {
+    fast_stop_.AddRange(0x80, 0xff);
+  }
 
   std::string Write(std::string_view chunk) override {
     std::string out;
@@ -54,6 +68,13 @@ class MaskStreamImpl final : public MaskStream {
       if (swallow_ != Swallow::kNone) return;
     }
     buf_.append(chunk);
+    unscanned_ += chunk.size();
+    if (held_at_scan_ <= kRescanFree) {
+      if (TriggerFreeWrite(out)) return;
+    } else if (unscanned_ * 4 < held_at_scan_ &&
+               buf_.size() - begin_ <= impl_.options().max_held_bytes) {
+      return;  // a long candidate is held: scan again once enough new bytes came
+    }
     Run(/*final=*/false, out);
   }
 
@@ -62,6 +83,8 @@ class MaskStreamImpl final : public MaskStream {
     if (swallow_ == Swallow::kNone) Run(/*final=*/true, &out);
     buf_.clear();
     begin_ = 0;
+    unscanned_ = 0;
+    held_at_scan_ = 0;
     swallow_ = Swallow::kNone;
     swallow_tail_.clear();
     return out;
@@ -69,15 +92,38 @@ class MaskStreamImpl final : public MaskStream {
 
   const FindingCounts& counts() const override { return counts_; }
   size_t held_bytes() const override { return buf_.size() - begin_; }
+  size_t bytes_examined() const { return examined_; }
 
  private:
   enum class Swallow { kNone, kToDelimiter, kToPemEnd };
+
+  // The Write without Scan when the held bytes and the chunk hold no trigger (see the top).
+  // False when Scan must run.
+  bool TriggerFreeWrite(std::string* out) {
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(buf_.data());
+    const size_t n = buf_.size();
+    const size_t scan = begin_;
+    // The byte before the held ones is the only context the decision reads (a candidate's left
+    // boundary); it must be ASCII too, so no folded view could see it differently.
+    if (scan > 0 && p[scan - 1] >= 0x80) return false;
+    examined_ += n - scan;
+    if (impl_.simd()->FindFirst(p + scan, n - scan, fast_stop_) != n - scan) return false;
+    size_t word = n;
+    while (word > scan && !impl_.IsDelimiter(p[word - 1])) --word;
+    int pending = -1;
+    const size_t hold = impl_.HoldOfTriggerFreeTail(p, n, scan, word, &pending);
+    if (hold == Masker::Impl::kExamineTail) return false;
+    out->append(buf_, scan, hold - scan);
+    Consumed(hold);
+    return true;
+  }
 
   void Run(bool final, std::string* out) {
     const uint8_t* p = reinterpret_cast<const uint8_t*>(buf_.data());
     const size_t n = buf_.size();
     StreamSink sink(impl_, buf_.data(), out, &counts_);
     int pending = -1;
+    examined_ += n - begin_;
     size_t stop = impl_.Scan(p, n, begin_, final, &sink, &pending);
     if (!final && n - stop > impl_.options().max_held_bytes) {
       // Fail closed: the held candidate is masked rather than emitted, and the rest of it is
@@ -89,12 +135,22 @@ class MaskStreamImpl final : public MaskStream {
       stop = n;
       buf_.clear();
       begin_ = 0;
+      unscanned_ = 0;
+      held_at_scan_ = 0;
       return;
     }
-    // Drop consumed bytes only now and then (keeping kMaxLookbehind of them as context), so a
+    Consumed(stop);
+  }
+
+  // Everything before `stop` was emitted; the rest is held.
+  void Consumed(size_t stop) {
+    unscanned_ = 0;
+    held_at_scan_ = buf_.size() - stop;
+    // Drop consumed bytes only now and then (keeping the left context ContextStart names), so a
     // small Write does not move the buffer every time.
     if (stop > kCompactAt) {
-      const size_t keep_from = impl_.ContextStart(p, stop);
+      const size_t keep_from =
+          impl_.ContextStart(reinterpret_cast<const uint8_t*>(buf_.data()), stop);
       buf_.erase(0, keep_from);
       begin_ = stop - keep_from;
     } else {
@@ -147,8 +203,12 @@ class MaskStreamImpl final : public MaskStream {
 
   std::shared_ptr<const Masker> masker_;
   const Masker::Impl& impl_;
+  mask::ByteSet fast_stop_;  // the triggers and every byte >= 0x80
   std::string buf_;
   size_t begin_ = 0;
+  size_t unscanned_ = 0;     // bytes appended since the last Scan
+  size_t held_at_scan_ = 0;  // bytes held after the last Scan
+  size_t examined_ = 0;      // bytes from the held start to the end, summed over Scans
   FindingCounts counts_;
   Swallow swallow_ = Swallow::kNone;
   std::string swallow_tail_;
@@ -158,6 +218,11 @@ class MaskStreamImpl final : public MaskStream {
 
 std::unique_ptr<MaskStream> NewMaskStream(std::shared_ptr<const Masker> masker) {
   return std::make_unique<MaskStreamImpl>(std::move(masker));
+}
+
+size_t StreamBytesExamined(const MaskStream& stream) {
+  const auto* impl = dynamic_cast<const MaskStreamImpl*>(&stream);
+  return impl == nullptr ? 0 : impl->bytes_examined();
 }
 
 }  // namespace jitguard::mask

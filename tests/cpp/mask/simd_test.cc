@@ -165,7 +165,7 @@ TEST(SimdTest, EveryByteValueIsClassifiedCorrectly) {
 
 // The span classes by their byte-by-byte definition.
 SpanBits NaiveSpanBits(const uint8_t* p, size_t len) {
-  SpanBits bits;
+  SpanBits bits{};
   for (size_t i = 0; i < len; ++i) {
     const uint64_t bit = uint64_t{1} << i;
     if (p[i] == '@') bits.at |= bit;

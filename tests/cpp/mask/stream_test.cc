@@ -10,6 +10,7 @@
 
 #include "gtest/gtest.h"
 #include "jitguard/mask.h"
+#include "lib/mask/internal.h"
 #include "tests/cpp/mask/corpus.h"
 
 namespace jitguard {
@@ -207,6 +208,49 @@ TEST(StreamTest, RedactStyleCapStillRedactsEveryCharacter) {
   out += s->Finish();
   EXPECT_EQ(out, std::string(pem.size(), '*') + " tail");
   EXPECT_EQ(out, m->Mask(pem + " tail"));  // redact continuations keep the exact output
+}
+
+// Feeding a text in chunks of `chunk` bytes: the output, and the bytes the stream examined.
+std::pair<std::string, size_t> FeedInChunks(const Masker& m, std::string_view text, size_t chunk) {
+  std::unique_ptr<MaskStream> s = m.NewStream();
+  std::string out;
+  for (size_t i = 0; i < text.size(); i += chunk) s->Write(text.substr(i, chunk), &out);
+  out += s->Finish();
+  return {out, mask::StreamBytesExamined(*s)};
+}
+
+TEST(StreamTest, ByteAtATimeExaminesLinearlyManyBytes) {
+  // Texts whose candidates stay held over many Writes: a long key, a long JWT, a digit run and a
+  // word with no delimiter, an e-mail local part, plus prose and PII. Re-scanning the held bytes
+  // on every 1-byte Write would examine about n^2 / 2 bytes (tens of millions here); the stream
+  // must stay within a constant per byte. No timing: the stream counts what it looked at.
+  CorpusGenerator gen(17);
+  const std::string pem = "key: -----BEGIN PRIVATE KEY-----\n" + std::string(9000, 'Q') +
+                          "\n-----END PRIVATE KEY----- done";
+  const std::string jwt = "tok eyJhbGciOiJIUzI1NiJ9." + std::string(12000, 'x') + ".sig end";
+  const std::string digits = "n " + std::string(12000, '7') + " end";
+  const std::string word = std::string(15000, 'a');
+  const std::string local = "mail " + std::string(8000, 'b') + "@example.com ok";
+  const std::string prose = gen.Generate(20000, 150).text;
+  const auto m = *Masker::Create({});
+  for (const std::string* text : {&pem, &jwt, &digits, &word, &local, &prose}) {
+    const std::string want = m->Mask(*text);
+    for (size_t chunk : {size_t{1}, size_t{3}, size_t{64}}) {
+      const auto [got, examined] = FeedInChunks(*m, *text, chunk);
+      EXPECT_EQ(got, want) << "chunk " << chunk << " text of " << text->size();
+      const size_t n = text->size();
+      EXPECT_LE(examined, 40 * n + 200000) << "chunk " << chunk << " text of " << n;
+      EXPECT_LT(examined, n * n / 40) << "chunk " << chunk << " text of " << n;
+    }
+  }
+  // Past the hold cap (fail closed) the cost stays linear too.
+  MaskerOptions capped;
+  capped.max_held_bytes = 4096;
+  const auto mc = *Masker::Create(capped);
+  const std::string huge = "tok eyJhbGciOiJIUzI1NiJ9." + std::string(60000, 'x') + " end";
+  const auto [out, examined] = FeedInChunks(*mc, huge, 1);
+  EXPECT_EQ(out, "tok [JWT] end");
+  EXPECT_LE(examined, 40 * huge.size() + 200000);
 }
 
 TEST(StreamTest, StreamIsReusableAfterFinish) {
