@@ -147,6 +147,18 @@ inline size_t NextNonAsciiScalar(const uint8_t* p, size_t i, size_t n) {
 }
 
 // Decodes and looks up every non-ASCII code point; `Next` skips ASCII.
+// Bit c - 0x80 set: the two-byte code point c (U+0080..U+07FF) is changed by folding.
+struct TwoByteChanged {
+  uint64_t bits[(0x800 - 0x80 + 63) / 64] = {};
+  TwoByteChanged() {
+    for (uint32_t c = 0x80; c < 0x800; ++c) {
+      if (Entry(c) != 0) bits[(c - 0x80) / 64] |= uint64_t{1} << ((c - 0x80) % 64);
+    }
+  }
+};
+const TwoByteChanged kTwoByteChanged;
+
+// Decodes and looks up every non-ASCII code point; `Next` skips ASCII.
 template <size_t (*Next)(const uint8_t*, size_t, size_t)>
 inline __attribute__((always_inline)) bool FoldsToItselfLoop(const uint8_t* p, size_t n,
                                                              bool end_may_grow) {
@@ -154,6 +166,14 @@ inline __attribute__((always_inline)) bool FoldsToItselfLoop(const uint8_t* p, s
   while (true) {
     i = Next(p, i, n);
     if (i >= n) return true;
+    const uint8_t b0 = p[i];
+    if (b0 >= 0xC2 && b0 <= 0xDF && i + 1 < n && (p[i + 1] & 0xC0) == 0x80) {
+      // The common case in Latin, Greek and Cyrillic text: a two-byte sequence, one bit test.
+      const uint32_t c = ((b0 & 0x1Fu) << 6 | (p[i + 1] & 0x3Fu)) - 0x80;
+      if ((kTwoByteChanged.bits[c / 64] >> (c % 64)) & 1) return false;
+      i += 2;
+      continue;
+    }
     uint32_t c;
     const int len = Decode(p + i, n - i, &c);
     if (len <= 0) {
