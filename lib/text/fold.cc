@@ -89,11 +89,11 @@ IsAsciiFn PickIsAscii() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") ? IsAsciiAvx2 : IsAsciiSse2;
 }
-const IsAsciiFn kIsAscii = PickIsAscii();
+
 #endif
 
 // The folding table entry of a non-ASCII code point: 0 = unchanged, else result index + 1.
-inline uint16_t Entry(uint32_t c) {
+constexpr uint16_t Entry(uint32_t c) {
   return fold_data::kStage2[(size_t{fold_data::kStage1[c >> fold_data::kBlockBits]}
                              << fold_data::kBlockBits) |
                             (c & ((1u << fold_data::kBlockBits) - 1))];
@@ -147,6 +147,18 @@ inline size_t NextNonAsciiScalar(const uint8_t* p, size_t i, size_t n) {
 }
 
 // Decodes and looks up every non-ASCII code point; `Next` skips ASCII.
+// Bit c - 0x80 set: the two-byte code point c (U+0080..U+07FF) is changed by folding.
+struct TwoByteChanged {
+  uint64_t bits[(0x800 - 0x80 + 63) / 64] = {};
+  constexpr TwoByteChanged() {
+    for (uint32_t c = 0x80; c < 0x800; ++c) {
+      if (Entry(c) != 0) bits[(c - 0x80) / 64] |= uint64_t{1} << ((c - 0x80) % 64);
+    }
+  }
+};
+constexpr TwoByteChanged kTwoByteChanged;  // computed at compile time: no init order
+
+// Decodes and looks up every non-ASCII code point; `Next` skips ASCII.
 template <size_t (*Next)(const uint8_t*, size_t, size_t)>
 inline __attribute__((always_inline)) bool FoldsToItselfLoop(const uint8_t* p, size_t n,
                                                              bool end_may_grow) {
@@ -154,6 +166,14 @@ inline __attribute__((always_inline)) bool FoldsToItselfLoop(const uint8_t* p, s
   while (true) {
     i = Next(p, i, n);
     if (i >= n) return true;
+    const uint8_t b0 = p[i];
+    if (b0 >= 0xC2 && b0 <= 0xDF && i + 1 < n && (p[i + 1] & 0xC0) == 0x80) {
+      // The common case in Latin, Greek and Cyrillic text: a two-byte sequence, one bit test.
+      const uint32_t c = ((b0 & 0x1Fu) << 6 | (p[i + 1] & 0x3Fu)) - 0x80;
+      if ((kTwoByteChanged.bits[c / 64] >> (c % 64)) & 1) return false;
+      i += 2;
+      continue;
+    }
     uint32_t c;
     const int len = Decode(p + i, n - i, &c);
     if (len <= 0) {
@@ -174,8 +194,10 @@ bool FoldsToItselfSse2(const uint8_t* p, size_t n, bool grow) {
   return FoldsToItselfLoop<NextNonAsciiSse2>(p, n, grow);
 }
 using FoldsToItselfFn = bool (*)(const uint8_t*, size_t, bool);
-const FoldsToItselfFn kFoldsToItself =
-    (__builtin_cpu_init(), __builtin_cpu_supports("avx2")) ? FoldsToItselfAvx2 : FoldsToItselfSse2;
+FoldsToItselfFn PickFoldsToItself() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") ? FoldsToItselfAvx2 : FoldsToItselfSse2;
+}
 #endif
 
 }  // namespace
@@ -183,7 +205,8 @@ const FoldsToItselfFn kFoldsToItself =
 bool IsAscii(const uint8_t* p, size_t n) {
   if (n < 32) return IsAsciiScalar(p, n);
 #if defined(__x86_64__)
-  return kIsAscii(p, n);
+  static const IsAsciiFn fn = PickIsAscii();
+  return fn(p, n);
 #else
   return IsAsciiScalar(p, n);
 #endif
@@ -198,7 +221,9 @@ int DecodeUtf8(const uint8_t* p, size_t n, uint32_t* c) { return Decode(p, n, c)
 bool FoldsToItself(std::string_view s, bool end_may_grow) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(s.data());
 #if defined(__x86_64__)
-  return kFoldsToItself(p, s.size(), end_may_grow);
+  // Chosen on first use (not in a static initializer: other initializers may call this first).
+  static const FoldsToItselfFn fn = PickFoldsToItself();
+  return fn(p, s.size(), end_may_grow);
 #else
   return FoldsToItselfLoop<NextNonAsciiScalar>(p, s.size(), end_may_grow);
 #endif
