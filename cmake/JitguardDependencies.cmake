@@ -1,11 +1,12 @@
 # Finds jitguard's dependencies quietly. The first one missing is named, with the Debian package that
 # provides it, in JITGUARD_MISSING_DEPENDENCY; the top-level CMakeLists.txt stops with that one line
-# instead of CMake's find_package trace (scripts/check-missing-deps.sh tests every case).
+# instead of CMake's find_package trace (scripts/check-missing-deps.sh tests every case). The message
+# starts with a space so that CMake prints it as it is instead of wrapping it at 80 columns.
 set(JITGUARD_MISSING_DEPENDENCY "")
 macro(_jg_missing what package)
   if(NOT JITGUARD_MISSING_DEPENDENCY)
     set(JITGUARD_MISSING_DEPENDENCY
-        "jitguard needs ${what}, which was not found: apt-get install ${package} (or scripts/install-deps.sh)")
+        " jitguard: ${what} not found; apt-get install ${package} (or run scripts/install-deps.sh)")
   endif()
 endmacro()
 
@@ -48,7 +49,7 @@ endif()
 if(JITGUARD_BUILD_PYTHON)
   find_package(Python 3.9 COMPONENTS Interpreter Development.Module QUIET)
   if(NOT Python_Development.Module_FOUND)
-    _jg_missing("the Python ${Python_VERSION_MAJOR}.${Python_VERSION_MINOR} headers" "python3-dev")
+    _jg_missing("Python ${Python_VERSION_MAJOR}.${Python_VERSION_MINOR} headers (Python.h)" "python3-dev")
   endif()
 endif()
 if(JITGUARD_BUILD_TESTS)
