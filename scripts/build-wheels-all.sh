@@ -14,7 +14,7 @@ summary=() failed=0
 for v in 3.9 3.10 3.11 3.12 3.13; do
   py=""
   for cand in "$pyenv_root"/versions/"$v".*/bin/python"$v" /usr/bin/python"$v" /usr/local/bin/python"$v"; do
-    if [[ -x $cand ]] && "$cand" -c 'import venv, ensurepip' 2>/dev/null; then py=$cand; fi
+    if [[ -x $cand ]] && "$cand" -c 'import venv, ensurepip' 2>/dev/null; then py=$cand; break; fi
   done
   if [[ -z $py ]]; then summary+=("cp${v/./}: no python$v with venv on this machine (not built)"); continue; fi
   tag=cp${v/./}
@@ -23,7 +23,8 @@ for v in 3.9 3.10 3.11 3.12 3.13; do
   rm -rf "$raw"
   start=$SECONDS
   # Build isolation: scikit-build-core and pybind11 for that interpreter come from the index.
-  if ! "$py" -m pip wheel -q --no-deps -w "$raw" -C build-dir="build/python-$tag" . >"$log" 2>&1; then
+  # (SKBUILD_BUILD_DIR rather than -C: the older pips of 3.9/3.10 have no -C.)
+  if ! SKBUILD_BUILD_DIR="build/python-$tag" "$py" -m pip wheel -q --no-deps -w "$raw" . >"$log" 2>&1; then
     summary+=("$tag: build FAILED (see $log)"); failed=1; continue
   fi
   rm -f dist/jitguard-*-"$tag"-"$tag"-*.whl
