@@ -118,7 +118,7 @@ package: build
 # What CI runs for distribution: the wheel checked against a fresh venv, and a missing dependency
 # reported in one line.
 test-dist: wheel
-	@scripts/check-wheel.sh --quick
+	@scripts/check-wheel.sh
 	@scripts/check-missing-deps.sh
 
 clean:
