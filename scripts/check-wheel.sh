@@ -64,22 +64,28 @@ echo "check-wheel: CLI: $cli_version"
 echo "jane.doe@example.com" | "$venv/bin/jitguard" mask | grep -q '\[EMAIL\]' || {
   echo "check-wheel: jitguard mask did not mask" >&2; exit 1; }
 
-# 3. The extension's libraries: the wheel's own, or manylinux base libraries, nothing else.
+# 3. The extension's libraries, and those of any program shipped in jitguard/bin/
+# (jitguard_install_program): the wheel's own, or manylinux base libraries, nothing else.
 core=$("$PY" -c 'import jitguard._core as c; print(c.__file__)')
-libs_dir=$(readlink -f "$(dirname "$core")/../jitguard.libs")
+pkg_dir=$(dirname "$core")
+libs_dir=$(readlink -f "$pkg_dir/../jitguard.libs")
 base='^(linux-vdso\.so|ld-linux-x86-64\.so|ld-linux-aarch64\.so|libc\.so|libm\.so|libstdc\+\+\.so|libgcc_s\.so|libpthread\.so|libdl\.so|librt\.so|libresolv\.so)'
-bad=0 count=0
-while read -r name _ path _; do
-  [[ -z $name ]] && continue
-  if [[ ${name##*/} =~ $base ]]; then continue; fi
-  if [[ $path == "not" ]]; then echo "check-wheel: $name not found" >&2; bad=1; continue; fi
-  case "$(readlink -f "$path")" in
-    "$libs_dir"/*) count=$((count + 1)) ;;
-    *) echo "check-wheel: $name resolves outside the wheel: $path" >&2; bad=1 ;;
-  esac
-done < <(ldd "$core" | sed 's/^[[:space:]]*//')
+bad=0 count=0 programs=0
+for elf in "$core" "$pkg_dir"/bin/*; do
+  [[ -f $elf ]] || continue
+  if [[ $elf != "$core" ]]; then programs=$((programs + 1)); fi
+  while read -r name _ path _; do
+    [[ -z $name ]] && continue
+    if [[ ${name##*/} =~ $base ]]; then continue; fi
+    if [[ $path == "not" ]]; then echo "check-wheel: $(basename "$elf"): $name not found" >&2; bad=1; continue; fi
+    case "$(readlink -f "$path")" in
+      "$libs_dir"/*) if [[ $elf == "$core" ]]; then count=$((count + 1)); fi ;;
+      *) echo "check-wheel: $(basename "$elf"): $name resolves outside the wheel: $path" >&2; bad=1 ;;
+    esac
+  done < <(ldd "$elf" | sed 's/^[[:space:]]*//')
+done
 ((bad == 0)) || exit 1
-echo "check-wheel: ldd: $count libraries from jitguard.libs/, the rest manylinux base libraries"
+echo "check-wheel: ldd: $count libraries from jitguard.libs/, the rest manylinux base libraries ($programs programs in jitguard/bin checked too)"
 # The loaded process agrees with ldd: libpq, OpenSSL and hiredis mapped from the wheel.
 "$PY" - "$libs_dir" <<'PY'
 import sys
