@@ -89,7 +89,7 @@ $(VENV)/.stamp-dist: $(VENV)/.stamp
 # dist/jitguard-VERSION-cpXY-cpXY-manylinux_2_NN_x86_64.whl with its native libraries inside.
 wheel: deps $(VENV)/.stamp-dist
 	@scripts/build-wheel.sh $(PY) dist
-	@$(VENV)/bin/twine check --strict dist/jitguard-*.whl
+	@$(VENV)/bin/twine check --strict dist/jitguard-*manylinux*.whl
 
 # The wheel in a fresh venv outside the tree: import, CLI, ldd, then the Python suite against it.
 wheel-check: wheel

