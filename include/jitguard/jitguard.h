@@ -13,5 +13,6 @@
 #include "jitguard/secret.h"
 #include "jitguard/status.h"
 #include "jitguard/token.h"
+#include "jitguard/version.h"
 
 #endif  // JITGUARD_JITGUARD_H_
