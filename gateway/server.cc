@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -43,7 +44,8 @@ using tcp = net::ip::tcp;
 using net::awaitable;
 using net::use_awaitable;
 
-constexpr size_t kChunk = 16 * 1024;
+constexpr size_t kChunk = 16 * 1024;       // reading whole bodies
+constexpr size_t kStreamChunk = 4 * 1024;  // reading a stream: events are small, streams are many
 constexpr size_t kMaxErrorBody = 1 << 20;
 
 std::string_view Trim(std::string_view s) {
@@ -196,8 +198,10 @@ class Gateway {
     std::fprintf(stderr, "jitguard-gateway: listening on %s:%u, upstream %s://%s%s\n",
                  opts_.listen.host.c_str(), port, opts_.upstream.tls ? "https" : "http",
                  opts_.upstream.host_header.c_str(), opts_.upstream.base_path.c_str());
-    net::co_spawn(ioc_, Accept(), Log("accept"));
-    net::co_spawn(ioc_, Signals(), Log("signals"));
+    // One strand for the acceptor and the signal handler: Drain closes the acceptor.
+    auto control = net::make_strand(ioc_);
+    net::co_spawn(control, Accept(), Log("accept"));
+    net::co_spawn(control, Signals(), Log("signals"));
     std::vector<std::thread> threads;
     for (int i = 1; i < opts_.io_threads; ++i) threads.emplace_back([this] { ioc_.run(); });
     ioc_.run();
@@ -324,7 +328,7 @@ class Gateway {
         // reset connection.
         client.socket().shutdown(tcp::socket::shutdown_send, ec);
         client.expires_after(std::chrono::seconds(2));
-        static thread_local char sink[kChunk];
+        std::vector<char> sink(kChunk);  // per coroutine, never thread_local (see ReadAll)
         size_t drained = 0;
         while (drained < (size_t{64} << 20)) {
           size_t n = co_await client.async_read_some(net::buffer(sink),
@@ -421,6 +425,10 @@ class Gateway {
       res.set(http::field::content_type, "text/plain");
       res.body() = ready ? "ok\n" : "draining\n";
       co_return co_await Send(client, std::move(res), keep);
+    }
+    if (path.rfind("/v1/approvals/", 0) == 0) {
+      if (!post) goto method_not_allowed;
+      co_return co_await Approve(client, req, path.substr(14), status);
     }
     if (path == "/v1/models") {
       if (!get) goto method_not_allowed;
@@ -634,15 +642,17 @@ class Gateway {
   template <class Stream, class Parser>
   awaitable<bool> ReadAll(Stream& up, beast::flat_buffer& ubuf, Parser& p, size_t limit,
                           std::string* out, beast::error_code* ec) {
-    static thread_local char buf[kChunk];
+    // In the coroutine's frame: a thread_local buffer would be shared by every coroutine that is
+    // suspended on this thread.
+    std::vector<char> buf(kChunk);
     while (!p.is_done()) {
-      p.get().body().data = buf;
-      p.get().body().size = sizeof buf;
+      p.get().body().data = buf.data();
+      p.get().body().size = buf.size();
       beast::get_lowest_layer(up).expires_after(Chrono(opts_.idle_timeout));
       co_await http::async_read(up, ubuf, p, net::redirect_error(use_awaitable, *ec));
       if (*ec == http::error::need_buffer) *ec = {};
       if (*ec) co_return false;
-      out->append(buf, sizeof buf - p.get().body().size);
+      out->append(buf.data(), buf.size() - p.get().body().size);
       if (out->size() > limit) co_return false;
     }
     co_return true;
@@ -693,11 +703,13 @@ class Gateway {
     lowest.expires_after(Chrono(opts_.idle_timeout));
     co_await http::async_write(up, ureq, net::redirect_error(use_awaitable, ec));
     http::response_parser<http::buffer_body> p;
-    p.body_limit(boost::none);
+    p.body_limit(std::numeric_limits<std::uint64_t>::max());  // bounded by ReadAll or streamed
     beast::flat_buffer ubuf;
     if (!ec) {
       lowest.expires_after(Chrono(opts_.first_byte_timeout));
       co_await http::async_read_header(up, ubuf, p, net::redirect_error(use_awaitable, ec));
+      // The header is done; body bytes that came with it wait for a buffer (buffer_body).
+      if (ec == http::error::need_buffer) ec = {};
     }
     if (watch->client_gone) {
       *status = 499;
@@ -705,6 +717,8 @@ class Gateway {
     }
     if (ec) {
       const bool timeout = ec == beast::error::timeout;
+      std::fprintf(stderr, "jitguard-gateway: %s upstream: %s\n", admission.request_id.c_str(),
+                   ec.message().c_str());
       co_return co_await SendError(
           client, status, timeout ? http::status::gateway_timeout : http::status::bad_gateway,
           "upstream_error", timeout ? "upstream_timeout" : "upstream_failed",
@@ -816,10 +830,10 @@ class Gateway {
     bool client_ok = !ec;
     open_streams_.fetch_add(1);
     std::string failure;  // why the stream ended early
-    static thread_local char buf[kChunk];
+    std::vector<char> buf(kStreamChunk);  // per stream (see ReadAll)
     while (client_ok && !p.is_done()) {
-      p.get().body().data = buf;
-      p.get().body().size = sizeof buf;
+      p.get().body().data = buf.data();
+      p.get().body().size = buf.size();
       lowest.expires_after(Chrono(opts_.idle_timeout));
       co_await http::async_read_some(up, ubuf, p, net::redirect_error(use_awaitable, ec));
       if (ec == http::error::need_buffer) ec = {};
@@ -831,9 +845,9 @@ class Gateway {
         failure = ec == beast::error::timeout ? "upstream_timeout" : "upstream_failed";
         break;
       }
-      const size_t n = sizeof buf - p.get().body().size;
+      const size_t n = buf.size() - p.get().body().size;
       if (n == 0) continue;
-      absl::StatusOr<std::string> out = rg->Write(std::string_view(buf, n));
+      absl::StatusOr<std::string> out = rg->Write(std::string_view(buf.data(), n));
       if (!out.ok()) {
         failure = jitguard::ErrorReason(out.status());
         break;
@@ -856,6 +870,9 @@ class Gateway {
     std::string last = tail.ok() ? *tail : std::string();
     if (!tail.ok() && failure.empty()) failure = jitguard::ErrorReason(tail.status());
     if (!failure.empty()) {
+      // Fail closed: what the masker still held (possibly the start of a value it could not see
+      // whole) is dropped, and the client is told the answer broke off.
+      last.clear();
       *status = 502;
       if (sse) {
         last += "data: " +
@@ -874,6 +891,57 @@ class Gateway {
     }
     client.expires_never();
     co_return !ec && failure.empty() && keep && !draining_;
+  }
+
+  // ---- POST /v1/approvals/<ticket>: an approver decides with their own token -------------------
+
+  awaitable<bool> Approve(beast::tcp_stream& client, http::request<http::string_body>& req,
+                          std::string_view ticket, int* status) {
+    const bool keep = req.keep_alive();
+    std::string auth_error;
+    std::string token = BearerToken(req, &auth_error);
+    if (!auth_error.empty()) {
+      co_return co_await SendError(
+          client, status,
+          auth_error == "duplicate_authorization" ? http::status::bad_request
+                                                  : http::status::unauthorized,
+          auth_error == "duplicate_authorization" ? "invalid_request_error" : "authentication_error",
+          auth_error, "an Authorization: Bearer token is required", keep);
+    }
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    bool approve = false;
+    std::string_view comment;
+    if (ticket.empty() || ticket.find('/') != std::string_view::npos ||
+        parser.parse(req.body()).get(doc) != simdjson::SUCCESS ||
+        doc["approve"].get(approve) != simdjson::SUCCESS) {
+      co_return co_await SendError(client, status, http::status::bad_request,
+                                   "invalid_request_error", "bad_json",
+                                   "expected {\"approve\": true|false, \"comment\": \"...\"}", keep);
+    }
+    if (doc["comment"].get(comment) != simdjson::SUCCESS) comment = "";
+    std::string ticket_id(ticket), comment_text(comment);
+    absl::StatusOr<std::string> state = co_await OnWorker<absl::StatusOr<std::string>>([&]() {
+      return guard_->Decide(token, ticket_id,
+                            approve ? jitguard::Verdict::kApprove : jitguard::Verdict::kDeny,
+                            comment_text, absl::Now());
+    });
+    if (!state.ok()) {
+      const std::string reason = jitguard::ErrorReason(state.status());
+      const bool token_error =
+          jitguard::GetErrorDomain(state.status()) == jitguard::ErrorDomain::kToken;
+      http::status code = token_error ? http::status::unauthorized : http::status::forbidden;
+      if (reason == "not_found") code = http::status::not_found;
+      co_return co_await SendError(client, status, code,
+                                   token_error ? "authentication_error" : "approval_error", reason,
+                                   Msg(state.status()), keep);
+    }
+    *status = 200;
+    co_return co_await Send(
+        client,
+        MakeJson(http::status::ok,
+                 "{\"ticket\":{\"id\":" + Quote(ticket_id) + ",\"status\":" + Quote(*state) + "}}"),
+        keep);
   }
 
   // ---- /v1/models ---------------------------------------------------------------------------------
@@ -929,11 +997,12 @@ class Gateway {
       lowest.expires_after(Chrono(opts_.idle_timeout));
       co_await http::async_write(up, ureq, net::redirect_error(use_awaitable, ec));
       http::response_parser<http::buffer_body> p;
-      p.body_limit(boost::none);
+      p.body_limit(std::numeric_limits<std::uint64_t>::max());  // bounded by ReadAll or streamed
       beast::flat_buffer ubuf;
       if (!ec) {
         lowest.expires_after(Chrono(opts_.first_byte_timeout));
         co_await http::async_read_header(up, ubuf, p, net::redirect_error(use_awaitable, ec));
+        if (ec == http::error::need_buffer) ec = {};
       }
       std::string raw;
       if (!ec && p.get().result_int() == 200 &&

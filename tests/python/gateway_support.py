@@ -3,12 +3,12 @@ replays chosen bytes, and the real gateway binary started as a subprocess in fro
 
 The stand-in's behaviour is chosen by the request's model name (the gateway forwards it unchanged):
 
-    support-*       the normal answer: SSE (stream=true) or JSON, with PII split across chunks
-    slow-first      waits `slow_seconds` before the status line (first-byte timeout)
-    stall-stream    sends one event, then waits `slow_seconds` (idle timeout / disconnect)
-    gzip-answer     answers with Content-Encoding: gzip despite Accept-Encoding: identity
-    echo-error      a 500 whose message echoes the Authorization header it got and an email
-    bad-key         a 401 (the service credential refused)
+    support-llm (etc.)    the normal answer: SSE (stream=true) or JSON, with PII split across chunks
+    support-slow-first    waits `slow_seconds` before the status line (first-byte timeout)
+    support-stall-stream  sends one event, then waits `slow_seconds` (idle timeout / disconnect)
+    support-gzip-answer   answers with Content-Encoding: gzip despite Accept-Encoding: identity
+    support-echo-error    a 500 whose message echoes the Authorization header it got and an email
+    support-bad-key       a 401 (the service credential refused)
 """
 from __future__ import annotations
 
@@ -104,17 +104,17 @@ class StandInUpstream:
                 entry = self._record(body)
                 doc = entry["body"] or {}
                 model = str(doc.get("model", ""))
-                if model == "slow-first":
+                if model == "support-slow-first":
                     time.sleep(outer.slow_seconds)
-                if model == "bad-key":
+                if model == "support-bad-key":
                     self._json(401, {"error": {"message": "invalid api key"}})
                     return
-                if model == "echo-error":
+                if model == "support-echo-error":
                     self._json(500, {"error": {"message": "backend failed for "
                                                f"{self.headers.get('Authorization')} "
                                                "contact ops.lead@example.com"}})
                     return
-                if model == "gzip-answer":
+                if model == "support-gzip-answer":
                     self._json(200, None, {"Content-Encoding": "gzip"},
                                raw=gzip.compress(json.dumps({"choices": []}).encode()))
                     return
@@ -149,7 +149,7 @@ class StandInUpstream:
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
                 try:
-                    chunks = ANSWER if model != "stall-stream" else ANSWER[:1]
+                    chunks = ANSWER if model != "support-stall-stream" else ANSWER[:1]
                     for text in chunks:
                         if completions:
                             ev = {"id": "cmpl-standin", "object": "text_completion", "created": 1,
@@ -157,7 +157,7 @@ class StandInUpstream:
                             self._chunk(b"data: " + json.dumps(ev).encode() + b"\n\n")
                         else:
                             self._chunk(_chunk_event(model, text))
-                    if model == "stall-stream":
+                    if model == "support-stall-stream":
                         # Keep writing keep-alive comments slowly so a gone reader is noticed.
                         deadline = time.monotonic() + outer.slow_seconds
                         while time.monotonic() < deadline and not outer._stop.is_set():
