@@ -25,7 +25,6 @@ import time
 from typing import Dict, List, Optional
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "python"))
 
 
 def pct(values: List[float], p: float) -> float:
@@ -157,7 +156,8 @@ async def run_side(name: str, port: int, upstream: Upstream, n: int, token: str,
 
 async def main_async(args: argparse.Namespace) -> int:
     from jitguard.demo import DemoIdp, write_deployment
-    resource.setrlimit(resource.RLIMIT_NOFILE, (65536, 65536))
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     upstream = Upstream(args.chunks, args.interval)
     server = await asyncio.start_server(upstream.handle, "127.0.0.1", 0, backlog=4096)
     up_port = server.sockets[0].getsockname()[1]
@@ -171,7 +171,7 @@ async def main_async(args: argparse.Namespace) -> int:
                            "--upstream", f"http://127.0.0.1:{up_port}", "--listen", "127.0.0.1:0",
                            "--port-file", port_file, "--dataset", "support-tickets", "--no-access-log",
                            "--threads", str(args.threads)], stdout=log, stderr=subprocess.STDOUT,
-                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (65536, 65536)))
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard)))
     try:
         for _ in range(500):
             if os.path.exists(port_file):
