@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -51,7 +51,7 @@ def _chunk_event(model: str, text: str, finish: bool = False) -> bytes:
 class StandInUpstream:
     """A threaded HTTP/1.1 server; records every request it receives (headers and body)."""
 
-    def __init__(self, slow_seconds: float = 5.0) -> None:
+    def __init__(self, slow_seconds: float = 5.0, tls: Optional[Tuple[str, str]] = None) -> None:
         self.requests: List[Dict[str, Any]] = []
         self.slow_seconds = slow_seconds
         self.disconnects = 0  # streams whose reader went away before the end
@@ -177,6 +177,12 @@ class StandInUpstream:
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
+        if tls is not None:  # (certificate chain file, key file)
+            import ssl
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+            self.url = f"https://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> "StandInUpstream":

@@ -348,3 +348,29 @@ def test_demo_gateway_section():
     assert run(gateway_binary(), out=lines.append) == 0, "\n".join(lines)
     text = "\n".join(lines)
     assert "403" in text and "202" in text and "dana.whitfield@example.com" not in text.split("the model server read")[0]
+
+
+def test_tls_upstream_verified(own, tmp_path):
+    idp, d = own
+    cert, key = str(tmp_path / "up.pem"), str(tmp_path / "up.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=jitguard test upstream",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    with StandInUpstream(tls=(cert, key)) as up:
+        assert up.url.startswith("https://")
+        token = idp.mint("alice", ["data-scientists"])
+        with Gateway(str(d / "jitguard.json"), up.url, key=KEY,
+                     args=["--dataset", "support-tickets", "--upstream-ca-file", cert]) as gw:
+            c = openai.OpenAI(api_key=token, base_url=gw.url + "/v1", max_retries=0)
+            text = "".join(ch.choices[0].delta.content or "" for ch in c.chat.completions.create(
+                model="support-llm", stream=True, messages=[{"role": "user", "content": "hi"}]) if ch.choices)
+            assert "[EMAIL]" in text and "dana.whit" not in text
+            assert up.requests[-1]["headers"]["Authorization"] == "Bearer " + KEY
+        # Without the CA the certificate is not trusted: refused, never sent in the clear.
+        n = len(up.requests)
+        with Gateway(str(d / "jitguard.json"), up.url, key=KEY, args=["--dataset", "support-tickets"]) as gw:
+            c = openai.OpenAI(api_key=token, base_url=gw.url + "/v1", max_retries=0)
+            with pytest.raises(openai.APIStatusError) as e:
+                c.chat.completions.create(model="support-llm", messages=[{"role": "user", "content": "hi"}])
+            assert e.value.status_code == 502 and e.value.code == "upstream_tls_failed"
+        assert len(up.requests) == n
