@@ -238,6 +238,22 @@ def test_client_disconnect_cancels_upstream(env):
     assert time.monotonic() - start < 2.5
 
 
+def test_client_disconnect_mid_stream_cancels_upstream(env):
+    token = env["idp"].mint("alice", ["data-scientists"])
+    payload = json.dumps({"model": "support-stall-stream", "stream": True,
+                          "messages": [{"role": "user", "content": "hi"}]}).encode()
+    before = env["gw"].log().count("-> 499")
+    start = time.monotonic()
+    with socket.create_connection(("127.0.0.1", env["gw"].port)) as s:
+        s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Authorization: Bearer " + token.encode() + b"\r\nContent-Length: " +
+                  str(len(payload)).encode() + b"\r\n\r\n" + payload)
+        assert s.recv(65536).startswith(b"HTTP/1.1 200")  # the stream is open; the upstream now stalls
+    # The upstream stalls for 3 s; the gateway notices the client left and drops the upstream at once.
+    assert wait_for(lambda: env["gw"].log().count("-> 499") > before, 2.0)
+    assert time.monotonic() - start < 2.5
+
+
 def test_audit_log_verifies_without_secrets(env):
     assert env["gw"].stop() == 0  # SIGTERM: the audit sink is flushed and closed
     key = (env["dir"] / "audit.key").read_text().strip().encode()
