@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 20
 
 .PHONY: deps deps-dev configure build ctest venv python pytest test demo bench \
 	      test-asan test-tsan fuzz-smoke format lint clean \
-	      wheel wheel-check wheel-isolated wheels sdist package test-dist
+	      wheel wheel-check wheel-isolated wheels sdist package test-dist bench-gateway e2e
 
 deps:
 	@scripts/install-deps.sh
@@ -54,6 +54,16 @@ demo: build python
 
 bench: build
 	@scripts/bench.sh $(BUILD)
+
+# jitguard-gateway under 500 concurrent streams vs. straight to a stand-in upstream (loopback, bounded;
+# not in CI). Figures in docs/benchmarks.md.
+bench-gateway: build python
+	@$(PY) scripts/bench_gateway.py --gateway $(BUILD)/gateway/jitguard-gateway
+
+# The gateway in front of a real OpenAI-compatible server this project did not write: llama-cpp-python's
+# server with a tiny random-weight GGUF written at test time (not in CI: building llama.cpp takes long).
+e2e: build python
+	@scripts/e2e-llama.sh $(BUILD) $(PY)
 
 test-asan:
 	@$(MAKE) --no-print-directory ctest PRESET=asan

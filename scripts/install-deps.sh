@@ -9,7 +9,7 @@ packages=(
   build-essential pkg-config
   libssl-dev libabsl-dev libre2-dev libsimdjson-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libhiredis-dev libpq-dev libcpp-httplib-dev libicu-dev
+  libhiredis-dev libpq-dev libcpp-httplib-dev libicu-dev libboost-dev
   redis-server postgresql openssl
 )
 command -v cmake >/dev/null 2>&1 || packages+=(cmake)

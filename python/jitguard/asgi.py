@@ -392,3 +392,34 @@ class _MaskingResponder:
                 self._text.finish()
         except MaskError:
             pass  # the stream failed already (an event over the size cap); that error propagates
+
+
+class VllmMiddleware(JitGuardMiddleware):
+    """:class:`JitGuardMiddleware` that configures itself from the environment, for servers that add
+    middleware classes with no arguments: vLLM's ``--middleware`` option does
+    ``app.add_middleware(cls)``.
+
+        JITGUARD_CONFIG=/etc/jitguard/jitguard.json \\
+            vllm serve MODEL --middleware jitguard.asgi.VllmMiddleware
+
+    Environment:
+        JITGUARD_CONFIG: the jitguard.json path (required; without it the server does not start).
+        JITGUARD_DATASET: the dataset when a request names none in ``X-Jitguard-Dataset`` (optional).
+
+    The Guard is built when the application builds its middleware stack and closed (audit flushed)
+    when the process exits.
+    """
+
+    def __init__(self, app: Callable) -> None:
+        import atexit
+        import os
+
+        from .errors import ConfigError
+        from .guard import Guard
+
+        path = os.environ.get("JITGUARD_CONFIG", "")
+        if not path:
+            raise ConfigError("JITGUARD_CONFIG: the path of jitguard.json is required", reason="missing_key")
+        guard = Guard.from_file(path)
+        atexit.register(guard.close)
+        super().__init__(app, guard, dataset=os.environ.get("JITGUARD_DATASET") or None)

@@ -15,10 +15,10 @@ from .errors import Error
 COMMANDS: List[tuple] = []
 
 # The command groups, in the order `jitguard --help` lists them.
-from . import cli_audit, cli_demo, cli_mask, cli_policy, cli_token  # noqa: E402
+from . import cli_audit, cli_demo, cli_gateway, cli_mask, cli_policy, cli_token  # noqa: E402
 
 for _module, _name in ((cli_mask, "mask"), (cli_token, "token"), (cli_policy, "policy"), (cli_demo, "demo"),
-                       (cli_audit, "audit")):
+                       (cli_audit, "audit"), (cli_gateway, "gateway")):
     COMMANDS.append((_name, _module.HELP, _module.add_arguments))
 
 
@@ -32,6 +32,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["gateway"]:
+        # Every argument belongs to jitguard-gateway (argparse would claim --options for itself).
+        try:
+            return cli_gateway.exec_gateway(list(argv[1:]))
+        except (Error, OSError) as e:
+            print(f"jitguard: error: {e}", file=sys.stderr)
+            return 1
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Optional[Callable] = getattr(args, "func", None)

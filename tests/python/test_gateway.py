@@ -1,0 +1,396 @@
+"""jitguard-gateway (the C++ binary) in front of a stand-in OpenAI-compatible upstream, with the
+official `openai` SDK as the client: refusals, approvals, masking on the wire both ways, the service
+credential kept secret, /v1/models filtered by policy, timeouts, disconnects, limits, reload and
+graceful shutdown. Everything runs on 127.0.0.1."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import openai
+import pytest
+
+import jitguard
+from jitguard.audit import verify_audit_log
+from jitguard.demo import DemoIdp, write_deployment
+from gateway_support import ROOT, Gateway, StandInUpstream, gateway_binary
+
+KEY = "sk-upstream-SECRET-7f3a9c1e5b"  # the service credential: must never come back
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory, redis_server):
+    idp = DemoIdp()
+    workdir = tmp_path_factory.mktemp("gateway")
+    write_deployment(str(workdir), idp)
+    config_path = workdir / "jitguard.json"
+    config = json.loads(config_path.read_text())
+    # Approvals in Redis, so an approver's own Guard (another process in real life) decides them.
+    config["approvals"] = {"backend": "redis", "url": redis_server.url, "ttl": 900}
+    config_path.write_text(json.dumps(config))
+    approver_config = dict(config, audit=dict(config["audit"], file="approver-audit.jsonl"))
+    (workdir / "approver.json").write_text(json.dumps(approver_config))
+    approver = jitguard.Guard.from_file(str(workdir / "approver.json"))
+    with StandInUpstream(slow_seconds=8.0) as upstream:
+        gw = Gateway(str(config_path), upstream.url, key=KEY,
+                     args=["--dataset", "support-tickets", "--max-request-bytes", "65536"])
+        try:
+            yield {"idp": idp, "dir": workdir, "upstream": upstream, "gw": gw, "approver": approver}
+        finally:
+            gw.close()
+            approver.close()
+
+
+def client(env, subject="alice", groups=("data-scientists",), **headers):
+    token = env["idp"].mint(subject, list(groups))
+    return openai.OpenAI(api_key=token, base_url=env["gw"].url + "/v1", max_retries=0, timeout=20,
+                         default_headers=headers or None), token
+
+
+def last_upstream(env):
+    return env["upstream"].requests[-1]
+
+
+def test_health_ready_metrics(env):
+    url = env["gw"].url
+    assert httpx.get(url + "/healthz").status_code == 200
+    assert httpx.get(url + "/readyz").status_code == 200
+    r = httpx.get(url + "/metrics")
+    assert r.status_code == 200 and "jitguard_gateway_open_streams" in r.text
+
+
+def test_missing_and_bad_token_refused(env):
+    r = httpx.post(env["gw"].url + "/v1/chat/completions",
+                   json={"model": "support-llm", "messages": [{"role": "user", "content": "hi"}]})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "missing_token"
+    assert r.headers["www-authenticate"] == "Bearer"
+    bad = openai.OpenAI(api_key="not-a-jwt", base_url=env["gw"].url + "/v1", max_retries=0)
+    with pytest.raises(openai.AuthenticationError) as e:
+        bad.chat.completions.create(model="support-llm", messages=[{"role": "user", "content": "hi"}])
+    assert e.value.code and e.value.body["type"] == "authentication_error"
+
+
+def test_scheme_is_case_insensitive_and_duplicates_refused(env):
+    token = env["idp"].mint("alice", ["data-scientists"])
+    body = {"model": "support-llm", "messages": [{"role": "user", "content": "hi"}]}
+    r = httpx.post(env["gw"].url + "/v1/chat/completions", json=body, headers={"Authorization": "bEaReR " + token})
+    assert r.status_code == 200
+    r = httpx.post(env["gw"].url + "/v1/chat/completions", json=body,
+                   headers=[("Authorization", "Bearer " + token), ("Authorization", "Bearer other")])
+    assert r.status_code == 400 and r.json()["error"]["code"] == "duplicate_authorization"
+
+
+def test_unreadable_body_is_400_never_admitted(env):
+    token = env["idp"].mint("alice", ["data-scientists"])
+    n = len(env["upstream"].requests)
+    for content in (b"{not json", b"[1,2]", b"", b'{"model":"support-llm"}', b'{"messages": "x"}'):
+        r = httpx.post(env["gw"].url + "/v1/chat/completions", content=content,
+                       headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+        assert r.status_code == 400, content
+        assert r.json()["error"]["code"] in ("bad_json", "missing_field")
+    assert len(env["upstream"].requests) == n
+
+
+def test_denied_group_is_403(env):
+    c, _ = client(env, "carl", ["contractors"], **{"X-Jitguard-Dataset": "claims"})
+    with pytest.raises(openai.PermissionDeniedError) as e:
+        c.chat.completions.create(model="support-llm", messages=[{"role": "user", "content": "hi"}])
+    assert e.value.code == "no_permit"
+
+
+def test_streaming_answer_masked_and_request_masked(env):
+    c, token = client(env)
+    stream = c.chat.completions.create(
+        model="support-llm", stream=True,
+        messages=[
+            {"role": "system", "content": "You help the support team."},
+            {"role": "user", "content": [{"type": "text", "text": "Customer jane.doe@example.com asks"},
+                                         {"type": "text", "text": "call +1 415 555 0199"}]},
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "call_1", "type": "function",
+                 "function": {"name": "lookup", "arguments": "{\"email\": \"bob.smith@example.org\"}"}}]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "card 4111 1111 1111 1111 on file"},
+        ])
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+    assert "dana.whit" not in text and "4111 1111" not in text and "415 555 0134" not in text
+    assert "[EMAIL]" in text and text.startswith("Ticket 4411 was opened by Dana Whitfield ([EMAIL]")
+    sent = last_upstream(env)
+    raw = sent["raw"].decode()
+    for secret in ("jane.doe@example.com", "415 555 0199", "bob.smith@example.org", "4111 1111 1111 1111"):
+        assert secret not in raw
+    msgs = sent["body"]["messages"]
+    assert msgs[1]["content"][0]["text"] == "Customer [EMAIL] asks"
+    assert "[EMAIL]" in msgs[2]["tool_calls"][0]["function"]["arguments"]
+    assert msgs[2]["tool_calls"][0]["function"]["name"] == "lookup" and msgs[3]["tool_call_id"] == "call_1"
+    # The service credential upstream; the caller's token never.
+    assert sent["headers"]["Authorization"] == "Bearer " + KEY
+    assert token not in json.dumps(sent["header_list"]) and token not in raw
+    assert sent["headers"]["Accept-Encoding"] == "identity"
+
+
+def test_non_streaming_answer_masked(env):
+    c, _ = client(env)
+    r = c.chat.completions.create(model="support-llm", messages=[{"role": "user", "content": "summarize"}])
+    content = r.choices[0].message.content
+    assert "dana.whit" not in content and "[EMAIL]" in content and r.model == "support-llm"
+    assert r.usage.total_tokens == 25
+
+
+def test_completions_embeddings_responses(env):
+    c, _ = client(env)
+    stream = c.completions.create(model="support-llm", prompt="about ann.lee@example.net", stream=True)
+    text = "".join(ch.choices[0].text or "" for ch in stream if ch.choices)
+    assert "dana.whit" not in text and "[EMAIL]" in text
+    assert last_upstream(env)["body"]["prompt"] == "about [EMAIL]"
+    emb = c.embeddings.create(model="support-llm", input=["mail ann.lee@example.net", "plain"])
+    assert emb.data[0].embedding == [0.25, -0.5, 1.0]
+    assert last_upstream(env)["body"]["input"] == ["mail [EMAIL]", "plain"]
+    resp = c.responses.create(model="support-llm", input="write to ann.lee@example.net",
+                              instructions="be brief, cc max@example.com")
+    assert "[EMAIL]" in resp.output_text and "dana.whit" not in resp.output_text
+    body = last_upstream(env)["body"]
+    assert body["input"] == "write to [EMAIL]" and "max@example.com" not in body["instructions"]
+
+
+def test_models_filtered_by_policy(env):
+    c, _ = client(env)
+    assert sorted(m.id for m in c.models.list()) == ["support-llm", "support-pro"]
+    c2, _ = client(env, "svc-nightly-batch", [])
+    assert [m.id for m in c2.models.list()] == []
+    r = httpx.get(env["gw"].url + "/v1/models")
+    assert r.status_code == 401
+
+
+def test_approval_flow(env):
+    c, _ = client(env, **{"X-Jitguard-Dataset": "claims"})
+    messages = [{"role": "user", "content": "Export the customer list"}]
+    raw = c.chat.completions.with_raw_response.create(model="support-llm", messages=messages)
+    assert raw.status_code == 202
+    ticket = json.loads(raw.text)["ticket"]
+    assert ticket["approver_groups"] == ["security-leads"]
+    # Until someone else approves, the retry is refused.
+    with pytest.raises(openai.PermissionDeniedError) as e:
+        c.chat.completions.create(model="support-llm", messages=messages,
+                                  extra_headers={"X-Jitguard-Approval": ticket["id"]})
+    assert e.value.code == "not_approved"
+    carol = env["idp"].mint("carol", ["security-leads"])
+    assert env["approver"].decide(carol, ticket["id"], approve=True) == "approved"
+    r = c.chat.completions.create(model="support-llm", messages=messages,
+                                  extra_headers={"X-Jitguard-Approval": ticket["id"]})
+    assert "[EMAIL]" in r.choices[0].message.content and "dana.whit" not in r.choices[0].message.content
+
+
+def test_upstream_errors_mapped_and_credential_never_leaks(env):
+    c, token = client(env)
+    with pytest.raises(openai.APIStatusError) as e:
+        c.chat.completions.create(model="support-echo-error", messages=[{"role": "user", "content": "hi"}])
+    assert e.value.status_code == 502
+    text = json.dumps(e.value.body)
+    assert KEY not in text and "ops.lead@example.com" not in text and "[EMAIL]" in text
+    with pytest.raises(openai.APIStatusError) as e:
+        c.chat.completions.create(model="support-bad-key", messages=[{"role": "user", "content": "hi"}])
+    assert e.value.status_code == 502 and e.value.code == "upstream_auth_failed"
+    with pytest.raises(openai.APIStatusError) as e:
+        c.chat.completions.create(model="support-gzip-answer", messages=[{"role": "user", "content": "hi"}])
+    assert e.value.status_code == 502 and e.value.code == "upstream_encoding_unsupported"
+    log = env["gw"].log()
+    assert KEY not in log and token not in log
+    audit = (env["dir"] / "audit.jsonl").read_text()
+    assert KEY not in audit and token not in audit
+
+
+def test_request_too_large_is_413(env):
+    token = env["idp"].mint("alice", ["data-scientists"])
+    body = {"model": "support-llm", "messages": [{"role": "user", "content": "x" * 100_000}]}
+    r = httpx.post(env["gw"].url + "/v1/chat/completions", json=body, headers={"Authorization": "Bearer " + token})
+    assert r.status_code == 413 and r.json()["error"]["code"] == "request_too_large"
+
+
+def wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_client_disconnect_cancels_upstream(env):
+    token = env["idp"].mint("alice", ["data-scientists"])
+    body = {"model": "support-slow-first", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    payload = json.dumps(body).encode()
+    start = time.monotonic()
+    with socket.create_connection(("127.0.0.1", env["gw"].port)) as s:
+        s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Authorization: Bearer " + token.encode() + b"\r\nContent-Length: " +
+                  str(len(payload)).encode() + b"\r\n\r\n" + payload)
+        time.sleep(0.3)
+    # The gateway gives up on the upstream at once (499), long before the upstream would answer (8 s).
+    assert wait_for(lambda: "-> 499" in env["gw"].log(), 5.0)
+    assert time.monotonic() - start < 6
+
+
+def test_client_disconnect_mid_stream_cancels_upstream(env):
+    token = env["idp"].mint("alice", ["data-scientists"])
+    payload = json.dumps({"model": "support-stall-stream", "stream": True,
+                          "messages": [{"role": "user", "content": "hi"}]}).encode()
+    before = env["gw"].log().count("-> 499")
+    start = time.monotonic()
+    with socket.create_connection(("127.0.0.1", env["gw"].port)) as s:
+        s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Authorization: Bearer " + token.encode() + b"\r\nContent-Length: " +
+                  str(len(payload)).encode() + b"\r\n\r\n" + payload)
+        assert s.recv(65536).startswith(b"HTTP/1.1 200")  # the stream is open; the upstream now stalls
+    # The upstream stalls for 8 s; the gateway notices the client left and drops the upstream at once.
+    assert wait_for(lambda: env["gw"].log().count("-> 499") > before, 5.0)
+    assert time.monotonic() - start < 6
+
+
+def test_audit_log_verifies_without_secrets(env):
+    assert env["gw"].stop() == 0  # SIGTERM: the audit sink is flushed and closed
+    key = (env["dir"] / "audit.key").read_text().strip().encode()
+    result = verify_audit_log(str(env["dir"] / "audit.jsonl"), hmac_key=key)
+    assert result.ok, result
+    audit = (env["dir"] / "audit.jsonl").read_text()
+    # Whole values never appear. (Known library limit, reported: when a stream is cut short, the
+    # response's audit record keeps the masker's held tail, e.g. the "dana.whit" start of an address
+    # whose end never arrived; ResponseGuard has no way to drop it.)
+    for value in ("dana.whitfield@example.com", "jane.doe@example.com", "4111 1111 1111 1111", KEY):
+        assert value not in audit
+
+
+# ---- gateways of their own: short timeouts, reload, shutdown -------------------------------------
+
+@pytest.fixture()
+def own(tmp_path):
+    idp = DemoIdp()
+    write_deployment(str(tmp_path), idp)
+    return idp, tmp_path
+
+
+def test_first_byte_and_idle_timeouts(own):
+    idp, d = own
+    with StandInUpstream(slow_seconds=3.0) as up, \
+            Gateway(str(d / "jitguard.json"), up.url, key=KEY,
+                    args=["--dataset", "support-tickets", "--first-byte-timeout", "0.5",
+                          "--idle-timeout", "0.5"]) as gw:
+        c = openai.OpenAI(api_key=idp.mint("alice", ["data-scientists"]), base_url=gw.url + "/v1", max_retries=0)
+        with pytest.raises(openai.APIStatusError) as e:
+            c.chat.completions.create(model="support-slow-first", messages=[{"role": "user", "content": "hi"}])
+        assert e.value.status_code == 504 and e.value.code == "upstream_timeout"
+        got = []
+        with pytest.raises(openai.APIError) as e:
+            for chunk in c.chat.completions.create(model="support-stall-stream", stream=True,
+                                                   messages=[{"role": "user", "content": "hi"}]):
+                got.append(chunk.choices[0].delta.content or "" if chunk.choices else "")
+        assert "upstream_timeout" in str(e.value)
+        assert "dana.whit" not in "".join(got)
+
+
+def test_connect_refused_is_502(own):
+    idp, d = own
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with Gateway(str(d / "jitguard.json"), f"http://127.0.0.1:{port}", key=KEY,
+                 args=["--dataset", "support-tickets"]) as gw:
+        c = openai.OpenAI(api_key=idp.mint("alice", ["data-scientists"]), base_url=gw.url + "/v1", max_retries=0)
+        with pytest.raises(openai.APIStatusError) as e:
+            c.chat.completions.create(model="support-llm", messages=[{"role": "user", "content": "hi"}])
+        assert e.value.status_code == 502 and e.value.code == "upstream_unreachable"
+
+
+def test_sighup_reloads_policy(own):
+    idp, d = own
+    with StandInUpstream() as up, Gateway(str(d / "jitguard.json"), up.url, key=KEY,
+                                          args=["--dataset", "support-tickets"]) as gw:
+        c = openai.OpenAI(api_key=idp.mint("alice", ["data-scientists"]), base_url=gw.url + "/v1", max_retries=0)
+        msgs = [{"role": "user", "content": "hi"}]
+        c.chat.completions.create(model="support-llm", messages=msgs)
+        policy = json.loads((d / "policy.json").read_text())
+        policy["rules"].insert(0, {"id": "freeze", "effect": "forbid", "groups": ["data-scientists"],
+                                   "message": "frozen for maintenance"})
+        (d / "policy.json").write_text(json.dumps(policy))
+        gw.signal(signal.SIGHUP)
+        assert wait_for(lambda: "policy reloaded" in gw.log())
+        with pytest.raises(openai.PermissionDeniedError) as e:
+            c.chat.completions.create(model="support-llm", messages=msgs)
+        assert e.value.code == "forbidden"
+        assert [m.id for m in c.models.list()] == []
+        (d / "policy.json").write_text("{not json")
+        gw.signal(signal.SIGHUP)
+        assert wait_for(lambda: "reload failed" in gw.log())
+        with pytest.raises(openai.PermissionDeniedError):  # the last good policy stays
+            c.chat.completions.create(model="support-llm", messages=msgs)
+
+
+def test_sigterm_finishes_open_streams(own):
+    idp, d = own
+    with StandInUpstream(slow_seconds=1.0) as up:
+        gw = Gateway(str(d / "jitguard.json"), up.url, key=KEY, args=["--dataset", "support-tickets"])
+        try:
+            c = openai.OpenAI(api_key=idp.mint("alice", ["data-scientists"]), base_url=gw.url + "/v1",
+                              max_retries=0)
+            stream = c.chat.completions.create(model="support-stall-stream", stream=True,
+                                               messages=[{"role": "user", "content": "hi"}])
+            first = next(iter(stream))
+            gw.signal(signal.SIGTERM)
+            rest = list(stream)  # the open stream still ends normally
+            assert first.choices and rest and rest[-1].choices[0].finish_reason == "stop"
+            assert gw.proc.wait(timeout=10) == 0
+            with pytest.raises(httpx.ConnectError):
+                httpx.get(gw.url + "/healthz")
+        finally:
+            gw.close()
+
+
+def test_python_cli_execs_the_binary(tmp_path):
+    env = dict(os.environ, JITGUARD_GATEWAY_BIN=gateway_binary())
+    r = subprocess.run([sys.executable, "-m", "jitguard.cli", "gateway", "--config"], env=env,
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "usage: jitguard-gateway" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "jitguard.cli", "gateway", "--config", str(tmp_path / "none.json"),
+                        "--upstream", "ftp://x"], env=env, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "bad" in r.stderr.lower() or "http" in r.stderr
+
+
+def test_demo_gateway_section():
+    from jitguard.demo_gateway import run
+    lines = []
+    assert run(gateway_binary(), out=lines.append) == 0, "\n".join(lines)
+    text = "\n".join(lines)
+    assert "403" in text and "202" in text and "dana.whitfield@example.com" not in text.split("the model server read")[0]
+
+
+def test_tls_upstream_verified(own, tmp_path):
+    idp, d = own
+    cert, key = str(tmp_path / "up.pem"), str(tmp_path / "up.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=jitguard test upstream",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    with StandInUpstream(tls=(cert, key)) as up:
+        assert up.url.startswith("https://")
+        token = idp.mint("alice", ["data-scientists"])
+        with Gateway(str(d / "jitguard.json"), up.url, key=KEY,
+                     args=["--dataset", "support-tickets", "--upstream-ca-file", cert]) as gw:
+            c = openai.OpenAI(api_key=token, base_url=gw.url + "/v1", max_retries=0)
+            text = "".join(ch.choices[0].delta.content or "" for ch in c.chat.completions.create(
+                model="support-llm", stream=True, messages=[{"role": "user", "content": "hi"}]) if ch.choices)
+            assert "[EMAIL]" in text and "dana.whit" not in text
+            assert up.requests[-1]["headers"]["Authorization"] == "Bearer " + KEY
+        # Without the CA the certificate is not trusted: refused, never sent in the clear.
+        n = len(up.requests)
+        with Gateway(str(d / "jitguard.json"), up.url, key=KEY, args=["--dataset", "support-tickets"]) as gw:
+            c = openai.OpenAI(api_key=token, base_url=gw.url + "/v1", max_retries=0)
+            with pytest.raises(openai.APIStatusError) as e:
+                c.chat.completions.create(model="support-llm", messages=[{"role": "user", "content": "hi"}])
+            assert e.value.status_code == 502 and e.value.code == "upstream_tls_failed"
+        assert len(up.requests) == n
