@@ -41,7 +41,7 @@ from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Tup
 from . import _core
 from .errors import AccessDenied, ApprovalError, ApprovalRequired, Error, MaskError, TokenError
 
-__all__ = ["JitGuardMiddleware", "extract_prompt"]
+__all__ = ["JitGuardMiddleware", "VllmMiddleware", "extract_prompt"]
 
 Scope = Dict[str, Any]
 Message = Dict[str, Any]
