@@ -5,4 +5,4 @@ set -euo pipefail
 dnf install -y -q epel-release dnf-plugins-core
 dnf config-manager --set-enabled crb
 dnf install -y -q pkgconf-pkg-config openssl-devel abseil-cpp-devel re2-devel simdjson-devel \
-  fmt-devel hiredis-devel libpq-devel
+  fmt-devel hiredis-devel libpq-devel boost-devel  # boost-devel: Beast/Asio headers for jitguard-gateway
