@@ -82,6 +82,7 @@ enum BuiltinRule : int {
   kRuleEmail,
   kRuleNanp,
   kRuleIntlPhone,
+  kRulePhoneContext,
   kRuleSsn,
   kRuleSsnContext,
   kRuleCard,
