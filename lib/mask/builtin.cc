@@ -29,7 +29,9 @@ constexpr RuleInfo kRules[kNumBuiltinRules] = {
     {"aws", kAwsAccessKey},   {"github", kApiKey},     {"gitlab", kApiKey},
     {"slack", kApiKey},       {"stripe", kApiKey},     {"openai", kApiKey},
     {"anthropic", kApiKey},   {"google", kApiKey},     {"npm", kApiKey},
-    {"huggingface", kApiKey}, {"jwt", kJwt},           {"pem", kPrivateKey},
+    {"huggingface", kApiKey}, {"pypi", kApiKey},       {"shopify", kApiKey},
+    {"sendgrid", kApiKey},    {"twilio", kApiKey},     {"mailgun", kApiKey},
+    {"jwt", kJwt},            {"pem", kPrivateKey},
 };
 
 // Runs of a byte class starting at i; stops after `cap` + 1 bytes so callers can detect "too long".
@@ -588,7 +590,7 @@ bool MatchAws(const Cursor& c, P s, Hit* hit) {
 
 // ---- API_KEY
 // --------------------------------------------------------------------------------------
-enum class Body { kAlnum, kAlnumUnderscore, kAlnumDash, kAlnumDashUnderscore };
+enum class Body { kAlnum, kAlnumUnderscore, kAlnumDash, kAlnumDashUnderscore, kHex, kSendgrid };
 
 struct VendorKey {
   std::string_view prefix;
@@ -596,6 +598,7 @@ struct VendorKey {
   int min_body;
   int rule;
   bool mixed = false;  // the body must hold letters and digits (generic prefixes such as "sk-")
+  int exact = 0;       // when nonzero, the body has exactly this length
 };
 // Longer prefixes first where one is a prefix of another (sk-ant- before sk-).
 // Grouped by first byte (the matcher only walks the group of the byte at the candidate); within a
@@ -615,6 +618,10 @@ constexpr VendorKey kVendorKeys[] = {
     {"xoxp-", Body::kAlnumDash, 10, kRuleSlack},
     {"xoxr-", Body::kAlnumDash, 10, kRuleSlack},
     {"xoxs-", Body::kAlnumDash, 10, kRuleSlack},
+    {"shpat_", Body::kHex, 32, kRuleShopify, false, 32},
+    {"shpca_", Body::kHex, 32, kRuleShopify, false, 32},
+    {"shppa_", Body::kHex, 32, kRuleShopify, false, 32},
+    {"shpss_", Body::kHex, 32, kRuleShopify, false, 32},
     {"sk_live_", Body::kAlnum, 16, kRuleStripe},
     {"sk_test_", Body::kAlnum, 16, kRuleStripe},
     {"sk-ant-", Body::kAlnumDashUnderscore, 20, kRuleAnthropic, true},
@@ -626,6 +633,10 @@ constexpr VendorKey kVendorKeys[] = {
     {"whsec_", Body::kAlnum, 24, kRuleStripe},
     {"AIza", Body::kAlnumDashUnderscore, 35, kRuleGoogle},
     {"npm_", Body::kAlnum, 36, kRuleNpm},
+    {"pypi-AgEIcHlwaS5vcmc", Body::kAlnumDashUnderscore, 50, kRulePypi},
+    {"SG.", Body::kSendgrid, 66, kRuleSendgrid, false, 66},
+    {"SK", Body::kHex, 32, kRuleTwilio, false, 32},
+    {"key-", Body::kHex, 32, kRuleMailgun, false, 32},
     {"hf_", Body::kAlnum, 30, kRuleHuggingface},
 };
 
@@ -646,6 +657,7 @@ constexpr VendorIndex kVendorIndex;
 constexpr P kMaxKeyBody = 255;
 
 bool InBody(Body b, int ch) {
+  if (b == Body::kHex) return IsHex(ch);
   if (IsAlnum(ch)) return true;
   switch (b) {
     case Body::kAlnum:
@@ -656,6 +668,10 @@ bool InBody(Body b, int ch) {
       return ch == '-';
     case Body::kAlnumDashUnderscore:
       return ch == '-' || ch == '_';
+    case Body::kHex:
+      return false;  // handled above
+    case Body::kSendgrid:
+      return ch == '-' || ch == '_' || ch == '.';
   }
   return false;
 }
@@ -666,6 +682,7 @@ bool MatchApiKey(const Cursor& c, P s, Hit* hit) {
   if (first < 0) return false;
   for (size_t i = kVendorIndex.first[first]; i < kVendorIndex.last[first]; ++i) {
     const VendorKey& key = kVendorKeys[i];
+    if (key.prefix[0] != static_cast<char>(first)) continue;
     if (!HasPrefix(c, s, key.prefix)) continue;
     const P b = s + static_cast<P>(key.prefix.size());
     bool digit = false, alpha = false;
@@ -680,6 +697,14 @@ bool MatchApiKey(const Cursor& c, P s, Hit* hit) {
     // A generic prefix needs a random-looking body: letters and digits (keeps
     // "sk-some-long-identifier" out).
     if (k < key.min_body || (key.mixed && (!digit || !alpha))) return false;
+    if (key.exact != 0) {
+      // Fixed-length tokens (gitleaks' rules): exactly that long, and for SendGrid the shape
+      // "SG." + 22 + "." + 43.
+      if (key.body == Body::kSendgrid && k == key.exact + 1 && c.At(b + k - 1) == '.') --k;
+      if (k != key.exact) return false;
+      if (key.body == Body::kSendgrid && c.At(b + 22) != '.') return false;
+      if (key.body == Body::kHex && !digit) return false;
+    }
     hit->end = static_cast<size_t>(b + k);
     hit->rule = key.rule;
     return true;
@@ -836,7 +861,7 @@ bool BuiltinCanStartWith(int entity, uint8_t ch) {
       return ch == 'A';
     case kApiKey:
       return ch == 'g' || ch == 'x' || ch == 's' || ch == 'r' || ch == 'w' || ch == 'A' ||
-             ch == 'n' || ch == 'h';
+             ch == 'n' || ch == 'h' || ch == 'p' || ch == 'S' || ch == 'k';
     case kJwt:
       return ch == 'e';
     case kPrivateKey:

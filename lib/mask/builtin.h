@@ -99,6 +99,11 @@ enum BuiltinRule : int {
   kRuleGoogle,
   kRuleNpm,
   kRuleHuggingface,
+  kRulePypi,
+  kRuleShopify,
+  kRuleSendgrid,
+  kRuleTwilio,
+  kRuleMailgun,
   kRuleJwt,
   kRulePem,
   kNumBuiltinRules

@@ -395,7 +395,17 @@ def gen_aws_key(r: random.Random) -> str:
 
 
 def gen_api_key(r: random.Random) -> str:
-    kind = r.randrange(12)
+    kind = r.randrange(17)
+    if kind == 12:  # PyPI upload token (a macaroon)
+        return "pypi-AgEIcHlwaS5vcmc" + _rand_edges_alnum(r, _URLSAFE, r.choice([60, 120, 160]))
+    if kind == 13:
+        return r.choice(["shpat_", "shpca_", "shppa_", "shpss_"]) + _rand(r, "0123456789abcdef", 32)
+    if kind == 14:
+        return "SG." + _rand_edges_alnum(r, _URLSAFE, 22) + "." + _rand_edges_alnum(r, _URLSAFE, 43)
+    if kind == 15:
+        return "SK" + _rand(r, "0123456789abcdef", 30) + _digits(r, 2)
+    if kind == 16:
+        return "key-" + _rand(r, "0123456789abcdef", 30) + _digits(r, 2)
     if kind == 0:
         return r.choice(["ghp_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_"]) + _rand(r, _ALNUM, 36)
     if kind == 1:

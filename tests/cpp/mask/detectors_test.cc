@@ -281,6 +281,31 @@ TEST(DetectorsTest, RecallEmailIbanSsn) {
   EXPECT_EQ(None("ssn 123.45-6789"), "");
 }
 
+// Vendor tokens from gitleaks' default rules (the facts: prefixes and lengths).
+TEST(DetectorsTest, MoreVendorKeys) {
+  const std::string hex32 = "0123456789abcdef0123456789abcdef";
+  const std::string pypi = "pypi-AgEIcHlwaS5vcmc" + std::string(30, 'x') + "Ab1_-" + std::string(30, 'Q');
+  EXPECT_EQ(Only("token " + pypi + " here"), "API_KEY:" + pypi);
+  for (const char* p : {"shpat_", "shpca_", "shppa_", "shpss_"}) {
+    EXPECT_EQ(Only(std::string("x=") + p + hex32), std::string("API_KEY:") + p + hex32);
+  }
+  const std::string sg = "SG." + std::string("aB3_-cD4eF5gH6iJ7kL8mN") + "." +
+                         std::string("oP9qR0sT1uV2wX3yZ4aB5cD6eF7gH8iJ9kL0mN1oP2q");
+  ASSERT_EQ(sg.size(), 69u);
+  EXPECT_EQ(Only("key " + sg + "."), "API_KEY:" + sg);
+  EXPECT_EQ(Only("sid SK" + hex32), "API_KEY:SK" + hex32);
+  EXPECT_EQ(Only("mg key-" + hex32), "API_KEY:key-" + hex32);
+  // Wrong lengths, bodies or shapes.
+  EXPECT_EQ(None("pypi-AgEIcHlwaS5vcmcshort"), "");
+  EXPECT_EQ(None("shpat_" + hex32.substr(0, 31)), "");
+  EXPECT_EQ(None("shpat_" + hex32 + "0"), "");
+  EXPECT_EQ(None("shpat_0123456789abcdef0123456789abcdeg"), "");
+  EXPECT_EQ(None("SKU " + hex32.substr(0, 8) + " and SK" + hex32.substr(0, 30)), "");
+  EXPECT_EQ(None("SKabcdefabcdefabcdefabcdefabcdefab"), "");  // no digit: a word, not a SID
+  EXPECT_EQ(None("the key-value store, key-" + hex32.substr(0, 20)), "");
+  EXPECT_EQ(None("SG.example.com and SG." + std::string(66, 'a')), "");
+}
+
 // Regressions from the labelled accuracy corpus (build/mask-accuracy.txt).
 TEST(DetectorsTest, AccuracyRegressions) {
   // A context word that belongs to an earlier field does not make a later number an SSN.
