@@ -23,12 +23,15 @@ struct RuleInfo {
 };
 constexpr RuleInfo kRules[kNumBuiltinRules] = {
     {"email", kEmail},        {"nanp", kPhone},        {"intl", kPhone},
+    {"phone_context", kPhone},
     {"ssn", kUsSsn},          {"ssn_context", kUsSsn}, {"luhn", kCreditCard},
     {"ipv4", kIpv4},          {"ipv6", kIpv6},         {"iban", kIban},
     {"aws", kAwsAccessKey},   {"github", kApiKey},     {"gitlab", kApiKey},
     {"slack", kApiKey},       {"stripe", kApiKey},     {"openai", kApiKey},
     {"anthropic", kApiKey},   {"google", kApiKey},     {"npm", kApiKey},
-    {"huggingface", kApiKey}, {"jwt", kJwt},           {"pem", kPrivateKey},
+    {"huggingface", kApiKey}, {"pypi", kApiKey},       {"shopify", kApiKey},
+    {"sendgrid", kApiKey},    {"twilio", kApiKey},     {"mailgun", kApiKey},
+    {"jwt", kJwt},            {"pem", kPrivateKey},
 };
 
 // Runs of a byte class starting at i; stops after `cap` + 1 bytes so callers can detect "too long".
@@ -81,7 +84,10 @@ bool MatchEmail(const Cursor& c, P s, Hit* hit) {
     }
     if (j == k || c.At(k) == '-' || c.At(j - 1) == '-') break;
     ++labels;
-    if (labels >= 2 && alpha && j - k >= 2) best = j;
+    // A top-level domain is letters, or an IDNA A-label ("xn--" + punycode, RFC 5890).
+    const bool punycode = j - k >= 5 && ToLower(c.At(k)) == 'x' && ToLower(c.At(k + 1)) == 'n' &&
+                          c.At(k + 2) == '-' && c.At(k + 3) == '-';
+    if (labels >= 2 && (alpha || punycode) && j - k >= 2) best = j;
     if (j - (i + 1) > 253) break;
     if (c.At(j) == '.' && IsAlnum(c.At(j + 1))) {
       ++j;
@@ -148,8 +154,113 @@ P NanpBody(const Cursor& c, P i, bool contiguous) {
   return i + 12;
 }
 
+bool MatchPhoneStrict(const Cursor& c, P s, Hit* hit);
+
+constexpr std::string_view kPhoneContext[] = {
+    "call",    "phone",    "phones",   "tel",     "telephone", "mobile",  "cell",
+    "fax",     "mob",      "whatsapp", "telefon", "telefono",  "telefone", "handy",
+    "tlf",     "puhelin",  "mobil",    "portable", "contact number"};
+
+// A national-format number (no "+CC") after a phone context word: an optional parenthesized area
+// code, then digit groups split by one kind of single separator (' ', '-', '.', '/'), 8-15 digits
+// in all (9 when contiguous). NANP shapes qualify here whatever their area code and exchange (the
+// assignment tables go stale). Dates (YYYY-MM-DD, DD.MM.YYYY) are not numbers. Returns the end or
+// -1.
+P NationalPhoneBody(const Cursor& c, P s) {
+  P j = s;
+  int digits = 0, groups = 0;
+  int len[8];
+  if (c.At(j) == '(') {
+    const P r = DigitRun(c, j + 1, 5);
+    if (r < 1 || r > 5 || c.At(j + 1 + r) != ')') return -1;
+    digits += static_cast<int>(r);
+    len[groups++] = static_cast<int>(r);
+    j += 2 + r;
+    if (c.At(j) == ' ' || c.At(j) == '-') ++j;
+  }
+  int sep = -2;
+  while (true) {
+    const P r = DigitRun(c, j, 15);
+    if (r == 0 || groups == 8) return -1;
+    digits += static_cast<int>(r);
+    if (digits > 15) return -1;
+    len[groups++] = static_cast<int>(r);
+    j += r;
+    const int ch = c.At(j);
+    if ((ch == ' ' || ch == '-' || ch == '.' || ch == '/') && (sep == -2 || ch == sep) &&
+        IsDigit(c.At(j + 1))) {
+      sep = ch;
+      ++j;
+      continue;
+    }
+    break;
+  }
+  // One contiguous group of 8 digits is as often a date (20240115) as a number.
+  if (digits < 8 || (groups == 1 && digits < 9)) return -1;
+  if (groups == 3 && sep != ' ' &&
+      ((len[0] == 4 && len[1] == 2 && len[2] == 2) || (len[0] == 2 && len[1] == 2 && len[2] == 4))) {
+    return -1;
+  }
+  return j;
+}
+
+bool MatchPhoneContext(const Cursor& c, P s, Hit* hit) {
+  const P end = NationalPhoneBody(c, s);
+  if (end < 0 || !PhoneRightBoundary(c, end)) return false;
+  if (!ContextWordBefore(c, static_cast<size_t>(s), kContextWindow, kPhoneContext,
+                         std::size(kPhoneContext))) {
+    return false;
+  }
+  hit->end = static_cast<size_t>(end);
+  hit->rule = kRulePhoneContext;
+  return true;
+}
+
+// International: +CC then digit groups split by single spaces, dots or dashes, with at most one
+// parenthesized group (an area code "(30)" or the trunk prefix "(0)", which E.164 leaves out);
+// 7-15 digits besides the trunk prefix. Returns the end or -1.
+P IntlPhoneBody(const Cursor& c, P s) {
+  if (!IsDigit(c.At(s + 1)) || c.At(s + 1) == '0') return -1;
+  P j = s + 1;
+  int digits = 0;
+  bool paren = false;
+  while (true) {
+    const P run = DigitRun(c, j, 15);
+    digits += static_cast<int>(run);
+    j += run;
+    if (digits > 15) return -1;
+    const int sep = c.At(j);
+    if ((sep == ' ' || sep == '.' || sep == '-') && IsDigit(c.At(j + 1))) {
+      ++j;
+      continue;
+    }
+    P q = -1;
+    if (sep == '(') q = j;
+    if (sep == ' ' && c.At(j + 1) == '(') q = j + 1;
+    if (q >= 0 && !paren) {
+      const P r = DigitRun(c, q + 1, 5);
+      if (r < 1 || r > 5 || c.At(q + 1 + r) != ')') break;
+      P k = q + 2 + r;
+      if (c.At(k) == ' ' || c.At(k) == '-') ++k;
+      if (!IsDigit(c.At(k))) break;
+      if (!(r == 1 && c.At(q + 1) == '0')) digits += static_cast<int>(r);
+      paren = true;
+      j = k;
+      continue;
+    }
+    break;
+  }
+  if (digits < 7) return -1;
+  return j;
+}
+
 bool MatchPhone(const Cursor& c, P s, Hit* hit) {
   if (!BuiltinLeftBoundaryOk(kPhone, c.At(s - 1))) return false;
+  if (MatchPhoneStrict(c, s, hit)) return true;
+  return c.At(s) != '+' && MatchPhoneContext(c, s, hit);
+}
+
+bool MatchPhoneStrict(const Cursor& c, P s, Hit* hit) {
   const int first = c.At(s);
   P end = -1;
   int rule = kRuleNanp;
@@ -161,24 +272,8 @@ bool MatchPhone(const Cursor& c, P s, Hit* hit) {
       end = NanpBody(c, j, /*contiguous=*/j == s + 2);
       if (end < 0) return false;
     } else {
-      // International: +CC then digit groups split by single spaces, dots or dashes; 7-15 digits.
-      if (!IsDigit(c.At(s + 1)) || c.At(s + 1) == '0') return false;
-      P j = s + 1;
-      int digits = 0;
-      while (true) {
-        const P run = DigitRun(c, j, 15);
-        digits += static_cast<int>(run);
-        j += run;
-        if (digits > 15) return false;
-        const int sep = c.At(j);
-        if ((sep == ' ' || sep == '.' || sep == '-') && IsDigit(c.At(j + 1))) {
-          ++j;
-          continue;
-        }
-        break;
-      }
-      if (digits < 7) return false;
-      end = j;
+      end = IntlPhoneBody(c, s);
+      if (end < 0) return false;
       rule = kRuleIntlPhone;
     }
   } else if (first == '1' && (c.At(s + 1) == '-' || c.At(s + 1) == '.' || c.At(s + 1) == ' ')) {
@@ -210,7 +305,7 @@ bool MatchSsn(const Cursor& c, P s, Hit* hit) {
   const P run = DigitRun(c, s, 9);
   if (run == 3) {
     const int sep = c.At(s + 3);
-    if (sep != '-' && sep != ' ') return false;
+    if (sep != '-' && sep != ' ' && sep != '.') return false;
     if (DigitRun(c, s + 4, 2) != 2 || c.At(s + 6) != sep || DigitRun(c, s + 7, 4) != 4) {
       return false;
     }
@@ -279,7 +374,9 @@ bool MatchCard(const Cursor& c, P s, Hit* hit) {
   for (P k = 0; k < run; ++k) digits[k] = static_cast<char>(c.At(s + k));
   const int sep = c.At(s + run);
   const bool grouped = (sep == ' ' || sep == '-') && IsDigit(c.At(s + run + 1));
-  if (!grouped) {
+  // A contiguous run of 13+ digits is a card on its own even when a space and more digits follow
+  // (an expiry, a CVV, a second card); a dash and digits make it part of a longer identifier.
+  if (!grouped || (run >= 13 && sep == ' ')) {
     if (run < 13) return false;
     if (sep == '.' && IsDigit(c.At(s + run + 1))) return false;
     if (IsAlpha(sep) || sep == '_') return false;
@@ -398,7 +495,7 @@ bool MatchIpv6(const Cursor& c, P s, Hit* hit) {
     if (groups > 8) return false;
     if (c.At(i) != ':') break;
     if (c.At(i + 1) == ':') {
-      if (compressed) break;  // a second "::" ends the address
+      if (compressed) return false;  // two "::" (RFC 4291 allows one): not an address
       compressed = true;
       i += 2;
       continue;
@@ -431,11 +528,13 @@ bool MatchIban(const Cursor& c, P s, Hit* hit) {
   char buf[40];
   int n = 0;
   P j = s;
-  if (c.At(s + 4) == ' ') {
-    // Groups of four separated by single spaces; the last group has 1-4 characters.
+  if (c.At(s + 4) == ' ' || c.At(s + 4) == '-') {
+    // Groups of four separated by single spaces (or single dashes, one kind throughout); the last
+    // group has 1-4 characters.
+    const int sep = c.At(s + 4);
     while (n < length) {
       if (n > 0) {
-        if (c.At(j) != ' ') return false;
+        if (c.At(j) != sep) return false;
         ++j;
       }
       const P g = Run(c, j, 4, bban);
@@ -453,6 +552,7 @@ bool MatchIban(const Cursor& c, P s, Hit* hit) {
     j = s + run;
   }
   if (IsAlnum(c.At(j)) || c.At(j) == '_') return false;
+  if (c.At(j) == '-' && IsAlnum(c.At(j + 1))) return false;
   if (!Mod97Valid(std::string_view(buf, static_cast<size_t>(n)))) return false;
   hit->end = static_cast<size_t>(j);
   hit->rule = kRuleIban;
@@ -490,7 +590,7 @@ bool MatchAws(const Cursor& c, P s, Hit* hit) {
 
 // ---- API_KEY
 // --------------------------------------------------------------------------------------
-enum class Body { kAlnum, kAlnumUnderscore, kAlnumDash, kAlnumDashUnderscore };
+enum class Body { kAlnum, kAlnumUnderscore, kAlnumDash, kAlnumDashUnderscore, kHex, kSendgrid };
 
 struct VendorKey {
   std::string_view prefix;
@@ -498,6 +598,7 @@ struct VendorKey {
   int min_body;
   int rule;
   bool mixed = false;  // the body must hold letters and digits (generic prefixes such as "sk-")
+  int exact = 0;       // when nonzero, the body has exactly this length
 };
 // Longer prefixes first where one is a prefix of another (sk-ant- before sk-).
 // Grouped by first byte (the matcher only walks the group of the byte at the candidate); within a
@@ -517,6 +618,10 @@ constexpr VendorKey kVendorKeys[] = {
     {"xoxp-", Body::kAlnumDash, 10, kRuleSlack},
     {"xoxr-", Body::kAlnumDash, 10, kRuleSlack},
     {"xoxs-", Body::kAlnumDash, 10, kRuleSlack},
+    {"shpat_", Body::kHex, 32, kRuleShopify, false, 32},
+    {"shpca_", Body::kHex, 32, kRuleShopify, false, 32},
+    {"shppa_", Body::kHex, 32, kRuleShopify, false, 32},
+    {"shpss_", Body::kHex, 32, kRuleShopify, false, 32},
     {"sk_live_", Body::kAlnum, 16, kRuleStripe},
     {"sk_test_", Body::kAlnum, 16, kRuleStripe},
     {"sk-ant-", Body::kAlnumDashUnderscore, 20, kRuleAnthropic, true},
@@ -528,6 +633,10 @@ constexpr VendorKey kVendorKeys[] = {
     {"whsec_", Body::kAlnum, 24, kRuleStripe},
     {"AIza", Body::kAlnumDashUnderscore, 35, kRuleGoogle},
     {"npm_", Body::kAlnum, 36, kRuleNpm},
+    {"pypi-AgEIcHlwaS5vcmc", Body::kAlnumDashUnderscore, 50, kRulePypi},
+    {"SG.", Body::kSendgrid, 66, kRuleSendgrid, false, 66},
+    {"SK", Body::kHex, 32, kRuleTwilio, false, 32},
+    {"key-", Body::kHex, 32, kRuleMailgun, false, 32},
     {"hf_", Body::kAlnum, 30, kRuleHuggingface},
 };
 
@@ -548,6 +657,7 @@ constexpr VendorIndex kVendorIndex;
 constexpr P kMaxKeyBody = 255;
 
 bool InBody(Body b, int ch) {
+  if (b == Body::kHex) return IsHex(ch);
   if (IsAlnum(ch)) return true;
   switch (b) {
     case Body::kAlnum:
@@ -558,6 +668,10 @@ bool InBody(Body b, int ch) {
       return ch == '-';
     case Body::kAlnumDashUnderscore:
       return ch == '-' || ch == '_';
+    case Body::kHex:
+      return false;  // handled above
+    case Body::kSendgrid:
+      return ch == '-' || ch == '_' || ch == '.';
   }
   return false;
 }
@@ -568,6 +682,7 @@ bool MatchApiKey(const Cursor& c, P s, Hit* hit) {
   if (first < 0) return false;
   for (size_t i = kVendorIndex.first[first]; i < kVendorIndex.last[first]; ++i) {
     const VendorKey& key = kVendorKeys[i];
+    if (key.prefix[0] != static_cast<char>(first)) continue;
     if (!HasPrefix(c, s, key.prefix)) continue;
     const P b = s + static_cast<P>(key.prefix.size());
     bool digit = false, alpha = false;
@@ -582,6 +697,14 @@ bool MatchApiKey(const Cursor& c, P s, Hit* hit) {
     // A generic prefix needs a random-looking body: letters and digits (keeps
     // "sk-some-long-identifier" out).
     if (k < key.min_body || (key.mixed && (!digit || !alpha))) return false;
+    if (key.exact != 0) {
+      // Fixed-length tokens (gitleaks' rules): exactly that long, and for SendGrid the shape
+      // "SG." + 22 + "." + 43.
+      if (key.body == Body::kSendgrid && k == key.exact + 1 && c.At(b + k - 1) == '.') --k;
+      if (k != key.exact) return false;
+      if (key.body == Body::kSendgrid && c.At(b + 22) != '.') return false;
+      if (key.body == Body::kHex && !digit) return false;
+    }
     hit->end = static_cast<size_t>(b + k);
     hit->rule = key.rule;
     return true;
@@ -703,7 +826,8 @@ bool BuiltinLeftBoundaryOk(int entity, int prev) {
     case kCreditCard:
       return !(word || prev == '.' || prev == '-' || prev == '_' || prev == '/' || prev == '+' ||
                prev == '$' || prev == '#' || prev == ',');
-    case kIpv4:
+    case kIpv4:  // "host:10.0.0.1", "inet addr:10.0.0.1", "::ffff:10.0.0.1"
+      return !(word || prev == '.' || prev == '_');
     case kIpv6:
       return !(word || prev == '.' || prev == '_' || prev == ':');
     case kIban:
@@ -737,7 +861,7 @@ bool BuiltinCanStartWith(int entity, uint8_t ch) {
       return ch == 'A';
     case kApiKey:
       return ch == 'g' || ch == 'x' || ch == 's' || ch == 'r' || ch == 'w' || ch == 'A' ||
-             ch == 'n' || ch == 'h';
+             ch == 'n' || ch == 'h' || ch == 'p' || ch == 'S' || ch == 'k';
     case kJwt:
       return ch == 'e';
     case kPrivateKey:

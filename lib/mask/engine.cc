@@ -345,10 +345,13 @@ inline uint64_t Masker::Impl::ShapeKeep(const uint8_t* p, size_t n, size_t s, si
   const bool phone = (run == 3 && sep && may(d + 1, digit) && may(d + 2, digit) &&
                       may(d + 3, digit) && may(d + 4, is_next)) ||
                      (run == 1 && p[s] == '1' && sep &&
-                      may(d + 1, [](uint8_t c) { return mask::IsDigit(c) || c == '('; }));
+                      may(d + 1, [](uint8_t c) { return mask::IsDigit(c) || c == '('; })) ||
+                     // A national-format number after a context word: 8+ digits, contiguous or
+                     // in groups (MatchPhoneContext).
+                     run >= 8 || ((sep || next == '/') && may(d + 1, digit));
   if (!phone) drop |= phone_bit_;
   // SSN "AAA-GG-SSSS" (two digits and the same separator follow) or nine digits.
-  const bool ssn = (run == 3 && (next == '-' || next == ' ') && may(d + 1, digit) &&
+  const bool ssn = (run == 3 && (next == '-' || next == ' ' || next == '.') && may(d + 1, digit) &&
                     may(d + 2, digit) && may(d + 3, is_next)) ||
                    run == 9;
   if (!ssn) drop |= ssn_bit_;
@@ -712,7 +715,7 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
     uint64_t span_filter = ~uint64_t{0};
     if (!open) {
       // Span-level necessary conditions: an e-mail needs an '@'; an IPv6 address (never split by
-      // a delimiter) needs "::" or at least seven ':'.
+      // a delimiter) needs "::" or at least six ':'.
       bool at = false, double_colon = false, digit = false, pem = false;
       int colons = 0, dots = 0;
       if (small) {
@@ -721,10 +724,10 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
         uint64_t c = bits.colon;
         double_colon = (c & (c >> 1)) != 0;
         if (c != 0 && !double_colon) {
-          // Only "at least seven" matters: clear the six lowest bits (no popcount instruction in
-          // the baseline x86-64 ISA).
-          for (int k = 0; k < 6 && c != 0; ++k) c &= c - 1;
-          colons = c != 0 ? 7 : 0;
+          // Only "at least six" matters (eight groups, or six and an embedded IPv4): clear the
+          // five lowest bits (no popcount instruction in the baseline x86-64 ISA).
+          for (int k = 0; k < 5 && c != 0; ++k) c &= c - 1;
+          colons = c != 0 ? 6 : 0;
         }
         // Likewise only "at least three" dots matter.
         uint64_t dt = bits.dot;
@@ -755,7 +758,7 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
         continue;
       }
       if (!at) span_filter &= ~email_bit_;
-      if (!double_colon && colons < 7) span_filter &= ~ipv6_bit_;
+      if (!double_colon && colons < 6) span_filter &= ~ipv6_bit_;
       if (!digit) span_filter &= ~needs_digit_bits_;
       // An IPv4 address (digits and dots, never split by a delimiter) needs three dots.
       if (dots < 3) span_filter &= ~ipv4_bit_;

@@ -91,7 +91,8 @@ _UNICODE_NAMES = ["José Álvarez", "Zoë Müller", "Łukasz Wójcik", "Søren �
 _DOMAIN_WORDS = ["acme", "globex", "initech", "umbrella-corp", "hooli", "vandelay", "contoso",
                  "northwind", "wayne-ent", "stark", "example", "mail", "corp", "eu", "us",
                  "support", "billing", "tyrell", "cyberdyne", "soylent"]
-_TLDS = ["com", "org", "net", "io", "dev", "co.uk", "de", "fr", "ai", "info", "example"]
+_TLDS = ["com", "org", "net", "io", "dev", "co.uk", "de", "fr", "ai", "info", "example", "xn--p1ai",
+         "xn--80asehdb"]
 
 _B32 = string.ascii_uppercase + "234567"
 _ALNUM = string.ascii_letters + string.digits
@@ -161,6 +162,45 @@ def gen_phone_intl(r: random.Random) -> str:
     ])
 
 
+def gen_phone_paren(r: random.Random) -> str:
+    """International numbers with a parenthesized area code or "(0)" trunk prefix."""
+    d = lambda n: _digits(r, n)  # noqa: E731
+    nz = lambda: str(r.randint(1, 9))  # noqa: E731
+    return r.choice([
+        f"+44 (0) 20 7946 0{d(3)}", f"+44 (0)20 7946 0{d(3)}", f"+49 (30) {nz()}{d(6)}",
+        f"+49 (0)30 {nz()}{d(3)} {d(4)}", f"+33 (0)1 {d(2)} {d(2)} {d(2)} {d(2)}",
+        f"+61 (2) {nz()}{d(3)} {d(4)}", f"+39 (06) {d(4)} {d(4)}", f"+31 (0)20 {nz()}{d(2)} {d(4)}",
+    ])
+
+
+def gen_phone_national(r: random.Random) -> str:
+    """National-format numbers (no +CC), planted after a phone context word; and NANP-shaped
+    numbers whose area code is unassigned or whose exchange is an N11 code."""
+    d = lambda n: _digits(r, n)  # noqa: E731
+    nz = lambda: str(r.randint(1, 9))  # noqa: E731
+    return r.choice([
+        f"020 7946 0{d(3)}", f"030 {nz()}{d(6)}", f"030/{nz()}{d(6)}", f"(030) {nz()}{d(6)}",
+        f"0{nz()} {d(2)} {d(2)} {d(2)} {d(2)}", f"06 {d(4)} {d(4)}", f"91{d(1)} {d(2)} {d(2)} {d(2)}",
+        f"04{d(2)} {d(3)} {d(3)}", f"020-{nz()}{d(2)}-{d(4)}", f"0{nz()}{d(8)}",
+        f"1{d(2)}-{nz()}{d(2)}-{d(4)}", f"{nz()}{d(2)}-{nz()}11-{d(4)}", f"({nz()}11) {nz()}{d(2)}-{d(4)}",
+    ])
+
+
+def gen_card_plain(r: random.Random) -> str:
+    number, _ = _card_digits(r)
+    return number
+
+
+def gen_expiry(r: random.Random) -> str:
+    return r.choice([f"{r.randint(1, 12):02d}/{r.randint(25, 32)}", f"{r.randint(100, 999)}",
+                     f"{r.randint(1, 12):02d} {r.randint(25, 32)}"])
+
+
+def gen_bad_ipv6(r: random.Random) -> str:
+    g = _ipv6_groups(r)
+    return f"{g[0]:x}:{g[1]:x}::{g[2]:x}::{g[3]:x}"
+
+
 def _ssn_parts(r: random.Random) -> Tuple[str, str, str]:
     while True:
         area = r.randint(1, 899)
@@ -171,7 +211,8 @@ def _ssn_parts(r: random.Random) -> Tuple[str, str, str]:
 
 def gen_ssn(r: random.Random) -> str:
     a, g, s = _ssn_parts(r)
-    return f"{a}-{g}-{s}" if r.random() < 0.7 else f"{a} {g} {s}"
+    x = r.random()
+    return f"{a}-{g}-{s}" if x < 0.6 else f"{a} {g} {s}" if x < 0.85 else f"{a}.{g}.{s}"
 
 
 def gen_ssn_bare(r: random.Random) -> str:
@@ -293,7 +334,8 @@ def gen_ipv6(r: random.Random) -> str:
         s = f"fe80::{g[5]:x}:{g[6]:x}:{g[7]:x}" if r.random() < 0.5 else f"2001:db8::{g[7]:x}"
     else:  # embedded IPv4
         v4 = ".".join(str(r.randint(1, 254)) for _ in range(4))
-        s = r.choice([f"::ffff:{v4}", f"64:ff9b::{v4}", f"2001:db8:{g[2]:x}::{v4}"])
+        s = r.choice([f"::ffff:{v4}", f"64:ff9b::{v4}", f"2001:db8:{g[2]:x}::{v4}",
+                      f"0:0:0:0:0:ffff:{v4}", ":".join(f"{x:x}" for x in g[:6]) + f":{v4}"])
     return s.upper() if up else s
 
 
@@ -320,7 +362,7 @@ def iban_check_digits(country: str, bban: str) -> int:
 
 
 def iban_valid(iban: str) -> bool:
-    s = iban.replace(" ", "")
+    s = iban.replace(" ", "").replace("-", "")
     numeric = "".join(str(int(ch, 36)) for ch in s[4:] + s[:4])
     return int(numeric) % 97 == 1
 
@@ -332,8 +374,11 @@ def _iban(r: random.Random, bad: bool) -> str:
     if bad:
         check = check + 1 if check < 98 else check - 1
     s = f"{country}{check:02d}{bban}"
-    if r.random() < 0.6:
+    x = r.random()
+    if x < 0.6:
         s = " ".join(s[i:i + 4] for i in range(0, len(s), 4))
+    elif x < 0.7:
+        s = "-".join(s[i:i + 4] for i in range(0, len(s), 4))
     return s
 
 
@@ -350,7 +395,17 @@ def gen_aws_key(r: random.Random) -> str:
 
 
 def gen_api_key(r: random.Random) -> str:
-    kind = r.randrange(12)
+    kind = r.randrange(17)
+    if kind == 12:  # PyPI upload token (a macaroon)
+        return "pypi-AgEIcHlwaS5vcmc" + _rand_edges_alnum(r, _URLSAFE, r.choice([60, 120, 160]))
+    if kind == 13:
+        return r.choice(["shpat_", "shpca_", "shppa_", "shpss_"]) + _rand(r, "0123456789abcdef", 32)
+    if kind == 14:
+        return "SG." + _rand_edges_alnum(r, _URLSAFE, 22) + "." + _rand_edges_alnum(r, _URLSAFE, 43)
+    if kind == 15:
+        return "SK" + _rand(r, "0123456789abcdef", 30) + _digits(r, 2)
+    if kind == 16:
+        return "key-" + _rand(r, "0123456789abcdef", 30) + _digits(r, 2)
     if kind == 0:
         return r.choice(["ghp_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_"]) + _rand(r, _ALNUM, 36)
     if kind == 1:
@@ -519,6 +574,9 @@ POSITIVES: Dict[str, Tuple[str, Callable[[random.Random], str]]] = {
     "EMAIL": ("EMAIL", gen_email),
     "PHONE": ("PHONE", gen_phone_nanp),
     "PHONE_INTL": ("PHONE", gen_phone_intl),
+    "PHONE_PAREN": ("PHONE", gen_phone_paren),
+    "PHONE_NAT": ("PHONE", gen_phone_national),
+    "CARD_PLAIN": ("CREDIT_CARD", gen_card_plain),
     "SSN": ("US_SSN", gen_ssn),
     "SSN_BARE": ("US_SSN", gen_ssn_bare),
     "CARD": ("CREDIT_CARD", gen_card),
@@ -537,7 +595,7 @@ NEGATIVES: Dict[str, Callable[[random.Random], str]] = {
     "BAD_CARD": gen_bad_card, "BAD_IBAN": gen_bad_iban, "BAD_SSN": gen_bad_ssn,
     "BAD_IP": gen_bad_ipv4, "BIZ_ID": gen_biz_id, "EPOCH": gen_epoch, "MAC": gen_mac,
     "ISBN": gen_isbn, "NUM": gen_number, "CPP": gen_cpp, "LOOK": gen_lookalike, "BAD_JWT": gen_bad_jwt,
-    "PUBPEM": gen_public_pem, "UNAME": lambda r: r.choice(_UNICODE_NAMES),
+    "PUBPEM": gen_public_pem, "EXPIRY": gen_expiry, "BAD_IPV6": gen_bad_ipv6, "UNAME": lambda r: r.choice(_UNICODE_NAMES),
     "NAME": lambda r: f"{r.choice(_FIRST).capitalize()} {r.choice(_LAST).capitalize()}",
 }
 
@@ -598,6 +656,11 @@ _PROSE = [
     "Terms like {LOOK}, {LOOK} and {LOOK} are fine; {LOOK} too.",
     "(SSN {SSN}) — and the phone was {PHONE}; the order {ORDER}.",
     "Key: {APIKEY}\nJWT: {JWT}\nIBAN: {IBAN}",
+    "Card number {CARD_PLAIN} {EXPIRY} was declined; the backup card {CARD_PLAIN} {CARD_PLAIN} too.",
+    "Our London office is on {PHONE_PAREN}, Berlin on {PHONE_PAREN}.",
+    "Tel: {PHONE_NAT}. Call {PHONE_NAT} after {TIME}, or phone {PHONE_NAT}.",
+    "Mobile: {PHONE_NAT}; the meeting is on {DATE} and the call was on {DATE}.",
+    "The address {BAD_IPV6} has two '::' and is not valid; {IPV6} is.",
 ]
 
 _LOGS = [
@@ -624,6 +687,9 @@ _LOGS = [
     "[{TIME}] worker-{NUM} GET /api/users/{BIZ_ID} 200 {NUM}B",
     "{DATETIME} INFO  kyc: applicant ssn {SSN_BARE} verified",
     "{DATETIME} DEBUG conf: loaded {LOOK} from {LOOK}",
+    "{DATETIME} INFO  net: upstream host:{IPV4} port {NUM}",
+    "eth0      inet addr:{IPV4}  Bcast:{IPV4}  Mask:{IPV4}",
+    "{DATETIME} INFO  sms: tel {PHONE_NAT} verified",
 ]
 
 _CODE = [

@@ -24,19 +24,23 @@ def test_positive_values_are_valid():
     for _ in range(500):
         assert g.luhn_valid(re.sub(r"\D", "", g.gen_card(r)))
         assert g.iban_valid(g.gen_iban(r))
-        iban = g.gen_iban(r).replace(" ", "")
+        iban = g.gen_iban(r).replace(" ", "").replace("-", "")
         country = iban[:2]
         layout_len = sum(int(n) for n in re.findall(r"\d+", g._IBAN_FORMATS[country]))
         assert len(iban) == 4 + layout_len
         ipaddress.IPv4Address(g.gen_ipv4(r))
         ipaddress.IPv6Address(g.gen_ipv6(r))
-        a, grp, s = re.split(r"[- ]", g.gen_ssn(r))
+        a, grp, s = re.split(r"[-. ]", g.gen_ssn(r))
         assert a not in ("000", "666") and a[0] != "9" and grp != "00" and s != "0000"
         assert re.fullmatch(r"(AKIA|ASIA)[A-Z2-7]{16}", g.gen_aws_key(r))
         header = g.gen_jwt(r).split(".")[0]
         assert isinstance(json.loads(g.base64.urlsafe_b64decode(header + "=" * (-len(header) % 4))), dict)
         digits = re.sub(r"\D", "", g.gen_phone_intl(r))
         assert 7 <= len(digits) <= 15
+        paren = g.gen_phone_paren(r)
+        assert 7 <= len(re.sub(r"\D", "", paren.replace("(0)", ""))) <= 15
+        assert 8 <= len(re.sub(r"\D", "", g.gen_phone_national(r))) <= 15
+        assert g.luhn_valid(g.gen_card_plain(r))
 
 
 def test_hard_negatives_are_invalid():
@@ -46,6 +50,11 @@ def test_hard_negatives_are_invalid():
         assert not g.iban_valid(g.gen_bad_iban(r))
         a, grp, s = re.split(r"[- ]", g.gen_bad_ssn(r))
         assert a in ("000", "666") or a[0] == "9" or grp == "00" or s == "0000"
+        try:
+            ipaddress.IPv6Address(g.gen_bad_ipv6(r))
+            raise AssertionError("two '::' parsed as IPv6")
+        except ipaddress.AddressValueError:
+            pass
         bad_ip = g.gen_bad_ipv4(r)
         parts = bad_ip.split(".")
         assert len(parts) == 5 or any(int(p) > 255 for p in parts)

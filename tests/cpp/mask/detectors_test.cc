@@ -196,6 +196,116 @@ TEST(DetectorsTest, SsnContextWordMustBeNear) {
   EXPECT_EQ(None("lessn 123456789"), "");  // part of a word is not the context word
 }
 
+// The recall classes of issue 14: each format's specification, not only the reported cases.
+TEST(DetectorsTest, RecallCards) {
+  // A card of 13-19 contiguous digits stands on its own when a space and digits follow.
+  EXPECT_EQ(None("card 4111111111111111 12/26"), "CREDIT_CARD:4111111111111111 ");
+  EXPECT_EQ(None("card 4111111111111111 123"), "CREDIT_CARD:4111111111111111 ");
+  EXPECT_EQ(None("4111111111111111 5500000000000004"),
+            "CREDIT_CARD:4111111111111111 CREDIT_CARD:5500000000000004 ");
+  EXPECT_EQ(None("amex 378282246310005 0425 1234"), "CREDIT_CARD:378282246310005 ");
+  // Still not: a dash and digits continue a longer identifier; a bad Luhn digit.
+  EXPECT_EQ(None("ref 4111111111111111-2024"), "");
+  EXPECT_EQ(None("card 4111111111111112 12/26"), "");
+}
+
+TEST(DetectorsTest, RecallIpAddresses) {
+  EXPECT_EQ(Only("host:10.0.0.1"), "IPV4:10.0.0.1");
+  EXPECT_EQ(None("inet addr:192.168.1.20  Bcast:192.168.1.255  Mask:255.255.255.0"),
+            "IPV4:192.168.1.20 IPV4:192.168.1.255 IPV4:255.255.255.0 ");
+  EXPECT_EQ(Only("mapped ::ffff:1.2.3.4"), "IPV6:::ffff:1.2.3.4");
+  EXPECT_EQ(Only("[::ffff:10.0.0.1]:443"), "IPV6:::ffff:10.0.0.1");
+  // RFC 4291 2.2 form 3: six hex groups and a dotted quad, in full.
+  EXPECT_EQ(Only("v6 0:0:0:0:0:ffff:192.168.1.1 ok"), "IPV6:0:0:0:0:0:ffff:192.168.1.1");
+  EXPECT_EQ(Only("v6 2001:db8:0:0:1:0:10.1.2.3"), "IPV6:2001:db8:0:0:1:0:10.1.2.3");
+  EXPECT_EQ(Only("v6 64:ff9b::192.0.2.33"), "IPV6:64:ff9b::192.0.2.33");
+  // At most one "::" (RFC 4291 2.2): no address at all, not a prefix of one.
+  EXPECT_EQ(None("bad 2001:db8::1::2"), "");
+  EXPECT_EQ(None("bad 1::2::3"), "");
+  EXPECT_EQ(None("bad ::1::"), "");
+  // Seven groups and a dotted quad is too long for IPv6; the quad after ':' is still an IPv4.
+  EXPECT_EQ(None("bad 1:2:3:4:5:6:7:1.2.3.4"), "IPV4:1.2.3.4 ");
+  EXPECT_EQ(None("bad 1:2:3:4:5:6:7:8:9"), "");
+}
+
+TEST(DetectorsTest, RecallInternationalPhones) {
+  EXPECT_EQ(Only("call +44 (0) 20 7946 0958"), "PHONE:+44 (0) 20 7946 0958");
+  EXPECT_EQ(Only("call +44 (0)20 7946 0958"), "PHONE:+44 (0)20 7946 0958");
+  EXPECT_EQ(Only("ring +49 (30) 1234567 today"), "PHONE:+49 (30) 1234567");
+  EXPECT_EQ(Only("office +33 (0)1 42 68 53 00."), "PHONE:+33 (0)1 42 68 53 00");
+  EXPECT_EQ(Only("+61 (2) 9374 4000"), "PHONE:+61 (2) 9374 4000");
+  // E.164 caps a number at 15 digits (the trunk prefix is not part of it).
+  EXPECT_EQ(None("+44 (0) 1234 5678 9012 3456"), "");
+  EXPECT_EQ(None("+49 (30)"), "");
+}
+
+TEST(DetectorsTest, RecallNationalPhonesAfterContextWord) {
+  EXPECT_EQ(Only("Tel: 020 7946 0958"), "PHONE:020 7946 0958");
+  EXPECT_EQ(Only("Telefon: 030 1234567"), "PHONE:030 1234567");
+  EXPECT_EQ(Only("telefon 030/1234567"), "PHONE:030/1234567");
+  EXPECT_EQ(Only("Tel. (030) 1234567"), "PHONE:(030) 1234567");
+  EXPECT_EQ(Only("phone: 06 12 34 56 78"), "PHONE:06 12 34 56 78");
+  EXPECT_EQ(Only("call 0612345678"), "PHONE:0612345678");
+  EXPECT_EQ(Only("mobile 0412 345 678"), "PHONE:0412 345 678");
+  EXPECT_EQ(Only("telefono 06 1234 5678"), "PHONE:06 1234 5678");
+  EXPECT_EQ(Only("\"phone\": \"912 34 56 78\""), "PHONE:912 34 56 78");
+  // NANP-shaped after a context word, whatever the area code or exchange.
+  EXPECT_EQ(Only("call 123-456-7890"), "PHONE:123-456-7890");
+  EXPECT_EQ(Only("phone: 212-911-4567"), "PHONE:212-911-4567");
+  EXPECT_EQ(Only("mobile (111) 555-0132"), "PHONE:(111) 555-0132");
+  EXPECT_EQ(Only("{\"phone_number\": \"555.011.1234\"}"), "PHONE:555.011.1234");
+  // Without the context word these shapes are not phones.
+  EXPECT_EQ(None("id 123-456-7890"), "");
+  EXPECT_EQ(None("ref 020 7946 0958"), "");
+  EXPECT_EQ(None("order 0612345678"), "");
+  // Nor are dates, short numbers, or a number separated from the word by another number.
+  EXPECT_EQ(None("call on 2024-01-15"), "");
+  EXPECT_EQ(None("call on 15.01.2024"), "");
+  EXPECT_EQ(None("phone 555-0132"), "");
+  EXPECT_EQ(None("call 3 times 12345678"), "");
+  EXPECT_EQ(None("tel 020-7946 0958"), "");  // mixed separators
+}
+
+TEST(DetectorsTest, RecallEmailIbanSsn) {
+  EXPECT_EQ(Only("mail ivan@example.xn--p1ai now"), "EMAIL:ivan@example.xn--p1ai");
+  EXPECT_EQ(Only("mail a.b@xn--80ak6aa92e.xn--p1ai"), "EMAIL:a.b@xn--80ak6aa92e.xn--p1ai");
+  EXPECT_EQ(None("mail a@example.xn--"), "");
+  EXPECT_EQ(Only("pay DE89-3704-0044-0532-0130-00."), "IBAN:DE89-3704-0044-0532-0130-00");
+  EXPECT_EQ(Only("pay GB82-WEST-1234-5698-7654-32"), "IBAN:GB82-WEST-1234-5698-7654-32");
+  EXPECT_EQ(None("pay DE89-3704-0044-0532-0130-01"), "");
+  EXPECT_EQ(None("pay DE89-3704 0044-0532-0130-00"), "");  // mixed separators
+  EXPECT_EQ(Only("ssn 078.05.1120"), "US_SSN:078.05.1120");
+  EXPECT_EQ(Only("it is 123.45.6789 ok"), "US_SSN:123.45.6789");
+  EXPECT_EQ(None("ssn 666.12.3456"), "");
+  EXPECT_EQ(None("ver 123.45.6789.1"), "");
+  EXPECT_EQ(None("ssn 123.45-6789"), "");
+}
+
+// Vendor tokens from gitleaks' default rules (the facts: prefixes and lengths).
+TEST(DetectorsTest, MoreVendorKeys) {
+  const std::string hex32 = "0123456789abcdef0123456789abcdef";
+  const std::string pypi = "pypi-AgEIcHlwaS5vcmc" + std::string(30, 'x') + "Ab1_-" + std::string(30, 'Q');
+  EXPECT_EQ(Only("token " + pypi + " here"), "API_KEY:" + pypi);
+  for (const char* p : {"shpat_", "shpca_", "shppa_", "shpss_"}) {
+    EXPECT_EQ(Only(std::string("x=") + p + hex32), std::string("API_KEY:") + p + hex32);
+  }
+  const std::string sg = "SG." + std::string("aB3_-cD4eF5gH6iJ7kL8mN") + "." +
+                         std::string("oP9qR0sT1uV2wX3yZ4aB5cD6eF7gH8iJ9kL0mN1oP2q");
+  ASSERT_EQ(sg.size(), 69u);
+  EXPECT_EQ(Only("key " + sg + "."), "API_KEY:" + sg);
+  EXPECT_EQ(Only("sid SK" + hex32), "API_KEY:SK" + hex32);
+  EXPECT_EQ(Only("mg key-" + hex32), "API_KEY:key-" + hex32);
+  // Wrong lengths, bodies or shapes.
+  EXPECT_EQ(None("pypi-AgEIcHlwaS5vcmcshort"), "");
+  EXPECT_EQ(None("shpat_" + hex32.substr(0, 31)), "");
+  EXPECT_EQ(None("shpat_" + hex32 + "0"), "");
+  EXPECT_EQ(None("shpat_0123456789abcdef0123456789abcdeg"), "");
+  EXPECT_EQ(None("SKU " + hex32.substr(0, 8) + " and SK" + hex32.substr(0, 30)), "");
+  EXPECT_EQ(None("SKabcdefabcdefabcdefabcdefabcdefab"), "");  // no digit: a word, not a SID
+  EXPECT_EQ(None("the key-value store, key-" + hex32.substr(0, 20)), "");
+  EXPECT_EQ(None("SG.example.com and SG." + std::string(66, 'a')), "");
+}
+
 // Regressions from the labelled accuracy corpus (build/mask-accuracy.txt).
 TEST(DetectorsTest, AccuracyRegressions) {
   // A context word that belongs to an earlier field does not make a later number an SSN.
