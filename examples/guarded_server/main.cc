@@ -89,6 +89,7 @@ int main(int argc, char** argv) {
   httplib::Server server;
   // Small responses otherwise wait for the peer's delayed ACK (Nagle): ~40 ms per request.
   server.set_tcp_nodelay(nodelay);
+  server.set_payload_max_length(8u << 20);  // the bytes on the wire; the decoded body has its own cap
   guarded_server::Register(server, *guard, std::move(options));
   if (port == 0) {
     port = server.bind_to_any_port(host);

@@ -113,6 +113,15 @@ std::string BearerToken(const httplib::Request& req) {
   return "";
 }
 
+// The decoded request body's cap (a compressed body is bounded after decoding).
+constexpr size_t kMaxBody = 8u << 20;
+
+// The Content-Encodings httplib decodes for the handler (one coding; "" when none).
+bool DecodableEncoding(const std::string& encoding) {
+  return encoding.empty() || IEquals(encoding, "identity") || IEquals(encoding, "gzip") ||
+         IEquals(encoding, "deflate") || IEquals(encoding, "br");
+}
+
 // True (and the 400 sent) when the request carries more than one Authorization header: which one
 // a proxy or the server would take is ambiguous, so neither is.
 bool RefuseDuplicateAuthorization(const httplib::Request& req, httplib::Response& res) {
@@ -161,8 +170,42 @@ class GuardedServer {
 
   // Registers the routes; the handlers keep `self` (this object) alive.
   void Register(httplib::Server& server, std::shared_ptr<GuardedServer> self) {
-    server.Post("/v1/chat/completions", [self](const httplib::Request& req,
-                                               httplib::Response& res) { self->Chat(req, res); });
+    // The body is read here, not by httplib up front, so its decoded size is bounded: httplib
+    // decodes gzip / deflate / br (Debian builds it with zlib and brotli) as the chunks arrive, and
+    // a body that expands past kMaxBody is refused (a compression bomb never fills memory).
+    server.Post("/v1/chat/completions", [self](const httplib::Request& req, httplib::Response& res,
+                                               const httplib::ContentReader& reader) {
+      if (!DecodableEncoding(req.get_header_value("Content-Encoding"))) {
+        SendJson(res, 415,
+                 "{\"error\":{\"type\":\"invalid_request_error\",\"code\":"
+                 "\"unsupported_encoding\",\"message\":\"the request's Content-Encoding cannot be "
+                 "decoded here (gzip, deflate, br or identity)\"}}");
+        return;
+      }
+      std::string body;
+      bool too_large = false;
+      bool ok = reader([&](const char* data, size_t n) {
+        if (body.size() + n > kMaxBody) {
+          too_large = true;
+          return false;
+        }
+        body.append(data, n);
+        return true;
+      });
+      if (too_large) {
+        SendJson(res, 413,
+                 "{\"error\":{\"type\":\"invalid_request_error\",\"code\":\"too_large\","
+                 "\"message\":\"request body too large\"}}");
+        return;
+      }
+      if (!ok) {
+        SendJson(res, 400,
+                 "{\"error\":{\"type\":\"invalid_request_error\",\"code\":\"bad_encoding\","
+                 "\"message\":\"the request body cannot be read or decoded\"}}");
+        return;
+      }
+      self->Chat(req, body, res);
+    });
     server.Post(
         R"(/v1/approvals/([0-9a-f]+))",
         [self](const httplib::Request& req, httplib::Response& res) { self->Decide(req, res); });
@@ -175,10 +218,10 @@ class GuardedServer {
   }
 
  private:
-  void Chat(const httplib::Request& req, httplib::Response& res) {
+  void Chat(const httplib::Request& req, const std::string& request_body, httplib::Response& res) {
     if (RefuseDuplicateAuthorization(req, res)) return;
     // A body the guard cannot read is refused with its reason, never admitted with an empty prompt.
-    absl::StatusOr<jitguard::InferenceRequest> chat = jitguard::ReadInferenceRequest(req.body);
+    absl::StatusOr<jitguard::InferenceRequest> chat = jitguard::ReadInferenceRequest(request_body);
     if (!chat.ok()) return SendError(res, 400, "invalid_request_error", chat.status());
     jitguard::AdmitRequest admit;
     admit.bearer_token = BearerToken(req);
@@ -220,7 +263,7 @@ class GuardedServer {
 
     // What the model reads: the whole body masked over its structure (messages in every form,
     // tool-call arguments, tool results), not only the prompt text.
-    absl::StatusOr<std::string> body = guard_->MaskRequestBody(*admission, req.body);
+    absl::StatusOr<std::string> body = guard_->MaskRequestBody(*admission, request_body);
     if (!body.ok()) return SendError(res, 503, "jitguard_error", body.status());
     absl::StatusOr<std::string> prompt = jitguard::RequestPromptText(*body);
     if (!prompt.ok()) return SendError(res, 503, "jitguard_error", prompt.status());

@@ -141,4 +141,17 @@ def test_unknown_request_encoding_is_refused(deployment):
         r = httpx.post(front.url + "/v1/chat/completions", content=b"\x00\x01garbage", timeout=20,
                        headers={"Authorization": "Bearer " + deployment.token(), "Content-Encoding": "zstd",
                                 "Content-Type": "application/json", **DATASET})
-        assert r.status_code in (400, 415)
+        assert r.status_code == 415 and r.json()["error"]["code"] == "unsupported_encoding"
+
+
+def test_compression_bomb_and_corrupt_body_are_refused(deployment):
+    # 64 MiB of "a" in a JSON string, ~64 KiB compressed: refused once the decoded body passes 8 MiB.
+    bomb = gzip.compress(b'{"model":"support-llm","messages":[{"role":"user","content":"' + b"a" * (64 << 20) + b'"}]}')
+    with CppFront(deployment) as front:
+        headers = {"Authorization": "Bearer " + deployment.token(), "Content-Encoding": "gzip",
+                   "Content-Type": "application/json", **DATASET}
+        r = httpx.post(front.url + "/v1/chat/completions", content=bomb, headers=headers, timeout=30)
+        assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+        r = httpx.post(front.url + "/v1/chat/completions", content=b"not gzip at all", headers=headers, timeout=30)
+        assert r.status_code == 400
+        assert front.alive()
