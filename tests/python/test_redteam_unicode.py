@@ -61,7 +61,7 @@ def test_evasive_value_in_response_is_masked(front, deployment, case):
     decoded = "".join(json.loads(line[6:])["choices"][0]["delta"].get("content") or ""
                       for line in wire.splitlines() if line.startswith("data: {"))
     assert value not in wire and value not in decoded, decoded
-    record = [x for x in deployment.records()[before:] if "response" in x][-1]
+    record = deployment.last_response_record(before)
     assert value not in record["response"] and "[" in record["response"], record["response"]
     client = openai.OpenAI(base_url=front.url + "/v1", api_key=token, max_retries=0, timeout=20)
     text = "".join((c.choices[0].delta.content or "") for c in client.chat.completions.create(
