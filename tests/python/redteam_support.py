@@ -91,11 +91,12 @@ class Deployment:
     def records(self) -> List[Dict[str, Any]]:
         return list(jitguard.read_audit_log(str(self.audit)))
 
-    def prompt_records(self, count_before: int) -> List[Dict[str, Any]]:
-        """The audit records carrying a masked prompt written after ``count_before`` (waits for one)."""
+    def prompt_records(self, count_before: int, marker: str = "") -> List[Dict[str, Any]]:
+        """The audit records carrying a masked prompt (containing ``marker``) written after
+        ``count_before``; waits for one (an earlier request's record may land late)."""
         deadline = time.monotonic() + 5
         while True:
-            found = [r for r in self.records()[count_before:] if "prompt" in r]
+            found = [r for r in self.records()[count_before:] if marker in r.get("prompt", "\0")]
             if found or time.monotonic() > deadline:
                 return found
             time.sleep(0.02)

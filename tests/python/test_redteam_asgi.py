@@ -154,7 +154,7 @@ def test_request_tool_call_arguments_reach_the_model_masked(front, deployment):
     seen = front.seen[-1]
     assert_clean(seen, "the model's request")
     assert b"[EMAIL]" in seen
-    prompts = deployment.prompt_records(before)
+    prompts = deployment.prompt_records(before, marker="look the customer up")
     assert prompts, "the request is audited"
     assert_clean(json.dumps(prompts), "the audit record")
     assert "[EMAIL]" in prompts[-1]["prompt"]

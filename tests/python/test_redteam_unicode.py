@@ -126,7 +126,7 @@ def test_cpp_evasive_value_in_request_is_masked_in_the_audit(deployment, case):
                        headers={"Authorization": "Bearer " + deployment.token(), **DATASET},
                        json={"model": "support-llm", "messages": [{"role": "user", "content": "reach " + value}]})
         assert r.status_code == 200
-        prompts = deployment.prompt_records(before)
+        prompts = deployment.prompt_records(before, marker="reach ")
         assert prompts and value not in json.dumps(prompts, ensure_ascii=False), prompts
 
 
