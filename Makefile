@@ -10,7 +10,7 @@ JOBS   ?= $(shell nproc)
 FUZZ_SECONDS ?= 20
 
 .PHONY: deps deps-dev configure build ctest venv python pytest test demo bench \
-	      test-asan test-tsan fuzz-smoke format lint clean \
+	      test-asan test-tsan fuzz-smoke fuzz-ci fuzz-long format lint clean \
 	      wheel wheel-check wheel-isolated wheels sdist package test-dist bench-gateway e2e
 
 deps:
@@ -74,6 +74,19 @@ test-tsan:
 fuzz-smoke: deps-dev
 	@cmake --preset fuzz >/dev/null && cmake --build build/fuzz -j $(JOBS)
 	@scripts/fuzz-smoke.sh build/fuzz $(FUZZ_SECONDS)
+
+# The response and mask fuzzers under ASan/UBSan for FUZZ_CI_SECONDS each (CI's smoke), and the
+# response target for an hour (FUZZ_LONG_SECONDS; local, not CI). docs/development.md#fuzzing.
+FUZZ_CI_SECONDS ?= 60
+FUZZ_LONG_SECONDS ?= 3600
+fuzz-ci: deps-dev
+	@cmake --preset fuzz >/dev/null && cmake --build build/fuzz -j $(JOBS) \
+	  --target jitguard_response_fuzz jitguard_mask_fuzz
+	@scripts/fuzz-run.sh build/fuzz $(FUZZ_CI_SECONDS) response mask
+
+fuzz-long: deps-dev
+	@cmake --preset fuzz >/dev/null && cmake --build build/fuzz -j $(JOBS) --target jitguard_response_fuzz
+	@nice -n 19 scripts/fuzz-run.sh build/fuzz $(FUZZ_LONG_SECONDS) response
 
 format: deps-dev
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i --style=file

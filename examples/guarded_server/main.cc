@@ -5,6 +5,11 @@
 // is still caught). Every step lands in the audit log.
 //
 //   guarded_server --config jitguard.json [--host 127.0.0.1] [--port 8080] [--port-file FILE]
+//                  [--no-tcp-nodelay] [--replay FILE [--replay-chunk N]]
+//
+// --replay FILE (tests only): the stand-in model's upstream response is FILE's bytes (raw SSE for a
+// streaming request, a JSON body otherwise), masked as a real model server's would be and written
+// to the guard N bytes at a time. --no-tcp-nodelay exists for bench/compare/guarded_server_latency.py.
 //
 // Endpoints:
 //   POST /v1/chat/completions   Authorization: Bearer <token>; X-Jitguard-Dataset; optional
@@ -20,6 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -33,7 +39,7 @@ namespace {
 int Usage() {
   std::fprintf(stderr,
                "usage: guarded_server --config jitguard.json [--host 127.0.0.1] [--port 8080] "
-               "[--port-file FILE]\n");
+               "[--port-file FILE] [--no-tcp-nodelay] [--replay FILE [--replay-chunk N]]\n");
   return 2;
 }
 
@@ -42,6 +48,8 @@ int Usage() {
 int main(int argc, char** argv) {
   std::string config, host = "127.0.0.1", port_file;
   int port = 8080;
+  bool nodelay = true;
+  guarded_server::Options options;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
@@ -54,6 +62,18 @@ int main(int argc, char** argv) {
       port = std::atoi(v);
     } else if (arg == "--port-file" && (v = value())) {
       port_file = v;
+    } else if (arg == "--no-tcp-nodelay") {
+      nodelay = false;
+    } else if (arg == "--replay" && (v = value())) {
+      std::ifstream in(v, std::ios::binary);
+      if (!in) {
+        std::fprintf(stderr, "guarded_server: cannot read --replay file\n");
+        return 1;
+      }
+      options.replay.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      options.has_replay = true;
+    } else if (arg == "--replay-chunk" && (v = value())) {
+      options.replay_chunk = static_cast<size_t>(std::atol(v));
     } else {
       return Usage();
     }
@@ -67,7 +87,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   httplib::Server server;
-  guarded_server::Register(server, *guard);
+  // Small responses otherwise wait for the peer's delayed ACK (Nagle): ~40 ms per request.
+  server.set_tcp_nodelay(nodelay);
+  server.set_payload_max_length(8u << 20);  // the bytes on the wire; the decoded body has its own cap
+  guarded_server::Register(server, *guard, std::move(options));
   if (port == 0) {
     port = server.bind_to_any_port(host);
   } else if (!server.bind_to_port(host, port)) {

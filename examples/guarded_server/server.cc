@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "jitguard/mask.h"
 #include "jitguard/status.h"
 #include "simdjson.h"
 
@@ -88,44 +89,47 @@ void SendError(httplib::Response& res, int status, std::string_view type, const 
 // ---- the request
 // ----------------------------------------------------------------------------------
 
-struct ChatRequest {
-  std::string model;
-  std::string prompt;  // the messages' text, "role: content" per line
-  bool stream = false;
-};
-
-absl::StatusOr<ChatRequest> ParseChatRequest(const std::string& body) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (parser.parse(body).get(doc) != simdjson::SUCCESS || !doc.is_object()) {
-    return absl::InvalidArgumentError("the body is not a JSON object");
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
   }
-  ChatRequest req;
-  std::string_view model;
-  if (doc["model"].get(model) == simdjson::SUCCESS) req.model = std::string(model);
-  bool stream = false;
-  if (doc["stream"].get(stream) == simdjson::SUCCESS) req.stream = stream;
-  simdjson::dom::array messages;
-  if (doc["messages"].get(messages) != simdjson::SUCCESS) {
-    return absl::InvalidArgumentError("messages: expected an array");
-  }
-  for (simdjson::dom::element message : messages) {
-    std::string_view role, content;
-    if (message["role"].get(role) != simdjson::SUCCESS) role = "";
-    if (message["content"].get(content) != simdjson::SUCCESS) continue;
-    if (!req.prompt.empty()) req.prompt.push_back('\n');
-    req.prompt.append(role).append(": ").append(content);
-  }
-  return req;
+  return true;
 }
 
+// The bearer token of the Authorization header; the scheme is case-insensitive (RFC 9110 11.1).
+// "" when there is none (Admit then refuses with 401). Two Authorization headers are refused by
+// the caller (DuplicateAuthorization) before this is read.
 std::string BearerToken(const httplib::Request& req) {
   std::string auth = req.get_header_value("Authorization");
-  if (auth.size() > 7 &&
-      (auth.compare(0, 7, "Bearer ") == 0 || auth.compare(0, 7, "bearer ") == 0)) {
-    return auth.substr(7);
+  if (auth.size() > 7 && IEquals(std::string_view(auth).substr(0, 7), "bearer ")) {
+    size_t start = 7;
+    while (start < auth.size() && auth[start] == ' ') ++start;
+    return auth.substr(start);
   }
   return "";
+}
+
+// The decoded request body's cap (a compressed body is bounded after decoding).
+constexpr size_t kMaxBody = 8u << 20;
+
+// The Content-Encodings httplib decodes for the handler (one coding; "" when none).
+bool DecodableEncoding(const std::string& encoding) {
+  return encoding.empty() || IEquals(encoding, "identity") || IEquals(encoding, "gzip") ||
+         IEquals(encoding, "deflate") || IEquals(encoding, "br");
+}
+
+// True (and the 400 sent) when the request carries more than one Authorization header: which one
+// a proxy or the server would take is ambiguous, so neither is.
+bool RefuseDuplicateAuthorization(const httplib::Request& req, httplib::Response& res) {
+  if (req.get_header_value_count("Authorization") <= 1) return false;
+  SendJson(res, 400,
+           "{\"error\":{\"type\":\"invalid_request_error\",\"code\":\"duplicate_authorization\","
+           "\"message\":\"more than one Authorization header\"}}");
+  return true;
 }
 
 // ---- the stand-in model
@@ -161,12 +165,47 @@ std::string ChunkEvent(std::string_view id, std::string_view model, std::string_
 
 class GuardedServer {
  public:
-  explicit GuardedServer(std::shared_ptr<jitguard::Guard> guard) : guard_(std::move(guard)) {}
+  GuardedServer(std::shared_ptr<jitguard::Guard> guard, Options options)
+      : guard_(std::move(guard)), options_(std::move(options)) {}
 
   // Registers the routes; the handlers keep `self` (this object) alive.
   void Register(httplib::Server& server, std::shared_ptr<GuardedServer> self) {
-    server.Post("/v1/chat/completions", [self](const httplib::Request& req,
-                                               httplib::Response& res) { self->Chat(req, res); });
+    // The body is read here, not by httplib up front, so its decoded size is bounded: httplib
+    // decodes gzip / deflate / br (Debian builds it with zlib and brotli) as the chunks arrive, and
+    // a body that expands past kMaxBody is refused (a compression bomb never fills memory).
+    server.Post("/v1/chat/completions", [self](const httplib::Request& req, httplib::Response& res,
+                                               const httplib::ContentReader& reader) {
+      if (!DecodableEncoding(req.get_header_value("Content-Encoding"))) {
+        SendJson(res, 415,
+                 "{\"error\":{\"type\":\"invalid_request_error\",\"code\":"
+                 "\"unsupported_encoding\",\"message\":\"the request's Content-Encoding cannot be "
+                 "decoded here (gzip, deflate, br or identity)\"}}");
+        return;
+      }
+      std::string body;
+      bool too_large = false;
+      bool ok = reader([&](const char* data, size_t n) {
+        if (body.size() + n > kMaxBody) {
+          too_large = true;
+          return false;
+        }
+        body.append(data, n);
+        return true;
+      });
+      if (too_large) {
+        SendJson(res, 413,
+                 "{\"error\":{\"type\":\"invalid_request_error\",\"code\":\"too_large\","
+                 "\"message\":\"request body too large\"}}");
+        return;
+      }
+      if (!ok) {
+        SendJson(res, 400,
+                 "{\"error\":{\"type\":\"invalid_request_error\",\"code\":\"bad_encoding\","
+                 "\"message\":\"the request body cannot be read or decoded\"}}");
+        return;
+      }
+      self->Chat(req, body, res);
+    });
     server.Post(
         R"(/v1/approvals/([0-9a-f]+))",
         [self](const httplib::Request& req, httplib::Response& res) { self->Decide(req, res); });
@@ -179,14 +218,11 @@ class GuardedServer {
   }
 
  private:
-  void Chat(const httplib::Request& req, httplib::Response& res) {
-    absl::StatusOr<ChatRequest> chat = ParseChatRequest(req.body);
-    if (!chat.ok()) {
-      SendJson(res, 400,
-               "{\"error\":{\"type\":\"invalid_request_error\",\"code\":\"bad_json\",\"message\":" +
-                   Quote(Message(chat.status())) + "}}");
-      return;
-    }
+  void Chat(const httplib::Request& req, const std::string& request_body, httplib::Response& res) {
+    if (RefuseDuplicateAuthorization(req, res)) return;
+    // A body the guard cannot read is refused with its reason, never admitted with an empty prompt.
+    absl::StatusOr<jitguard::InferenceRequest> chat = jitguard::ReadInferenceRequest(request_body);
+    if (!chat.ok()) return SendError(res, 400, "invalid_request_error", chat.status());
     jitguard::AdmitRequest admit;
     admit.bearer_token = BearerToken(req);
     admit.model = chat->model;
@@ -225,32 +261,34 @@ class GuardedServer {
       return;
     }
 
-    absl::StatusOr<std::string> prompt = guard_->MaskPrompt(*admission, chat->prompt);
-    if (!prompt.ok()) {
-      SendError(res, 503, "jitguard_error", prompt.status());
-      return;
-    }
+    // What the model reads: the whole body masked over its structure (messages in every form,
+    // tool-call arguments, tool results), not only the prompt text.
+    absl::StatusOr<std::string> body = guard_->MaskRequestBody(*admission, request_body);
+    if (!body.ok()) return SendError(res, 503, "jitguard_error", body.status());
+    absl::StatusOr<std::string> prompt = jitguard::RequestPromptText(*body);
+    if (!prompt.ok()) return SendError(res, 503, "jitguard_error", prompt.status());
     std::vector<std::string> chunks = StandInModel(*prompt);
     std::string id = "chatcmpl-" + admission->request_id;
 
+    if (options_.has_replay) return Replay(*admission, chat->stream, res);
+
     if (!chat->stream) {
-      absl::StatusOr<std::unique_ptr<jitguard::ResponseGuard>> rg =
-          guard_->NewResponse(*admission, jitguard::ResponseFormat::kText);
-      if (!rg.ok()) return SendError(res, 503, "jitguard_error", rg.status());
+      // The model server's JSON body, masked over its structure (kJson) like a real upstream's.
       std::string text;
-      for (const std::string& c : chunks) {
-        absl::StatusOr<std::string> out = (*rg)->Write(c);
-        if (!out.ok()) return SendError(res, 503, "jitguard_error", out.status());
-        text += *out;
-      }
+      for (const std::string& c : chunks) text += c;
+      std::string raw = "{\"id\":" + Quote(id) +
+                        ",\"object\":\"chat.completion\",\"model\":" + Quote(chat->model) +
+                        ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                        "\"content\":" +
+                        Quote(text) + "},\"finish_reason\":\"stop\"}]}";
+      absl::StatusOr<std::unique_ptr<jitguard::ResponseGuard>> rg =
+          guard_->NewResponse(*admission, jitguard::ResponseFormat::kJson);
+      if (!rg.ok()) return SendError(res, 503, "jitguard_error", rg.status());
+      absl::StatusOr<std::string> out = (*rg)->Write(raw);
+      if (!out.ok()) return SendError(res, 503, "jitguard_error", out.status());
       absl::StatusOr<std::string> tail = (*rg)->Finish(absl::Now());
       if (!tail.ok()) return SendError(res, 503, "jitguard_error", tail.status());
-      text += *tail;
-      SendJson(res, 200,
-               "{\"id\":" + Quote(id) +
-                   ",\"object\":\"chat.completion\",\"model\":" + Quote(chat->model) +
-                   ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":" +
-                   Quote(text) + "},\"finish_reason\":\"stop\"}]}");
+      SendJson(res, 200, *out + *tail);
       return;
     }
 
@@ -299,7 +337,30 @@ class GuardedServer {
         });
   }
 
+  // Test-only: the upstream response is options_.replay, masked as the real model server's would
+  // be (kSse for a streaming request, kJson otherwise) and written in replay_chunk-byte pieces.
+  void Replay(const jitguard::Admission& admission, bool stream, httplib::Response& res) {
+    absl::StatusOr<std::unique_ptr<jitguard::ResponseGuard>> rg = guard_->NewResponse(
+        admission, stream ? jitguard::ResponseFormat::kSse : jitguard::ResponseFormat::kJson);
+    if (!rg.ok()) return SendError(res, 503, "jitguard_error", rg.status());
+    const std::string& raw = options_.replay;
+    const size_t step = options_.replay_chunk == 0 ? raw.size() + 1 : options_.replay_chunk;
+    std::string out;
+    for (size_t at = 0; at < raw.size(); at += step) {
+      absl::StatusOr<std::string> part = (*rg)->Write(std::string_view(raw).substr(at, step));
+      if (!part.ok()) return SendError(res, 502, "jitguard_error", part.status());
+      out += *part;
+    }
+    absl::StatusOr<std::string> tail = (*rg)->Finish(absl::Now());
+    if (!tail.ok()) return SendError(res, 502, "jitguard_error", tail.status());
+    out += *tail;
+    res.status = 200;
+    if (stream) res.set_header("Cache-Control", "no-cache");
+    res.set_content(out, stream ? "text/event-stream" : "application/json");
+  }
+
   void Decide(const httplib::Request& req, httplib::Response& res) {
+    if (RefuseDuplicateAuthorization(req, res)) return;
     std::string ticket = req.matches[1];
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
@@ -328,13 +389,14 @@ class GuardedServer {
   }
 
   std::shared_ptr<jitguard::Guard> guard_;
+  Options options_;
 };
 }  // namespace
 
 std::vector<std::string> StandInAnswer(std::string_view prompt) { return StandInModel(prompt); }
 
-void Register(httplib::Server& server, std::shared_ptr<jitguard::Guard> guard) {
-  auto app = std::make_shared<GuardedServer>(std::move(guard));
+void Register(httplib::Server& server, std::shared_ptr<jitguard::Guard> guard, Options options) {
+  auto app = std::make_shared<GuardedServer>(std::move(guard), std::move(options));
   app->Register(server, app);
 }
 

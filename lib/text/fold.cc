@@ -135,7 +135,7 @@ inline int Decode(const uint8_t* p, size_t n, uint32_t* c) {
 }
 
 
-inline size_t NextNonAsciiScalar(const uint8_t* p, size_t i, size_t n) {
+[[maybe_unused]] inline size_t NextNonAsciiScalar(const uint8_t* p, size_t i, size_t n) {
   for (; i + 8 <= n; i += 8) {
     uint64_t w;
     std::memcpy(&w, p + i, 8);

@@ -163,9 +163,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
   const auto framing = static_cast<jitguard::ResponseFraming>(in.ConsumeIntegralInRange(0, 2));
   uint32_t seed = in.ConsumeIntegral<uint32_t>();
+  // One input in four is taken as raw bytes (FuzzedDataProvider reads the integrals above from the
+  // end of the input, so a seed file is a real stream followed by 6 control bytes: see
+  // tests/fuzz/corpus/response/README); the rest are built by the grammar.
+  const bool raw = in.ConsumeIntegralInRange(0, 3) == 0;
   Builder builder(in);
-  std::string body = builder.Sse();
-  if (framing != jitguard::ResponseFraming::kSse) {
+  std::string body = raw ? in.ConsumeRemainingBytesAsString() : builder.Sse();
+  if (!raw && framing != jitguard::ResponseFraming::kSse) {
     // The same values as NDJSON lines / one document: strip the SSE syntax crudely.
     for (char& c : body) {
       if (c == '\r') c = '\n';
