@@ -495,7 +495,7 @@ class Gateway {
   // ---- the proxied endpoints ----------------------------------------------------------------------
 
   awaitable<bool> Proxy(beast::tcp_stream& client, http::request<http::string_body>& req,
-                        Endpoint endpoint, int* status, std::string* log_id) {
+                        Endpoint /*endpoint: every body is read the same way*/, int* status, std::string* log_id) {
     const bool keep = req.keep_alive();
     std::string auth_error;
     std::string token = BearerToken(req, &auth_error);
@@ -509,7 +509,8 @@ class Gateway {
                                    "authentication_error", auth_error,
                                    "an Authorization: Bearer token is required", keep);
     }
-    absl::StatusOr<std::unique_ptr<RequestBody>> body = RequestBody::Parse(req.body(), endpoint);
+    // Every text the model will read, for the policy; a body the library cannot read is refused.
+    absl::StatusOr<jitguard::InferenceRequest> body = jitguard::ReadInferenceRequest(req.body());
     if (!body.ok()) {
       co_return co_await SendError(client, status, http::status::bad_request,
                                    "invalid_request_error", jitguard::ErrorReason(body.status()),
@@ -517,21 +518,16 @@ class Gateway {
     }
     jitguard::AdmitRequest ar;
     ar.bearer_token = std::move(token);
-    ar.model = (*body)->model();
+    ar.model = body->model;
     ar.dataset = Header(req, "x-jitguard-dataset");
     if (ar.dataset.empty()) ar.dataset = opts_.dataset;
     ar.operation = "infer";
-    ar.prompt = (*body)->prompt();
+    ar.prompt = body->prompt;
     ar.approval = Header(req, "x-jitguard-approval");
-    const RequestBody& parsed = **body;
     Admitted a = co_await OnWorker<Admitted>([&]() {
       Admitted out;
       out.admission = guard_->Admit(ar, absl::Now(), &out.refusal);
-      if (out.admission.ok()) {
-        const jitguard::Admission& adm = *out.admission;
-        out.body = parsed.Rewrite(
-            [&](std::string_view s) { return guard_->MaskPrompt(adm, s); });
-      }
+      if (out.admission.ok()) out.body = guard_->MaskRequestBody(*out.admission, req.body());
       return out;
     });
     if (!a.admission.ok()) {
@@ -778,21 +774,19 @@ class Gateway {
                                         : "the model server's answer is too large",
                                      false);
       }
-      absl::StatusOr<std::string> masked = co_await OnWorker<absl::StatusOr<std::string>>([&]() {
-        std::string texts;
-        absl::StatusOr<std::string> m = MaskJsonResponse(
-            raw, [&](std::string_view s) { return guard_->MaskPrompt(admission, s); }, &texts);
-        if (!m.ok()) return m;
-        // The audit record of the answer: its texts through a response guard (masked, counted).
-        absl::StatusOr<std::unique_ptr<jitguard::ResponseGuard>> rg =
-            guard_->NewResponse(admission, jitguard::ResponseFormat::kText);
-        if (!rg.ok()) return absl::StatusOr<std::string>(rg.status());
-        absl::StatusOr<std::string> w = (*rg)->Write(texts);
-        if (!w.ok()) return absl::StatusOr<std::string>(w.status());
-        absl::StatusOr<std::string> f = (*rg)->Finish(absl::Now());
-        if (!f.ok()) return absl::StatusOr<std::string>(f.status());
-        return m;
-      });
+      // The whole answer through the library's JSON response guard: default deny over its
+      // structure, audited with the text of every choice.
+      absl::StatusOr<std::string> masked = co_await OnWorker<absl::StatusOr<std::string>>(
+          [&]() -> absl::StatusOr<std::string> {
+            absl::StatusOr<std::unique_ptr<jitguard::ResponseGuard>> rg =
+                guard_->NewResponse(admission, jitguard::ResponseFormat::kJson);
+            if (!rg.ok()) return rg.status();
+            absl::StatusOr<std::string> w = (*rg)->Write(raw);
+            if (!w.ok()) return w.status();
+            absl::StatusOr<std::string> f = (*rg)->Finish(absl::Now());
+            if (!f.ok()) return f.status();
+            return *w + *f;
+          });
       if (!masked.ok()) {
         co_return co_await SendError(client, status, http::status::bad_gateway, "upstream_error",
                                      jitguard::ErrorReason(masked.status()),
@@ -806,9 +800,12 @@ class Gateway {
       co_return co_await Send(client, std::move(res), keep);
     }
 
-    // Streamed: SSE event by event, anything else as text.
+    // Streamed: SSE event by event, NDJSON line by line, anything else as text.
+    const bool ndjson = ctype.find("ndjson") != std::string::npos;
     absl::StatusOr<std::unique_ptr<jitguard::ResponseGuard>> made = guard_->NewResponse(
-        admission, sse ? jitguard::ResponseFormat::kSse : jitguard::ResponseFormat::kText);
+        admission, sse      ? jitguard::ResponseFormat::kSse
+                   : ndjson ? jitguard::ResponseFormat::kNdjson
+                            : jitguard::ResponseFormat::kText);
     if (!made.ok()) {
       co_return co_await SendError(client, status, http::status::service_unavailable,
                                    "jitguard_error", jitguard::ErrorReason(made.status()),
@@ -859,9 +856,18 @@ class Gateway {
       client_ok = !ec;
     }
     // The held rest (masked) and the audit record; the record is written even when the client left.
+    // A stream cut short (the client left, the upstream broke off) is aborted: what the masker
+    // still held (possibly the start of a value it could not see whole) is neither sent nor
+    // recorded.
     jitguard::ResponseGuard* raw_rg = rg.get();
+    const bool cut_short = !client_ok || !failure.empty();
     absl::StatusOr<std::string> tail = co_await OnWorker<absl::StatusOr<std::string>>(
-        [&]() { return raw_rg->Finish(absl::Now()); });
+        [&]() -> absl::StatusOr<std::string> {
+          if (!cut_short) return raw_rg->Finish(absl::Now());
+          absl::Status s = raw_rg->Abort(absl::Now());
+          if (!s.ok()) return s;
+          return std::string();
+        });
     open_streams_.fetch_sub(1);
     if (!client_ok) {
       *status = 499;

@@ -133,6 +133,18 @@ JITGUARD_PY_PART(guard, 90) {
             return py::bytes(Unwrap(std::move(out)));
           },
           py::arg("now") = py::none())
+      .def(
+          "abort",
+          [](PyResponse& r, std::optional<double> now) {
+            absl::Time t = TimeOrNow(now);
+            absl::Status s;
+            {
+              py::gil_scoped_release nogil;
+              s = r.rg->Abort(t);
+            }
+            ThrowIfError(s);
+          },
+          py::arg("now") = py::none())
       .def_property_readonly("finished", [](const PyResponse& r) { return r.rg->finished(); })
       .def_property_readonly("counts", [](const PyResponse& r) {
         std::map<std::string, uint64_t> out(r.rg->counts().begin(), r.rg->counts().end());

@@ -123,6 +123,11 @@ class JITGUARD_EXPORT ResponseGuard {
   // Returns the held rest, masked, and writes `inference.response` (masked text, finding counts).
   // Errors when the audit sink fails. Later calls return "".
   virtual absl::StatusOr<std::string> Finish(absl::Time now = absl::Now()) = 0;
+  // Ends a response the client will not receive in full (it went away, the model server failed):
+  // nothing more is emitted, the held text is dropped (a value cut short is neither sent nor
+  // recorded), and `inference.response` records what was sent, with decision "aborted". Errors
+  // when the audit sink fails. Later calls, and Finish after it, do nothing.
+  virtual absl::Status Abort(absl::Time now) = 0;
   virtual bool finished() const = 0;
   // Findings so far, per entity.
   virtual const FindingCounts& counts() const = 0;

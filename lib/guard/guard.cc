@@ -190,7 +190,7 @@ absl::StatusOr<std::unique_ptr<ResponseGuard>> GuardImpl::NewResponse(const Admi
   std::weak_ptr<GuardImpl> self = weak_from_this();
   guard::ResponseSink sink = [self, scope = std::move(scope), profile = admission.mask_profile](
                                  const std::string& text, const FindingCounts& counts,
-                                 absl::Time now) {
+                                 absl::Time now, guard::ResponseEnd end) {
     std::shared_ptr<GuardImpl> g = self.lock();
     if (g == nullptr) {
       return MakeError(absl::StatusCode::kFailedPrecondition, ErrorDomain::kAudit, "closed",
@@ -199,7 +199,10 @@ absl::StatusOr<std::unique_ptr<ResponseGuard>> GuardImpl::NewResponse(const Admi
     for (const auto& [entity, n] : counts) g->metrics_.Add(Counter::kFindings, entity, n);
     return EventLog(g->parts_.audit.get(), scope, now)
         .Write(audit_type::kInferenceResponse,
-               {.mask_profile = profile, .response = text, .findings = &counts});
+               {.decision = end == guard::ResponseEnd::kAborted ? "aborted" : "",
+                .mask_profile = profile,
+                .response = text,
+                .findings = &counts});
   };
   switch (format) {
     case ResponseFormat::kText:

@@ -24,9 +24,15 @@ class TextResponse final : public ResponseGuard {
     finished_ = true;
     std::string tail = stream_->Finish();
     text_ += tail;
-    absl::Status s = sink_(text_, stream_->counts(), now);
+    absl::Status s = sink_(text_, stream_->counts(), now, ResponseEnd::kComplete);
     if (!s.ok()) return s;
     return tail;
+  }
+
+  absl::Status Abort(absl::Time now) override {
+    if (finished_) return absl::OkStatus();
+    finished_ = true;
+    return sink_(text_, stream_->counts(), now, ResponseEnd::kAborted);
   }
 
   bool finished() const override { return finished_; }
@@ -60,10 +66,19 @@ class StructuredResponse final : public ResponseGuard {
     finished_ = true;
     absl::StatusOr<std::string> tail = stream_->Finish();
     // Audited even when the stream failed: what was sent so far is on record.
-    absl::Status s = sink_(TranscriptText(stream_->transcript()), stream_->counts(), now);
+    absl::Status s = sink_(TranscriptText(stream_->transcript()), stream_->counts(), now,
+                           ResponseEnd::kComplete);
     if (!tail.ok()) return tail.status();
     if (!s.ok()) return s;
     return tail;
+  }
+
+  absl::Status Abort(absl::Time now) override {
+    if (finished_) return absl::OkStatus();
+    finished_ = true;
+    // The transcript holds only what Write returned: the held text is dropped with the stream.
+    return sink_(TranscriptText(stream_->transcript()), stream_->counts(), now,
+                 ResponseEnd::kAborted);
   }
 
   bool finished() const override { return finished_; }

@@ -14,9 +14,13 @@
 
 namespace jitguard::guard {
 
-// Called once by Finish with the masked response text and the finding counts.
+// How a response ended.
+enum class ResponseEnd { kComplete, kAborted };
+
+// Called once by Finish or Abort with the masked text that was sent and the finding counts.
 using ResponseSink = std::function<absl::Status(const std::string& masked_text,
-                                                const FindingCounts& counts, absl::Time now)>;
+                                                const FindingCounts& counts, absl::Time now,
+                                                ResponseEnd end)>;
 
 std::unique_ptr<ResponseGuard> NewTextResponse(std::shared_ptr<const Masker> masker,
                                                ResponseSink sink);

@@ -183,7 +183,13 @@ class ResponseMaskStreamImpl final : public ResponseMaskStream,
     simdjson::dom::element root;
     if (parser_.parse(data.data(), data.size(), /*realloc_if_needed=*/true).get(root) !=
         simdjson::SUCCESS) {
-      *masked = Continue(ChannelKey{.field = ChannelField::kRaw}, data, /*finish=*/false);
+      // Masked twice: alone (a value whole in this event, which a client that reads events one
+      // by one sees), then as the continuation of the earlier non-JSON data (a value split across
+      // events, which a client that joins them sees). Joining alone could hide a value behind the
+      // digits the previous event ended with.
+      std::string alone;
+      masker_->MaskAppend(data, &alone, &oneshot_counts_);
+      *masked = Continue(ChannelKey{.field = ChannelField::kRaw}, alone, /*finish=*/false);
       transcript_[0].append(*masked);
       return absl::OkStatus();
     }

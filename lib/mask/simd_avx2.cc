@@ -14,34 +14,13 @@ namespace avx2 {
 
 JITGUARD_SIMD_TARGET_BEGIN("avx2")
 
-struct Vec16 {
-  static constexpr size_t kWidth = 16;
-  __m128i v;
-};
+#include "lib/mask/simd_x86_vec16.inc"
+
 struct Vec32 {
   static constexpr size_t kWidth = 32;
   __m256i v;
 };
 
-template <class V>
-V LoadU(const uint8_t* p);
-template <class V>
-V LoadTable(const uint8_t* t16);
-
-template <>
-inline Vec16 LoadU<Vec16>(const uint8_t* p) {
-  return {_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))};
-}
-template <>
-inline Vec16 LoadTable<Vec16>(const uint8_t* t16) {
-  return LoadU<Vec16>(t16);
-}
-inline void StoreU(uint8_t* p, Vec16 x) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), x.v); }
-inline Vec16 And(Vec16 a, Vec16 b) { return {_mm_and_si128(a.v, b.v)}; }
-inline Vec16 Or(Vec16 a, Vec16 b) { return {_mm_or_si128(a.v, b.v)}; }
-inline Vec16 Eq(Vec16 a, Vec16 b) { return {_mm_cmpeq_epi8(a.v, b.v)}; }
-inline Vec16 GtSigned(Vec16 a, Vec16 b) { return {_mm_cmpgt_epi8(a.v, b.v)}; }
-inline uint64_t Bits(Vec16 m) { return static_cast<uint32_t>(_mm_movemask_epi8(m.v)); }
 
 template <>
 inline Vec32 LoadU<Vec32>(const uint8_t* p) {

@@ -293,8 +293,8 @@ void StructureWalker::Object(simdjson::dom::object object, const Frame& at, std:
     responses_type_ = root_type;
     responses_output_ = output_index;
     responses_content_ = content_index;
-  } else if (at.root()) {
-    responses_type_.clear();
+  } else if (response && at.root()) {
+    responses_type_.clear();  // (a parsed `arguments` document inside the event leaves it alone)
   }
 
   // A logprobs entry: the token is masked first, so `bytes` can be rebuilt from it.

@@ -39,7 +39,7 @@ import zlib
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Tuple
 
 from . import _core
-from .errors import AccessDenied, ApprovalError, ApprovalRequired, Error, MaskError, TokenError
+from .errors import AccessDenied, ApprovalError, ApprovalRequired, Error, TokenError
 
 __all__ = ["JitGuardMiddleware", "VllmMiddleware", "extract_prompt"]
 
@@ -381,17 +381,14 @@ class _MaskingResponder:
 
     def close(self) -> None:
         """Ends an unfinished response (the application raised or the client went away): the held
-        tail is dropped, never sent, and the response is still audited."""
+        tail is dropped, never sent and never recorded; the record says what was sent (aborted)."""
         if self._done:
             return
         self._done = True
-        try:
-            if self._body is not None:
-                self._body.finish()
-            elif self._text is not None:
-                self._text.finish()
-        except MaskError:
-            pass  # the stream failed already (an event over the size cap); that error propagates
+        if self._body is not None:
+            self._body.abort()
+        elif self._text is not None:
+            self._text.abort()
 
 
 class VllmMiddleware(JitGuardMiddleware):

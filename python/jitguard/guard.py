@@ -343,6 +343,13 @@ class ResponseGuard:
             return ""
         return self._decoder.decode(self._rg.finish(), final=True)
 
+    def abort(self) -> None:
+        """Ends a response the client will not receive in full: the held text is dropped (never
+        sent, never recorded) and ``inference.response`` records what was sent, decision
+        ``aborted``."""
+        if not self._rg.finished:
+            self._rg.abort()
+
     @property
     def findings(self) -> Dict[str, int]:
         """Findings so far, per entity."""
@@ -366,6 +373,11 @@ class SseMasker:
 
     def finish(self) -> bytes:
         return b"" if self._rg.finished else self._rg.finish()
+
+    def abort(self) -> None:
+        """See :meth:`ResponseGuard.abort`."""
+        if not self._rg.finished:
+            self._rg.abort()
 
     @property
     def findings(self) -> Dict[str, int]:

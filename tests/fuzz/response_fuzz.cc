@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -199,7 +200,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (out.find(kEmail) != std::string::npos || out.find(kCard) != std::string::npos ||
       out.find(kCardNumber) != std::string::npos) {
-    std::abort();  // a planted value reached the client
+    // A planted value reached the client: show what was fed and what came out, then stop.
+    std::fprintf(stderr, "planted value in the output\n--- input (%s)\n%s\n--- output\n%s\n",
+                 raw ? "raw" : "grammar", body.c_str(), out.c_str());
+    std::abort();
   }
   return 0;
 }

@@ -339,6 +339,31 @@ TEST_F(GuardTest, AuditTextEqualsTheWireForCrLfAndCrFraming) {
   }
 }
 
+// A response cut short (the client went away): the held start of a value is neither sent nor
+// recorded, and the record says what was sent and that it was aborted.
+TEST_F(GuardTest, AbortDropsTheHeldTextFromTheRecord) {
+  for (ResponseFormat format : {ResponseFormat::kText, ResponseFormat::kSse}) {
+    std::shared_ptr<Guard> g = Make();
+    absl::StatusOr<Admission> adm =
+        g->Admit(Request(Token("alice", R"(["data-scientists"])")), kNow);
+    ASSERT_TRUE(adm.ok());
+    auto rg = *g->NewResponse(*adm, format);
+    const std::string sent = format == ResponseFormat::kText
+                                 ? *rg->Write("write to dana.whit")
+                                 : *rg->Write(Event("write to dana.whit"));
+    EXPECT_THAT(sent, Not(HasSubstr("dana")));
+    ASSERT_TRUE(rg->Abort(kNow).ok());
+    EXPECT_TRUE(rg->finished());
+    EXPECT_EQ(*rg->Finish(kNow), "");
+    ASSERT_TRUE(g->Close().ok());
+    const std::string log = Log();
+    EXPECT_THAT(log, Not(HasSubstr("dana")));
+    EXPECT_THAT(log, HasSubstr("\"decision\":\"aborted\""));
+    EXPECT_THAT(log, HasSubstr("\"response\":\"write to \""));
+    std::filesystem::remove(dir_ + "/audit.jsonl");
+  }
+}
+
 TEST_F(GuardTest, SseThatIsNotJsonIsMaskedAsText) {
   std::shared_ptr<Guard> g = Make();
   absl::StatusOr<Admission> adm = g->Admit(Request(Token("alice", R"(["data-scientists"])")), kNow);

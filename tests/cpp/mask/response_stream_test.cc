@@ -217,6 +217,15 @@ TEST(ResponseStreamTest, DataThatIsAJsonStringOrArrayOrNotJson) {
   EXPECT_THAT(out, HasSubstr("plain text "));
 }
 
+// Found by the response fuzzer: non-JSON data joined to the digits the previous event ended with
+// ("-17886" + "4111111111111111") hid a card number that a client reading events one by one sees.
+TEST(ResponseStreamTest, NonJsonDataIsMaskedAloneAndJoined) {
+  const std::string out = RunSse("data: -17886\n\ndata: 4111111111111111\n\n"
+                                 "data: reach 415-555-\n\ndata: 0132 now\n\n");
+  EXPECT_THAT(out, Not(HasSubstr("4111111111111111")));
+  EXPECT_THAT(out, Not(HasSubstr("0132")));
+}
+
 TEST(ResponseStreamTest, NonJsonDataIsInTheTranscript) {
   auto s = DefaultMasker()->NewSseStream();
   const std::string out = Feed(*s, "data: mail john.doe@example.com now\n\n");
