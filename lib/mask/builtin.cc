@@ -197,6 +197,11 @@ P NationalPhoneBody(const Cursor& c, P s) {
   }
   // One contiguous group of 8 digits is as often a date (20240115) as a number.
   if (digits < 8 || (groups == 1 && digits < 9)) return -1;
+  // National formats begin with the trunk prefix 0 or a parenthesized area code; or the number
+  // has the NANP shape 3-3-4. (Keeps dates, epochs and order numbers away from the context
+  // check, which is what this costs on clean prose.)
+  const bool nanp = groups == 3 && len[0] == 3 && len[1] == 3 && len[2] == 4 && sep != '/';
+  if (c.At(s) != '0' && c.At(s) != '(' && !nanp) return -1;
   if (groups == 3 && sep != ' ' &&
       ((len[0] == 4 && len[1] == 2 && len[2] == 2) || (len[0] == 2 && len[1] == 2 && len[2] == 4))) {
     return -1;

@@ -346,9 +346,9 @@ inline uint64_t Masker::Impl::ShapeKeep(const uint8_t* p, size_t n, size_t s, si
                       may(d + 3, digit) && may(d + 4, is_next)) ||
                      (run == 1 && p[s] == '1' && sep &&
                       may(d + 1, [](uint8_t c) { return mask::IsDigit(c) || c == '('; })) ||
-                     // A national-format number after a context word: 8+ digits, contiguous or
-                     // in groups (MatchPhoneContext).
-                     run >= 8 || ((sep || next == '/') && may(d + 1, digit));
+                     // A national-format number after a context word: trunk prefix 0, 9+
+                     // digits contiguous or in groups (MatchPhoneContext).
+                     (p[s] == '0' && (run >= 9 || ((sep || next == '/') && may(d + 1, digit))));
   if (!phone) drop |= phone_bit_;
   // SSN "AAA-GG-SSSS" (two digits and the same separator follow) or nine digits.
   const bool ssn = (run == 3 && (next == '-' || next == ' ' || next == '.') && may(d + 1, digit) &&

@@ -248,7 +248,9 @@ TEST(DetectorsTest, RecallNationalPhonesAfterContextWord) {
   EXPECT_EQ(Only("call 0612345678"), "PHONE:0612345678");
   EXPECT_EQ(Only("mobile 0412 345 678"), "PHONE:0412 345 678");
   EXPECT_EQ(Only("telefono 06 1234 5678"), "PHONE:06 1234 5678");
-  EXPECT_EQ(Only("\"phone\": \"912 34 56 78\""), "PHONE:912 34 56 78");
+  EXPECT_EQ(Only("\"phone\": \"020 123 4567\""), "PHONE:020 123 4567");
+  // Not supported: national formats without a trunk prefix, other than NANP (Spain, Denmark).
+  EXPECT_EQ(None("\"phone\": \"912 34 56 78\""), "");
   // NANP-shaped after a context word, whatever the area code or exchange.
   EXPECT_EQ(Only("call 123-456-7890"), "PHONE:123-456-7890");
   EXPECT_EQ(Only("phone: 212-911-4567"), "PHONE:212-911-4567");
