@@ -275,6 +275,7 @@ JITGUARD_PY_PART(guard, 90) {
       .def("grant_verifier",
            [](const PyGuard& g) { return WrapGrantVerifier(g.guard->grant_verifier()); })
       .def("metrics_text", [](const PyGuard& g) { return g.guard->MetricsText(); })
+      .def("metrics", [](const PyGuard& g) { return g.guard->Metrics(); })
       .def("flush",
            [](const PyGuard& g) {
              absl::Status s;

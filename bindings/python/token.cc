@@ -189,7 +189,8 @@ JITGUARD_PY_PART(token, 20) {
       });
 
   py::class_<TokenVerifier, std::shared_ptr<TokenVerifier>>(m, "TokenVerifier")
-      .def_static("create", &Create, py::arg("jwks"), py::arg("pem_keys"), py::arg("hmac_keys"),
+      .def_static("create", &Create, py::kw_only(), py::arg("jwks"), py::arg("pem_keys"),
+                  py::arg("hmac_keys"),
                   py::arg("issuers"), py::arg("audiences"), py::arg("audience_policy"),
                   py::arg("algorithms"), py::arg("leeway"), py::arg("groups_claim"),
                   py::arg("require_exp"), py::arg("max_lifetime"), py::arg("required_claims"),

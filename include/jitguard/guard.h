@@ -228,6 +228,11 @@ class JITGUARD_EXPORT Guard {
   // jitguard_grants_issued_total, jitguard_audit_queue_depth.
   virtual std::string MetricsText() const = 0;
 
+  // The same counters as values: counter name ("decisions", "token_rejections", "findings",
+  // "approvals", "grants") -> label (effect, reason, entity, ...; "" for the unlabelled) -> count.
+  using MetricValues = std::map<std::string, std::map<std::string, uint64_t>>;
+  virtual MetricValues Metrics() const = 0;
+
   // Makes every audit record written so far durable (the sink's Flush).
   virtual absl::Status Flush() = 0;
 

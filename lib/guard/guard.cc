@@ -70,6 +70,7 @@ class GuardImpl final : public Guard, public std::enable_shared_from_this<GuardI
         parts_.async_audit != nullptr ? parts_.async_audit->Counters().queue_depth : 0;
     return metrics_.Text(depth);
   }
+  MetricValues Metrics() const override { return metrics_.Values(); }
   absl::Status Flush() override { return parts_.audit->Flush(); }
   absl::Status Close() override { return parts_.audit->Close(); }
 

@@ -49,6 +49,18 @@ uint64_t Metrics::Value(Counter counter, std::string_view label) const {
   return it == values.end() ? 0 : it->second;
 }
 
+std::map<std::string, std::map<std::string, uint64_t>> Metrics::Values() const {
+  static constexpr const char* kNames[5] = {"decisions", "token_rejections", "findings",
+                                            "approvals", "grants"};
+  std::map<std::string, std::map<std::string, uint64_t>> out;
+  base::MutexLock lock(&mu_);
+  for (int i = 0; i < 5; ++i) {
+    std::map<std::string, uint64_t>& counter = out[kNames[i]];
+    for (const auto& [label, n] : values_[i]) counter[label] = n;
+  }
+  return out;
+}
+
 std::string Metrics::Text(uint64_t queue_depth) const {
   std::string out;
   base::MutexLock lock(&mu_);

@@ -20,6 +20,8 @@ class Metrics {
   uint64_t Value(Counter counter, std::string_view label) const;
   // Prometheus text exposition format (0.0.4); `queue_depth` is the audit queue gauge.
   std::string Text(uint64_t queue_depth) const;
+  // Every counter: its short name -> label -> count.
+  std::map<std::string, std::map<std::string, uint64_t>> Values() const;
 
  private:
   mutable base::Mutex mu_;

@@ -56,7 +56,6 @@ from __future__ import annotations
 import codecs
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterable, AsyncIterator, Dict, Iterable, Iterator, List, Optional, Union
 
@@ -299,28 +298,24 @@ def _grant_verifier(core: Any, issuer: str) -> Any:
 
 
 class Metrics:
-    """The Guard's counters, read back from :meth:`Guard.metrics_text`:
+    """The Guard's counters as values (handed over by the binding, not parsed from text):
     ``value("decisions" | "token_rejections" | "findings" | "approvals" | "grants", label)``."""
-
-    _NAMES = {"decisions": "jitguard_decisions_total", "token_rejections": "jitguard_token_rejections_total",
-              "findings": "jitguard_findings_total", "approvals": "jitguard_approval_tickets_total",
-              "grants": "jitguard_grants_issued_total"}
-    _LINE = re.compile(r'^(\w+)(?:\{\w+="((?:[^"\\]|\\.)*)"\})? (\S+)$')
 
     def __init__(self, guard: Guard) -> None:
         self._guard = guard
 
     def value(self, counter: str, label: str = "") -> int:
-        name = self._NAMES[counter]
-        for line in self._guard.metrics_text().splitlines():
-            m = self._LINE.match(line)
-            if m and m.group(1) == name and _unescape(m.group(2) or "") == label:
-                return int(float(m.group(3)))
-        return 0
+        counters = self._guard._g.metrics()
+        if counter not in counters:
+            raise KeyError(counter)
+        values = counters[counter]
+        if label == "" and "" not in values:
+            return sum(values.values())  # an unlabelled counter is the total of its labels
+        return int(values.get(label, 0))
 
-
-def _unescape(value: str) -> str:
-    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), value)
+    def values(self) -> Dict[str, Dict[str, int]]:
+        """Every counter: name -> label -> count."""
+        return {name: dict(labels) for name, labels in self._guard._g.metrics().items()}
 
 
 class ResponseGuard:

@@ -157,11 +157,14 @@ class TokenVerifier:
             raise ConfigError("leeway: must be a non-negative number of seconds", reason="bad_value")
         self._leeway = float(leeway)
         self._core = _core.TokenVerifier.create(
-            jwks_text, pems, hmacs, issuers, audiences, audience_policy,
-            _as_list(algorithms, "algorithms"), float(leeway), groups_claim, bool(require_exp),
-            None if max_lifetime is None else float(max_lifetime), list(required_claims),
-            _as_list(typ, "typ"), int(max_token_size), int(cache_size), bool(require_subject),
-            None if self._client is None else self._client._core)
+            jwks=jwks_text, pem_keys=pems, hmac_keys=hmacs, issuers=issuers, audiences=audiences,
+            audience_policy=audience_policy, algorithms=_as_list(algorithms, "algorithms"),
+            leeway=float(leeway), groups_claim=groups_claim, require_exp=bool(require_exp),
+            max_lifetime=None if max_lifetime is None else float(max_lifetime),
+            required_claims=list(required_claims), typ=_as_list(typ, "typ"),
+            max_token_size=int(max_token_size), cache_size=int(cache_size),
+            require_subject=bool(require_subject),
+            key_source=None if self._client is None else self._client._core)
 
     def verify(self, token: Union[str, bytes], now: Optional[float] = None) -> Identity:
         """Verifies ``token`` (at Unix time ``now``, default the clock) and returns the identity.
