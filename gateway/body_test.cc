@@ -1,4 +1,4 @@
-// The gateway's request/response JSON handling and its URL parsing.
+// The gateway's own JSON helpers (quoting, upstream error messages) and its URL parsing.
 #include "gateway/body.h"
 
 #include <string>
@@ -10,11 +10,7 @@
 namespace jitguard_gateway {
 namespace {
 
-absl::StatusOr<std::string> Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
-  return out;
-}
+TEST(Quote, EscapesLikeJson) { EXPECT_EQ(Quote("a\"b\\c\n"), R"("a\"b\\c\n")"); }
 
 TEST(UpstreamErrorMessage, Shapes) {
   EXPECT_EQ(UpstreamErrorMessage(R"({"error":{"message":"m1"}})"), "m1");
