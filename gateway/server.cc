@@ -18,6 +18,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -459,6 +460,27 @@ class Gateway {
   }
 
   // The caller's bearer token; "" with *error set when there is none or more than one.
+  // The caller's bearer token. When Authorization is missing, malformed or given twice, the refusal
+  // (401, or 400 duplicate_authorization) is sent, `*sent` says whether that worked, and nullopt
+  // comes back.
+  awaitable<std::optional<std::string>> Bearer(beast::tcp_stream& client,
+                                               const http::request<http::string_body>& req,
+                                               int* status, bool keep, bool* sent) {
+    std::string auth_error;
+    std::string token = BearerToken(req, &auth_error);
+    if (auth_error.empty()) co_return token;
+    if (auth_error == "duplicate_authorization") {
+      *sent = co_await SendError(client, status, http::status::bad_request,
+                                 "invalid_request_error", auth_error,
+                                 "more than one Authorization header", keep);
+    } else {
+      *sent = co_await SendError(client, status, http::status::unauthorized,
+                                 "authentication_error", auth_error,
+                                 "an Authorization: Bearer token is required", keep);
+    }
+    co_return std::nullopt;
+  }
+
   static std::string BearerToken(const http::request<http::string_body>& req, std::string* error) {
     auto range = req.equal_range(http::field::authorization);
     int count = 0;
@@ -495,20 +517,13 @@ class Gateway {
   // ---- the proxied endpoints ----------------------------------------------------------------------
 
   awaitable<bool> Proxy(beast::tcp_stream& client, http::request<http::string_body>& req,
-                        Endpoint /*endpoint: every body is read the same way*/, int* status, std::string* log_id) {
+                        Endpoint /*every endpoint's body is read the same way*/, int* status,
+                        std::string* log_id) {
     const bool keep = req.keep_alive();
-    std::string auth_error;
-    std::string token = BearerToken(req, &auth_error);
-    if (auth_error == "duplicate_authorization") {
-      co_return co_await SendError(client, status, http::status::bad_request,
-                                   "invalid_request_error", auth_error,
-                                   "more than one Authorization header", keep);
-    }
-    if (!auth_error.empty()) {
-      co_return co_await SendError(client, status, http::status::unauthorized,
-                                   "authentication_error", auth_error,
-                                   "an Authorization: Bearer token is required", keep);
-    }
+    bool sent = false;
+    std::optional<std::string> bearer = co_await Bearer(client, req, status, keep, &sent);
+    if (!bearer.has_value()) co_return sent;
+    std::string token = *std::move(bearer);
     // Every text the model will read, for the policy; a body the library cannot read is refused.
     absl::StatusOr<jitguard::InferenceRequest> body = jitguard::ReadInferenceRequest(req.body());
     if (!body.ok()) {
@@ -955,18 +970,10 @@ class Gateway {
   awaitable<bool> Models(beast::tcp_stream& client, http::request<http::string_body>& req,
                          int* status) {
     const bool keep = req.keep_alive();
-    std::string auth_error;
-    std::string token = BearerToken(req, &auth_error);
-    if (auth_error == "duplicate_authorization") {
-      co_return co_await SendError(client, status, http::status::bad_request,
-                                   "invalid_request_error", auth_error,
-                                   "more than one Authorization header", keep);
-    }
-    if (!auth_error.empty()) {
-      co_return co_await SendError(client, status, http::status::unauthorized,
-                                   "authentication_error", auth_error,
-                                   "an Authorization: Bearer token is required", keep);
-    }
+    bool sent = false;
+    std::optional<std::string> bearer = co_await Bearer(client, req, status, keep, &sent);
+    if (!bearer.has_value()) co_return sent;
+    std::string token = *std::move(bearer);
     std::shared_ptr<const ModelFilter> filter;
     {
       std::lock_guard<std::mutex> lock(filter_mu_);
