@@ -78,11 +78,13 @@ fuzz-smoke: deps-dev
 # The response and mask fuzzers under ASan/UBSan for FUZZ_CI_SECONDS each (CI's smoke), and the
 # response target for an hour (FUZZ_LONG_SECONDS; local, not CI). docs/development.md#fuzzing.
 FUZZ_CI_SECONDS ?= 60
+# Executions per target in CI: a fixed seed and count make the smoke the same on every machine.
+FUZZ_CI_RUNS ?= 30000
 FUZZ_LONG_SECONDS ?= 3600
 fuzz-ci: deps-dev
 	@cmake --preset fuzz >/dev/null && cmake --build build/fuzz -j $(JOBS) \
 	  --target jitguard_response_fuzz jitguard_mask_fuzz
-	@scripts/fuzz-run.sh build/fuzz $(FUZZ_CI_SECONDS) response mask
+	@FUZZ_RUNS=$(FUZZ_CI_RUNS) scripts/fuzz-run.sh build/fuzz $(FUZZ_CI_SECONDS) response mask
 
 fuzz-long: deps-dev
 	@cmake --preset fuzz >/dev/null && cmake --build build/fuzz -j $(JOBS) --target jitguard_response_fuzz

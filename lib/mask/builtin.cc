@@ -828,9 +828,12 @@ bool BuiltinLeftBoundaryOk(int entity, int prev) {
       return !(word || prev == '.' || prev == '-' || prev == '_' || prev == '/' || prev == '+' ||
                prev == '$' || prev == '#');
     case kUsSsn:
-    case kCreditCard:
       return !(word || prev == '.' || prev == '-' || prev == '_' || prev == '/' || prev == '+' ||
                prev == '$' || prev == '#' || prev == ',');
+    case kCreditCard:  // after a comma too: CSV rows and JSON arrays ("7392,4111111111111111"); a
+                       // thousands group after a comma is 3 digits, never a 13-19 digit card
+      return !(word || prev == '.' || prev == '-' || prev == '_' || prev == '/' || prev == '+' ||
+               prev == '$' || prev == '#');
     case kIpv4:  // "host:10.0.0.1", "inet addr:10.0.0.1", "::ffff:10.0.0.1"
       return !(word || prev == '.' || prev == '_');
     case kIpv6:

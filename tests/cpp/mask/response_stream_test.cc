@@ -226,6 +226,13 @@ TEST(ResponseStreamTest, NonJsonDataIsMaskedAloneAndJoined) {
   EXPECT_THAT(out, Not(HasSubstr("0132")));
 }
 
+// Found by the response fuzzer: a card number right after a comma (a JSON array or CSV row in data
+// that is not valid JSON, so masked as text) was not found.
+TEST(ResponseStreamTest, CardAfterACommaInTextData) {
+  const std::string out = RunSse("data: [-7392,4111111111111111,{\n\ndata: id,card\ndata: 7,4111111111111111\n\n");
+  EXPECT_THAT(out, Not(HasSubstr("4111111111111111")));
+}
+
 TEST(ResponseStreamTest, NonJsonDataIsInTheTranscript) {
   auto s = DefaultMasker()->NewSseStream();
   const std::string out = Feed(*s, "data: mail john.doe@example.com now\n\n");
