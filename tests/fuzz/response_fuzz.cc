@@ -160,6 +160,29 @@ const std::shared_ptr<const jitguard::Masker>& Masker() {
 
 }  // namespace
 
+namespace {
+
+bool IsDigitByte(char c) { return c >= '0' && c <= '9'; }
+bool IsEmailByte(char c) {
+  return IsDigitByte(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
+         c == '_' || c == '-' || c == '+' || c == '%';
+}
+
+// True when `value` occurs in `out` as a value of its own: not glued to bytes that would make it part
+// of a longer one (raw inputs can build "john.doe@example.compt" or "1788641111111111111111", which
+// are different values; the grammar always sets its planted values apart).
+bool Delimited(std::string_view out, std::string_view value, bool (*part_of)(char)) {
+  for (size_t at = out.find(value); at != std::string_view::npos; at = out.find(value, at + 1)) {
+    const bool left = at == 0 || !part_of(out[at - 1]);
+    const size_t end = at + value.size();
+    const bool right = end == out.size() || !part_of(out[end]);
+    if (left && right) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
   const auto framing = static_cast<jitguard::ResponseFraming>(in.ConsumeIntegralInRange(0, 2));
@@ -198,8 +221,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     absl::StatusOr<std::string> tail = stream->Finish();
     if (tail.ok()) out += *tail;
   }
-  if (out.find(kEmail) != std::string::npos || out.find(kCard) != std::string::npos ||
-      out.find(kCardNumber) != std::string::npos) {
+  if (Delimited(out, kEmail, IsEmailByte) || Delimited(out, kCard, IsDigitByte) ||
+      Delimited(out, kCardNumber, IsDigitByte)) {
     // A planted value reached the client: show what was fed and what came out, then stop.
     std::fprintf(stderr, "planted value in the output\n--- input (%s)\n%s\n--- output\n%s\n",
                  raw ? "raw" : "grammar", body.c_str(), out.c_str());
