@@ -13,15 +13,17 @@ for name in "$@"; do
   [[ -x $exe ]] || { echo "fuzz-run: $exe was not built" >&2; exit 1; }
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
-  [[ -d tests/fuzz/corpus/$name ]] && cp -r "tests/fuzz/corpus/$name"/. "$work"/
+  # The corpus in its own folder: libFuzzer takes every file there as an input (the log too, once).
+  mkdir "$work/corpus"
+  [[ -d tests/fuzz/corpus/$name ]] && cp -r "tests/fuzz/corpus/$name"/. "$work/corpus"/
   echo "== $name (${seconds}s, ASan + UBSan)"
-  log=$work/.log
+  log=$work/log
   # FUZZ_RUNS bounds the run by executions instead of time: with the fixed seed, the same binary and
   # corpus run the same inputs on any machine (CI's smoke), however fast it is.
   limit=(-max_total_time="$seconds")
   [[ -n ${FUZZ_RUNS:-} ]] && limit=(-runs="$FUZZ_RUNS")
   if ! "$exe" -seed="${FUZZ_SEED:-1}" "${limit[@]}" -max_len=65536 -print_final_stats=1 -rss_limit_mb=2048 \
-      -artifact_prefix="$work/" "$work" >"$log" 2>&1; then
+      -artifact_prefix="$work/" "$work/corpus" >"$log" 2>&1; then
     tail -60 "$log" >&2
     echo "fuzz-run: $name found a problem (artifacts in $work)" >&2
     trap - EXIT

@@ -371,6 +371,26 @@ int sep_of_group(const Cursor& c, P s) {
   return (sep == ' ' || sep == '-') ? sep : -2;
 }
 
+// True when the four-character groups before the group at s (each followed by `sep`) are upper-case
+// letters or digits and reach back, over at most seven groups, to "CCdd" (an IBAN's country code
+// and check digits) at a word boundary.
+bool ContinuesIbanGroups(const Cursor& c, P s, int sep) {
+  P g = s - 5;  // the start of the group before
+  for (int groups = 0; groups < 7 && g >= 0; ++groups, g -= 5) {
+    for (P k = 0; k < 4; ++k) {
+      const int ch = c.At(g + k);
+      if (!IsUpper(ch) && !IsDigit(ch)) return false;
+    }
+    const int before = c.At(g - 1);
+    if (IsUpper(c.At(g)) && IsUpper(c.At(g + 1)) && IsDigit(c.At(g + 2)) && IsDigit(c.At(g + 3)) &&
+        !IsAlnum(before) && before != '_') {
+      return true;
+    }
+    if (before != sep) return false;
+  }
+  return false;
+}
+
 bool MatchCard(const Cursor& c, P s, Hit* hit) {
   if (!BuiltinLeftBoundaryOk(kCreditCard, c.At(s - 1))) return false;
   char digits[24];
@@ -384,7 +404,8 @@ bool MatchCard(const Cursor& c, P s, Hit* hit) {
   if (!grouped || (run >= 13 && sep == ' ')) {
     if (run < 13) return false;
     if (sep == '.' && IsDigit(c.At(s + run + 1))) return false;
-    if (IsAlpha(sep) || sep == '_') return false;
+    // Letters right after the digits do not hide them ("4111111111111111exp", a model told to
+    // glue a word on): the number starts at a word boundary, issuer, length and Luhn decide.
     if (!CardValid(digits, static_cast<int>(run))) return false;
     hit->end = static_cast<size_t>(s + run);
     hit->rule = kRuleCard;
@@ -394,14 +415,12 @@ bool MatchCard(const Cursor& c, P s, Hit* hit) {
   // 4-6-4; the separator never changes, and every group that follows belongs to the number (a
   // longer run of groups is an account number or an IBAN, not a card).
   if (run != 4) return false;
-  // Nor is a run of groups that continues an earlier four-character group holding a digit (the
-  // middle of an IBAN such as "SE83 9594 4036 ..." or of a longer account number).
-  if (c.At(s - 1) == sep_of_group(c, s)) {
-    int len = 0;
-    bool digit = false;
-    while (len < 5 && IsAlnum(c.At(s - 2 - len))) digit |= IsDigit(c.At(s - 2 - len++));
-    if (len == 4 && digit) return false;
-  }
+  // Nor is a run of groups that continues an IBAN ("SE83 9594 4036 8070 4311 9690", one with a
+  // wrong check digit: a valid one is masked whole as IBAN before the card is looked at): the
+  // groups before it, same separator, are four upper-case letters or digits back to a first group
+  // of country code and check digits at a word boundary. Any other group before it ("17rd 4111
+  // 1111 1111 1111") does not hide the card.
+  if (c.At(s - 1) == sep_of_group(c, s) && ContinuesIbanGroups(c, s, c.At(s - 1))) return false;
   int groups[6] = {4};
   int ngroups = 1;
   int total = 4;
@@ -427,8 +446,7 @@ bool MatchCard(const Cursor& c, P s, Hit* hit) {
   }
   if (best >= 0) {
     const int next = c.At(best);
-    if (IsAlpha(next) || next == '_' || (next == sep && IsDigit(c.At(best + 1))) ||
-        !CardValid(digits, total)) {
+    if ((next == sep && IsDigit(c.At(best + 1))) || !CardValid(digits, total)) {
       best = -1;
     }
   }
@@ -822,8 +840,8 @@ bool BuiltinLeftBoundaryOk(int entity, int prev) {
   if (prev < 0) return true;  // the start of the text
   const bool word = IsAlnum(prev);
   switch (entity) {
-    case kEmail:
-      return !(IsLocalChar(prev) || prev == '@');
+    case kEmail:  // after an '@' too: "a@b.comjohn@example.com" runs two addresses together
+      return !IsLocalChar(prev);
     case kPhone:
       return !(word || prev == '.' || prev == '-' || prev == '_' || prev == '/' || prev == '+' ||
                prev == '$' || prev == '#');
@@ -831,9 +849,10 @@ bool BuiltinLeftBoundaryOk(int entity, int prev) {
       return !(word || prev == '.' || prev == '-' || prev == '_' || prev == '/' || prev == '+' ||
                prev == '$' || prev == '#' || prev == ',');
     case kCreditCard:  // after a comma too: CSV rows and JSON arrays ("7392,4111111111111111"); a
-                       // thousands group after a comma is 3 digits, never a 13-19 digit card
-      return !(word || prev == '.' || prev == '-' || prev == '_' || prev == '/' || prev == '+' ||
-               prev == '$' || prev == '#');
+                       // thousands group after a comma is 3 digits, never a 13-19 digit card;
+                       // after '/', '+', '$', '#' (a URL path, "#4111...") too. Not after '.'
+                       // (the digits of a decimal: a logprob) or '-' (a longer identifier).
+      return !(word || prev == '.' || prev == '-' || prev == '_');
     case kIpv4:  // "host:10.0.0.1", "inet addr:10.0.0.1", "::ffff:10.0.0.1"
       return !(word || prev == '.' || prev == '_');
     case kIpv6:

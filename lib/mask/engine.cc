@@ -362,17 +362,6 @@ inline uint64_t Masker::Impl::ShapeKeep(const uint8_t* p, size_t n, size_t s, si
     size_t g = d + 1;
     while (g < n && g - d <= 7 && mask::IsDigit(p[g])) ++g;
     card = g == n || g - d - 1 == 4 || g - d - 1 == 6;
-    // Nor the continuation of an earlier four-character group holding a digit, joined by the
-    // same separator (the middle of an IBAN or of a longer number: MatchCard's own rule).
-    if (card && s >= 1 && p[s - 1] == next) {
-      size_t len = 0;
-      bool has_digit = false;
-      while (len < 5 && s >= 2 + len && mask::IsAlnum(p[s - 2 - len])) {
-        has_digit |= mask::IsDigit(p[s - 2 - len]);
-        ++len;
-      }
-      if (len == 4 && has_digit) card = false;
-    }
   }
   if (!card) drop |= card_bit_;
   // IPv4: an octet of one to three digits, '.', and the next octet's first digit.

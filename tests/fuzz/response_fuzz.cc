@@ -163,22 +163,32 @@ const std::shared_ptr<const jitguard::Masker>& Masker() {
 namespace {
 
 bool IsDigitByte(char c) { return c >= '0' && c <= '9'; }
-bool IsEmailByte(char c) {
-  return IsDigitByte(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
-         c == '_' || c == '-' || c == '+' || c == '%';
+bool IsWordByte(char c) {
+  return IsDigitByte(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
+bool IsEmailByte(char c) { return IsWordByte(c) || c == '.' || c == '-' || c == '+' || c == '%'; }
+// What may stand before a card number it belongs to: a word, a decimal point, a dash.
+bool GluesBeforeCard(char c) { return IsWordByte(c) || c == '.' || c == '-'; }
 
 // True when `value` occurs in `out` as a value of its own: not glued to bytes that would make it part
 // of a longer one (raw inputs can build "john.doe@example.compt" or "1788641111111111111111", which
-// are different values; the grammar always sets its planted values apart).
-bool Delimited(std::string_view out, std::string_view value, bool (*part_of)(char)) {
+// are different values; the grammar always sets its planted values apart). `left` says which byte
+// before it glues, `right` whether what follows it does: a card number must start at a word
+// boundary and not after '.' or '-' (docs/masking.md), a word after it does not hide it, and a
+// further group of digits makes a grouped one a longer number.
+bool Delimited(std::string_view out, std::string_view value, bool (*left)(char),
+               bool (*right)(std::string_view after)) {
   for (size_t at = out.find(value); at != std::string_view::npos; at = out.find(value, at + 1)) {
-    const bool left = at == 0 || !part_of(out[at - 1]);
     const size_t end = at + value.size();
-    const bool right = end == out.size() || !part_of(out[end]);
-    if (left && right) return true;
+    if ((at == 0 || !left(out[at - 1])) && !right(out.substr(end))) return true;
   }
   return false;
+}
+bool EmailGoesOn(std::string_view after) { return !after.empty() && IsEmailByte(after[0]); }
+bool DigitsGoOn(std::string_view after) { return !after.empty() && IsDigitByte(after[0]); }
+bool GroupsGoOn(std::string_view after) {
+  return DigitsGoOn(after) || (after.size() >= 2 && (after[0] == ' ' || after[0] == '-') &&
+                               IsDigitByte(after[1]));
 }
 
 }  // namespace
@@ -221,11 +231,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     absl::StatusOr<std::string> tail = stream->Finish();
     if (tail.ok()) out += *tail;
   }
-  if (Delimited(out, kEmail, IsEmailByte) || Delimited(out, kCard, IsDigitByte) ||
-      Delimited(out, kCardNumber, IsDigitByte)) {
+  if (Delimited(out, kEmail, IsEmailByte, EmailGoesOn) ||
+      Delimited(out, kCard, GluesBeforeCard, GroupsGoOn) ||
+      Delimited(out, kCardNumber, GluesBeforeCard, DigitsGoOn)) {
     // A planted value reached the client: show what was fed and what came out, then stop.
-    std::fprintf(stderr, "planted value in the output\n--- input (%s)\n%s\n--- output\n%s\n",
-                 raw ? "raw" : "grammar", body.c_str(), out.c_str());
+    // fwrite, not %s: the bytes may hold NULs.
+    std::fprintf(stderr, "planted value in the output\n--- input (%s)\n", raw ? "raw" : "grammar");
+    std::fwrite(body.data(), 1, body.size(), stderr);
+    std::fprintf(stderr, "\n--- output\n");
+    std::fwrite(out.data(), 1, out.size(), stderr);
+    std::fprintf(stderr, "\n");
     std::abort();
   }
   return 0;

@@ -182,7 +182,19 @@ TEST(DetectorsTest, BoundariesAndTrailingPunctuation) {
   EXPECT_EQ(Default()->Mask("Mail me: a@example.com."), "Mail me: [EMAIL].");
   EXPECT_EQ(Default()->Mask("x192.168.1.1"), "x192.168.1.1");
   EXPECT_EQ(Default()->Mask("192.168.1.1x"), "192.168.1.1x");
-  EXPECT_EQ(Default()->Mask("4111111111111111x"), "4111111111111111x");
+  // A card starts at a word boundary, but a word glued on after it does not hide it.
+  EXPECT_EQ(Default()->Mask("4111111111111111x"), "[CREDIT_CARD]x");
+  EXPECT_EQ(Default()->Mask("INFO:4111111111111111found"), "INFO:[CREDIT_CARD]found");
+  EXPECT_EQ(Default()->Mask("4111 1111 1111 1111exp"), "[CREDIT_CARD]exp");
+  EXPECT_EQ(Default()->Mask("x4111111111111111"), "x4111111111111111");
+  EXPECT_EQ(Default()->Mask("GET /cards/4111111111111111"), "GET /cards/[CREDIT_CARD]");
+  EXPECT_EQ(Default()->Mask("\"/4111 1111 1111 1111\""), "\"/[CREDIT_CARD]\"");
+  EXPECT_EQ(Default()->Mask("order #4111111111111111"), "order #[CREDIT_CARD]");
+  EXPECT_EQ(Default()->Mask("p=0.4111111111111111"), "p=0.4111111111111111");  // a decimal
+  // Groups before a grouped card hide it only when they are the start of an IBAN.
+  EXPECT_EQ(Default()->Mask("17rd 4111 1111 1111 1111"), "17rd [CREDIT_CARD]");
+  EXPECT_EQ(Default()->Mask("ref 1234 4111 1111 1111 1111"), "ref 1234 [CREDIT_CARD]");
+  EXPECT_EQ(Default()->Mask("SE83 9594 4036 8070 4311 9690"), "SE83 9594 4036 8070 4311 9690");
   EXPECT_EQ(Default()->Mask("(415) 555-0132)"), "[PHONE])");
   EXPECT_EQ(Default()->Mask("415-555-0132-9"), "415-555-0132-9");
   EXPECT_EQ(Default()->Mask("ip=10.1.2.3,"), "ip=[IPV4],");
@@ -272,6 +284,11 @@ TEST(DetectorsTest, RecallEmailIbanSsn) {
   EXPECT_EQ(Only("mail ivan@example.xn--p1ai now"), "EMAIL:ivan@example.xn--p1ai");
   EXPECT_EQ(Only("mail a.b@xn--80ak6aa92e.xn--p1ai"), "EMAIL:a.b@xn--80ak6aa92e.xn--p1ai");
   EXPECT_EQ(None("mail a@example.xn--"), "");
+  // Addresses run together: the domain of the first swallows the next local part, and the second
+  // address starts right after an '@' (found by the response fuzzer: streamed choice text).
+  EXPECT_EQ(Default()->Mask("john.doe@exaople.comjohn.doe@exaople.comjohn.doe@example.com"),
+            "[EMAIL]@[EMAIL]");
+  EXPECT_EQ(Default()->Mask("@john.doe@mastodon.social"), "@[EMAIL]");
   EXPECT_EQ(Only("pay DE89-3704-0044-0532-0130-00."), "IBAN:DE89-3704-0044-0532-0130-00");
   EXPECT_EQ(Only("pay GB82-WEST-1234-5698-7654-32"), "IBAN:GB82-WEST-1234-5698-7654-32");
   EXPECT_EQ(None("pay DE89-3704-0044-0532-0130-01"), "");
