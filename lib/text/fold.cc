@@ -3,10 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
-
+#include "lib/simd/simd.h"
 #include "lib/text/fold_table.inc"
 
 namespace jitguard::text {
@@ -26,71 +23,22 @@ bool IsAsciiScalar(const uint8_t* p, size_t n) {
   return (acc & 0x8080808080808080ULL) == 0;
 }
 
-#if defined(__x86_64__)
-// 128 bytes per step: four loads OR-ed together, one movemask.
-__attribute__((target("avx2"))) bool IsAsciiAvx2(const uint8_t* p, size_t n) {
-  size_t i = 0;
-  for (; i + 128 <= n; i += 128) {
-    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
-    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 32));
-    const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 64));
-    const __m256i d = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 96));
-    const __m256i x = _mm256_or_si256(_mm256_or_si256(a, b), _mm256_or_si256(c, d));
-    if (_mm256_movemask_epi8(x) != 0) return false;
-  }
-  for (; i + 32 <= n; i += 32) {
-    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
-    if (_mm256_movemask_epi8(a) != 0) return false;
-  }
-  return IsAsciiScalar(p + i, n - i);
+// The SIMD kernels (lib/simd) chosen for this process. A JITGUARD_SIMD value that names none is
+// Masker::Create's error to report; the folded view then runs on the scalar kernels.
+const simd::Implementation& Kernels() {
+  static const simd::Implementation* const kernels = [] {
+    const absl::StatusOr<const simd::Implementation*> selected = simd::SelectedImplementation();
+    return selected.ok() ? *selected : &simd::ScalarImplementation();
+  }();
+  return *kernels;
 }
 
-bool IsAsciiSse2(const uint8_t* p, size_t n) {
-  size_t i = 0;
-  for (; i + 64 <= n; i += 64) {
-    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 16));
-    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 32));
-    const __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 48));
-    const __m128i x = _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d));
-    if (_mm_movemask_epi8(x) != 0) return false;
-  }
-  return IsAsciiScalar(p + i, n - i);
+// The first byte >= 0x80 in p[i, n), or n. Non-ASCII text is mostly non-ASCII bytes: look at the
+// byte itself before calling the kernel.
+inline size_t NextNonAscii(const uint8_t* p, size_t i, size_t n) {
+  if (i >= n || p[i] >= 0x80) return i;
+  return i + Kernels().FindNonAscii(p + i, n - i);
 }
-
-__attribute__((target("avx2"))) inline size_t NextNonAsciiAvx2(const uint8_t* p, size_t i,
-                                                                size_t n) {
-  for (; i + 64 <= n; i += 64) {
-    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
-    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 32));
-    if (_mm256_movemask_epi8(_mm256_or_si256(a, b)) != 0) break;
-  }
-  for (; i + 32 <= n; i += 32) {
-    const uint32_t m = static_cast<uint32_t>(
-        _mm256_movemask_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i))));
-    if (m != 0) return i + static_cast<size_t>(__builtin_ctz(m));
-  }
-  while (i < n && p[i] < 0x80) ++i;
-  return i;
-}
-
-inline size_t NextNonAsciiSse2(const uint8_t* p, size_t i, size_t n) {
-  for (; i + 16 <= n; i += 16) {
-    const int m = _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)));
-    if (m != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(m)));
-  }
-  while (i < n && p[i] < 0x80) ++i;
-  return i;
-}
-
-
-using IsAsciiFn = bool (*)(const uint8_t*, size_t);
-IsAsciiFn PickIsAscii() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") ? IsAsciiAvx2 : IsAsciiSse2;
-}
-
-#endif
 
 // The folding table entry of a non-ASCII code point: 0 = unchanged, else result index + 1.
 constexpr uint16_t Entry(uint32_t c) {
@@ -135,16 +83,6 @@ inline int Decode(const uint8_t* p, size_t n, uint32_t* c) {
 }
 
 
-[[maybe_unused]] inline size_t NextNonAsciiScalar(const uint8_t* p, size_t i, size_t n) {
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    w &= 0x8080808080808080ULL;
-    if (w != 0) return i + static_cast<size_t>(__builtin_ctzll(w)) / 8;
-  }
-  while (i < n && p[i] < 0x80) ++i;
-  return i;
-}
 
 // Decodes and looks up every non-ASCII code point; `Next` skips ASCII.
 // Bit c - 0x80 set: the two-byte code point c (U+0080..U+07FF) is changed by folding.
@@ -158,13 +96,11 @@ struct TwoByteChanged {
 };
 constexpr TwoByteChanged kTwoByteChanged;  // computed at compile time: no init order
 
-// Decodes and looks up every non-ASCII code point; `Next` skips ASCII.
-template <size_t (*Next)(const uint8_t*, size_t, size_t)>
-inline __attribute__((always_inline)) bool FoldsToItselfLoop(const uint8_t* p, size_t n,
-                                                             bool end_may_grow) {
+// Decodes and looks up every non-ASCII code point; the kernel skips ASCII.
+bool FoldsToItselfLoop(const uint8_t* p, size_t n, bool end_may_grow) {
   size_t i = 0;
   while (true) {
-    i = Next(p, i, n);
+    i = NextNonAscii(p, i, n);
     if (i >= n) return true;
     const uint8_t b0 = p[i];
     if (b0 >= 0xC2 && b0 <= 0xDF && i + 1 < n && (p[i + 1] & 0xC0) == 0x80) {
@@ -186,30 +122,12 @@ inline __attribute__((always_inline)) bool FoldsToItselfLoop(const uint8_t* p, s
   }
 }
 
-#if defined(__x86_64__)
-__attribute__((target("avx2"))) bool FoldsToItselfAvx2(const uint8_t* p, size_t n, bool grow) {
-  return FoldsToItselfLoop<NextNonAsciiAvx2>(p, n, grow);
-}
-bool FoldsToItselfSse2(const uint8_t* p, size_t n, bool grow) {
-  return FoldsToItselfLoop<NextNonAsciiSse2>(p, n, grow);
-}
-using FoldsToItselfFn = bool (*)(const uint8_t*, size_t, bool);
-FoldsToItselfFn PickFoldsToItself() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") ? FoldsToItselfAvx2 : FoldsToItselfSse2;
-}
-#endif
 
 }  // namespace
 
 bool IsAscii(const uint8_t* p, size_t n) {
   if (n < 32) return IsAsciiScalar(p, n);
-#if defined(__x86_64__)
-  static const IsAsciiFn fn = PickIsAscii();
-  return fn(p, n);
-#else
-  return IsAsciiScalar(p, n);
-#endif
+  return Kernels().FindNonAscii(p, n) == n;
 }
 
 bool IsAscii(std::string_view s) {
@@ -219,14 +137,7 @@ bool IsAscii(std::string_view s) {
 int DecodeUtf8(const uint8_t* p, size_t n, uint32_t* c) { return Decode(p, n, c); }
 
 bool FoldsToItself(std::string_view s, bool end_may_grow) {
-  const uint8_t* p = reinterpret_cast<const uint8_t*>(s.data());
-#if defined(__x86_64__)
-  // Chosen on first use (not in a static initializer: other initializers may call this first).
-  static const FoldsToItselfFn fn = PickFoldsToItself();
-  return fn(p, s.size(), end_may_grow);
-#else
-  return FoldsToItselfLoop<NextNonAsciiScalar>(p, s.size(), end_may_grow);
-#endif
+  return FoldsToItselfLoop(reinterpret_cast<const uint8_t*>(s.data()), s.size(), end_may_grow);
 }
 
 size_t SequenceLength(const uint8_t* p, size_t n) {
@@ -244,28 +155,6 @@ bool FoldCodePoint(uint32_t c, std::string_view* out) {
   return true;
 }
 
-namespace {
-
-// The first byte >= 0x80 in p[i, n), or n.
-inline size_t NextNonAscii(const uint8_t* p, size_t i, size_t n) {
-#if defined(__SSE2__)
-  for (; i + 16 <= n; i += 16) {
-    const int m = _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)));
-    if (m != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(m)));
-  }
-#else
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    w &= 0x8080808080808080ULL;
-    if (w != 0) return i + static_cast<size_t>(__builtin_ctzll(w)) / 8;
-  }
-#endif
-  while (i < n && p[i] < 0x80) ++i;
-  return i;
-}
-
-}  // namespace
 
 void FoldAppend(std::string_view in, FoldedView* out) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(in.data());

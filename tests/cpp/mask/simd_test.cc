@@ -115,6 +115,29 @@ TEST(SimdTest, FindFirstAgreesWithScalarOnRandomInputs) {
   }
 }
 
+TEST(SimdTest, FindNonAsciiFindsTheFirstHighByteInEveryImplementation) {
+  // One byte >= 0x80 (every value, at every position of buffers up to 300 bytes, at several
+  // offsets), none, or several: the answer is the byte-by-byte definition.
+  std::mt19937_64 rng(44);
+  for (int round = 0; round < 4000; ++round) {
+    const size_t n = rng() % 300;
+    std::string buf(n, '\0');
+    for (char& c : buf) c = static_cast<char>(rng() % 128);
+    const int high = static_cast<int>(rng() % 3);
+    for (int k = 0; k < high && n > 0; ++k) buf[rng() % n] = static_cast<char>(0x80 + rng() % 128);
+    const auto* p = reinterpret_cast<const uint8_t*>(buf.data());
+    for (size_t offset : {size_t{0}, size_t{1}, size_t{13}}) {
+      if (offset > n) continue;
+      size_t want = offset;
+      while (want < n && p[want] < 0x80) ++want;
+      for (const Implementation* impl : SupportedImplementations()) {
+        ASSERT_EQ(impl->FindNonAscii(p + offset, n - offset), want - offset)
+            << impl->name() << " round " << round << " offset " << offset;
+      }
+    }
+  }
+}
+
 TEST(SimdTest, ClassifyAgreesWithScalarOnRandomInputs) {
   // Sets with and without members >= 0x80 (the kernels take a cheaper path for ASCII-only sets).
   std::mt19937_64 rng(43);

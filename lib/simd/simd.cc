@@ -1,12 +1,12 @@
-// ByteSet, and the choice of the Implementation (the kernels are in simd_<isa>.cc).
-#include "lib/mask/simd.h"
+// ByteSet, and the choice of the Implementation (the kernels are in lib/simd/<isa>.cc).
+#include "lib/simd/simd.h"
 
 #include <cstdlib>
 #include <string>
 
 #include "jitguard/status.h"
 
-namespace jitguard::mask {
+namespace jitguard::simd {
 
 ByteSet::ByteSet() {
   for (int h = 0; h < 16; ++h) bit_of_hi[h] = static_cast<uint8_t>(1u << (h & 7));
@@ -107,4 +107,4 @@ absl::StatusOr<const Implementation*> SelectedImplementation() {
   return *selected;
 }
 
-}  // namespace jitguard::mask
+}  // namespace jitguard::simd

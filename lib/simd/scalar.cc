@@ -1,11 +1,11 @@
-// The scalar Implementation: the generic kernels (simd_kernel.inc) on a 16-byte "vector" of plain
+// The scalar Implementation: the generic kernels (kernel.inc) on a 16-byte "vector" of plain
 // bytes, every operation a loop over the lanes. It runs on every CPU, is the reference the tests
 // compare the others with, and is what JITGUARD_SIMD=scalar selects.
 #include <cstring>
 
-#include "lib/mask/simd.h"
+#include "lib/simd/simd.h"
 
-namespace jitguard::mask {
+namespace jitguard::simd {
 namespace scalar {
 
 struct Vec16 {
@@ -75,7 +75,7 @@ inline uint64_t InAsciiSet(Vec16 x, Vec16 lo_low, Vec16 bit_of_hi) {
   return bits;
 }
 
-#include "lib/mask/simd_kernel.inc"
+#include "lib/simd/kernel.inc"
 
 }  // namespace scalar
 
@@ -84,4 +84,4 @@ const Implementation& ScalarImplementation() {
   return impl;
 }
 
-}  // namespace jitguard::mask
+}  // namespace jitguard::simd

@@ -1,20 +1,20 @@
-// The AVX2 Implementation: the generic kernels (simd_kernel.inc) on 32-byte vectors for the
+// The AVX2 Implementation: the generic kernels (kernel.inc) on 32-byte vectors for the
 // prefilter and 16-byte (VEX-encoded) vectors for the short span and context windows, compiled
 // for AVX2 in a target region; the rest of the library stays at the baseline CPU.
 #include <cstring>
 
-#include "lib/mask/simd.h"
-#include "lib/mask/simd_target.h"
+#include "lib/simd/simd.h"
+#include "lib/simd/target.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
-namespace jitguard::mask {
+namespace jitguard::simd {
 namespace avx2 {
 
 JITGUARD_SIMD_TARGET_BEGIN("avx2")
 
-#include "lib/mask/simd_x86_vec16.inc"
+#include "lib/simd/x86_vec16.inc"
 
 struct Vec32 {
   static constexpr size_t kWidth = 32;
@@ -51,7 +51,7 @@ inline uint64_t InAsciiSet(Vec32 x, Vec32 lo_low, Vec32 bit_of_hi) {
   return static_cast<uint32_t>(~_mm256_movemask_epi8(miss));
 }
 
-#include "lib/mask/simd_kernel.inc"
+#include "lib/simd/kernel.inc"
 
 const Implementation* Get() {
   static const KernelImplementation<Vec16, Vec32> impl("avx2");
@@ -64,12 +64,12 @@ JITGUARD_SIMD_TARGET_END
 
 const Implementation* Avx2Implementation() { return avx2::Get(); }
 
-}  // namespace jitguard::mask
+}  // namespace jitguard::simd
 
 #else
 
-namespace jitguard::mask {
+namespace jitguard::simd {
 const Implementation* Avx2Implementation() { return nullptr; }
-}  // namespace jitguard::mask
+}  // namespace jitguard::simd
 
 #endif

@@ -1,20 +1,20 @@
 // The SSE4.2 Implementation (pshufb from SSSE3 and pblendvb from SSE4.1, both implied): the
-// generic kernels (simd_kernel.inc) on 16-byte vectors, compiled for SSE4.2 in a target region;
+// generic kernels (kernel.inc) on 16-byte vectors, compiled for SSE4.2 in a target region;
 // the rest of the library stays at the baseline CPU.
 #include <cstring>
 
-#include "lib/mask/simd.h"
-#include "lib/mask/simd_target.h"
+#include "lib/simd/simd.h"
+#include "lib/simd/target.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
-namespace jitguard::mask {
+namespace jitguard::simd {
 namespace sse42 {
 
 JITGUARD_SIMD_TARGET_BEGIN("sse4.2")
 
-#include "lib/mask/simd_x86_vec16.inc"
+#include "lib/simd/x86_vec16.inc"
 
 inline uint64_t InSet(Vec16 x, Vec16 lo_low, Vec16 lo_high, Vec16 bit_of_hi) {
   const __m128i nib = _mm_set1_epi8(0x0f);
@@ -37,7 +37,7 @@ inline uint64_t InAsciiSet(Vec16 x, Vec16 lo_low, Vec16 bit_of_hi) {
   return static_cast<uint32_t>(~_mm_movemask_epi8(miss)) & 0xffffu;
 }
 
-#include "lib/mask/simd_kernel.inc"
+#include "lib/simd/kernel.inc"
 
 const Implementation* Get() {
   static const KernelImplementation<Vec16, Vec16> impl("sse42");
@@ -50,12 +50,12 @@ JITGUARD_SIMD_TARGET_END
 
 const Implementation* Sse42Implementation() { return sse42::Get(); }
 
-}  // namespace jitguard::mask
+}  // namespace jitguard::simd
 
 #else
 
-namespace jitguard::mask {
+namespace jitguard::simd {
 const Implementation* Sse42Implementation() { return nullptr; }
-}  // namespace jitguard::mask
+}  // namespace jitguard::simd
 
 #endif

@@ -1,14 +1,14 @@
 // The NEON Implementation (aarch64, where NEON is baseline: no target region needed): the generic
-// kernels (simd_kernel.inc) on 16-byte vectors. Compiled only for aarch64; elsewhere the factory
+// kernels (kernel.inc) on 16-byte vectors. Compiled only for aarch64; elsewhere the factory
 // returns nullptr.
 #include <cstring>
 
-#include "lib/mask/simd.h"
+#include "lib/simd/simd.h"
 
 #if defined(__aarch64__)
 #include <arm_neon.h>
 
-namespace jitguard::mask {
+namespace jitguard::simd {
 namespace neon {
 
 struct Vec16 {
@@ -60,7 +60,7 @@ inline uint64_t InAsciiSet(Vec16 x, Vec16 lo_low, Vec16 bit_of_hi) {
   return Bits({vtstq_u8(hit, hit)});
 }
 
-#include "lib/mask/simd_kernel.inc"
+#include "lib/simd/kernel.inc"
 
 }  // namespace neon
 
@@ -69,12 +69,12 @@ const Implementation* NeonImplementation() {
   return &impl;
 }
 
-}  // namespace jitguard::mask
+}  // namespace jitguard::simd
 
 #else
 
-namespace jitguard::mask {
+namespace jitguard::simd {
 const Implementation* NeonImplementation() { return nullptr; }
-}  // namespace jitguard::mask
+}  // namespace jitguard::simd
 
 #endif
