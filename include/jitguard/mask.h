@@ -157,6 +157,9 @@ JITGUARD_EXPORT absl::StatusOr<std::string> RequestPromptText(std::string_view j
 
 class MaskStream;
 class ResponseMaskStream;
+namespace mask {
+class MaskerAccess;  // lib/mask/internal.h
+}  // namespace mask
 
 class JITGUARD_EXPORT Masker : public std::enable_shared_from_this<Masker> {
  public:
@@ -212,12 +215,13 @@ class JITGUARD_EXPORT Masker : public std::enable_shared_from_this<Masker> {
   MaskStyle style() const;
   size_t max_held_bytes() const;
 
-  // Internal: the compiled state is opaque outside lib/mask; use Create().
+  // The compiled state: opaque outside lib/mask, which reaches it through its internal ImplOf.
   class Impl;
-  explicit Masker(std::unique_ptr<Impl> impl);
-  const Impl& impl() const { return *impl_; }
 
  private:
+  explicit Masker(std::unique_ptr<Impl> impl);
+  friend class mask::MaskerAccess;
+
   std::unique_ptr<Impl> impl_;
 };
 

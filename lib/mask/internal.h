@@ -16,7 +16,14 @@ namespace jitguard::mask {
 absl::StatusOr<std::shared_ptr<const Masker>> CreateMaskerWith(MaskerOptions options,
                                                                const Implementation* simd);
 
-const Masker::Impl& ImplOf(const Masker& masker);
+// The one door into a Masker's private parts, for lib/mask's own files.
+class MaskerAccess {
+ public:
+  static const Masker::Impl& Of(const Masker& masker) { return *masker.impl_; }
+  static std::shared_ptr<const Masker> Make(std::unique_ptr<Masker::Impl> impl);  // masker.cc
+};
+
+inline const Masker::Impl& ImplOf(const Masker& masker) { return MaskerAccess::Of(masker); }
 
 std::unique_ptr<MaskStream> NewMaskStream(std::shared_ptr<const Masker> masker);
 std::unique_ptr<ResponseMaskStream> NewResponseMaskStream(std::shared_ptr<const Masker> masker,

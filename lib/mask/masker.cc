@@ -90,6 +90,10 @@ absl::StatusOr<Validator> ParseValidator(std::string_view name) {
 }
 
 Masker::Masker(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+std::shared_ptr<const Masker> mask::MaskerAccess::Make(std::unique_ptr<Masker::Impl> impl) {
+  return std::shared_ptr<const Masker>(new Masker(std::move(impl)));
+}
 Masker::~Masker() = default;
 
 absl::StatusOr<std::shared_ptr<const Masker>> Masker::Create(MaskerOptions options) {
@@ -103,10 +107,8 @@ absl::StatusOr<std::shared_ptr<const Masker>> mask::CreateMaskerWith(MaskerOptio
   absl::StatusOr<std::unique_ptr<Masker::Impl>> impl =
       Masker::Impl::Build(std::move(options), simd);
   if (!impl.ok()) return impl.status();
-  return std::shared_ptr<const Masker>(new Masker(*std::move(impl)));
+  return mask::MaskerAccess::Make(*std::move(impl));
 }
-
-const Masker::Impl& mask::ImplOf(const Masker& masker) { return masker.impl(); }
 
 std::string Masker::Mask(std::string_view text) const {
   std::string out;
