@@ -294,7 +294,7 @@ TEST(ResponseStreamTest, StructuralMembersPassOnlyWithTheirShape) {
 
 TEST(ResponseStreamTest, StructuralMembersAreConfigurable) {
   MaskerOptions options;
-  options.structural_members = std::vector<std::string>{};  // every string masked
+  options.structural_members.emplace();  // an empty list: every string masked
   options.terms = {TermList{.name = "PROJECT", .terms = {"chatcmpl"}}};
   const auto m = *Masker::Create(std::move(options));
   const std::string out = RunSse("data: {\"id\":\"chatcmpl\",\"choices\":[]}\n\n", 0, m);
