@@ -28,10 +28,7 @@
 #include "absl/strings/str_replace.h"
 #include "gateway/body.h"
 #include "jitguard/guard.h"
-#include "jitguard/policy.h"
 #include "jitguard/status.h"
-#include "jitguard/token.h"
-#include "lib/guard/config.h"
 #include "simdjson.h"
 
 namespace jitguard_gateway {
@@ -48,6 +45,8 @@ using net::use_awaitable;
 constexpr size_t kChunk = 16 * 1024;       // reading whole bodies
 constexpr size_t kStreamChunk = 4 * 1024;  // reading a stream: events are small, streams are many
 constexpr size_t kMaxErrorBody = 1 << 20;
+// The policy operation of every proxied call, and of the model listing's checks.
+constexpr std::string_view kInferOperation = "infer";
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -101,35 +100,6 @@ std::string QuoteList(const std::vector<std::string>& items) {
   return out + "]";
 }
 
-// The caller-visible token check for /v1/models: the same verifier options and policy document as
-// the Guard's (read from the same config), evaluated once per listed model. Rebuilt on reload.
-struct ModelFilter {
-  std::shared_ptr<jitguard::TokenVerifier> verifier;  // null: the keys come from jwks_url
-  std::shared_ptr<const jitguard::Policy> policy;
-
-  static absl::StatusOr<std::shared_ptr<const ModelFilter>> Load(const std::string& path) {
-    absl::StatusOr<std::string> text = jitguard::guard::ReadConfigFile(path, "config");
-    if (!text.ok()) return text.status();
-    std::string dir = ".";
-    if (size_t slash = path.rfind('/'); slash != std::string::npos) dir = path.substr(0, slash);
-    absl::StatusOr<jitguard::guard::GuardConfig> config =
-        jitguard::guard::ParseGuardConfig(*text, dir);
-    if (!config.ok()) return config.status();
-    auto filter = std::make_shared<ModelFilter>();
-    if (config->jwks_url.url.empty()) {
-      absl::StatusOr<std::shared_ptr<jitguard::TokenVerifier>> v =
-          jitguard::TokenVerifier::Create(config->tokens);
-      if (!v.ok()) return v.status();
-      filter->verifier = *v;
-    }
-    absl::StatusOr<std::shared_ptr<const jitguard::Policy>> p =
-        jitguard::Policy::Create(config->policy_json);
-    if (!p.ok()) return p.status();
-    filter->policy = *p;
-    return std::shared_ptr<const ModelFilter>(filter);
-  }
-};
-
 // A client connection, for graceful shutdown: idle keep-alive connections are closed at once.
 struct Conn {
   net::any_io_executor ex;
@@ -154,16 +124,14 @@ using Response = http::response<http::string_body>;
 
 class Gateway {
  public:
-  Gateway(const Options& opts, std::shared_ptr<jitguard::Guard> guard,
-          std::shared_ptr<const ModelFilter> filter)
+  Gateway(const Options& opts, std::shared_ptr<jitguard::Guard> guard)
       : opts_(opts),
         ioc_(opts.io_threads),
         workers_(static_cast<size_t>(opts.workers)),
         ssl_ctx_(ssl::context::tls_client),
         acceptor_(ioc_),
         signals_(ioc_, SIGINT, SIGTERM, SIGHUP),
-        guard_(std::move(guard)),
-        filter_(std::move(filter)) {}
+        guard_(std::move(guard)) {}
 
   int Serve() {
     beast::error_code ec;
@@ -253,16 +221,13 @@ class Gateway {
 
   void Reload() {
     absl::Status s = guard_->ReloadPolicy();
-    absl::StatusOr<std::shared_ptr<const ModelFilter>> f = ModelFilter::Load(opts_.config_path);
-    if (s.ok() && f.ok()) {
-      std::lock_guard<std::mutex> lock(filter_mu_);
-      filter_ = *f;
+    if (s.ok()) {
       reloads_.fetch_add(1);
       std::fprintf(stderr, "jitguard-gateway: SIGHUP: policy reloaded\n");
     } else {
       reload_failures_.fetch_add(1);
       std::fprintf(stderr, "jitguard-gateway: SIGHUP: reload failed, the current policy stays: %s\n",
-                   Msg(s.ok() ? f.status() : s).c_str());
+                   Msg(s).c_str());
     }
   }
 
@@ -536,7 +501,7 @@ class Gateway {
     ar.model = body->model;
     ar.dataset = Header(req, "x-jitguard-dataset");
     if (ar.dataset.empty()) ar.dataset = opts_.dataset;
-    ar.operation = "infer";
+    ar.operation = std::string(kInferOperation);
     ar.prompt = body->prompt;
     ar.approval = Header(req, "x-jitguard-approval");
     Admitted a = co_await OnWorker<Admitted>([&]() {
@@ -974,23 +939,15 @@ class Gateway {
     std::optional<std::string> bearer = co_await Bearer(client, req, status, keep, &sent);
     if (!bearer.has_value()) co_return sent;
     std::string token = *std::move(bearer);
-    std::shared_ptr<const ModelFilter> filter;
-    {
-      std::lock_guard<std::mutex> lock(filter_mu_);
-      filter = filter_;
-    }
-    if (filter->verifier == nullptr) {
-      co_return co_await SendError(client, status, http::status::not_implemented,
-                                   "jitguard_error", "models_filter_unavailable",
-                                   "listing models needs the token keys in the config (jwks or "
-                                   "jwks_file), not jwks_url",
-                                   keep);
-    }
-    absl::StatusOr<jitguard::Identity> identity = filter->verifier->Verify(token, absl::Now());
-    if (!identity.ok()) {
+    // The caller first (a rejected token never reaches the model server), then the list.
+    absl::StatusOr<std::vector<std::string>> caller =
+        co_await OnWorker<absl::StatusOr<std::vector<std::string>>>([&]() {
+          return guard_->PermittedModels(token, "", kInferOperation, {}, absl::Now());
+        });
+    if (!caller.ok()) {
       co_return co_await SendError(client, status, http::status::unauthorized,
-                                   "authentication_error", jitguard::ErrorReason(identity.status()),
-                                   Msg(identity.status()), keep);
+                                   "authentication_error", jitguard::ErrorReason(caller.status()),
+                                   Msg(caller.status()), keep);
     }
     std::string dataset = Header(req, "x-jitguard-dataset");
     if (dataset.empty()) dataset = opts_.dataset;
@@ -1026,22 +983,31 @@ class Gateway {
         simdjson::dom::array data;
         if (parser.parse(raw).get(doc) == simdjson::SUCCESS &&
             doc["data"].get(data) == simdjson::SUCCESS) {
-          std::string out = "{\"object\":\"list\",\"data\":[";
-          bool first = true;
+          std::vector<std::string> ids;
+          std::vector<simdjson::dom::element> entries;
           for (simdjson::dom::element m : data) {
             std::string_view id;
-            if (m["id"].get(id) != simdjson::SUCCESS) continue;
-            jitguard::PolicyRequest pr;
-            pr.subject = identity->subject;
-            pr.groups = identity->groups;
-            pr.model = std::string(id);
-            pr.dataset = dataset;
-            pr.operation = "infer";
-            jitguard::Decision d = filter->policy->Evaluate(pr);
-            if (d.effect == jitguard::Effect::kDeny) continue;
-            if (!first) out.push_back(',');
-            first = false;
-            out += simdjson::minify(m);
+            if (m["id"].get(id) != simdjson::SUCCESS) continue;  // no id: not listed
+            ids.emplace_back(id);
+            entries.push_back(m);
+          }
+          absl::StatusOr<std::vector<std::string>> permitted =
+              co_await OnWorker<absl::StatusOr<std::vector<std::string>>>([&]() {
+                return guard_->PermittedModels(token, dataset, kInferOperation, ids, absl::Now());
+              });
+          if (!permitted.ok()) {
+            co_return co_await SendError(client, status, http::status::unauthorized,
+                                         "authentication_error",
+                                         jitguard::ErrorReason(permitted.status()),
+                                         Msg(permitted.status()), keep);
+          }
+          std::string out = "{\"object\":\"list\",\"data\":[";
+          size_t next = 0;  // PermittedModels keeps the order of `ids`
+          for (size_t i = 0; i < ids.size() && next < permitted->size(); ++i) {
+            if (ids[i] != (*permitted)[next]) continue;
+            if (next > 0) out.push_back(',');
+            ++next;
+            out += simdjson::minify(entries[i]);
           }
           out += "]}";
           *status = 200;
@@ -1094,8 +1060,6 @@ class Gateway {
   tcp::acceptor acceptor_;
   net::signal_set signals_;
   std::shared_ptr<jitguard::Guard> guard_;
-  std::mutex filter_mu_;
-  std::shared_ptr<const ModelFilter> filter_;
   std::atomic<bool> draining_{false};
   std::atomic<int> open_conns_{0};
   std::atomic<int> open_streams_{0};
@@ -1115,13 +1079,7 @@ int Run(const Options& options) {
     std::fprintf(stderr, "jitguard-gateway: error: --config: %s\n", Msg(guard.status()).c_str());
     return 2;
   }
-  absl::StatusOr<std::shared_ptr<const ModelFilter>> filter =
-      ModelFilter::Load(options.config_path);
-  if (!filter.ok()) {
-    std::fprintf(stderr, "jitguard-gateway: error: --config: %s\n", Msg(filter.status()).c_str());
-    return 2;
-  }
-  Gateway gateway(options, *guard, *filter);
+  Gateway gateway(options, *guard);
   return gateway.Serve();
 }
 

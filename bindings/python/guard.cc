@@ -224,6 +224,17 @@ JITGUARD_PY_PART(guard, 90) {
              }
              return Unwrap(std::move(state));
            })
+      .def("permitted_models",
+           [](const PyGuard& g, const std::string& token, const std::vector<std::string>& models,
+              const std::string& dataset, const std::string& operation, std::optional<double> now) {
+             absl::Time t = TimeOrNow(now);
+             absl::StatusOr<std::vector<std::string>> listed;
+             {
+               py::gil_scoped_release nogil;
+               listed = g.guard->PermittedModels(token, dataset, operation, models, t);
+             }
+             return Unwrap(std::move(listed));
+           })
       .def("mask_prompt",
            [](const PyGuard& g, const Admission& adm, const std::string& text) {
              absl::StatusOr<std::string> out;

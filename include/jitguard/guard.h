@@ -122,7 +122,9 @@ class JITGUARD_EXPORT ResponseGuard {
   virtual absl::StatusOr<std::string> Write(std::string_view chunk) = 0;
   // Returns the held rest, masked, and writes `inference.response` (masked text, finding counts).
   // Errors when the audit sink fails. Later calls return "".
-  virtual absl::StatusOr<std::string> Finish(absl::Time now = absl::Now()) = 0;
+  virtual absl::StatusOr<std::string> Finish(absl::Time now) = 0;
+  // Finish(absl::Now()).
+  absl::StatusOr<std::string> Finish() { return Finish(absl::Now()); }
   // Ends a response the client will not receive in full (it went away, the model server failed):
   // nothing more is emitted, the held text is dropped (a value cut short is neither sent nor
   // recorded), and `inference.response` records what was sent, with decision "aborted". Errors
@@ -178,22 +180,48 @@ class JITGUARD_EXPORT Guard {
   //   "digest_mismatch",
   //     "already_consumed", "expired", ...)
   //   ErrorDomain::kAudit: the audit sink failed (nothing is admitted without its record)
-  virtual absl::StatusOr<Admission> Admit(const AdmitRequest& request, absl::Time now = absl::Now(),
-                                          Refusal* refusal = nullptr) = 0;
+  virtual absl::StatusOr<Admission> Admit(const AdmitRequest& request, absl::Time now,
+                                          Refusal* refusal) = 0;
+  // Admit(request, now, nullptr) and Admit(request, absl::Now(), nullptr). (Overloads, not default
+  // arguments: a default on a virtual function is bound by the static type of the call.)
+  absl::StatusOr<Admission> Admit(const AdmitRequest& request, absl::Time now) {
+    return Admit(request, now, nullptr);
+  }
+  absl::StatusOr<Admission> Admit(const AdmitRequest& request) {
+    return Admit(request, absl::Now(), nullptr);
+  }
 
   // Verifies a grant where the data store is called: signature, issuer, expiry, scope (the dataset
   // and operation must be in it; "" skips that check) and single use; audited (grant.verified or
   // grant.rejected). Errors: ErrorDomain::kGrant ("replayed", "expired", "scope", "bad_signature",
   // "revoked", ...). Same as grant_verifier()->Verify.
   virtual absl::Status VerifyGrant(std::string_view grant, std::string_view dataset,
-                                   std::string_view operation, absl::Time now = absl::Now()) = 0;
+                                   std::string_view operation, absl::Time now) = 0;
+  // VerifyGrant(grant, dataset, operation, absl::Now()).
+  absl::Status VerifyGrant(std::string_view grant, std::string_view dataset,
+                           std::string_view operation) {
+    return VerifyGrant(grant, dataset, operation, absl::Now());
+  }
 
   // Records an approver's verdict on a ticket. The approver is identified by their own access token
   // (verified like any other); returns the ticket's state name after the vote.
   virtual absl::StatusOr<std::string> Decide(std::string_view approver_token,
                                              std::string_view ticket_id, Verdict verdict,
-                                             std::string_view comment,
-                                             absl::Time now = absl::Now()) = 0;
+                                             std::string_view comment, absl::Time now) = 0;
+  // Decide(approver_token, ticket_id, verdict, comment, absl::Now()).
+  absl::StatusOr<std::string> Decide(std::string_view approver_token, std::string_view ticket_id,
+                                     Verdict verdict, std::string_view comment) {
+    return Decide(approver_token, ticket_id, verdict, comment, absl::Now());
+  }
+
+  // Which of `models` the bearer of `token` may use for `operation` on `dataset`, for listings such
+  // as /v1/models: the token verified as Admit verifies it (a rejected token is audited and
+  // returned as its ErrorDomain::kToken error), then one policy decision per model on an empty
+  // prompt; a model is listed unless the decision is deny (approval_required is listed: asking is
+  // allowed). Nothing is filed, granted or audited for the listing itself. Order is kept.
+  virtual absl::StatusOr<std::vector<std::string>> PermittedModels(
+      std::string_view token, std::string_view dataset, std::string_view operation,
+      const std::vector<std::string>& models, absl::Time now) = 0;
 
   // `text` masked with the admission's profile (e.g. the prompt before the model reads it).
   virtual absl::StatusOr<std::string> MaskPrompt(const Admission& admission,

@@ -36,6 +36,9 @@ class GuardImpl final : public Guard, public std::enable_shared_from_this<GuardI
 
   ~GuardImpl() override { (void)parts_.audit->Close(); }
 
+  using Guard::Admit;
+  using Guard::Decide;
+  using Guard::VerifyGrant;
   absl::StatusOr<Admission> Admit(const AdmitRequest& req, absl::Time now,
                                   Refusal* refusal) override;
   absl::Status VerifyGrant(std::string_view grant, std::string_view dataset,
@@ -43,6 +46,11 @@ class GuardImpl final : public Guard, public std::enable_shared_from_this<GuardI
   absl::StatusOr<std::string> Decide(std::string_view approver_token, std::string_view ticket_id,
                                      Verdict verdict, std::string_view comment,
                                      absl::Time now) override;
+  absl::StatusOr<std::vector<std::string>> PermittedModels(std::string_view token,
+                                                           std::string_view dataset,
+                                                           std::string_view operation,
+                                                           const std::vector<std::string>& models,
+                                                           absl::Time now) override;
   absl::StatusOr<std::string> MaskPrompt(const Admission& admission,
                                          std::string_view text) override {
     absl::StatusOr<std::shared_ptr<const Masker>> m = MaskerFor(admission.mask_profile);
@@ -174,6 +182,26 @@ absl::StatusOr<std::string> GuardImpl::Decide(std::string_view approver_token,
   if (!ticket.ok()) return ticket.status();
   if (!s.ok()) return s;
   return std::string(ApprovalStateName(ticket->state));
+}
+
+absl::StatusOr<std::vector<std::string>> GuardImpl::PermittedModels(
+    std::string_view token, std::string_view dataset, std::string_view operation,
+    const std::vector<std::string>& models, absl::Time now) {
+  EventLog log(parts_.audit.get(),
+               RequestScope{.dataset = std::string(dataset), .operation = std::string(operation)},
+               now);
+  absl::StatusOr<Identity> identity = guard::Authenticate(*parts_.verifier, token, log, metrics_);
+  if (!identity.ok()) return identity.status();
+  std::vector<std::string> permitted;
+  for (const std::string& model : models) {
+    const Decision decision = parts_.policy->Evaluate(PolicyRequest{.subject = identity->subject,
+                                                                    .groups = identity->groups,
+                                                                    .model = model,
+                                                                    .dataset = std::string(dataset),
+                                                                    .operation = std::string(operation)});
+    if (decision.effect != Effect::kDeny) permitted.push_back(model);
+  }
+  return permitted;
 }
 
 absl::StatusOr<std::unique_ptr<ResponseGuard>> GuardImpl::NewResponse(const Admission& admission,

@@ -9,6 +9,8 @@ namespace {
 
 class TextResponse final : public ResponseGuard {
  public:
+  using ResponseGuard::Finish;
+
   TextResponse(std::shared_ptr<const Masker> masker, ResponseSink sink)
       : masker_(std::move(masker)), stream_(masker_->NewStream()), sink_(std::move(sink)) {}
 
@@ -50,6 +52,8 @@ class TextResponse final : public ResponseGuard {
 // parser), so the audit record and the wire cannot disagree.
 class StructuredResponse final : public ResponseGuard {
  public:
+  using ResponseGuard::Finish;
+
   StructuredResponse(std::shared_ptr<const Masker> masker, ResponseFraming framing,
                      ResponseSink sink)
       : masker_(std::move(masker)),

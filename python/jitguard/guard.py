@@ -57,7 +57,7 @@ import codecs
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterable, AsyncIterator, Dict, Iterable, Iterator, List, Optional, Union
+from typing import Any, AsyncIterable, AsyncIterator, Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
 from . import _core
 from .errors import AccessDenied, ApprovalRequired, ConfigError, Error, error_class_for_domain
@@ -187,6 +187,14 @@ class Guard:
         token, verified like any other. Returns the ticket's status afterwards."""
         return self._g.decide(approver_token, str(getattr(ticket_id, "id", ticket_id)), bool(approve), comment,
                               now)
+
+    def permitted_models(self, bearer_token: str, models: Sequence[str], dataset: str = "",
+                         operation: str = "infer", *, now: Optional[float] = None) -> List[str]:
+        """The models of ``models`` (order kept) that the token's bearer may use for ``operation`` on
+        ``dataset``: the token is verified as in ``admit`` (raises TokenError), then each model is a
+        policy decision on an empty prompt, listed unless denied. Nothing is filed or granted; for
+        model listings such as ``/v1/models``."""
+        return self._g.permitted_models(bearer_token, [str(m) for m in models], dataset, operation, now)
 
     def verify_grant(self, grant: Any, dataset: str = "", operation: str = "", *,
                      now: Optional[float] = None) -> None:

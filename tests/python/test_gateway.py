@@ -4,6 +4,7 @@ credential kept secret, /v1/models filtered by policy, timeouts, disconnects, li
 graceful shutdown. Everything runs on 127.0.0.1."""
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import shutil
@@ -169,6 +170,45 @@ def test_models_filtered_by_policy(env):
     assert [m.id for m in c2.models.list()] == []
     r = httpx.get(env["gw"].url + "/v1/models")
     assert r.status_code == 401
+
+
+def test_models_filtered_with_keys_from_a_jwks_url(own):
+    # The listing uses the Guard's own key source: keys fetched from a URL work as in Admit.
+    idp, d = own
+    jwks = json.dumps(idp.jwks).encode()
+
+    class Jwks(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(jwks)))
+            self.end_headers()
+            self.wfile.write(jwks)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Jwks)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        config = json.loads((d / "jitguard.json").read_text())
+        tokens = {k: v for k, v in config["tokens"].items() if k not in ("jwks", "jwks_file")}
+        tokens["jwks_url"] = f"http://127.0.0.1:{server.server_port}/jwks.json"
+        config["tokens"] = tokens
+        (d / "jitguard.json").write_text(json.dumps(config))
+        with StandInUpstream() as up, Gateway(str(d / "jitguard.json"), up.url, key=KEY,
+                                              args=["--dataset", "support-tickets"]) as gw:
+            c = openai.OpenAI(api_key=idp.mint("alice", ["data-scientists"]), base_url=gw.url + "/v1",
+                              max_retries=0)
+            assert sorted(m.id for m in c.models.list()) == ["support-llm", "support-pro"]
+            stranger = openai.OpenAI(api_key=DemoIdp().mint("alice", ["data-scientists"]),
+                                     base_url=gw.url + "/v1", max_retries=0)
+            with pytest.raises(openai.AuthenticationError):
+                stranger.models.list()
+    finally:
+        server.shutdown()
+        thread.join(5)
 
 
 def test_approval_flow(env):

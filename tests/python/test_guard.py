@@ -385,6 +385,16 @@ class JwksServer:
         self.thread.join(5)
 
 
+def test_permitted_models_lists_what_the_policy_does_not_deny(guard, idp):
+    models = ["support-llm", "embed-small", "support-pro", "other"]
+    alice = idp.mint("alice", ["data-scientists"])
+    assert guard.permitted_models(alice, models, dataset="support-tickets") == ["support-llm", "support-pro"]
+    assert guard.permitted_models(idp.mint("svc", []), models, dataset="support-tickets") == []
+    with pytest.raises(jitguard.TokenError) as e:
+        guard.permitted_models(DemoIdp().mint("alice", ["data-scientists"]), models)
+    assert e.value.reason in ("unknown_key", "bad_signature")
+
+
 def test_jwks_from_a_url(deployment, idp):
     server = JwksServer(idp.jwks)
     try:

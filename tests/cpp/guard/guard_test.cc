@@ -206,6 +206,29 @@ TEST_F(GuardTest, DenialsCarryReasonRulesAndMessage) {
   EXPECT_THAT(g->MetricsText(), HasSubstr("jitguard_decisions_total{effect=\"deny\"} 2\n"));
 }
 
+TEST_F(GuardTest, PermittedModelsListsWhatThePolicyDoesNotDeny) {
+  std::shared_ptr<Guard> g = Make();
+  const std::vector<std::string> models = {"support-llm", "support-pro", "other"};
+  absl::StatusOr<std::vector<std::string>> listed =
+      g->PermittedModels(Token("alice", R"(["data-scientists"])"), "claims", "infer", models, kNow);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(*listed, models);
+  // Contractors may not use claims (no permit): nothing listed; on tickets everything.
+  listed = g->PermittedModels(Token("bob", R"(["contractors"])"), "claims", "infer", models, kNow);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_TRUE(listed->empty());
+  listed = g->PermittedModels(Token("bob", R"(["contractors"])"), "tickets", "infer", models, kNow);
+  EXPECT_EQ(*listed, models);
+  // A bad token is refused (and audited) as in Admit; the listing itself writes nothing.
+  listed = g->PermittedModels("not-a-token", "claims", "infer", models, kNow);
+  EXPECT_EQ(GetErrorDomain(listed.status()), ErrorDomain::kToken);
+  EXPECT_EQ(ErrorReason(listed.status()), "malformed");
+  ASSERT_TRUE(g->Close().ok());
+  const std::string log = Log();
+  EXPECT_THAT(log, HasSubstr("\"reason\":\"malformed\""));
+  EXPECT_THAT(log, Not(HasSubstr("policy.decision")));
+}
+
 TEST_F(GuardTest, StrictProfileForContractors) {
   std::shared_ptr<Guard> g = Make();
   absl::StatusOr<Admission> adm =
