@@ -8,7 +8,8 @@ the same clock the client reads), so the client measures each chunk's delivery l
 side by side: time to first chunk and whole-request time (p50/p99), per-chunk latency (p50/p99), the
 added latency (gateway minus direct), and the gateway's memory per open stream (RSS with every
 stream open minus RSS before, divided by the number of streams). Bounded: every request has a
-deadline, the run stops by itself.
+deadline, the run stops by itself. The stand-in upstream runs in a process of its own (this script
+with --serve-upstream), so the clients and the upstream do not share one event loop.
 """
 from __future__ import annotations
 
@@ -40,8 +41,6 @@ class Upstream:
         self.chunks = chunks
         self.interval = interval
         self.open_streams = 0
-        self.all_open = asyncio.Event()
-        self.target = 0
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -55,8 +54,6 @@ class Upstream:
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
                          b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
             self.open_streams += 1
-            if self.open_streams >= self.target:
-                self.all_open.set()
             for i in range(self.chunks):
                 await asyncio.sleep(self.interval)
                 ev = {"id": f"c{time.monotonic_ns()}", "object": "chat.completion.chunk", "created": 1,
@@ -76,7 +73,7 @@ class Upstream:
 
 
 async def one_request(port: int, token: str, body: bytes, deadline: float,
-                      out: Dict[str, List[float]]) -> bool:
+                      out: Dict[str, List[float]], started: "Started") -> bool:
     start = time.monotonic()
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
@@ -103,6 +100,7 @@ async def one_request(port: int, token: str, body: bytes, deadline: float,
                 out["chunk"].append((now_ns - sent) / 1e6)
                 if first is None:
                     first = time.monotonic()
+                    started.one()
                 buf = buf[k:]
             if b"[DONE]" in buf:
                 done = True
@@ -117,6 +115,20 @@ async def one_request(port: int, token: str, body: bytes, deadline: float,
         writer.close()
 
 
+class Started:
+    """Counts the streams that received their first chunk; set once all have (all are open then)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.count = 0
+        self.all = asyncio.Event()
+
+    def one(self) -> None:
+        self.count += 1
+        if self.count >= self.n:
+            self.all.set()
+
+
 def rss_kib(pid: int) -> int:
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -125,19 +137,18 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
-async def run_side(name: str, port: int, upstream: Upstream, n: int, token: str, timeout: float,
+async def run_side(name: str, port: int, n: int, token: str, timeout: float,
                    gateway_pid: Optional[int]) -> Dict[str, object]:
     out: Dict[str, List[float]] = {"chunk": [], "first": [], "total": []}
     body = json.dumps({"model": "support-llm", "stream": True,
                        "messages": [{"role": "user", "content": "Summarize ticket 4411"}]}).encode()
-    upstream.target = n
-    upstream.all_open.clear()
+    started = Started(n)
     rss_before = rss_kib(gateway_pid) if gateway_pid else 0
     deadline = time.monotonic() + timeout
-    tasks = [asyncio.create_task(one_request(port, token, body, deadline, out)) for _ in range(n)]
+    tasks = [asyncio.create_task(one_request(port, token, body, deadline, out, started)) for _ in range(n)]
     rss_open = 0
     try:
-        await asyncio.wait_for(upstream.all_open.wait(), timeout)
+        await asyncio.wait_for(started.all.wait(), timeout)
         if gateway_pid:
             rss_open = rss_kib(gateway_pid)
     except asyncio.TimeoutError:
@@ -154,17 +165,39 @@ async def run_side(name: str, port: int, upstream: Upstream, n: int, token: str,
     return res
 
 
+async def serve_upstream(args: argparse.Namespace) -> int:
+    upstream = Upstream(args.chunks, args.interval)
+    server = await asyncio.start_server(upstream.handle, "127.0.0.1", 0, backlog=4096)
+    with open(args.port_file + ".tmp", "w") as f:
+        f.write(str(server.sockets[0].getsockname()[1]))
+    os.rename(args.port_file + ".tmp", args.port_file)
+    async with server:
+        await server.serve_forever()
+    return 0
+
+
+async def wait_for_port(port_file: str) -> int:
+    for _ in range(500):
+        if os.path.exists(port_file):
+            return int(open(port_file).read())
+        await asyncio.sleep(0.02)
+    raise RuntimeError(f"no port in {port_file}")
+
+
 async def main_async(args: argparse.Namespace) -> int:
     from jitguard.demo import DemoIdp, write_deployment
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    upstream = Upstream(args.chunks, args.interval)
-    server = await asyncio.start_server(upstream.handle, "127.0.0.1", 0, backlog=4096)
-    up_port = server.sockets[0].getsockname()[1]
     workdir = tempfile.mkdtemp(prefix="jitguard-bench-gateway-")
     idp = DemoIdp()
     write_deployment(workdir, idp)
     token = idp.mint("alice", ["data-scientists"], ttl=3600)
+    up_port_file = os.path.join(workdir, "upstream-port")
+    up = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--serve-upstream",
+                           "--port-file", up_port_file, "--chunks", str(args.chunks),
+                           "--interval", str(args.interval)],
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard)))
+    up_port = await wait_for_port(up_port_file)
     port_file = os.path.join(workdir, "port")
     log = open(os.path.join(workdir, "gateway.log"), "wb")
     gw = subprocess.Popen([args.gateway, "--config", os.path.join(workdir, "jitguard.json"),
@@ -173,20 +206,17 @@ async def main_async(args: argparse.Namespace) -> int:
                            "--threads", str(args.threads)], stdout=log, stderr=subprocess.STDOUT,
                           preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard)))
     try:
-        for _ in range(500):
-            if os.path.exists(port_file):
-                break
-            await asyncio.sleep(0.02)
-        gw_port = int(open(port_file).read())
+        gw_port = await wait_for_port(port_file)
         # Warm-up (connections, token cache), then the two measured sides.
-        await run_side("warmup", gw_port, upstream, 20, token, args.timeout, None)
-        direct = await run_side("direct", up_port, upstream, args.streams, token, args.timeout, None)
-        via = await run_side("gateway", gw_port, upstream, args.streams, token, args.timeout, gw.pid)
+        await run_side("warmup", gw_port, 20, token, args.timeout, None)
+        direct = await run_side("direct", up_port, args.streams, token, args.timeout, None)
+        via = await run_side("gateway", gw_port, args.streams, token, args.timeout, gw.pid)
     finally:
         gw.terminate()
         gw.wait(timeout=30)
         log.close()
-        server.close()
+        up.terminate()
+        up.wait(timeout=30)
     print(f"jitguard-gateway bench: {args.streams} concurrent streams, {args.chunks} chunks each, "
           f"one every {args.interval * 1e3:.0f} ms, {args.threads} io threads, loopback")
     print(f"{'':10} {'ok':>9} {'first p50':>10} {'first p99':>10} {'total p50':>10} {'total p99':>10} "
@@ -211,7 +241,10 @@ def main() -> int:
     p.add_argument("--interval", type=float, default=0.05)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--timeout", type=float, default=120.0)
-    return asyncio.run(main_async(p.parse_args()))
+    p.add_argument("--serve-upstream", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--port-file", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    return asyncio.run(serve_upstream(args) if args.serve_upstream else main_async(args))
 
 
 if __name__ == "__main__":

@@ -240,8 +240,9 @@ class Guard:
 
     def mask_sse(self, admission: Admission, byte_chunks: Iterable[bytes]) -> Iterator[bytes]:
         """Masks an OpenAI-style SSE byte stream event by event (values split across events are still
-        caught); the audit record is written when the stream ends. An event that is not JSON raises
-        MaskError("invalid_sse_json"): fail closed."""
+        caught); the audit record is written when the stream ends. Default deny over the events'
+        structure; data that is not JSON is masked as text. An event over the size limit raises
+        MaskError("response_too_large") and the stream takes no more input."""
         sse = self.sse_masker(admission)
         return _drain(sse.feed, sse.finish, byte_chunks)
 

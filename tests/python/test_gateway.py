@@ -4,7 +4,6 @@ credential kept secret, /v1/models filtered by policy, timeouts, disconnects, li
 graceful shutdown. Everything runs on 127.0.0.1."""
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import shutil
@@ -23,6 +22,7 @@ import jitguard
 from jitguard.audit import verify_audit_log
 from jitguard.demo import DemoIdp, write_deployment
 from gateway_support import ROOT, Gateway, StandInUpstream, gateway_binary
+from jwks_support import JwksServer
 
 KEY = "sk-upstream-SECRET-7f3a9c1e5b"  # the service credential: must never come back
 
@@ -175,26 +175,11 @@ def test_models_filtered_by_policy(env):
 def test_models_filtered_with_keys_from_a_jwks_url(own):
     # The listing uses the Guard's own key source: keys fetched from a URL work as in Admit.
     idp, d = own
-    jwks = json.dumps(idp.jwks).encode()
-
-    class Jwks(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(jwks)))
-            self.end_headers()
-            self.wfile.write(jwks)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Jwks)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = JwksServer(idp.jwks)
     try:
         config = json.loads((d / "jitguard.json").read_text())
         tokens = {k: v for k, v in config["tokens"].items() if k not in ("jwks", "jwks_file")}
-        tokens["jwks_url"] = f"http://127.0.0.1:{server.server_port}/jwks.json"
+        tokens["jwks_url"] = server.url
         config["tokens"] = tokens
         (d / "jitguard.json").write_text(json.dumps(config))
         with StandInUpstream() as up, Gateway(str(d / "jitguard.json"), up.url, key=KEY,
@@ -207,8 +192,7 @@ def test_models_filtered_with_keys_from_a_jwks_url(own):
             with pytest.raises(openai.AuthenticationError):
                 stranger.models.list()
     finally:
-        server.shutdown()
-        thread.join(5)
+        server.close()
 
 
 def test_approval_flow(env):

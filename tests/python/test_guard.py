@@ -9,6 +9,7 @@ import pytest
 
 import jitguard
 from jitguard.demo import AUDIENCE, ISSUER, POLICY, DemoIdp, write_deployment
+from jwks_support import JwksServer
 
 EMAIL = "dana.whitfield@example.com"
 
@@ -346,43 +347,6 @@ def test_inline_jwks_and_secrets_from_env(deployment, idp, monkeypatch):
     with pytest.raises(jitguard.ConfigError) as e:
         jitguard.Guard(config, base_dir=str(deployment))
     assert e.value.message.startswith("grants.signing_key_env:")
-
-
-class JwksServer:
-    """A real loopback HTTP server publishing a JWKS that the test can rotate."""
-
-    def __init__(self, jwks):
-        import http.server
-        import threading
-
-        self.body = json.dumps(jwks).encode()
-        self.hits = 0
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
-                outer.hits += 1
-                body = outer.body
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/jwks.json"
-
-    def publish(self, jwks):
-        self.body = json.dumps(jwks).encode()
-
-    def close(self):
-        self.server.shutdown()
-        self.thread.join(5)
 
 
 def test_permitted_models_lists_what_the_policy_does_not_deny(guard, idp):
