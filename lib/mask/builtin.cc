@@ -399,9 +399,9 @@ bool MatchCard(const Cursor& c, P s, Hit* hit) {
   for (P k = 0; k < run; ++k) digits[k] = static_cast<char>(c.At(s + k));
   const int sep = c.At(s + run);
   const bool grouped = (sep == ' ' || sep == '-') && IsDigit(c.At(s + run + 1));
-  // A contiguous run of 13+ digits is a card on its own even when a space and more digits follow
-  // (an expiry, a CVV, a second card); a dash and digits make it part of a longer identifier.
-  if (!grouped || (run >= 13 && sep == ' ')) {
+  // A contiguous run of 13+ digits is a card on its own even when a space or a dash and more
+  // digits follow (an expiry, a CVV, a second card, a suffix glued on: "4111111111111111-1").
+  if (!grouped || run >= 13) {
     if (run < 13) return false;
     if (sep == '.' && IsDigit(c.At(s + run + 1))) return false;
     // Letters right after the digits do not hide them ("4111111111111111exp", a model told to

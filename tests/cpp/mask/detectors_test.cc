@@ -187,6 +187,7 @@ TEST(DetectorsTest, BoundariesAndTrailingPunctuation) {
   EXPECT_EQ(Default()->Mask("INFO:4111111111111111found"), "INFO:[CREDIT_CARD]found");
   EXPECT_EQ(Default()->Mask("4111 1111 1111 1111exp"), "[CREDIT_CARD]exp");
   EXPECT_EQ(Default()->Mask("x4111111111111111"), "x4111111111111111");
+  EXPECT_EQ(Default()->Mask("id 4111111111111111-1"), "id [CREDIT_CARD]-1");
   EXPECT_EQ(Default()->Mask("GET /cards/4111111111111111"), "GET /cards/[CREDIT_CARD]");
   EXPECT_EQ(Default()->Mask("\"/4111 1111 1111 1111\""), "\"/[CREDIT_CARD]\"");
   EXPECT_EQ(Default()->Mask("order #4111111111111111"), "order #[CREDIT_CARD]");
@@ -216,8 +217,9 @@ TEST(DetectorsTest, RecallCards) {
   EXPECT_EQ(None("4111111111111111 5500000000000004"),
             "CREDIT_CARD:4111111111111111 CREDIT_CARD:5500000000000004 ");
   EXPECT_EQ(None("amex 378282246310005 0425 1234"), "CREDIT_CARD:378282246310005 ");
-  // Still not: a dash and digits continue a longer identifier; a bad Luhn digit.
-  EXPECT_EQ(None("ref 4111111111111111-2024"), "");
+  // A dash and digits after the whole number do not hide it (fail closed: it reads as a card);
+  // a bad Luhn digit is not a card.
+  EXPECT_EQ(None("ref 4111111111111111-2024"), "CREDIT_CARD:4111111111111111 ");
   EXPECT_EQ(None("card 4111111111111112 12/26"), "");
 }
 
