@@ -82,9 +82,6 @@ inline int Decode(const uint8_t* p, size_t n, uint32_t* c) {
   return len;
 }
 
-
-
-// Decodes and looks up every non-ASCII code point; `Next` skips ASCII.
 // Bit c - 0x80 set: the two-byte code point c (U+0080..U+07FF) is changed by folding.
 struct TwoByteChanged {
   uint64_t bits[(0x800 - 0x80 + 63) / 64] = {};
