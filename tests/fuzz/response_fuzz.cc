@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "jitguard/mask.h"
+#include "lib/text/fold.h"
 
 namespace {
 
@@ -176,33 +177,11 @@ bool GluesBeforeCard(char c) { return IsWordByte(c) || c == '.' || c == '-'; }
 // before it glues, `right` whether what follows it does: a card number must start at a word
 // boundary and not after '.' or '-' (docs/masking.md), a word after it does not hide it, and a
 // further group of digits makes a grouped one a longer number.
-// The detectors read the folded view, where default-ignorable code points are gone: the neighbours
-// that count are the visible ones. The ignorables the grammar and the mutations produce: U+00AD,
-// U+200B-U+200D, U+2060, U+FEFF.
-size_t IgnorableEndingAt(std::string_view s, size_t end) {
-  if (end >= 2 && s.substr(end - 2, 2) == "\xC2\xAD") return 2;
-  if (end < 3) return 0;
-  const std::string_view t = s.substr(end - 3, 3);
-  return (t == "\xE2\x80\x8B" || t == "\xE2\x80\x8C" || t == "\xE2\x80\x8D" ||
-          t == "\xE2\x81\xA0" || t == "\xEF\xBB\xBF")
-             ? 3
-             : 0;
-}
-size_t IgnorableStartingAt(std::string_view s, size_t at) {
-  for (size_t len : {size_t{2}, size_t{3}}) {
-    if (at + len <= s.size() && IgnorableEndingAt(s, at + len) == len) return len;
-  }
-  return 0;
-}
-
 bool Delimited(std::string_view out, std::string_view value, bool (*left)(char),
                bool (*right)(std::string_view after)) {
   for (size_t at = out.find(value); at != std::string_view::npos; at = out.find(value, at + 1)) {
-    size_t before = at;
-    while (size_t n = IgnorableEndingAt(out, before)) before -= n;
-    size_t end = at + value.size();
-    while (size_t n = IgnorableStartingAt(out, end)) end += n;
-    if ((before == 0 || !left(out[before - 1])) && !right(out.substr(end))) return true;
+    const size_t end = at + value.size();
+    if ((at == 0 || !left(out[at - 1])) && !right(out.substr(end))) return true;
   }
   return false;
 }
@@ -253,9 +232,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     absl::StatusOr<std::string> tail = stream->Finish();
     if (tail.ok()) out += *tail;
   }
-  if (Delimited(out, kEmail, IsEmailByte, EmailGoesOn) ||
-      Delimited(out, kCard, GluesBeforeCard, GroupsGoOn) ||
-      Delimited(out, kCardNumber, GluesBeforeCard, DigitsGoOn)) {
+  // Judged as the detectors read text: through the folded view, where ignorables are gone and a
+  // look-alike is its ASCII letter (a card after "ſ" is glued to an "s"; a fullwidth card that
+  // went out unmasked is caught).
+  jitguard::text::FoldedView folded;
+  jitguard::text::Fold(out, &folded);
+  const std::string_view seen = folded.text;
+  if (Delimited(seen, kEmail, IsEmailByte, EmailGoesOn) ||
+      Delimited(seen, kCard, GluesBeforeCard, GroupsGoOn) ||
+      Delimited(seen, kCardNumber, GluesBeforeCard, DigitsGoOn)) {
     // A planted value reached the client: show what was fed and what came out, then stop.
     // fwrite, not %s: the bytes may hold NULs.
     std::fprintf(stderr, "planted value in the output\n--- input (%s)\n", raw ? "raw" : "grammar");
