@@ -270,7 +270,12 @@ void StructureWalker::Object(simdjson::dom::object object, const Frame& at, std:
     }
     if (response && at.root()) {
       int64_t n;
-      if (field.key == "type" && field.value.get(s) == simdjson::SUCCESS) root_type = s;
+      // Only a type of the structural shape routes the event (a free-text "type" is masked like
+      // any other string, and must not come back raw in a synthetic event's "type").
+      if (field.key == "type" && field.value.get(s) == simdjson::SUCCESS &&
+          StructuralRules::StringFits(Shape::kWord, s)) {
+        root_type = s;
+      }
       if (field.key == "output_index" && field.value.get(n) == simdjson::SUCCESS) output_index = n;
       if (field.key == "content_index" && field.value.get(n) == simdjson::SUCCESS) {
         content_index = n;

@@ -371,6 +371,19 @@ TEST(ResponseStreamTest, ResponsesApiDeltas) {
   EXPECT_LT(out.rfind("\"delta\""), out.find("response.output_text.done"));
 }
 
+TEST(ResponseStreamTest, AFreeTextTypeNeverComesBackInASyntheticEvent) {
+  // A "type" that is not a structural word is masked where it stands and routes nothing: the held
+  // delta is not flushed in a synthetic event that would copy the type (found by the fuzzer).
+  const std::string input =
+      "data: {\"type\":\" john.doe@example.com x.delta\",\"delta\":\"c\"}\n\n"
+      "data: [DONE]\n\n";
+  for (size_t step : {size_t{0}, size_t{1}, size_t{7}}) {
+    const std::string out = RunSse(input, step);
+    EXPECT_THAT(out, Not(HasSubstr("john.doe"))) << step;
+    EXPECT_THAT(out, HasSubstr("[EMAIL]")) << step;
+  }
+}
+
 TEST(ResponseStreamTest, OllamaNdjson) {
   const std::string input =
       "{\"model\":\"llama3\",\"message\":{\"role\":\"assistant\",\"content\":\"ssn 123-45-\"},\"done\":false}\n"
