@@ -189,7 +189,13 @@ class ResponseMaskStreamImpl final : public ResponseMaskStream,
       // digits the previous event ended with.
       std::string alone;
       masker_->MaskAppend(data, &alone, &oneshot_counts_);
-      *masked = Continue(ChannelKey{.field = ChannelField::kRaw}, alone, /*finish=*/false);
+      const std::string joined =
+          Continue(ChannelKey{.field = ChannelField::kRaw}, alone, /*finish=*/false);
+      // And what this event or line carries, alone once more: the joined stream emits at its own
+      // boundaries, so a value it left as part of a longer one ("4111 1111 1111 1111 11") could
+      // otherwise stand whole on the line a client reads.
+      masked->clear();
+      masker_->MaskAppend(joined, masked, &oneshot_counts_);
       transcript_[0].append(*masked);
       return absl::OkStatus();
     }
@@ -337,6 +343,11 @@ class ResponseMaskStreamImpl final : public ResponseMaskStream,
       ch.stream->Write(tail, &text);
       text.append(ch.stream->Finish());
       AddCounts(ch.stream->counts(), &finished_counts_);
+      if (it->first.field == ChannelField::kRaw && !text.empty()) {
+        std::string alone;  // as in Data: what the line carries is masked alone too
+        masker_->MaskAppend(text, &alone, &oneshot_counts_);
+        text = std::move(alone);
+      }
       if (!text.empty()) {
         if (IsTranscriptChannel(it->first.field)) transcript_[it->first.choice].append(text);
         Synthetic(it->first, ch, text);

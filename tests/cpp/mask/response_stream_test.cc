@@ -384,6 +384,23 @@ TEST(ResponseStreamTest, AFreeTextTypeNeverComesBackInASyntheticEvent) {
   }
 }
 
+TEST(ResponseStreamTest, EveryLineOfNonJsonDataIsMaskedAsItGoesOut) {
+  // The joined stream emits at its own boundaries: "4111 1111 1111 1111 11" is no card, but its
+  // held tail can move to the next line, leaving the card whole on a line of its own. Every line
+  // that goes out must hold nothing the masker finds (found by the response fuzzer's hour run).
+  const std::string input = "x 4111 1111 1111 1111 11\nd\nmore\n";
+  for (size_t step : {size_t{0}, size_t{1}, size_t{3}, size_t{7}}) {
+    auto s = DefaultMasker()->NewResponseStream(ResponseFraming::kNdjson);
+    const std::string out = Feed(*s, input, step);
+    size_t start = 0;
+    for (size_t nl = out.find('\n'); nl != std::string::npos; nl = out.find('\n', start)) {
+      const std::string line = out.substr(start, nl - start);
+      EXPECT_EQ(DefaultMasker()->Mask(line), line) << "step " << step << ": " << out;
+      start = nl + 1;
+    }
+  }
+}
+
 TEST(ResponseStreamTest, OllamaNdjson) {
   const std::string input =
       "{\"model\":\"llama3\",\"message\":{\"role\":\"assistant\",\"content\":\"ssn 123-45-\"},\"done\":false}\n"
