@@ -215,7 +215,7 @@ class JITGUARD_EXPORT Masker : public std::enable_shared_from_this<Masker> {
   MaskStyle style() const;
   size_t max_held_bytes() const;
 
-  // The compiled state: opaque outside lib/mask, which reaches it through its internal ImplOf.
+  // The compiled state: opaque outside lib/mask, which reaches it through mask::MaskerAccess.
   class Impl;
 
  private:

@@ -192,14 +192,15 @@ absl::StatusOr<std::vector<std::string>> GuardImpl::PermittedModels(
                now);
   absl::StatusOr<Identity> identity = guard::Authenticate(*parts_.verifier, token, log, metrics_);
   if (!identity.ok()) return identity.status();
+  // One request, its model changed per listed model.
+  PolicyRequest request{.subject = identity->subject,
+                        .groups = identity->groups,
+                        .dataset = std::string(dataset),
+                        .operation = std::string(operation)};
   std::vector<std::string> permitted;
   for (const std::string& model : models) {
-    const Decision decision = parts_.policy->Evaluate(PolicyRequest{.subject = identity->subject,
-                                                                    .groups = identity->groups,
-                                                                    .model = model,
-                                                                    .dataset = std::string(dataset),
-                                                                    .operation = std::string(operation)});
-    if (decision.effect != Effect::kDeny) permitted.push_back(model);
+    request.model = model;
+    if (parts_.policy->Evaluate(request).effect != Effect::kDeny) permitted.push_back(model);
   }
   return permitted;
 }
