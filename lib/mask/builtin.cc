@@ -403,7 +403,9 @@ bool MatchCard(const Cursor& c, P s, Hit* hit) {
   // digits follow (an expiry, a CVV, a second card, a suffix glued on: "4111111111111111-1").
   if (!grouped || run >= 13) {
     if (run < 13) return false;
-    if (sep == '.' && IsDigit(c.At(s + run + 1))) return false;
+    // A '.' and digits after it do not hide it either ("4111111111111111.1"): a decimal whose
+    // integer part is 13-19 digits with an issuer prefix and a valid Luhn digit is rare, a card
+    // dressed as one is not, so the fail-closed answer is to mask it.
     // Letters right after the digits do not hide them ("4111111111111111exp", a model told to
     // glue a word on): the number starts at a word boundary, issuer, length and Luhn decide.
     if (!CardValid(digits, static_cast<int>(run))) return false;

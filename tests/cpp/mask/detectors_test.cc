@@ -192,6 +192,10 @@ TEST(DetectorsTest, BoundariesAndTrailingPunctuation) {
   EXPECT_EQ(Default()->Mask("\"/4111 1111 1111 1111\""), "\"/[CREDIT_CARD]\"");
   EXPECT_EQ(Default()->Mask("order #4111111111111111"), "order #[CREDIT_CARD]");
   EXPECT_EQ(Default()->Mask("p=0.4111111111111111"), "p=0.4111111111111111");  // a decimal
+  // A '.digit' after it does not make it a decimal: masked, fail closed.
+  EXPECT_EQ(Default()->Mask("4111111111111111.1"), "[CREDIT_CARD].1");
+  EXPECT_EQ(Default()->Mask("n=4111111111111111.25 and 1700000000000.5"),
+            "n=[CREDIT_CARD].25 and 1700000000000.5");
   // Groups before a grouped card hide it only when they are the start of an IBAN.
   EXPECT_EQ(Default()->Mask("17rd 4111 1111 1111 1111"), "17rd [CREDIT_CARD]");
   EXPECT_EQ(Default()->Mask("ref 1234 4111 1111 1111 1111"), "ref 1234 [CREDIT_CARD]");
