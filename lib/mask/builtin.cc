@@ -57,7 +57,7 @@ bool IsLocalChar(int c) {
 }
 
 bool MatchEmail(const Cursor& c, P s, Hit* hit) {
-  if (!BuiltinLeftBoundaryOk(kEmail, c.At(s - 1))) return false;
+  if (!BuiltinLeftBoundaryOk(kEmail, c.Before(s))) return false;
   const int first = c.At(s);
   if (!IsAlnum(first) && first != '_') return false;
   P i = s;
@@ -260,7 +260,7 @@ P IntlPhoneBody(const Cursor& c, P s) {
 }
 
 bool MatchPhone(const Cursor& c, P s, Hit* hit) {
-  if (!BuiltinLeftBoundaryOk(kPhone, c.At(s - 1))) return false;
+  if (!BuiltinLeftBoundaryOk(kPhone, c.Before(s))) return false;
   if (MatchPhoneStrict(c, s, hit)) return true;
   return c.At(s) != '+' && MatchPhoneContext(c, s, hit);
 }
@@ -306,7 +306,7 @@ constexpr std::string_view kSsnContext[] = {
     "ssn", "ssns", "ss#", "ssn#", "social security", "social sec", "soc sec", "socsec"};
 
 bool MatchSsn(const Cursor& c, P s, Hit* hit) {
-  if (!BuiltinLeftBoundaryOk(kUsSsn, c.At(s - 1))) return false;
+  if (!BuiltinLeftBoundaryOk(kUsSsn, c.Before(s))) return false;
   const P run = DigitRun(c, s, 9);
   if (run == 3) {
     const int sep = c.At(s + 3);
@@ -392,7 +392,7 @@ bool ContinuesIbanGroups(const Cursor& c, P s, int sep) {
 }
 
 bool MatchCard(const Cursor& c, P s, Hit* hit) {
-  if (!BuiltinLeftBoundaryOk(kCreditCard, c.At(s - 1))) return false;
+  if (!BuiltinLeftBoundaryOk(kCreditCard, c.Before(s))) return false;
   char digits[24];
   P run = DigitRun(c, s, 19);
   if (run > 19) return false;
@@ -476,7 +476,7 @@ P Ipv4Body(const Cursor& c, P i) {
 }
 
 bool MatchIpv4(const Cursor& c, P s, Hit* hit) {
-  if (!BuiltinLeftBoundaryOk(kIpv4, c.At(s - 1))) return false;
+  if (!BuiltinLeftBoundaryOk(kIpv4, c.Before(s))) return false;
   const P end = Ipv4Body(c, s);
   if (end < 0) return false;
   const int next = c.At(end);
@@ -491,7 +491,7 @@ bool MatchIpv4(const Cursor& c, P s, Hit* hit) {
 // ---- IPV6
 // -----------------------------------------------------------------------------------------
 bool MatchIpv6(const Cursor& c, P s, Hit* hit) {
-  if (!BuiltinLeftBoundaryOk(kIpv6, c.At(s - 1))) return false;
+  if (!BuiltinLeftBoundaryOk(kIpv6, c.Before(s))) return false;
   P i = s;
   int groups = 0;
   bool compressed = false;
@@ -542,7 +542,7 @@ bool MatchIpv6(const Cursor& c, P s, Hit* hit) {
 // ---- IBAN
 // -----------------------------------------------------------------------------------------
 bool MatchIban(const Cursor& c, P s, Hit* hit) {
-  if (!BuiltinLeftBoundaryOk(kIban, c.At(s - 1))) return false;
+  if (!BuiltinLeftBoundaryOk(kIban, c.Before(s))) return false;
   if (!IsUpper(c.At(s)) || !IsUpper(c.At(s + 1)) || !IsDigit(c.At(s + 2)) ||
       !IsDigit(c.At(s + 3))) {
     return false;
@@ -597,7 +597,7 @@ bool HasPrefix(const Cursor& c, P s, std::string_view prefix) {
 }
 
 bool MatchAws(const Cursor& c, P s, Hit* hit) {
-  if (!BuiltinLeftBoundaryOk(kAwsAccessKey, c.At(s - 1))) return false;
+  if (!BuiltinLeftBoundaryOk(kAwsAccessKey, c.Before(s))) return false;
   if (c.At(s) != 'A') return false;
   for (std::string_view prefix : kAwsPrefixes) {
     if (!HasPrefix(c, s, prefix)) continue;
@@ -702,7 +702,7 @@ bool InBody(Body b, int ch) {
 }
 
 bool MatchApiKey(const Cursor& c, P s, Hit* hit) {
-  if (!BuiltinLeftBoundaryOk(kApiKey, c.At(s - 1))) return false;
+  if (!BuiltinLeftBoundaryOk(kApiKey, c.Before(s))) return false;
   const int first = c.At(s);
   if (first < 0) return false;
   for (size_t i = kVendorIndex.first[first]; i < kVendorIndex.last[first]; ++i) {
@@ -750,7 +750,7 @@ bool HeaderIsJsonObject(std::string_view segment) {
 }
 
 bool MatchJwt(const Cursor& c, P s, Hit* hit) {
-  if (!BuiltinLeftBoundaryOk(kJwt, c.At(s - 1))) return false;
+  if (!BuiltinLeftBoundaryOk(kJwt, c.Before(s))) return false;
   if (!HasPrefix(c, s, "eyJ")) return false;
   constexpr P kMaxSegment[5] = {1024, 12288, 1024, 4096, 1024};
   P seg_start[5], seg_len[5];
@@ -804,7 +804,7 @@ bool PemLabelAt(const Cursor& c, P i, P* label_end) {
 }
 
 bool MatchPem(const Cursor& c, P s, Hit* hit) {
-  if (!BuiltinLeftBoundaryOk(kPrivateKey, c.At(s - 1))) return false;
+  if (!BuiltinLeftBoundaryOk(kPrivateKey, c.Before(s))) return false;
   if (!HasPrefix(c, s, "-----BEGIN ")) return false;
   P header_end;
   if (!PemLabelAt(c, s + 11, &header_end)) return false;

@@ -49,6 +49,12 @@ class Cursor {
   size_t size() const { return n_; }
   bool final() const { return final_; }
   const Implementation& simd() const { return *simd_; }
+  // The byte before a candidate at s, as its left-boundary check reads it: -1 (the start of the
+  // text) where the scan resumes right after a finding (SetResumeAt), so a value glued to the end
+  // of another ("[CREDIT_CARD]john.doe@example.com" from "4111 1111 1111 1john.doe@...") is judged
+  // as if it began the text.
+  int Before(ptrdiff_t s) const { return s == resume_at_ ? -1 : At(s - 1); }
+  void SetResumeAt(size_t s) const { resume_at_ = static_cast<ptrdiff_t>(s); }
   void MarkTouchedEnd() const { touched_end_ |= !final_; }
   bool touched_end() const { return touched_end_; }
   void ResetTouchedEnd() const { touched_end_ = false; }
@@ -59,6 +65,7 @@ class Cursor {
   bool final_;
   const Implementation* simd_;
   mutable bool touched_end_ = false;
+  mutable ptrdiff_t resume_at_ = -1;
 };
 
 // Built-in entities, in the order of BuiltinEntities().

@@ -530,7 +530,7 @@ bool FoldsToItself(const uint8_t* p, size_t n, size_t from, bool final) {
 }  // namespace
 
 size_t Masker::Impl::HoldOfTriggerFreeTail(const uint8_t* p, size_t n, size_t scan, size_t word,
-                                           int* pending_rule) const {
+                                           size_t resume_at, int* pending_rule) const {
   const size_t a = n >= kShortTail ? std::max(word, n - kShortTail) : word;
   if (a == n) return n;
   if (n - a >= kShortTail || (a != scan && !delimiters_.contains[p[a - 1]])) return kExamineTail;
@@ -538,7 +538,7 @@ size_t Masker::Impl::HoldOfTriggerFreeTail(const uint8_t* p, size_t n, size_t sc
   // start without running detectors (the next scan decides it with more bytes).
   for (size_t s = a; s < n; ++s) {
     const uint64_t mask = start_mask_[p[s]];
-    if (mask != 0 && (s == 0 || !mask::IsAlnum(p[s - 1]))) {
+    if (mask != 0 && (s == 0 || s == resume_at || !mask::IsAlnum(p[s - 1]))) {
       if (pending_rule != nullptr) *pending_rule = detector_rule_[__builtin_ctzll(mask)];
       return s;
     }
@@ -546,14 +546,14 @@ size_t Masker::Impl::HoldOfTriggerFreeTail(const uint8_t* p, size_t n, size_t sc
   return n;
 }
 
-size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, Sink* sink,
-                          int* pending_rule) const {
+size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final,
+                          bool after_finding, Sink* sink, int* pending_rule) const {
   // Text that folds to itself (ASCII, and most text in other scripts), with the detectors' left
   // context, is its own folded view: scan the bytes as they are.
   if (FoldsToItself(p, n, begin > mask::kMaxLookbehind ? begin - mask::kMaxLookbehind : 0, final)) {
-    return ScanSpans(p, n, begin, final, sink, pending_rule);
+    return ScanSpans(p, n, begin, final, after_finding, sink, pending_rule);
   }
-  return ScanFolded(p, n, begin, final, sink, pending_rule);
+  return ScanFolded(p, n, begin, final, after_finding, sink, pending_rule);
 }
 
 namespace {
@@ -631,8 +631,8 @@ size_t Masker::Impl::ContextStart(const uint8_t* p, size_t at) const {
   return 0;
 }
 
-size_t Masker::Impl::ScanFolded(const uint8_t* p, size_t n, size_t begin, bool final, Sink* sink,
-                                int* pending_rule) const {
+size_t Masker::Impl::ScanFolded(const uint8_t* p, size_t n, size_t begin, bool final,
+                                bool after_finding, Sink* sink, int* pending_rule) const {
   const size_t ctx = ContextStart(p, begin);
   // In a non-final scan a sequence cut by the end of the buffer is held until its last byte.
   size_t m = n;
@@ -652,6 +652,7 @@ size_t Masker::Impl::ScanFolded(const uint8_t* p, size_t n, size_t begin, bool f
   text::FoldAppend(in.substr(begin - ctx), &view);
   FoldSink fold_sink(sink, view, in, ctx, begin);
   ScanSpans(reinterpret_cast<const uint8_t*>(view.text.data()), view.text.size(), fbegin, final,
+            after_finding,
             &fold_sink, pending_rule);
   const size_t stop = fold_sink.opos();
   if (view.text.capacity() > (size_t{16} << 20)) {
@@ -661,9 +662,13 @@ size_t Masker::Impl::ScanFolded(const uint8_t* p, size_t n, size_t begin, bool f
 }
 
 template <class S>
-size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool final, S* sink,
-                               int* pending_rule) const {
+size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool final,
+                               bool after_finding, S* sink, int* pending_rule) const {
   const Cursor cur(p, n, final, simd_);
+  // Right after a finding a candidate may start whatever the finding's last byte is: the
+  // position, and its left boundary reads as the start of the text (Cursor::Before).
+  size_t resume_at = after_finding ? begin : kNoResume;
+  cur.SetResumeAt(resume_at);
   Prefilter pre(simd_, triggers_, delimiters_, p, n);
   size_t pos = begin;   // everything before pos has been handed to the sink
   size_t scan = begin;  // where to look for the next trigger
@@ -674,7 +679,7 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
       if (final) break;
       // The last span may still receive a trigger: examine it unless it is terminated.
       const size_t word = pre.SpanStartAtEnd(scan);  // start of the unfinished last word
-      const size_t hold = HoldOfTriggerFreeTail(p, n, scan, word, pending_rule);
+      const size_t hold = HoldOfTriggerFreeTail(p, n, scan, word, resume_at, pending_rule);
       if (hold == n) break;
       if (hold != kExamineTail) {
         sink->Clean(pos, hold);
@@ -800,19 +805,23 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
       sink->Clean(pos, s);
       sink->Found(s, best.end, best.rule);
       pos = sink->ResumeAfter(best.end);
+      resume_at = pos;
+      cur.SetResumeAt(pos);
       return pos;
     };
+    // The detectors whose left boundary accepts what precedes s.
+    auto left_ok = [&](size_t s) { return s == resume_at ? left_ok_[0] : LeftOk(p, s); };
 
     if (small) {
       // Candidate starts: positions whose previous byte is not a letter or digit.
       const uint64_t keep = len == 64 ? ~uint64_t{0} : (uint64_t{1} << len) - 1;
       uint64_t cand = ~(bits.alnum << 1) & keep;
-      if (a > 0 && mask::IsAlnum(p[a - 1])) cand &= ~uint64_t{1};
+      if (a > 0 && mask::IsAlnum(p[a - 1]) && a != resume_at) cand &= ~uint64_t{1};
       size_t resume = b;
       while (cand != 0) {
         const size_t s = a + static_cast<size_t>(__builtin_ctzll(cand));
         cand &= cand - 1;
-        const uint64_t mask = start_mask_[p[s]] & span_filter & LeftOk(p, s);
+        const uint64_t mask = start_mask_[p[s]] & span_filter & left_ok(s);
         if (mask == 0) continue;
         Hit best;
         const int pending = examine(s, mask, &best);
@@ -826,6 +835,7 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
         resume = std::max(resume, end);
         const size_t skip = end - a;
         cand = skip >= 64 ? 0 : cand & (~uint64_t{0} << skip);
+        if (end == resume_at && skip < len) cand |= uint64_t{1} << skip;
       }
       scan = resume;
       continue;
@@ -833,8 +843,8 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
 
     size_t s = a;
     while (s < b) {
-      const uint64_t mask = start_mask_[p[s]] & span_filter & LeftOk(p, s);
-      if (mask == 0 || (s > 0 && mask::IsAlnum(p[s - 1]))) {
+      const uint64_t mask = start_mask_[p[s]] & span_filter & left_ok(s);
+      if (mask == 0 || (s > 0 && mask::IsAlnum(p[s - 1]) && s != resume_at)) {
         ++s;
         continue;
       }

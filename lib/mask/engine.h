@@ -71,8 +71,11 @@ class Masker::Impl {
 
   // Scans p[begin, n) (p[0, begin) is context already consumed). Returns where it stopped: n when
   // everything was decided (always when `final`), else the first undecided candidate; then
-  // `*pending_rule` names the rule of a detector that was undecided there.
-  size_t Scan(const uint8_t* p, size_t n, size_t begin, bool final, Sink* sink,
+  // `*pending_rule` names the rule of a detector that was undecided there. Where a finding ends,
+  // the next byte may start a candidate whatever the finding's last byte was (a value glued to
+  // another is found too); `after_finding` says that `begin` is such a place (a stream resuming
+  // where its previous scan stopped right after a finding).
+  size_t Scan(const uint8_t* p, size_t n, size_t begin, bool final, bool after_finding, Sink* sink,
               int* pending_rule) const;
 
   // Where a stream must keep the text it already emitted from, to give a scan starting at `at`
@@ -86,8 +89,11 @@ class Masker::Impl {
   // otherwise the position where the short last word's first candidate starts (held, its rule in
   // *pending_rule). `word` is one past the last delimiter in [scan, n), or scan.
   static constexpr size_t kExamineTail = ~size_t{0};
+  // `resume_at` is a position right after a finding (a candidate start whatever precedes it), or
+  // kNoResume.
+  static constexpr size_t kNoResume = ~size_t{0};
   size_t HoldOfTriggerFreeTail(const uint8_t* p, size_t n, size_t scan, size_t word,
-                               int* pending_rule) const;
+                               size_t resume_at, int* pending_rule) const;
   // The trigger bytes (the prefilter's set).
   const mask::ByteSet& triggers() const { return triggers_; }
 
@@ -124,11 +130,11 @@ class Masker::Impl {
   // Scan over bytes as they are (the folded view when they are ASCII). S has Clean(begin, end) and
   // Found(begin, end, rule): the caller's Sink, or the FoldSink that maps a folded view back.
   template <class S>
-  size_t ScanSpans(const uint8_t* p, size_t n, size_t begin, bool final, S* sink,
-                   int* pending_rule) const;
+  size_t ScanSpans(const uint8_t* p, size_t n, size_t begin, bool final, bool after_finding,
+                   S* sink, int* pending_rule) const;
   // Scan through the folded view of the text (lib/text/fold.h), for text that is not ASCII.
-  size_t ScanFolded(const uint8_t* p, size_t n, size_t begin, bool final, Sink* sink,
-                    int* pending_rule) const;
+  size_t ScanFolded(const uint8_t* p, size_t n, size_t begin, bool final, bool after_finding,
+                    Sink* sink, int* pending_rule) const;
 
   bool MatchDetector(const Detector& d, const mask::Cursor& cur, size_t s, mask::Hit* hit) const;
   bool Allowlisted(std::string_view value) const;

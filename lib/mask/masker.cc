@@ -123,14 +123,16 @@ void Masker::MaskAppend(std::string_view text, std::string* out) const {
 
 void Masker::MaskAppend(std::string_view text, std::string* out, FindingCounts* counts) const {
   AppendSink sink(*impl_, text.data(), out, counts);
-  impl_->Scan(reinterpret_cast<const uint8_t*>(text.data()), text.size(), 0, /*final=*/true, &sink,
+  impl_->Scan(reinterpret_cast<const uint8_t*>(text.data()), text.size(), 0, /*final=*/true,
+               /*after_finding=*/false, &sink,
               nullptr);
 }
 
 std::vector<Finding> Masker::Find(std::string_view text) const {
   std::vector<Finding> findings;
   FindSink sink(*impl_, &findings);
-  impl_->Scan(reinterpret_cast<const uint8_t*>(text.data()), text.size(), 0, /*final=*/true, &sink,
+  impl_->Scan(reinterpret_cast<const uint8_t*>(text.data()), text.size(), 0, /*final=*/true,
+               /*after_finding=*/false, &sink,
               nullptr);
   return findings;
 }

@@ -34,13 +34,17 @@ class StreamSink final : public Masker::Impl::Sink {
   void Found(size_t begin, size_t end, int rule) override {
     impl_.AppendReplacement(out_, std::string_view(base_ + begin, end - begin), rule);
     ++(*counts_)[impl_.EntityOfRule(rule)];
+    last_end_ = end;
   }
+  // The end of the last finding, or kNoResume.
+  size_t last_end() const { return last_end_; }
 
  private:
   const Masker::Impl& impl_;
   const char* base_;
   std::string* out_;
   FindingCounts* counts_;
+  size_t last_end_ = Masker::Impl::kNoResume;
 };
 
 constexpr size_t kCompactAt = 4096;
@@ -87,6 +91,7 @@ class MaskStreamImpl final : public MaskStream {
     held_at_scan_ = 0;
     swallow_ = Swallow::kNone;
     swallow_tail_.clear();
+    after_finding_ = false;
     return out;
   }
 
@@ -106,12 +111,14 @@ class MaskStreamImpl final : public MaskStream {
     // The byte before the held ones is the only context the decision reads (a candidate's left
     // boundary); it must be ASCII too, so no folded view could see it differently.
     if (scan > 0 && p[scan - 1] >= 0x80) return false;
+    if (after_finding_) return false;  // a candidate may start right there: Scan says
     examined_ += n - scan;
     if (impl_.simd()->FindFirst(p + scan, n - scan, fast_stop_) != n - scan) return false;
     size_t word = n;
     while (word > scan && !impl_.IsDelimiter(p[word - 1])) --word;
     int pending = -1;
-    const size_t hold = impl_.HoldOfTriggerFreeTail(p, n, scan, word, &pending);
+    const size_t hold =
+        impl_.HoldOfTriggerFreeTail(p, n, scan, word, Masker::Impl::kNoResume, &pending);
     if (hold == Masker::Impl::kExamineTail) return false;
     out->append(buf_, scan, hold - scan);
     Consumed(hold);
@@ -124,7 +131,10 @@ class MaskStreamImpl final : public MaskStream {
     StreamSink sink(impl_, buf_.data(), out, &counts_);
     int pending = -1;
     examined_ += n - begin_;
-    size_t stop = impl_.Scan(p, n, begin_, final, &sink, &pending);
+    size_t stop = impl_.Scan(p, n, begin_, final, after_finding_, &sink, &pending);
+    // Held from right after a finding (found now, or still undecided where this scan began): the
+    // next scan starts with a candidate there.
+    after_finding_ = stop == sink.last_end() || (after_finding_ && stop == begin_);
     if (!final && n - stop > impl_.options().max_held_bytes) {
       // Fail closed: the held candidate is masked rather than emitted, and the rest of it is
       // swallowed as it arrives.
@@ -137,6 +147,7 @@ class MaskStreamImpl final : public MaskStream {
       begin_ = 0;
       unscanned_ = 0;
       held_at_scan_ = 0;
+      after_finding_ = false;
       return;
     }
     Consumed(stop);
@@ -197,6 +208,7 @@ class MaskStreamImpl final : public MaskStream {
                                   std::min(swallow_tail_.size(), kMaxLookbehind));
       begin_ = buf_.size();
       swallow_tail_.clear();
+      after_finding_ = true;  // what follows the swallowed finding
     }
     return used;
   }
@@ -212,6 +224,7 @@ class MaskStreamImpl final : public MaskStream {
   FindingCounts counts_;
   Swallow swallow_ = Swallow::kNone;
   std::string swallow_tail_;
+  bool after_finding_ = false;  // the held bytes start right after a finding
 };
 
 }  // namespace

@@ -196,6 +196,12 @@ TEST(DetectorsTest, BoundariesAndTrailingPunctuation) {
   EXPECT_EQ(Default()->Mask("4111111111111111.1"), "[CREDIT_CARD].1");
   EXPECT_EQ(Default()->Mask("n=4111111111111111.25 and 1700000000000.5"),
             "n=[CREDIT_CARD].25 and 1700000000000.5");
+  // A value that starts right where another ends is found too: the end of a finding is a
+  // boundary, whatever its last byte was.
+  EXPECT_EQ(Default()->Mask("4110 1111 1111 1john.doe@example.com"), "[CREDIT_CARD][EMAIL]");
+  EXPECT_EQ(Default()->Mask("4111111111111111 1john.doe@example.com"), "[CREDIT_CARD] [EMAIL]");
+  EXPECT_EQ(Default()->Mask("4111111111111111john@example.com"), "[EMAIL]");  // the longer one
+  EXPECT_EQ(Default()->Mask("4111111111111111exp"), "[CREDIT_CARD]exp");
   // Groups before a grouped card hide it only when they are the start of an IBAN.
   EXPECT_EQ(Default()->Mask("17rd 4111 1111 1111 1111"), "17rd [CREDIT_CARD]");
   EXPECT_EQ(Default()->Mask("ref 1234 4111 1111 1111 1111"), "ref 1234 [CREDIT_CARD]");

@@ -112,6 +112,9 @@ TEST(StreamTest, EqualsOneShotOnAdversarialText) {
       "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig eyJhbGciOiJIUzI1NiJ9.eyJ",
       std::string(5000, 'a') + "@example.com",
       "SSN:\n\n123456789 ssn 123 45 6789 ssn 123456789012",
+      // A value glued to the end of another (found right where the first one ends).
+      "4110 1111 1111 1john.doe@example.com x 4111111111111111john@example.com.",
+      "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----john@example.com",
   };
   const auto m = *Masker::Create({});
   std::mt19937_64 rng(5);
