@@ -11,6 +11,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -62,7 +63,6 @@ class ResponseMaskStreamImpl final : public ResponseMaskStream,
         break;
     }
     out_ = nullptr;
-    RefreshCounts();
     if (!s.ok()) return Fail(s);
     return out;
   }
@@ -87,14 +87,19 @@ class ResponseMaskStreamImpl final : public ResponseMaskStream,
         s = WholeDocument();
         break;
     }
-    if (s.ok()) FlushWhere([](const ChannelKey&) { return true; });
+    if (s.ok()) FlushAll();
     out_ = nullptr;
-    RefreshCounts();
     if (!s.ok()) return Fail(s);
     return out;
   }
 
-  const FindingCounts& counts() const override { return counts_; }
+  // Summed when asked (not on every Write: that would cost a pass over every open channel).
+  const FindingCounts& counts() const override {
+    counts_ = oneshot_counts_;
+    AddCounts(finished_counts_, &counts_);
+    for (const auto& [key, ch] : channels_) AddCounts(ch.stream->counts(), &counts_);
+    return counts_;
+  }
   const ResponseTranscript& transcript() const override { return transcript_; }
 
  private:
@@ -148,7 +153,7 @@ class ResponseMaskStreamImpl final : public ResponseMaskStream,
       return absl::OkStatus();
     }
     if (event.data == "[DONE]") {
-      FlushWhere([](const ChannelKey&) { return true; });
+      FlushAll();
       out_->append(fields).append("data: [DONE]\n\n");
       return absl::OkStatus();
     }
@@ -194,6 +199,7 @@ class ResponseMaskStreamImpl final : public ResponseMaskStream,
       // And what this event or line carries, alone once more: the joined stream emits at its own
       // boundaries, so a value it left as part of a longer one ("4111 1111 1111 1111 11") could
       // otherwise stand whole on the line a client reads.
+      if (absl::Status s = ChannelErrors(); !s.ok()) return s;
       masked->clear();
       masker_->MaskAppend(joined, masked, &oneshot_counts_);
       transcript_[0].append(*masked);
@@ -205,41 +211,70 @@ class ResponseMaskStreamImpl final : public ResponseMaskStream,
                            &transcript_);
     walker.Walk(root, masked, &notes);
     notes_ = nullptr;
-    // Held text of what this event ends goes out before it.
+    if (notes.ambiguous) {
+      return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kMask, "ambiguous_event",
+                       "an event names a choice, item or type twice, or an index that is not an "
+                       "integer; the stream is closed");
+    }
+    if (absl::Status s = ChannelErrors(); !s.ok()) return s;
+    // Held text of what this event ends goes out before it (each a lookup of its own keys, not a
+    // pass over every open channel).
     for (int64_t choice : notes.finishing_choices) {
-      FlushWhere([choice](const ChannelKey& k) { return k.choice == choice && IsChatField(k); });
+      for (ChannelField field : kChatFields) {
+        FlushRange(ChannelKey{.field = field, .choice = choice,
+                              .part = std::numeric_limits<int64_t>::min()},
+                   [choice, field](const ChannelKey& k) {
+                     return k.field == field && k.choice == choice;
+                   });
+      }
     }
     if (notes.responses_done) {
-      FlushWhere([&notes](const ChannelKey& k) {
+      ChannelKey from{.field = ChannelField::kResponsesDelta,
+                      .choice = std::numeric_limits<int64_t>::min(),
+                      .part = std::numeric_limits<int64_t>::min()};
+      if (notes.output_index >= 0) from.choice = notes.output_index;
+      FlushRange(from, [&notes](const ChannelKey& k) {
         return k.field == ChannelField::kResponsesDelta &&
-               (notes.output_index < 0 || k.choice == notes.output_index) &&
-               (notes.content_index < 0 || k.part == notes.content_index);
+               (notes.output_index < 0 || k.choice == notes.output_index);
+      }, [&notes](const ChannelKey& k) {
+        return notes.content_index < 0 || k.part == notes.content_index;
       });
     }
-    if (notes.ollama_done) FlushWhere([](const ChannelKey& k) { return IsOllamaField(k); });
+    if (notes.ollama_done) {
+      for (ChannelField field : {ChannelField::kOllamaContent, ChannelField::kOllamaThinking,
+                                 ChannelField::kOllamaResponse}) {
+        FlushRange(ChannelKey{.field = field, .choice = std::numeric_limits<int64_t>::min(),
+                              .part = std::numeric_limits<int64_t>::min()},
+                   [field](const ChannelKey& k) { return k.field == field; });
+      }
+    }
     return absl::OkStatus();
   }
 
-  static bool IsChatField(const ChannelKey& k) {
-    switch (k.field) {
-      case ChannelField::kContent:
-      case ChannelField::kReasoningContent:
-      case ChannelField::kReasoning:
-      case ChannelField::kRefusal:
-      case ChannelField::kText:
-      case ChannelField::kToolArguments:
-      case ChannelField::kLogprobs:
-      case ChannelField::kLogprobsRefusal:
-        return true;
-      default:
-        return false;
+  // What a Continue during this event found wrong (the event's text is not sent).
+  absl::Status ChannelErrors() const {
+    if (late_text_) {
+      return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kMask,
+                       "content_after_finish",
+                       "an event carries text for a choice or item that already finished; the "
+                       "stream is closed");
     }
+    if (too_many_channels_) {
+      return MakeError(absl::StatusCode::kResourceExhausted, ErrorDomain::kMask,
+                       "too_many_channels",
+                       "a response opens more choices, tool calls or items than the limit; the "
+                       "stream is closed");
+    }
+    return absl::OkStatus();
   }
 
-  static bool IsOllamaField(const ChannelKey& k) {
-    return k.field == ChannelField::kOllamaContent || k.field == ChannelField::kOllamaThinking ||
-           k.field == ChannelField::kOllamaResponse;
-  }
+  // Open and ended channels together (choices x fields x tool calls or items): about 1 KiB each.
+  static constexpr size_t kMaxChannels = 4096;
+
+  static constexpr ChannelField kChatFields[] = {
+      ChannelField::kContent,       ChannelField::kReasoningContent, ChannelField::kReasoning,
+      ChannelField::kRefusal,       ChannelField::kText,             ChannelField::kToolArguments,
+      ChannelField::kLogprobs,      ChannelField::kLogprobsRefusal};
 
   // ---- NDJSON and JSON --------------------------------------------------------------------------
 
@@ -302,6 +337,14 @@ class ResponseMaskStreamImpl final : public ResponseMaskStream,
   std::string Continue(const ChannelKey& key, std::string_view text, bool finish) override {
     auto it = channels_.find(key);
     if (it == channels_.end()) {
+      if (ended_.contains(key)) {
+        late_text_ |= !text.empty();
+        return "";
+      }
+      if (channels_.size() + ended_.size() >= kMaxChannels) {
+        too_many_channels_ = true;
+        return "";
+      }
       it = channels_.emplace(key, Channel{}).first;
       it->second.stream = masker_->NewStream();
     }
@@ -323,15 +366,29 @@ class ResponseMaskStreamImpl final : public ResponseMaskStream,
     if (finish) {
       out.append(ch.stream->Finish());
       AddCounts(ch.stream->counts(), &finished_counts_);
+      ended_.insert(it->first);
       channels_.erase(it);
     }
     return out;
   }
 
-  // Ends every channel `pick` selects; their held text goes out in synthetic events.
-  template <typename Pick>
-  void FlushWhere(Pick pick) {
-    for (auto it = channels_.begin(); it != channels_.end();) {
+  void FlushAll() {
+    FlushRange(channels_.begin(), [](const ChannelKey&) { return true; });
+  }
+
+  // Ends the channels from `from` on while `in_range` holds (in key order) and `pick` selects them.
+  template <typename InRange, typename Pick = bool (*)(const ChannelKey&)>
+  void FlushRange(const ChannelKey& from, InRange in_range,
+                  Pick pick = [](const ChannelKey&) { return true; }) {
+    FlushRange(channels_.lower_bound(from), in_range, pick);
+  }
+
+  // Ends the channels from `it` on while `in_range` holds that `pick` selects; their held text
+  // goes out in synthetic events, and text for them later is refused.
+  template <typename InRange, typename Pick = bool (*)(const ChannelKey&)>
+  void FlushRange(std::map<ChannelKey, Channel>::iterator it, InRange in_range,
+                  Pick pick = [](const ChannelKey&) { return true; }) {
+    while (it != channels_.end() && in_range(it->first)) {
       if (!pick(it->first)) {
         ++it;
         continue;
@@ -352,6 +409,7 @@ class ResponseMaskStreamImpl final : public ResponseMaskStream,
         if (IsTranscriptChannel(it->first.field)) transcript_[it->first.choice].append(text);
         Synthetic(it->first, ch, text);
       }
+      ended_.insert(it->first);
       it = channels_.erase(it);
     }
   }
@@ -460,12 +518,6 @@ class ResponseMaskStreamImpl final : public ResponseMaskStream,
     for (const auto& [entity, n] : from) (*to)[entity] += n;
   }
 
-  void RefreshCounts() {
-    counts_ = oneshot_counts_;
-    AddCounts(finished_counts_, &counts_);
-    for (const auto& [key, ch] : channels_) AddCounts(ch.stream->counts(), &counts_);
-  }
-
   std::shared_ptr<const Masker> masker_;
   ResponseFraming framing_;
   StructuralRules rules_;
@@ -478,7 +530,13 @@ class ResponseMaskStreamImpl final : public ResponseMaskStream,
   std::string* out_ = nullptr;         // where the current Write/Finish writes
   const WalkNotes* notes_ = nullptr;   // the current walk's notes (for channel envelopes)
   std::string event_name_;             // the current SSE event's masked `event:` value
-  FindingCounts oneshot_counts_, finished_counts_, counts_;
+  FindingCounts oneshot_counts_, finished_counts_;
+  mutable FindingCounts counts_;
+  // Channels that ended (their held text went out): text for one of them later is refused, or a
+  // value split around the end would reach the client in two unmasked halves.
+  std::set<ChannelKey> ended_;
+  bool late_text_ = false;        // the current event continued an ended channel
+  bool too_many_channels_ = false;
   ResponseTranscript transcript_;
   absl::Status failed_;
 };

@@ -1,9 +1,12 @@
 #include "lib/mask/structure.h"
 
 #include <array>
+#include <cmath>
+#include <limits>
 #include <string>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_format.h"
 #include "lib/base/json.h"
 #include "lib/mask/builtin.h"
 #include "lib/mask/engine.h"
@@ -257,6 +260,7 @@ void StructureWalker::Object(simdjson::dom::object object, const Frame& at, std:
   bool has_token = false, has_bytes = false;
   std::string root_type;
   int64_t output_index = -1, content_index = -1;
+  int types = 0, output_indexes = 0, content_indexes = 0;
   for (simdjson::dom::key_value_pair field : object) {
     if (field.key == "bytes") has_bytes = true;
     std::string_view s;
@@ -272,13 +276,24 @@ void StructureWalker::Object(simdjson::dom::object object, const Frame& at, std:
       int64_t n;
       // Only a type of the structural shape routes the event (a free-text "type" is masked like
       // any other string, and must not come back raw in a synthetic event's "type").
-      if (field.key == "type" && field.value.get(s) == simdjson::SUCCESS &&
-          StructuralRules::StringFits(Shape::kWord, s)) {
+      // It must not carry a value either (it would come back in a synthetic event's "type").
+      if (field.key == "type" && ++types == 1 && field.value.get(s) == simdjson::SUCCESS &&
+          StructuralRules::StringFits(Shape::kWord, s) && masker_.Mask(s) == s) {
         root_type = s;
       }
-      if (field.key == "output_index" && field.value.get(n) == simdjson::SUCCESS) output_index = n;
-      if (field.key == "content_index" && field.value.get(n) == simdjson::SUCCESS) {
-        content_index = n;
+      if (field.key == "output_index") {
+        if (++output_indexes > 1 || field.value.get(n) != simdjson::SUCCESS) {
+          notes_->ambiguous = true;
+        } else {
+          output_index = n;
+        }
+      }
+      if (field.key == "content_index") {
+        if (++content_indexes > 1 || field.value.get(n) != simdjson::SUCCESS) {
+          notes_->ambiguous = true;
+        } else {
+          content_index = n;
+        }
       }
       bool done = false;
       if (field.key == "done" && field.value.get(done) == simdjson::SUCCESS && done) {
@@ -286,6 +301,7 @@ void StructureWalker::Object(simdjson::dom::object object, const Frame& at, std:
       }
     }
   }
+  if (types > 1) notes_->ambiguous = true;
   if (choice != nullptr && self.finishing) notes_->finishing_choices.push_back(self.id);
   if (response && at.root() && root_type.size() > 5 &&
       root_type.compare(root_type.size() - 5, 5, ".done") == 0) {
@@ -360,16 +376,43 @@ void StructureWalker::Array(simdjson::dom::array array, const Frame& at, std::st
     if (position > 0) out->push_back(',');
     Frame frame{.parent = &at, .index = position, .id = position, .whole_rule = at.whole_rule};
     simdjson::dom::object object;
-    int64_t given;
-    if (indexed && child.get(object) == simdjson::SUCCESS &&
-        object["index"].get(given) == simdjson::SUCCESS) {
-      frame.id = given;
+    if (indexed && child.get(object) == simdjson::SUCCESS) {
+      int count = 0;
+      for (simdjson::dom::key_value_pair field : object) {
+        if (field.key != "index") continue;
+        int64_t given;
+        if (++count > 1 || field.value.get(given) != simdjson::SUCCESS) {
+          notes_->ambiguous = true;
+        } else {
+          frame.id = given;
+        }
+      }
     }
     Value(child, frame, out);
     ++position;
   }
   out->push_back(']');
 }
+
+namespace {
+
+// The decimal digits of a number's integer part, without its sign, when they can be a value (at
+// least 7 of them); empty otherwise.
+std::string IntegerDigits(simdjson::dom::element el) {
+  int64_t i;
+  if (el.get(i) == simdjson::SUCCESS) {
+    if (i >= 0 || i == std::numeric_limits<int64_t>::min()) return "";
+    const std::string digits = std::to_string(-i);
+    return digits.size() >= 7 ? digits : "";
+  }
+  double d;
+  if (el.get(d) != simdjson::SUCCESS || !std::isfinite(d)) return "";
+  const double v = std::fabs(std::trunc(d));
+  if (v < 1e6 || v >= 1e20) return "";
+  return absl::StrFormat("%.0f", v);
+}
+
+}  // namespace
 
 void StructureWalker::Number(element el, const Frame& at, std::string* out) {
   const std::string text = simdjson::minify(el);
@@ -386,9 +429,19 @@ void StructureWalker::Number(element el, const Frame& at, std::string* out) {
     return;
   }
   // A number can carry a value (a card or phone number), structural members included (an `index`
-  // or `created` is not trusted either): masked, it becomes a string.
+  // or `created` is not trusted either): masked, it becomes a string. It is read as written and
+  // as the integer a client reads it as (4.111111111111111e15, 4111111111111111.0 and
+  // -4111111111111111 are the card number 4111111111111111 to a JSON parser).
   scratch_.clear();
   MaskText(text, &scratch_);
+  if (scratch_ == text) {
+    const std::string digits = IntegerDigits(el);
+    if (!digits.empty() && digits != text) {
+      scratch_.clear();
+      MaskText(digits, &scratch_);
+      if (scratch_ == digits) scratch_ = text;
+    }
+  }
   if (scratch_ != text) {
     base::AppendJsonString(out, scratch_);
   } else {
@@ -423,7 +476,12 @@ std::string StructureWalker::MaskedString(std::string_view value, const Frame& a
   }
   if (at.index < 0 && rules_ != nullptr) {
     std::optional<Shape> shape = rules_->ShapeOf(at.key);
-    if (shape.has_value() && StructuralRules::StringFits(*shape, value)) return std::string(value);
+    if (shape.has_value() && StructuralRules::StringFits(*shape, value)) {
+      // Not masked as text of its own (no channel, no transcript), but a value that fits the
+      // shape ("id": "AKIA...", "model": "ghp_...") is still found.
+      MaskText(value, &masked);
+      return masked;
+    }
   }
   if (mode_ == WalkMode::kResponse) {
     bool finishing = false;

@@ -95,6 +95,10 @@ struct WalkNotes {
   bool responses_done = false;
   int64_t output_index = -1, content_index = -1;
   bool ollama_done = false;    // an Ollama line with "done": true
+  // A member that routes text (a choice's or tool call's "index"; the root's "type",
+  // "output_index", "content_index") given twice or, for an index, not as an integer: the
+  // masker and a client could route the event's text differently.
+  bool ambiguous = false;
   std::string envelope;        // chat chunk members to repeat in synthetic events ("k":v,...)
   std::string responses_item;  // the Responses event's `"item_id":...,` as emitted, if any
 };

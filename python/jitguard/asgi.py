@@ -33,6 +33,7 @@ Everything else (other paths, methods, websockets, lifespan) passes through unto
 from __future__ import annotations
 
 import asyncio
+import codecs
 import functools
 import json
 import zlib
@@ -59,7 +60,11 @@ def extract_prompt(body: Dict[str, Any]) -> str:
 
 
 class _Decoder:
-    """Decodes one content-encoded body incrementally (gzip, deflate, br)."""
+    """Decodes one content-encoded body incrementally (gzip, deflate, br), never holding more than
+    ``limit`` decoded bytes at once: a compression bomb stops at the limit, it is not inflated whole
+    (``OverflowError``)."""
+
+    _BROTLI_SLICE = 512  # brotli input fed per step when its output cannot be bounded directly
 
     def __init__(self, encoding: str) -> None:
         self._brotli = None
@@ -74,15 +79,28 @@ class _Decoder:
         else:
             raise ValueError(encoding)
 
-    def feed(self, data: bytes) -> bytes:
+    def feed(self, data: bytes, limit: int) -> bytes:
+        """The bytes `data` decodes to; OverflowError when they would exceed `limit`."""
+        out = bytearray()
         if self._brotli is not None:
-            return self._brotli.process(data)
-        return self._z.decompress(data)
+            for at in range(0, len(data), self._BROTLI_SLICE):
+                out += self._brotli.process(data[at:at + self._BROTLI_SLICE])
+                if len(out) > limit:
+                    raise OverflowError
+            return bytes(out)
+        while data:
+            out += self._z.decompress(data, limit + 1 - len(out))
+            if len(out) > limit:
+                raise OverflowError
+            data = self._z.unconsumed_tail
+        return bytes(out)
 
-    def finish(self) -> bytes:
+    def finish(self, limit: int) -> bytes:
         if self._brotli is not None:
             return b""
-        out = self._z.flush()
+        out = self._z.flush(limit + 1)
+        if len(out) > limit:
+            raise OverflowError
         if not self._z.eof:
             raise zlib.error("truncated compressed body")
         return out
@@ -175,24 +193,9 @@ class JitGuardMiddleware:
         if too_large:
             await _json_response(send, 413, _bad_request("too_large", "request body too large"))
             return
-        try:
-            decoder = _decoder(_header(scope, b"content-encoding") or "")
-            if decoder is not None:
-                body_bytes = decoder.feed(body_bytes) + decoder.finish()
-                if len(body_bytes) > _MAX_BODY:
-                    raise OverflowError
-        except ValueError:
-            await _json_response(send, 415, _bad_request(
-                "unsupported_encoding", "the request's Content-Encoding cannot be decoded here"))
-            return
-        except (zlib.error, OverflowError, Exception) as e:  # brotli raises its own error type
-            if isinstance(e, OverflowError):
-                await _json_response(send, 413, _bad_request("too_large", "request body too large"))
-            else:
-                await _json_response(send, 400, _bad_request("bad_encoding",
-                                                             "the compressed request body is corrupt"))
-            return
 
+        # The header checks come before the body is decoded: a request without a token never gets
+        # a compressed body inflated.
         authorizations = _headers(scope, b"authorization")
         if len(authorizations) > 1:
             await _json_response(send, 400, _bad_request(
@@ -206,9 +209,27 @@ class JitGuardMiddleware:
             return
 
         try:
+            decoder = _decoder(",".join(_headers(scope, b"content-encoding")))
+            if decoder is not None:
+                # Bounded as it inflates (a bomb stops at the limit, it is not decoded whole).
+                body_bytes = decoder.feed(body_bytes, _MAX_BODY)
+                body_bytes += decoder.finish(_MAX_BODY - len(body_bytes))
+        except ValueError:
+            await _json_response(send, 415, _bad_request(
+                "unsupported_encoding", "the request's Content-Encoding cannot be decoded here"))
+            return
+        except (zlib.error, OverflowError, Exception) as e:  # brotli raises its own error type
+            if isinstance(e, OverflowError):
+                await _json_response(send, 413, _bad_request("too_large", "request body too large"))
+            else:
+                await _json_response(send, 400, _bad_request("bad_encoding",
+                                                             "the compressed request body is corrupt"))
+            return
+
+        try:
             # Every text the model will read, for the policy's prompt rules; a body the guard cannot
             # read is refused here, never admitted with an empty prompt.
-            model, prompt, _stream = _core.read_inference_request(body_bytes or b"")
+            model, prompt, stream = _core.read_inference_request(body_bytes or b"")
         except Error as e:
             await _json_response(send, 400, _bad_request(e.reason, e.message or e.reason))
             return
@@ -255,7 +276,7 @@ class JitGuardMiddleware:
                             if k.lower() not in (b"content-length", b"authorization", b"content-encoding")]
         scope["headers"].append((b"content-length", str(len(body_bytes)).encode()))
 
-        responder = _MaskingResponder(self.guard, admission, send)
+        responder = _MaskingResponder(self.guard, admission, send, stream=bool(stream))
         try:
             await self.app(scope, _replay(body_bytes, receive), responder.send)
         finally:
@@ -307,11 +328,19 @@ class _MaskingResponder:
     """Wraps ``send``: masks the response body with the admission's profile on its way out.
 
     Structured bodies (SSE, NDJSON, JSON) go through the Guard's default-deny body masker, any other
-    body through the text masker. A compressed body is decoded first and sent on as identity; an
-    encoding that cannot be decoded turns the response into a 502 error (nothing of it is sent)."""
+    body through the text masker. A successful answer to a streaming request (``"stream": true``) is
+    masked as Server-Sent Events whatever its Content-Type says (unless it says NDJSON): a client
+    such as the openai SDK parses it as events either way, joining what the events carry. A
+    compressed body is decoded first and sent on as identity; an encoding that cannot be decoded
+    turns the response into a 502 error (nothing of it is sent). A body the masker refuses (an event
+    it cannot route, text after a choice finished, ...) ends the response where it stands."""
 
-    def __init__(self, guard: Any, admission: Any, send: Send) -> None:
+    _MAX_DECODED_CHUNK = 64 << 20  # a compressed chunk may not inflate past this
+
+    def __init__(self, guard: Any, admission: Any, send: Send, *, stream: bool = False) -> None:
         self._send = send
+        self._stream = stream
+        self._utf8 = codecs.getincrementaldecoder("utf-8")("replace")
         self._guard = guard
         self._admission = admission
         self._body = None  # a structured-body masker (feed/finish -> bytes)
@@ -344,10 +373,13 @@ class _MaskingResponder:
                     "type": "upstream_error", "code": "unsupported_encoding",
                     "message": "the response's Content-Encoding cannot be decoded for masking"}})
                 return
+            status = int(message.get("status", 200))
             if ctype.startswith("text/event-stream"):
                 self._body = self._guard.body_masker(self._admission, "sse")
             elif "ndjson" in ctype or "jsonl" in ctype:
                 self._body = self._guard.body_masker(self._admission, "ndjson")
+            elif self._stream and 200 <= status < 300:
+                self._body = self._guard.body_masker(self._admission, "sse")
             elif "json" in ctype:
                 self._body = self._guard.body_masker(self._admission, "json")
             else:
@@ -362,22 +394,31 @@ class _MaskingResponder:
             return
         chunk = message.get("body", b"")
         more = message.get("more_body", False)
-        if self._decoder is not None:
-            chunk = self._decoder.feed(chunk)
-            if not more:
-                chunk += self._decoder.finish()
-        if self._body is not None:
-            out = self._body.feed(chunk)
-            if not more:
-                out += self._body.finish()
-                self._done = True
-            await self._send({"type": "http.response.body", "body": out, "more_body": more})
-        else:
-            out = self._text.write(chunk.decode("utf-8", "replace")) if chunk else ""
-            if not more:
-                out += self._text.finish()
-                self._done = True
-            await self._send({"type": "http.response.body", "body": out.encode(), "more_body": more})
+        try:
+            if self._decoder is not None:
+                chunk = self._decoder.feed(chunk, self._MAX_DECODED_CHUNK)
+                if not more:
+                    chunk += self._decoder.finish(self._MAX_DECODED_CHUNK)
+            if self._body is not None:
+                out = self._body.feed(chunk)
+                if not more:
+                    out += self._body.finish()
+                    self._done = True
+            else:
+                # One decoder for the whole body: a character split across chunks stays whole.
+                text = self._utf8.decode(chunk, final=not more)
+                out = self._text.write(text).encode() if text else b""
+                if not more:
+                    out += self._text.finish().encode()
+                    self._done = True
+        except (Error, OverflowError, zlib.error):
+            # Fail closed: what could not be masked is not sent; the response ends here, and the
+            # record says it was cut short.
+            self._refused = True
+            self.close()
+            await self._send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        await self._send({"type": "http.response.body", "body": out, "more_body": more})
 
     def close(self) -> None:
         """Ends an unfinished response (the application raised or the client went away): the held

@@ -190,3 +190,59 @@ def test_duplicate_authorization_is_refused(front, deployment):
     r = httpx.post(front.url + "/v1/chat/completions", json=body(True), timeout=20,
                    headers=[("Authorization", "Bearer " + token), ("Authorization", "Bearer " + token)])
     assert r.status_code == 400 and r.json()["error"]["code"] == "duplicate_authorization"
+
+
+def test_a_value_split_around_the_finish_never_reaches_the_client(front, deployment):
+    # "4111 1111" | finish_reason | " 1111 1111": text for a finished choice closes the stream, so
+    # the client never joins the halves of the card (or the address) the guard masked apart.
+    front.replay(sse(chunk({"content": "card 4111 1111"}), chunk({}, finish="stop"),
+                     chunk({"content": " 1111 1111 mail john.doe@"}), chunk({"content": "example.com"})))
+    token = deployment.token()
+    r = httpx.post(front.url + "/v1/chat/completions", json=body(True), timeout=20,
+                   headers={"Authorization": "Bearer " + token})
+    assert r.status_code == 200
+    assert_clean(r.content, "the wire")
+    assert_clean(sdk_call(front, token, True), "the openai SDK's objects")
+
+
+@pytest.mark.parametrize("ctype", ["application/json", "text/plain"])
+def test_events_under_another_content_type_are_masked_as_events(front, deployment, ctype):
+    # The SDK parses a streaming answer as events whatever its Content-Type says (and decodes JSON
+    # escapes), so the guard masks it as events too.
+    escaped = ('{"id":"c","object":"chat.completion.chunk","created":1,"model":"support-llm",'
+               '"choices":[{"index":0,"delta":{"content":"mail john.doe\\u0040exa"}}]}')
+    front.replay(sse(escaped, chunk({"content": "mple.com card 4111 1111"}), chunk({"content": " 1111 1111"}),
+                     chunk({}, finish="stop")), ctype=ctype)
+    token = deployment.token()
+    r = httpx.post(front.url + "/v1/chat/completions", json=body(True), timeout=20,
+                   headers={"Authorization": "Bearer " + token})
+    assert r.status_code == 200
+    assert_clean(r.content, "the wire")
+    assert_clean(sdk_call(front, token, True), "the openai SDK's objects")
+    assert "[EMAIL]" in sdk_call(front, token, True)
+
+
+def test_a_text_body_is_decoded_across_chunks(front, deployment):
+    # An NBSP-grouped card cut inside the NBSP by the chunking is still one card.
+    front.replay(("card on file: " + CARD.replace(" ", "\u00a0") + " thanks").encode(), ctype="text/plain",
+                 chunk_size=19)
+    r = httpx.post(front.url + "/v1/chat/completions", json=body(False), timeout=20,
+                   headers={"Authorization": "Bearer " + deployment.token()})
+    assert r.status_code == 200
+    assert r.text == "card on file: [CREDIT_CARD] thanks"
+
+
+def test_a_compressed_request_is_inflated_only_after_the_header_checks_and_only_so_far(front, deployment):
+    import gzip as gz
+    bomb = gz.compress(b"\0" * (64 << 20), compresslevel=9)  # 64 KiB that inflate to 64 MiB
+    headers = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
+    r = httpx.post(front.url + "/v1/chat/completions", content=bomb, headers=headers, timeout=20)
+    assert r.status_code == 401  # no token: the body is never inflated
+    headers["Authorization"] = "Bearer " + deployment.token()
+    r = httpx.post(front.url + "/v1/chat/completions", content=bomb, headers=headers, timeout=20)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+    # Two Content-Encoding headers are refused, not read as the first one.
+    r = httpx.post(front.url + "/v1/chat/completions", content=gz.compress(json.dumps(body(False)).encode()),
+                   headers=[("Authorization", "Bearer " + deployment.token()), ("Content-Encoding", "identity"),
+                            ("Content-Encoding", "gzip"), ("Content-Type", "application/json")], timeout=20)
+    assert r.status_code == 415

@@ -120,12 +120,120 @@ TEST(ResponseStreamTest, EveryJsonTypeWhereAnObjectIsExpected) {
   for (std::string_view v : {"1", "\"x\"", "null", "true", "[]", "[1,\"a\"]", "{}", "-0.5e3"}) {
     std::string input = "data: {\"choices\":" + std::string(v) + "}\n\n";
     input += "data: {\"choices\":[" + std::string(v) + "]}\n\n";
-    input += "data: {\"choices\":[{\"delta\":" + std::string(v) + ",\"index\":" +
-             std::string(v) + "}]}\n\n";
+    input += "data: {\"choices\":[{\"delta\":" + std::string(v) + "}]}\n\n";
     input += "data: {\"choices\":[{\"delta\":{\"content\":" + std::string(v) + "}}]}\n\n";
     const std::string out = RunSse(input);
     EXPECT_TRUE(AllJsonParses(out)) << v;
+    // An index that is not an integer routes nothing: the stream is refused, not guessed at (a
+    // client coerces 1.0 or "1" to choice 1, the masker would have joined it to another).
+    auto s = DefaultMasker()->NewSseStream();
+    absl::StatusOr<std::string> r =
+        s->Write("data: {\"choices\":[{\"delta\":{\"content\":\"a\"},\"index\":" + std::string(v) +
+                 "}]}\n\n");
+    if (v == "1") {
+      EXPECT_TRUE(r.ok()) << r.status();
+    } else {
+      ASSERT_FALSE(r.ok()) << v;
+      EXPECT_EQ(ErrorReason(r.status()), "ambiguous_event") << v;
+    }
   }
+}
+
+TEST(ResponseStreamTest, RoutingMembersGivenTwiceAreRefused) {
+  for (std::string_view event : {
+           R"({"choices":[{"index":0,"index":1,"delta":{"content":"a"}}]})",
+           R"({"type":"response.output_text.delta","type":"x.delta","delta":"a"})",
+           R"({"type":"response.output_text.delta","output_index":0,"output_index":1,"delta":"a"})",
+           R"({"type":"response.output_text.delta","content_index":0,"content_index":1,"delta":"a"})",
+       }) {
+    auto s = DefaultMasker()->NewSseStream();
+    absl::StatusOr<std::string> r = s->Write("data: " + std::string(event) + "\n\n");
+    ASSERT_FALSE(r.ok()) << event;
+    EXPECT_EQ(ErrorReason(r.status()), "ambiguous_event") << event;
+  }
+}
+
+TEST(ResponseStreamTest, TextAfterAChoiceFinishedIsRefused) {
+  // A value split around the finish ("4111 1111" | finish | " 1111 1111") would reach the client in
+  // two halves, each masked alone: text for a finished choice or item closes the stream instead.
+  const std::string start = Chunk(R"({"content":"card 4111 1111"})");
+  const std::string finish =
+      "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
+  const std::string late = Chunk(R"({"content":" 1111 1111"})");
+  for (const std::string& ending : {finish, std::string("data: [DONE]\n\n")}) {
+    auto s = DefaultMasker()->NewSseStream();
+    std::string out = *s->Write(start + ending);
+    absl::StatusOr<std::string> r = s->Write(late);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(ErrorReason(r.status()), "content_after_finish");
+    EXPECT_THAT(out, Not(HasSubstr("1111 1111 1111")));
+  }
+  // finish_reason on the event with the last text, then more text: refused too.
+  auto s = DefaultMasker()->NewSseStream();
+  ASSERT_TRUE(s->Write("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"card 4111 "
+                       "1111\"},\"finish_reason\":\"length\"}]}\n\n")
+                  .ok());
+  EXPECT_EQ(ErrorReason(s->Write(late).status()), "content_after_finish");
+  // Responses API: deltas after the part's *.done.
+  auto r = DefaultMasker()->NewSseStream();
+  ASSERT_TRUE(r->Write("data: {\"type\":\"response.output_text.delta\",\"output_index\":0,"
+                       "\"content_index\":0,\"delta\":\"card 4111 1111\"}\n\n"
+                       "data: {\"type\":\"response.output_text.done\",\"output_index\":0,"
+                       "\"content_index\":0,\"text\":\"x\"}\n\n")
+                  .ok());
+  EXPECT_EQ(ErrorReason(r->Write("data: {\"type\":\"response.output_text.delta\","
+                                 "\"output_index\":0,\"content_index\":0,\"delta\":\" 1111 "
+                                 "1111\"}\n\n")
+                            .status()),
+            "content_after_finish");
+  // Empty deltas and a repeated finish_reason after the finish are fine (servers send usage so).
+  auto u = DefaultMasker()->NewSseStream();
+  EXPECT_TRUE(u->Write(start + finish + finish +
+                       "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"}}]}\n\n")
+                  .ok());
+}
+
+TEST(ResponseStreamTest, ManyChannelsAreBounded) {
+  // Each event opens a choice and finishes one that is not open (a finish looks up its own
+  // channels, not every open one); past the cap the stream is refused.
+  std::string input;
+  for (int i = 0; i < 4000; ++i) {
+    input += "data: {\"choices\":[{\"index\":" + std::to_string(i) +
+             ",\"delta\":{\"content\":\"x\"}},{\"index\":" + std::to_string(100000 + i) +
+             ",\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
+  }
+  auto s = DefaultMasker()->NewSseStream();
+  EXPECT_TRUE(s->Write(input).ok());
+  std::string more;
+  for (int i = 4000; i < 5000; ++i) {
+    more += "data: {\"choices\":[{\"index\":" + std::to_string(i) +
+            ",\"delta\":{\"content\":\"x\"}}]}\n\n";
+  }
+  absl::StatusOr<std::string> r = s->Write(more);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(ErrorReason(r.status()), "too_many_channels");
+}
+
+TEST(ResponseStreamTest, StructuralMembersAreStillScanned) {
+  // A value that fits a structural member's shape is still found ("id": an AWS key id).
+  const std::string out = RunSse(
+      "data: {\"id\":\"AKIAIOSFODNN7EXAMPLE\",\"object\":\"chat.completion.chunk\","
+      "\"model\":\"ghp_16C7e42F292c6912E7710c838347Ae178B4a\",\"choices\":[]}\n\n");
+  EXPECT_THAT(out, Not(HasSubstr("AKIAIOSFODNN7EXAMPLE")));
+  EXPECT_THAT(out, Not(HasSubstr("ghp_16C7e42F")));
+  EXPECT_THAT(out, HasSubstr("\"object\":\"chat.completion.chunk\""));
+}
+
+TEST(ResponseStreamTest, NumbersAreReadAsTheIntegerAClientSees) {
+  for (std::string_view n : {"4111111111111111.0", "4.111111111111111e15", "-4111111111111111",
+                             "4111111111111111.5"}) {
+    const std::string out = RunSse("data: {\"choices\":[{\"index\":0,\"delta\":{},"
+                                   "\"usage\":" + std::string(n) + "}]}\n\n");
+    EXPECT_THAT(out, HasSubstr("[CREDIT_CARD]")) << n;
+    EXPECT_THAT(out, Not(HasSubstr(n))) << n;
+  }
+  EXPECT_THAT(RunSse("data: {\"created\":1700000000.5,\"choices\":[]}\n\n"),
+              HasSubstr("1700000000.5"));
 }
 
 // ---- fields the old masker skipped ----------------------------------------------------------------
