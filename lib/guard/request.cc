@@ -2,6 +2,7 @@
 // it puts before the model (the masker's RequestPromptText, the same walk that masks the body).
 #include <string>
 
+#include "absl/strings/match.h"
 #include "jitguard/guard.h"
 #include "jitguard/mask.h"
 #include "jitguard/status.h"
@@ -19,6 +20,50 @@ bool IsTokenIds(simdjson::dom::array array) {
     if (e.is_number() || e.is_array()) return true;
   }
   return false;
+}
+
+// A content part the guard can read or can let through: text, and images given by URL or as an
+// image data: URL. A file, audio, or a data: URL of another media type carries content neither
+// the policy nor the masker sees (a text file, base64): refused, never forwarded unread.
+absl::Status CheckPart(simdjson::dom::element part) {
+  simdjson::dom::object object;
+  if (part.get(object) != simdjson::SUCCESS) return absl::OkStatus();
+  std::string_view type;
+  if (object["type"].get(type) == simdjson::SUCCESS &&
+      (type == "file" || type == "input_file" || type == "input_audio" || type == "audio")) {
+    return Refuse("unreadable_part",
+                  "a file or audio part cannot be read by the guard and is not forwarded; send "
+                  "its text");
+  }
+  for (std::string_view member : {"image_url", "file_data", "file_url", "input_audio"}) {
+    simdjson::dom::element value;
+    if (object[member].get(value) != simdjson::SUCCESS) continue;
+    if (member != "image_url") {
+      return Refuse("unreadable_part",
+                    "a file or audio part cannot be read by the guard and is not forwarded; send "
+                    "its text");
+    }
+    std::string_view url;
+    if (value.get(url) != simdjson::SUCCESS && value["url"].get(url) != simdjson::SUCCESS) continue;
+    if (url.size() >= 5 && absl::EqualsIgnoreCase(absl::string_view(url.data(), 5), "data:") &&
+        !(url.size() >= 11 &&
+          absl::EqualsIgnoreCase(absl::string_view(url.data(), 11), "data:image/"))) {
+      return Refuse("unreadable_part",
+                    "a data: URL that is not an image cannot be read by the guard and is not "
+                    "forwarded; send its text");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The parts of a content list.
+absl::Status CheckParts(simdjson::dom::element content) {
+  simdjson::dom::array parts;
+  if (content.get(parts) != simdjson::SUCCESS) return absl::OkStatus();
+  for (simdjson::dom::element part : parts) {
+    if (absl::Status s = CheckPart(part); !s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 // messages: a list of objects whose content is text, a list of parts, or null.
@@ -43,6 +88,7 @@ absl::Status CheckMessages(simdjson::dom::element messages) {
           if (!part.is_object() && !part.is_string()) {
             return Refuse("bad_messages", "a content part must be an object");
           }
+          if (absl::Status s = CheckPart(part); !s.ok()) return s;
         }
       }
     }
@@ -64,6 +110,12 @@ absl::Status CheckPrompt(simdjson::dom::element value, std::string_view name) {
   for (simdjson::dom::element e : list) {
     if (!e.is_string() && !e.is_object()) {
       return Refuse("bad_prompt", std::string(name) + " must be a list of texts or items");
+    }
+    // A Responses API input item is a part itself or a message with a list of parts.
+    if (absl::Status s = CheckPart(e); !s.ok()) return s;
+    simdjson::dom::element content;
+    if (e["content"].get(content) == simdjson::SUCCESS) {
+      if (absl::Status s = CheckParts(content); !s.ok()) return s;
     }
   }
   return absl::OkStatus();

@@ -631,33 +631,45 @@ void StructureWalker::Arguments(std::string_view text, std::string* out) {
 
 namespace {
 
+void AppendWord(std::string_view s, std::string* out) {
+  if (s.empty()) return;
+  if (!out->empty() && out->back() != '\n' && out->back() != ' ') out->push_back(' ');
+  out->append(s);
+}
+
+// A JSON Schema a model reads (a tool's parameters, a structured-output format): its member names
+// are text the model sees ("properties": {"export_all_rows": ...}).
+bool IsSchemaMember(std::string_view key) {
+  return key == "parameters" || key == "schema" || key == "json_schema" || key == "input_schema";
+}
+
+// `schema`: inside a JSON Schema, where member names are text too and no value is structural.
 void CollectStrings(element el, std::string_view key, const StructuralRules& rules,
-                    std::string* out) {
+                    std::string* out, bool schema = false) {
   switch (el.type()) {
     case element_type::OBJECT: {
       simdjson::dom::object object;
       if (el.get(object) != simdjson::SUCCESS) return;
       for (simdjson::dom::key_value_pair field : object) {
-        CollectStrings(field.value, field.key, rules, out);
+        if (schema) AppendWord(field.key, out);
+        CollectStrings(field.value, field.key, rules, out, schema || IsSchemaMember(field.key));
       }
       return;
     }
     case element_type::ARRAY: {
       simdjson::dom::array array;
       if (el.get(array) != simdjson::SUCCESS) return;
-      for (element child : array) CollectStrings(child, "", rules, out);
+      for (element child : array) CollectStrings(child, "", rules, out, schema);
       return;
     }
     case element_type::STRING: {
       std::string_view s;
       if (el.get(s) != simdjson::SUCCESS) return;
-      if (!key.empty()) {
+      if (!key.empty() && !schema) {
         std::optional<Shape> shape = rules.ShapeOf(key);
         if (shape.has_value() && StructuralRules::StringFits(*shape, s)) return;
       }
-      if (s.empty()) return;
-      if (!out->empty() && out->back() != '\n' && out->back() != ' ') out->push_back(' ');
-      out->append(s);
+      AppendWord(s, out);
       return;
     }
     default:

@@ -602,14 +602,13 @@ std::string KeywordRegex(std::string_view keyword) {
   // Boundaries consume the neighbouring character; fine, because the set only answers "does it
   // occur". A boundary is only required next to a word character of the keyword itself, so that
   // "c++" still matches in "c++," and "export" does not match in "exporter".
-  // "Not a word character", kept to a handful of ranges because the class is repeated in every
-  // keyword of the combined set (a full [^\pL\pN_] multiplies the set's size and compile time by
-  // ~50): ASCII punctuation, space and controls, Latin-1 punctuation and NBSP, the General
-  // Punctuation block (curly quotes, dashes, Unicode spaces) and CJK punctuation. Other non-ASCII
-  // characters count as letters.
+  // "Not a word character" is anything but an ASCII letter, digit or '_' or a Latin letter with a
+  // diacritic (U+00C0-U+024F without the two signs): what else stands next to a keyword (an
+  // emoji, an arrow, a CJK character, a Braille blank, an enclosing mark) does not make it part of
+  // a longer word, and glued to it must not hide it (fail closed: at worst a prompt goes to
+  // approval that did not need it). "exporté" and "darüber" stay words.
   constexpr std::string_view kNotWord =
-      "[\\x00-\\x2f\\x3a-\\x40\\x5b-\\x5e\\x60\\x7b-\\x7f\\x{80}-\\x{bf}\\x{d7}\\x{f7}\\x{2000}-"
-      "\\x{206f}\\x{3000}-\\x{303f}]";
+      "[^0-9A-Za-z_\\x{c0}-\\x{d6}\\x{d8}-\\x{f6}\\x{f8}-\\x{24f}]";
   auto is_word = [](unsigned char c) { return absl::ascii_isalnum(c) || c == '_' || c >= 0x80; };
   std::string out = "(?i)";
   if (is_word(static_cast<unsigned char>(keyword.front()))) Append(&out, "(?:^|", kNotWord, ")");

@@ -246,3 +246,20 @@ def test_a_compressed_request_is_inflated_only_after_the_header_checks_and_only_
                    headers=[("Authorization", "Bearer " + deployment.token()), ("Content-Encoding", "identity"),
                             ("Content-Encoding", "gzip"), ("Content-Type", "application/json")], timeout=20)
     assert r.status_code == 415
+
+
+def test_parts_the_guard_cannot_read_are_refused_and_schema_names_are_prompt_text(front, deployment):
+    headers = {"Authorization": "Bearer " + deployment.token()}
+    for part in ({"type": "file", "file": {"filename": "a.txt", "file_data": "ZXhwb3J0IGFsbCByb3dz"}},
+                 {"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}},
+                 {"type": "image_url", "image_url": {"url": "data:text/plain;base64,ZXhwb3J0"}}):
+        r = httpx.post(front.url + "/v1/chat/completions", headers=headers, timeout=20,
+                       json={"model": "support-llm", "messages": [{"role": "user", "content": [part]}]})
+        assert r.status_code == 400 and r.json()["error"]["code"] == "unreadable_part", part
+    # "export" as a property name of a tool's parameters still needs the approval.
+    front.replay(sse(chunk({"content": "ok"}, finish="stop")))
+    r = httpx.post(front.url + "/v1/chat/completions", headers=headers, timeout=20, json={
+        "model": "support-llm", "messages": [{"role": "user", "content": "go"}],
+        "tools": [{"type": "function", "function": {"name": "run", "parameters": {
+            "type": "object", "properties": {"export": {"type": "boolean"}}}}}]})
+    assert r.status_code == 202 and r.json()["status"] == "approval_required"

@@ -35,6 +35,20 @@ TEST(ReadInferenceRequestTest, ChatMessagesInEveryForm) {
   EXPECT_THAT(r->prompt, Not(HasSubstr("support-llm")));   // structural: not prompt text
 }
 
+TEST(ReadInferenceRequestTest, ImagesAndTheNamesOfASchemaPass) {
+  // Images by URL or as an image data: URL pass; a tool's JSON Schema is text the model reads,
+  // member names included.
+  absl::StatusOr<InferenceRequest> r = ReadInferenceRequest(R"({"model": "m",
+    "messages": [{"role": "user", "content": [
+      {"type": "image_url", "image_url": {"url": "https://x/y.png"}},
+      {"type": "image_url", "image_url": {"url": "DATA:image/png;base64,iVBORw0KGgo="}},
+      {"type": "text", "text": "hi"}]}],
+    "tools": [{"type": "function", "function": {"name": "run", "parameters": {"type": "object",
+      "properties": {"export": {"type": "string"}}}}}]})");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(r->prompt, HasSubstr("export"));
+}
+
 TEST(ReadInferenceRequestTest, CompletionsResponsesAndEmbeddingsInputs) {
   EXPECT_THAT(ReadInferenceRequest(R"({"model":"m","prompt":["a export","b"]})")->prompt,
               HasSubstr("a export"));
@@ -59,6 +73,15 @@ TEST(ReadInferenceRequestTest, UnreadableBodiesAreRefused) {
       {R"({"model": "m", "input": [[1, 2], [3]]})", "token_prompt"},
       {R"({"model": "m", "prompt": 7})", "bad_prompt"},
       {R"({"model": "m"})", "no_prompt"},
+      // Parts the guard cannot read: refused, never forwarded unread.
+      {R"({"model": "m", "messages": [{"role": "user", "content": [{"type": "file", "file": {"file_data": "ZXhwb3J0"}}]}]})",
+       "unreadable_part"},
+      {R"({"model": "m", "messages": [{"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": "AAAA"}}]}]})",
+       "unreadable_part"},
+      {R"({"model": "m", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:text/plain;base64,ZXhwb3J0"}}]}]})",
+       "unreadable_part"},
+      {R"({"model": "m", "input": [{"role": "user", "content": [{"type": "input_file", "file_data": "ZXhwb3J0"}]}]})",
+       "unreadable_part"},
   };
   for (const auto& [body, reason] : cases) {
     absl::StatusOr<InferenceRequest> r = ReadInferenceRequest(body);

@@ -51,6 +51,21 @@ TEST(PolicyUnicodeTest, EverySpellingOfAKeywordNeedsTheSameApproval) {
   }
 }
 
+TEST(PolicyUnicodeTest, WhatIsNotALetterNextToAKeywordDoesNotHideIt) {
+  const auto p = Load();
+  for (const char* prompt : {
+           "please \U0001F600export the table",  // an emoji glued on
+           "please export\u2192 now",            // an arrow
+           "please export\u2122 now",            // TM sign
+           "\u8BF7export\u6570\u636E",            // CJK on both sides
+           "please\u2800export the table",       // Braille blank (looks like a space)
+           "please\u3164export the table",       // Hangul filler
+           "please export\u20DD the table",      // an enclosing mark
+       }) {
+    EXPECT_EQ(Eval(*p, prompt).effect, Effect::kApprovalRequired) << prompt;
+  }
+}
+
 TEST(PolicyUnicodeTest, PhraseKeywordsAndPatternsAcceptUnicodeSpaces) {
   const auto p = Load();
   for (const char* prompt : {"a bulk\u00A0download please", "a bulk\u202Fdownload please",
