@@ -7,7 +7,9 @@
 // `retry:` kept only when numeric, unknown fields dropped, JSON data walked, other data masked as
 // text. Held channel text goes out with the channel's next event, or in a synthetic event built
 // for that channel (before a choice's finish_reason event, a Responses `*.done` event, an Ollama
-// `done` line, `[DONE]`, or at Finish()).
+// `done` line, `[DONE]`, or at Finish()). A channel that ended takes no more text, an event whose
+// routing members are ambiguous is refused, and the channels are capped (docs/security.md): each
+// fails the stream with a stable reason rather than guess.
 #include <cstring>
 #include <map>
 #include <memory>
