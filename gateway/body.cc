@@ -1,7 +1,9 @@
 #include "gateway/body.h"
 
 #include <string>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "lib/base/json.h"
 #include "simdjson.h"
 
@@ -26,6 +28,48 @@ std::string UpstreamErrorMessage(std::string_view json) {
   if (root["message"].get(msg) == simdjson::SUCCESS) return std::string(msg);
   if (root["detail"].get(msg) == simdjson::SUCCESS) return std::string(msg);
   return "";
+}
+
+namespace {
+
+std::string_view TrimSpaces(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// The pieces of `s` between `sep` (empty pieces included). This absl's StrSplit and
+// EqualsIgnoreCase take its own string_view, not std::string_view.
+std::vector<std::string_view> Split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  for (size_t start = 0;;) {
+    const size_t end = s.find(sep, start);
+    out.push_back(s.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (end == std::string_view::npos) return out;
+    start = end + 1;
+  }
+}
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (absl::ascii_tolower(static_cast<unsigned char>(a[i])) !=
+        absl::ascii_tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool OnlyToken(std::string_view header_value, std::string_view allowed) {
+  for (std::string_view token : Split(header_value, ',')) {
+    token = TrimSpaces(token);
+    if (token.empty()) continue;
+    if (!EqualsNoCase(token, allowed)) return false;
+  }
+  return true;
 }
 
 }  // namespace jitguard_gateway

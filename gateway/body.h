@@ -20,8 +20,11 @@ std::string Quote(std::string_view s);
 // {"message": ...} or {"detail": ...}); "" when there is none.
 std::string UpstreamErrorMessage(std::string_view json);
 
-// JSON string literal of `s` (quoted, escaped).
-std::string Quote(std::string_view s);
+// True when every comma-separated token of a header value (Content-Encoding, Transfer-Encoding) is
+// `allowed` (ASCII case-insensitive, spaces and tabs around tokens ignored, empty list elements
+// skipped). The gateway refuses an upstream answer whose encodings are not all ones it can read.
+bool OnlyToken(std::string_view header_value, std::string_view allowed);
+
 
 }  // namespace jitguard_gateway
 

@@ -19,6 +19,16 @@ TEST(UpstreamErrorMessage, Shapes) {
   EXPECT_EQ(UpstreamErrorMessage("not json"), "");
 }
 
+TEST(OnlyToken, EveryTokenCaseInsensitive) {
+  EXPECT_TRUE(OnlyToken("identity", "identity"));
+  EXPECT_TRUE(OnlyToken(" Identity ,identity,", "identity"));
+  EXPECT_TRUE(OnlyToken("", "identity"));
+  EXPECT_FALSE(OnlyToken("identity, gzip", "identity"));
+  EXPECT_FALSE(OnlyToken("x-gzip", "identity"));
+  EXPECT_FALSE(OnlyToken("gzip, chunked", "chunked"));
+  EXPECT_TRUE(OnlyToken("CHUNKED", "chunked"));
+}
+
 TEST(UpstreamUrl, Parses) {
   auto u = ParseUpstreamUrl("https://models.internal:8443/openai/");
   ASSERT_TRUE(u.ok());

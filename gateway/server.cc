@@ -634,6 +634,26 @@ class Gateway {
     co_return true;
   }
 
+  // The stable reason to refuse an upstream answer whose body the gateway cannot read as it is, or
+  // nullptr: every Content-Encoding header, every token of each, must be identity, and every
+  // Transfer-Encoding token chunked (Beast removes the chunked framing, nothing else).
+  template <class Fields>
+  static const char* UnreadableEncoding(const http::header<false, Fields>& head) {
+    auto ce = head.equal_range(http::field::content_encoding);
+    for (auto it = ce.first; it != ce.second; ++it) {
+      if (!OnlyToken(std::string_view(it->value().data(), it->value().size()), "identity")) {
+        return "upstream_encoding_unsupported";
+      }
+    }
+    auto te = head.equal_range(http::field::transfer_encoding);
+    for (auto it = te.first; it != te.second; ++it) {
+      if (!OnlyToken(std::string_view(it->value().data(), it->value().size()), "chunked")) {
+        return "upstream_transfer_encoding_unsupported";
+      }
+    }
+    return nullptr;
+  }
+
   std::string Scrub(std::string text) const {
     if (!opts_.credential.empty()) {
       text = absl::StrReplaceAll(text, {{opts_.credential, "[REDACTED]"}});
@@ -704,12 +724,11 @@ class Gateway {
     }
     const auto& head = p.get();
     const int ustatus = static_cast<int>(head.result_int());
-    std::string encoding(head[http::field::content_encoding]);
-    if (!encoding.empty() && !IEquals(encoding, "identity")) {
+    if (const char* reason = UnreadableEncoding(head)) {
       co_return co_await SendError(client, status, http::status::bad_gateway, "upstream_error",
-                                   "upstream_encoding_unsupported",
-                                   "the model server answered with a content encoding the gateway "
-                                   "cannot decode (it was asked for identity)",
+                                   reason,
+                                   "the model server answered with a content or transfer encoding "
+                                   "the gateway cannot decode (it was asked for identity)",
                                    false);
     }
     std::string ctype = absl::AsciiStrToLower(std::string(head[http::field::content_type]));
@@ -975,8 +994,7 @@ class Gateway {
         if (ec == http::error::need_buffer) ec = {};
       }
       std::string raw;
-      if (!ec && p.get().result_int() == 200 &&
-          p.get()[http::field::content_encoding].empty() &&
+      if (!ec && p.get().result_int() == 200 && UnreadableEncoding(p.get()) == nullptr &&
           co_await ReadAll(up, ubuf, p, opts_.max_response_bytes, &raw, &ec)) {
         simdjson::dom::parser parser;
         simdjson::dom::element doc;

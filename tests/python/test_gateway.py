@@ -21,7 +21,7 @@ import pytest
 import jitguard
 from jitguard.audit import verify_audit_log
 from jitguard.demo import DemoIdp, write_deployment
-from gateway_support import ROOT, Gateway, StandInUpstream, gateway_binary
+from gateway_support import ROOT, Gateway, RawUpstream, StandInUpstream, gateway_binary, http_reply
 from jwks_support import JwksServer
 
 KEY = "sk-upstream-SECRET-7f3a9c1e5b"  # the service credential: must never come back
@@ -290,6 +290,67 @@ def test_audit_log_verifies_without_secrets(env):
     # a value ("dana.whit" of an address whose end never arrived) is not recorded either.
     for value in ("dana.whit", "jane.doe@example.com", "4111 1111 1111 1111", KEY):
         assert value not in audit
+
+
+# ---- a hostile upstream: the exact bytes it sends are replayed (RawUpstream) ---------------------
+
+KEY2 = "vllm-svc-cred-Zq81Xw55"  # a service credential with no well-known prefix
+EMAIL, CARD = "john.doe@example.com", "4111 1111 1111 1111"
+BODY = {"model": "support-llm", "messages": [{"role": "user", "content": "hi"}]}
+
+
+def leaks(text):
+    return [v for v in (EMAIL, CARD, KEY2, "john.doe", "4111 1111", "vllm-svc") if v in text]
+
+
+def completion(content):
+    return json.dumps({"id": "c1", "object": "chat.completion", "created": 1, "model": "support-llm",
+                       "choices": [{"index": 0, "finish_reason": "stop",
+                                    "message": {"role": "assistant", "content": content}}]}).encode()
+
+
+def chunk_event(content, finish=None):
+    ev = {"id": "chatcmpl-x", "object": "chat.completion.chunk", "created": 1, "model": "support-llm",
+          "choices": [{"index": 0, "delta": {"content": content}, "finish_reason": finish}]}
+    return b"data: " + json.dumps(ev).encode() + b"\n\n"
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    idp = DemoIdp()
+    d = tmp_path_factory.mktemp("hostile")
+    write_deployment(str(d), idp)
+    with RawUpstream() as up, Gateway(str(d / "jitguard.json"), up.url, key=KEY2,
+                                      args=["--dataset", "support-tickets"]) as gw:
+        token = idp.mint("alice", ["data-scientists"])
+        yield {"up": up, "gw": gw, "token": token, "headers": {"Authorization": "Bearer " + token}}
+
+
+def post(h, body=BODY, path="/v1/chat/completions"):
+    return httpx.post(h["gw"].url + path, json=body, headers=h["headers"], timeout=20)
+
+
+@pytest.mark.parametrize("name,reply,code", [
+    ("two Content-Encoding headers, identity then gzip",
+     lambda gz: http_reply(gz, extra=b"Content-Encoding: identity\r\nContent-Encoding: gzip\r\n"),
+     "upstream_encoding_unsupported"),
+    ("Content-Encoding: identity, gzip",
+     lambda gz: http_reply(gz, extra=b"Content-Encoding: identity, gzip\r\n"), "upstream_encoding_unsupported"),
+    ("Content-Encoding: X-GZIP, text/plain",
+     lambda gz: http_reply(gz, ctype="text/plain", extra=b"Content-Encoding: X-GZIP\r\n"),
+     "upstream_encoding_unsupported"),
+    ("Transfer-Encoding: gzip, chunked",
+     lambda gz: (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip, chunked\r\n"
+                 b"Connection: close\r\n\r\n" + b"%x\r\n" % len(gz) + gz + b"\r\n0\r\n\r\n"),
+     "upstream_transfer_encoding_unsupported"),
+])
+def test_every_content_and_transfer_encoding_is_checked(hostile, name, reply, code):
+    import gzip
+    gz = gzip.compress(completion("mail " + EMAIL + " card " + CARD))
+    hostile["up"].reply = reply(gz)
+    r = post(hostile)
+    assert r.status_code == 502 and r.json()["error"]["code"] == code, name
+    assert gz not in r.content and "content-encoding" not in r.headers
 
 
 # ---- gateways of their own: short timeouts, reload, shutdown -------------------------------------
