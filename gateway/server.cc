@@ -304,6 +304,24 @@ class Gateway {
         }
         break;
       }
+      if (ec && ec.category() == http::make_error_code(http::error::bad_target).category() &&
+          ec != http::error::end_of_stream && ec != http::error::partial_message) {
+        // A request Beast refused to parse (two Content-Length headers, Content-Length with
+        // Transfer-Encoding, a malformed line or header, a header block over the limit): a stable
+        // answer, then the connection is closed (its framing cannot be trusted any more).
+        conn->busy = true;
+        const bool too_large = ec == http::error::header_limit;
+        int refused = 0;
+        co_await SendError(client, &refused,
+                           too_large ? http::status::request_header_fields_too_large
+                                     : http::status::bad_request,
+                           "invalid_request_error", too_large ? "headers_too_large" : "bad_request",
+                           too_large ? "the request's header block is larger than the gateway accepts"
+                                     : "the request is not well-formed HTTP/1.1",
+                           false);
+        Count(refused);
+        break;
+      }
       if (ec) break;
       client.expires_never();
       const absl::Time start = absl::Now();
@@ -1068,8 +1086,8 @@ class Gateway {
     return out;
   }
 
-  static constexpr std::array<int, 15> kCodes = {200, 202, 400, 401, 403, 404, 405, 413,
-                                                 429, 499, 501, 502, 503, 504, 0};
+  static constexpr std::array<int, 16> kCodes = {200, 202, 400, 401, 403, 404, 405, 413,
+                                                 429, 431, 499, 501, 502, 503, 504, 0};
 
   const Options& opts_;
   net::io_context ioc_;

@@ -353,6 +353,25 @@ def test_every_content_and_transfer_encoding_is_checked(hostile, name, reply, co
     assert gz not in r.content and "content-encoding" not in r.headers
 
 
+@pytest.mark.parametrize("framing", [
+    b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+])
+def test_ambiguous_request_framing_is_400(hostile, framing):
+    with socket.create_connection(("127.0.0.1", hostile["gw"].port), timeout=10) as s:
+        s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Authorization: Bearer " + hostile["token"].encode() + b"\r\n" + framing)
+        data = b""
+        while True:
+            got = s.recv(65536)
+            if not got:
+                break
+            data += got
+    assert data.startswith(b"HTTP/1.1 400"), data[:100]
+    assert json.loads(data.partition(b"\r\n\r\n")[2])["error"]["code"] == "bad_request"
+    assert b"connection: close" in data.lower()
+
+
 # ---- gateways of their own: short timeouts, reload, shutdown -------------------------------------
 
 @pytest.fixture()
