@@ -72,4 +72,30 @@ bool OnlyToken(std::string_view header_value, std::string_view allowed) {
   return true;
 }
 
+bool StreamRequested(std::string_view request_body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object root;
+  if (parser.parse(request_body.data(), request_body.size()).get(root) != simdjson::SUCCESS) {
+    return false;  // the gateway refuses such a body before it gets here
+  }
+  for (auto field : root) {
+    if (field.key != "stream") continue;
+    if (field.value.is_null()) continue;
+    bool b = false;
+    if (field.value.get(b) == simdjson::SUCCESS && !b) continue;
+    return true;
+  }
+  return false;
+}
+
+Framing ChooseFraming(std::string_view content_type, bool stream_requested) {
+  std::string media(TrimSpaces(content_type.substr(0, content_type.find(';'))));
+  for (char& c : media) c = absl::ascii_tolower(static_cast<unsigned char>(c));
+  if (media == "text/event-stream") return Framing::kSse;
+  if (media.find("ndjson") != std::string::npos) return Framing::kNdjson;
+  if (stream_requested) return Framing::kSse;
+  if (media.find("json") != std::string::npos) return Framing::kJson;
+  return Framing::kText;
+}
+
 }  // namespace jitguard_gateway

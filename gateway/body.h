@@ -25,6 +25,20 @@ std::string UpstreamErrorMessage(std::string_view json);
 // skipped). The gateway refuses an upstream answer whose encodings are not all ones it can read.
 bool OnlyToken(std::string_view header_value, std::string_view allowed);
 
+// How the gateway reads (and masks) an upstream answer, and the Content-Type it sends for it.
+enum class Framing { kJson, kSse, kNdjson, kText };
+
+// True when a request body asks for a streamed answer: a top-level "stream" member (any of them, if
+// there are duplicates) whose value is anything but false or null. Fail closed: a server may coerce
+// "true" or 1 to true, and an answer streamed where none was expected is masked as SSE.
+bool StreamRequested(std::string_view request_body);
+
+// The framing of an upstream answer, from its Content-Type's media type and the request:
+// text/event-stream -> SSE; a media type containing "ndjson" -> NDJSON; else a request with
+// "stream": true -> SSE (the OpenAI SDKs parse a streamed answer as SSE whatever its label); else a
+// media type containing "json" -> JSON; else text.
+Framing ChooseFraming(std::string_view content_type, bool stream_requested);
+
 
 }  // namespace jitguard_gateway
 

@@ -29,6 +29,22 @@ TEST(OnlyToken, EveryTokenCaseInsensitive) {
   EXPECT_TRUE(OnlyToken("CHUNKED", "chunked"));
 }
 
+TEST(Framing, FromMediaTypeAndRequest) {
+  EXPECT_EQ(ChooseFraming("text/event-stream; charset=utf-8", false), Framing::kSse);
+  EXPECT_EQ(ChooseFraming("Application/X-NDJSON", true), Framing::kNdjson);
+  EXPECT_EQ(ChooseFraming("application/x-ndjson", false), Framing::kNdjson);
+  EXPECT_EQ(ChooseFraming("application/json", true), Framing::kSse);
+  EXPECT_EQ(ChooseFraming("text/plain", true), Framing::kSse);
+  EXPECT_EQ(ChooseFraming("application/json; x=ndjson", false), Framing::kJson);
+  EXPECT_EQ(ChooseFraming("text/plain", false), Framing::kText);
+  EXPECT_TRUE(StreamRequested(R"({"stream": true})"));
+  EXPECT_TRUE(StreamRequested(R"({"stream": false, "stream": "true"})"));
+  EXPECT_TRUE(StreamRequested(R"({"stream": 1})"));
+  EXPECT_FALSE(StreamRequested(R"({"stream": false})"));
+  EXPECT_FALSE(StreamRequested(R"({"stream": null, "messages": []})"));
+  EXPECT_FALSE(StreamRequested(R"({"x": {"stream": true}})"));
+}
+
 TEST(UpstreamUrl, Parses) {
   auto u = ParseUpstreamUrl("https://models.internal:8443/openai/");
   ASSERT_TRUE(u.ok());

@@ -566,9 +566,11 @@ class Gateway {
                                    "the request could not be masked", keep);
     }
     std::string accept = Header(req, "accept");
+    const bool stream_requested = StreamRequested(req.body());
     co_return co_await WithUpstream(
         client, status, keep, [&](auto& up) -> awaitable<bool> {
-          co_return co_await Exchange(client, up, req, *a.body, accept, admission, status, keep);
+          co_return co_await Exchange(client, up, req, *a.body, stream_requested, accept, admission,
+                                      status, keep);
         });
   }
 
@@ -682,7 +684,7 @@ class Gateway {
   template <class Stream>
   awaitable<bool> Exchange(beast::tcp_stream& client, Stream& up,
                            http::request<http::string_body>& req, const std::string& body,
-                           const std::string& accept, const jitguard::Admission& admission,
+                           bool stream_requested, const std::string& accept, const jitguard::Admission& admission,
                            int* status, bool keep) {
     auto ex = co_await net::this_coro::executor;
     beast::error_code ec;
@@ -749,7 +751,6 @@ class Gateway {
                                    "the gateway cannot decode (it was asked for identity)",
                                    false);
     }
-    std::string ctype = absl::AsciiStrToLower(std::string(head[http::field::content_type]));
 
     if (ustatus >= 400) {
       std::string ebody;
@@ -776,8 +777,13 @@ class Gateway {
                                    ",\"upstream_status\":" + std::to_string(ustatus));
     }
 
-    const bool sse = ctype.rfind("text/event-stream", 0) == 0;
-    if (!sse && ctype.find("json") != std::string::npos) {
+    // The framing follows the answer's media type and the request (see ChooseFraming): an answer to
+    // "stream": true is SSE to the client's SDK whatever its label, so it is masked as SSE.
+    const Framing framing = ChooseFraming(
+        std::string_view(head[http::field::content_type].data(), head[http::field::content_type].size()),
+        stream_requested);
+    const bool sse = framing == Framing::kSse;
+    if (framing == Framing::kJson) {
       std::string raw;
       if (!co_await ReadAll(up, ubuf, p, opts_.max_response_bytes, &raw, &ec)) {
         if (watch->client_gone) {
@@ -818,11 +824,10 @@ class Gateway {
     }
 
     // Streamed: SSE event by event, NDJSON line by line, anything else as text.
-    const bool ndjson = ctype.find("ndjson") != std::string::npos;
     absl::StatusOr<std::unique_ptr<jitguard::ResponseGuard>> made = guard_->NewResponse(
-        admission, sse      ? jitguard::ResponseFormat::kSse
-                   : ndjson ? jitguard::ResponseFormat::kNdjson
-                            : jitguard::ResponseFormat::kText);
+        admission, sse                            ? jitguard::ResponseFormat::kSse
+                   : framing == Framing::kNdjson ? jitguard::ResponseFormat::kNdjson
+                                                 : jitguard::ResponseFormat::kText);
     if (!made.ok()) {
       co_return co_await SendError(client, status, http::status::service_unavailable,
                                    "jitguard_error", jitguard::ErrorReason(made.status()),
@@ -832,7 +837,9 @@ class Gateway {
     *status = ustatus;
     http::response<http::empty_body> res{static_cast<http::status>(ustatus), 11};
     res.set(http::field::server, "jitguard-gateway");
-    res.set(http::field::content_type, ctype.empty() ? std::string("text/plain") : ctype);
+    res.set(http::field::content_type, head[http::field::content_type].empty()
+                                           ? std::string("text/plain")
+                                           : std::string(head[http::field::content_type]));
     res.set(http::field::cache_control, "no-cache");
     res.set("x-request-id", admission.request_id);
     res.chunked(true);

@@ -353,6 +353,37 @@ def test_every_content_and_transfer_encoding_is_checked(hostile, name, reply, co
     assert gz not in r.content and "content-encoding" not in r.headers
 
 
+def test_ndjson_is_masked_line_by_line(hostile):
+    # Ollama streams NDJSON; "ndjson" contains "json", which once sent it down the whole-body JSON
+    # path, where a value split across two lines was never seen whole.
+    lines = b"".join(json.dumps({"model": "m", "message": {"role": "assistant", "content": t},
+                                 "done": d}).encode() + b"\n"
+                     for t, d in (("mail john.doe@exa", False), ("mple.com", False), ("", True)))
+    hostile["up"].reply = http_reply(lines, ctype="application/x-ndjson", chunked=True)
+    r = post(hostile, dict(BODY, stream=True))
+    assert r.status_code == 200 and r.headers["content-type"] == "application/x-ndjson"
+    docs = [json.loads(line) for line in r.text.splitlines() if line]
+    text = "".join(doc.get("message", {}).get("content", "") for doc in docs)
+    assert "[EMAIL]" in text and not leaks(text) and "exa" not in text.replace("[EMAIL]", "")
+
+
+@pytest.mark.parametrize("ctype", ["application/json", "text/plain"])
+def test_mislabelled_sse_is_masked_as_sse_for_a_streaming_request(hostile, ctype):
+    # The openai SDK parses a stream=True answer as SSE whatever its Content-Type, and rebuilds
+    # values split across events and written with JSON escapes; the gateway masks it as SSE too.
+    first = chunk_event("mail john.doe@example.com card ").replace(b"@", b"\\u0040")
+    assert b"john.doe\\u0040example.com" in first
+    stream = first + chunk_event("4111 1111 ") + chunk_event("1111 1111") + chunk_event("", "stop")
+    hostile["up"].reply = http_reply(stream + b"data: [DONE]\n\n", ctype=ctype, chunked=True)
+    c = openai.OpenAI(base_url=hostile["gw"].url + "/v1", api_key=hostile["token"], max_retries=0, timeout=20)
+    text = ""
+    for ch in c.chat.completions.create(model="support-llm", stream=True,
+                                        messages=[{"role": "user", "content": "hi"}]):
+        for choice in ch.choices:
+            text += choice.delta.content or ""
+    assert "[EMAIL]" in text and "[CREDIT_CARD]" in text and not leaks(text), text
+
+
 @pytest.mark.parametrize("framing", [
     b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
