@@ -98,4 +98,18 @@ Framing ChooseFraming(std::string_view content_type, bool stream_requested) {
   return Framing::kText;
 }
 
+std::string_view FramingContentType(Framing framing) {
+  switch (framing) {
+    case Framing::kJson:
+      return "application/json";
+    case Framing::kSse:
+      return "text/event-stream";
+    case Framing::kNdjson:
+      return "application/x-ndjson";
+    case Framing::kText:
+      break;
+  }
+  return "text/plain; charset=utf-8";
+}
+
 }  // namespace jitguard_gateway

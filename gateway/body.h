@@ -39,6 +39,9 @@ bool StreamRequested(std::string_view request_body);
 // media type containing "json" -> JSON; else text.
 Framing ChooseFraming(std::string_view content_type, bool stream_requested);
 
+// The Content-Type the gateway sends for a framing (never the upstream's own value).
+std::string_view FramingContentType(Framing framing);
+
 
 }  // namespace jitguard_gateway
 

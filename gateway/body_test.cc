@@ -37,6 +37,7 @@ TEST(Framing, FromMediaTypeAndRequest) {
   EXPECT_EQ(ChooseFraming("text/plain", true), Framing::kSse);
   EXPECT_EQ(ChooseFraming("application/json; x=ndjson", false), Framing::kJson);
   EXPECT_EQ(ChooseFraming("text/plain", false), Framing::kText);
+  EXPECT_EQ(FramingContentType(Framing::kText), "text/plain; charset=utf-8");
   EXPECT_TRUE(StreamRequested(R"({"stream": true})"));
   EXPECT_TRUE(StreamRequested(R"({"stream": false, "stream": "true"})"));
   EXPECT_TRUE(StreamRequested(R"({"stream": 1})"));

@@ -782,6 +782,7 @@ class Gateway {
     const Framing framing = ChooseFraming(
         std::string_view(head[http::field::content_type].data(), head[http::field::content_type].size()),
         stream_requested);
+    const std::string out_ctype(FramingContentType(framing));
     const bool sse = framing == Framing::kSse;
     if (framing == Framing::kJson) {
       std::string raw;
@@ -817,7 +818,7 @@ class Gateway {
       }
       *status = ustatus;
       Response res{static_cast<http::status>(ustatus), 11};
-      res.set(http::field::content_type, std::string(head[http::field::content_type]));
+      res.set(http::field::content_type, out_ctype);
       res.set("x-request-id", admission.request_id);
       res.body() = *std::move(masked);
       co_return co_await Send(client, std::move(res), keep);
@@ -837,9 +838,7 @@ class Gateway {
     *status = ustatus;
     http::response<http::empty_body> res{static_cast<http::status>(ustatus), 11};
     res.set(http::field::server, "jitguard-gateway");
-    res.set(http::field::content_type, head[http::field::content_type].empty()
-                                           ? std::string("text/plain")
-                                           : std::string(head[http::field::content_type]));
+    res.set(http::field::content_type, out_ctype);
     res.set(http::field::cache_control, "no-cache");
     res.set("x-request-id", admission.request_id);
     res.chunked(true);

@@ -384,6 +384,22 @@ def test_mislabelled_sse_is_masked_as_sse_for_a_streaming_request(hostile, ctype
     assert "[EMAIL]" in text and "[CREDIT_CARD]" in text and not leaks(text), text
 
 
+def test_content_type_is_the_gateways_own(hostile):
+    up = hostile["up"]
+    up.reply = http_reply(completion("ok"), ctype="application/json; charset=utf-8; x=" + EMAIL)
+    r = post(hostile)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    up.reply = http_reply(chunk_event("ok") + b"data: [DONE]\n\n", ctype="text/event-stream; who=" + EMAIL,
+                          chunked=True)
+    r = post(hostile, dict(BODY, stream=True))
+    assert r.status_code == 200 and r.headers["content-type"] == "text/event-stream"
+    up.reply = http_reply(b"plain answer", ctype="text/x-" + EMAIL.replace("@", "-at-"))
+    r = post(hostile)
+    assert r.headers["content-type"] == "text/plain; charset=utf-8"
+    for header in r.headers.values():
+        assert "john.doe" not in header
+
+
 @pytest.mark.parametrize("framing", [
     b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
