@@ -112,4 +112,18 @@ std::string_view FramingContentType(Framing framing) {
   return "text/plain; charset=utf-8";
 }
 
+std::string CutMasked(std::string_view text, size_t limit) {
+  if (text.size() <= limit) return std::string(text);
+  size_t cut = limit;
+  // Not inside a UTF-8 sequence: back up over continuation bytes (and the lead byte with them).
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  // Not inside a replacement token: a '[' with no ']' after it before the cut goes, with its rest.
+  const size_t open = text.rfind('[', cut == 0 ? 0 : cut - 1);
+  if (open != std::string_view::npos && open < cut) {
+    const size_t close = text.find(']', open);
+    if (close == std::string_view::npos || close >= cut) cut = open;
+  }
+  return std::string(text.substr(0, cut)) + "...";
+}
+
 }  // namespace jitguard_gateway

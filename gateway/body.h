@@ -42,6 +42,11 @@ Framing ChooseFraming(std::string_view content_type, bool stream_requested);
 // The Content-Type the gateway sends for a framing (never the upstream's own value).
 std::string_view FramingContentType(Framing framing);
 
+// At most `limit` bytes of `text`, cut at a UTF-8 character boundary and never inside a bracketed
+// replacement token ("[EMAIL]", "[REDACTED]"): a '[' still open at the cut is dropped with what follows.
+// "..." marks a cut.
+std::string CutMasked(std::string_view text, size_t limit);
+
 
 }  // namespace jitguard_gateway
 

@@ -46,6 +46,13 @@ TEST(Framing, FromMediaTypeAndRequest) {
   EXPECT_FALSE(StreamRequested(R"({"x": {"stream": true}})"));
 }
 
+TEST(CutMasked, NeverInsideAToken) {
+  EXPECT_EQ(CutMasked("short", 10), "short");
+  EXPECT_EQ(CutMasked("abc [CARD] def", 7), "abc ...");
+  EXPECT_EQ(CutMasked("abc [CARD] def", 10), "abc [CARD]...");
+  EXPECT_EQ(CutMasked("ab\xc3\xa9" "cd", 3), "ab...");
+}
+
 TEST(UpstreamUrl, Parses) {
   auto u = ParseUpstreamUrl("https://models.internal:8443/openai/");
   ASSERT_TRUE(u.ok());

@@ -45,6 +45,8 @@ using net::use_awaitable;
 constexpr size_t kChunk = 16 * 1024;       // reading whole bodies
 constexpr size_t kStreamChunk = 4 * 1024;  // reading a stream: events are small, streams are many
 constexpr size_t kMaxErrorBody = 1 << 20;
+// How much of a non-JSON upstream error body is shown (after masking the whole of it).
+constexpr size_t kMaxErrorMessage = 512;
 // The policy operation of every proxied call, and of the model listing's checks.
 constexpr std::string_view kInferOperation = "infer";
 
@@ -756,11 +758,16 @@ class Gateway {
       std::string ebody;
       (void)co_await ReadAll(up, ubuf, p, kMaxErrorBody, &ebody, &ec);
       std::string message = UpstreamErrorMessage(ebody);
-      if (message.empty()) message = ebody.substr(0, 512);
+      const bool from_json = !message.empty();
+      if (!from_json) message = std::move(ebody);
+      // The whole (bounded) message is scrubbed and masked first, and only then cut: a cut before
+      // masking would leave the start of a value that straddles it unrecognised.
       message = Scrub(std::move(message));
       absl::StatusOr<std::string> masked = co_await OnWorker<absl::StatusOr<std::string>>(
           [&]() { return guard_->MaskPrompt(admission, message); });
-      std::string shown = masked.ok() ? *masked : "(the model server's message could not be masked)";
+      std::string shown = masked.ok() ? (from_json ? *std::move(masked)
+                                                   : CutMasked(*masked, kMaxErrorMessage))
+                                      : "(the model server's message could not be masked)";
       http::status out = http::status::bad_gateway;
       std::string code = "upstream_error";
       if (ustatus == 401 || ustatus == 403 || ustatus == 407) {

@@ -400,6 +400,28 @@ def test_content_type_is_the_gateways_own(hostile):
         assert "john.doe" not in header
 
 
+def test_error_body_is_masked_whole_before_it_is_cut(hostile):
+    up = hostile["up"]
+    # A card that straddles the 512-byte cut, then an address after it.
+    pad = "x" * (512 - len("failed for ") - 10) + " "
+    up.reply = http_reply(("failed for " + pad + CARD + " and " + EMAIL).encode(), ctype="text/plain",
+                          status="500 Internal Server Error")
+    r = post(hostile)
+    message = r.json()["error"]["message"]
+    assert r.status_code == 502 and not leaks(message) and "4111" not in message, message[-40:]
+    assert message.endswith(" ...") and "[CRED" not in message and len(message) < 600
+    # The service credential straddling the cut.
+    up.reply = http_reply(("E" * 500 + " " + KEY2).encode(), ctype="text/plain",
+                          status="500 Internal Server Error")
+    message = post(hostile).json()["error"]["message"]
+    assert not leaks(message) and "vllm" not in message and "[REDACTED]" in message, message[-40:]
+    # A replacement token is never cut in two.
+    up.reply = http_reply(("y" * 505 + " " + EMAIL + " tail").encode(), ctype="text/plain",
+                          status="503 Service Unavailable")
+    message = post(hostile).json()["error"]["message"]
+    assert not leaks(message) and "[EMA" not in message and message.endswith("...")
+
+
 @pytest.mark.parametrize("framing", [
     b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
