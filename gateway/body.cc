@@ -38,6 +38,13 @@ std::string_view TrimSpaces(std::string_view s) {
   return s;
 }
 
+int Hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 // The pieces of `s` between `sep` (empty pieces included). This absl's StrSplit and
 // EqualsIgnoreCase take its own string_view, not std::string_view.
 std::vector<std::string_view> Split(std::string_view s, char sep) {
@@ -59,6 +66,29 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
     }
   }
   return true;
+}
+
+std::string PlusToSpace(std::string s) {
+  for (char& c : s) {
+    if (c == '+') c = ' ';
+  }
+  return s;
+}
+
+// One query component, masked in both readings of '+'; as it came when neither changes it.
+absl::StatusOr<std::string> MaskComponent(
+    std::string_view raw,
+    const std::function<absl::StatusOr<std::string>(std::string_view)>& mask) {
+  // First with '+' as itself (an address's "john+tag@" is whole), then the result with '+' as a
+  // space (a card written "4111+1111+..." is whole).
+  const std::string literal = PercentDecode(raw, /*plus_is_space=*/false);
+  absl::StatusOr<std::string> first = mask(literal);
+  if (!first.ok()) return first.status();
+  const std::string spaced = PlusToSpace(*first);
+  absl::StatusOr<std::string> second = mask(spaced);
+  if (!second.ok()) return second.status();
+  if (*first == literal && *second == spaced) return std::string(raw);
+  return PercentEncode(*second);
 }
 
 }  // namespace
@@ -110,6 +140,60 @@ std::string_view FramingContentType(Framing framing) {
       break;
   }
   return "text/plain; charset=utf-8";
+}
+
+std::string PercentDecode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && Hex(s[i + 1]) >= 0 && Hex(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(Hex(s[i + 1]) * 16 + Hex(s[i + 2])));
+      i += 2;
+    } else if (s[i] == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+std::string PercentEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> MaskQuery(
+    std::string_view query,
+    const std::function<absl::StatusOr<std::string>(std::string_view)>& mask) {
+  std::string out;
+  bool first = true;
+  for (std::string_view param : Split(query, '&')) {
+    if (!first) out.push_back('&');
+    first = false;
+    const size_t eq = param.find('=');
+    absl::StatusOr<std::string> name = MaskComponent(param.substr(0, eq), mask);
+    if (!name.ok()) return name.status();
+    out += *name;
+    if (eq == std::string_view::npos) continue;
+    absl::StatusOr<std::string> value = MaskComponent(param.substr(eq + 1), mask);
+    if (!value.ok()) return value.status();
+    out.push_back('=');
+    out += *value;
+  }
+  return out;
 }
 
 std::string CutMasked(std::string_view text, size_t limit) {

@@ -5,9 +5,11 @@
 #ifndef JITGUARD_GATEWAY_BODY_H_
 #define JITGUARD_GATEWAY_BODY_H_
 
+#include <functional>
 #include <string>
 #include <string_view>
 
+#include "absl/status/statusor.h"
 
 namespace jitguard_gateway {
 
@@ -41,6 +43,18 @@ Framing ChooseFraming(std::string_view content_type, bool stream_requested);
 
 // The Content-Type the gateway sends for a framing (never the upstream's own value).
 std::string_view FramingContentType(Framing framing);
+
+// `s` percent-decoded (a malformed escape stays as it is); '+' is a space when `plus_is_space`.
+std::string PercentDecode(std::string_view s, bool plus_is_space);
+// `s` percent-encoded: everything but the unreserved characters (A-Z a-z 0-9 - . _ ~).
+std::string PercentEncode(std::string_view s);
+
+// A query string (without '?') with every parameter name and value masked by `mask`. A component is
+// decoded twice ('+' kept, then '+' as a space) and masked in both readings; a component neither
+// reading changes is kept byte for byte (so `api-version=2024-06-01` passes as it came), a changed one
+// is sent percent-encoded. An error of `mask` is returned.
+absl::StatusOr<std::string> MaskQuery(
+    std::string_view query, const std::function<absl::StatusOr<std::string>(std::string_view)>& mask);
 
 // At most `limit` bytes of `text`, cut at a UTF-8 character boundary and never inside a bracketed
 // replacement token ("[EMAIL]", "[REDACTED]"): a '[' still open at the cut is dropped with what follows.

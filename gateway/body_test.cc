@@ -1,6 +1,7 @@
 // The gateway's own JSON helpers (quoting, upstream error messages) and its URL parsing.
 #include "gateway/body.h"
 
+#include <cstring>
 #include <string>
 
 #include "gateway/upstream_url.h"
@@ -44,6 +45,24 @@ TEST(Framing, FromMediaTypeAndRequest) {
   EXPECT_FALSE(StreamRequested(R"({"stream": false})"));
   EXPECT_FALSE(StreamRequested(R"({"stream": null, "messages": []})"));
   EXPECT_FALSE(StreamRequested(R"({"x": {"stream": true}})"));
+}
+
+TEST(Query, DecodeEncodeAndMask) {
+  EXPECT_EQ(PercentDecode("a%40b+c%zz%4", false), "a@b+c%zz%4");
+  EXPECT_EQ(PercentDecode("a+b", true), "a b");
+  EXPECT_EQ(PercentEncode("a b@c-._~"), "a%20b%40c-._~");
+  auto mask = [](std::string_view t) -> absl::StatusOr<std::string> {
+    std::string s(t);
+    for (const char* secret : {"john+tag@x.org", "4111 1111"}) {
+      for (size_t at; (at = s.find(secret)) != std::string::npos;) s.replace(at, strlen(secret), "[X]");
+    }
+    return s;
+  };
+  auto q = MaskQuery("api-version=2024-06-01&user=john%2Btag%40x.org&card=4111+1111&flag&a=b+c", mask);
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(*q, "api-version=2024-06-01&user=%5BX%5D&card=%5BX%5D&flag&a=b+c");
+  auto fail = [](std::string_view) -> absl::StatusOr<std::string> { return absl::InternalError("x"); };
+  EXPECT_FALSE(MaskQuery("a=b", fail).ok());
 }
 
 TEST(CutMasked, NeverInsideAToken) {

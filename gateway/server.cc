@@ -120,6 +120,7 @@ struct Admitted {
   absl::StatusOr<jitguard::Admission> admission = absl::UnknownError("not run");
   jitguard::Refusal refusal;
   absl::StatusOr<std::string> body = absl::UnknownError("not run");
+  std::string target;  // path and masked query string, for the upstream
 };
 
 using Response = http::response<http::string_body>;
@@ -524,10 +525,26 @@ class Gateway {
     ar.operation = std::string(kInferOperation);
     ar.prompt = body->prompt;
     ar.approval = Header(req, "x-jitguard-approval");
+    std::string_view target(req.target().data(), req.target().size());
+    const size_t qmark = target.find('?');
     Admitted a = co_await OnWorker<Admitted>([&]() {
       Admitted out;
       out.admission = guard_->Admit(ar, absl::Now(), &out.refusal);
       if (out.admission.ok()) out.body = guard_->MaskRequestBody(*out.admission, req.body());
+      // The query string goes upstream too: every parameter's name and value masked, like the body.
+      out.target = std::string(target.substr(0, qmark));
+      if (out.admission.ok() && out.body.ok() && qmark != std::string_view::npos) {
+        const jitguard::Admission& adm = *out.admission;
+        absl::StatusOr<std::string> query =
+            MaskQuery(target.substr(qmark + 1), [&](std::string_view text) {
+              return guard_->MaskPrompt(adm, text);
+            });
+        if (query.ok()) {
+          out.target += "?" + *query;
+        } else {
+          out.body = query.status();
+        }
+      }
       return out;
     });
     if (!a.admission.ok()) {
@@ -571,8 +588,8 @@ class Gateway {
     const bool stream_requested = StreamRequested(req.body());
     co_return co_await WithUpstream(
         client, status, keep, [&](auto& up) -> awaitable<bool> {
-          co_return co_await Exchange(client, up, req, *a.body, stream_requested, accept, admission,
-                                      status, keep);
+          co_return co_await Exchange(client, up, a.target, *a.body, stream_requested, accept,
+                                      admission, status, keep);
         });
   }
 
@@ -684,15 +701,14 @@ class Gateway {
   }
 
   template <class Stream>
-  awaitable<bool> Exchange(beast::tcp_stream& client, Stream& up,
-                           http::request<http::string_body>& req, const std::string& body,
-                           bool stream_requested, const std::string& accept, const jitguard::Admission& admission,
+  awaitable<bool> Exchange(beast::tcp_stream& client, Stream& up, const std::string& target,
+                           const std::string& body, bool stream_requested,
+                           const std::string& accept, const jitguard::Admission& admission,
                            int* status, bool keep) {
     auto ex = co_await net::this_coro::executor;
     beast::error_code ec;
     auto& lowest = beast::get_lowest_layer(up);
-    http::request<http::string_body> ureq{http::verb::post,
-                                          opts_.upstream.base_path + std::string(req.target()), 11};
+    http::request<http::string_body> ureq{http::verb::post, opts_.upstream.base_path + target, 11};
     ureq.set(http::field::host, opts_.upstream.host_header);
     if (!opts_.credential.empty()) ureq.set(http::field::authorization, "Bearer " + opts_.credential);
     ureq.set(http::field::content_type, "application/json");

@@ -422,6 +422,21 @@ def test_error_body_is_masked_whole_before_it_is_cut(hostile):
     assert not leaks(message) and "[EMA" not in message and message.endswith("...")
 
 
+def test_query_string_is_masked(hostile):
+    up = hostile["up"]
+    up.reply = http_reply(completion("ok"))
+    r = post(hostile, path="/v1/chat/completions?api-version=2024-06-01&user=" + EMAIL + "&card="
+             + CARD.replace(" ", "+") + "&" + "john%2Btag%40example.com=1")
+    assert r.status_code == 200
+    line = up.requests[-1].split(b"\r\n")[0].decode()
+    target = line.split(" ")[1]
+    decoded = httpx.URL(target).params
+    for value in (EMAIL, CARD, "john.doe", "4111", "john+tag", "john tag", "%40"):
+        assert value not in target and all(value not in k + v for k, v in decoded.multi_items()), line
+    assert target.startswith("/v1/chat/completions?api-version=2024-06-01&user=")
+    assert decoded["user"] == "[EMAIL]" and decoded["card"] == "[CREDIT_CARD]"
+
+
 @pytest.mark.parametrize("framing", [
     b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
