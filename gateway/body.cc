@@ -1,5 +1,6 @@
 #include "gateway/body.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,18 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
     }
   }
   return true;
+}
+
+// Every occurrence of `from` in `text` replaced by `to`.
+std::string ReplaceAll(std::string_view text, std::string_view from, std::string_view to) {
+  std::string out;
+  size_t start = 0;
+  for (size_t at; (at = text.find(from, start)) != std::string_view::npos; start = at + from.size()) {
+    out.append(text.substr(start, at - start));
+    out.append(to);
+  }
+  out.append(text.substr(start));
+  return out;
 }
 
 std::string PlusToSpace(std::string s) {
@@ -208,6 +221,33 @@ std::string CutMasked(std::string_view text, size_t limit) {
     if (close == std::string_view::npos || close >= cut) cut = open;
   }
   return std::string(text.substr(0, cut)) + "...";
+}
+
+std::string StreamScrubber::Write(std::string_view chunk) {
+  held_.append(chunk);
+  if (secret_.empty()) {
+    std::string out;
+    out.swap(held_);
+    return out;
+  }
+  std::string text = ReplaceAll(held_, secret_, "[REDACTED]");
+  // Hold back the longest tail that is a proper prefix of the secret.
+  size_t keep = std::min(text.size(), secret_.size() - 1);
+  for (; keep > 0; --keep) {
+    if (std::string_view(text).substr(text.size() - keep) ==
+        std::string_view(secret_).substr(0, keep)) {
+      break;
+    }
+  }
+  held_ = text.substr(text.size() - keep);
+  text.resize(text.size() - keep);
+  return text;
+}
+
+std::string StreamScrubber::Finish() {
+  std::string out;
+  out.swap(held_);
+  return out;
 }
 
 }  // namespace jitguard_gateway

@@ -61,6 +61,19 @@ absl::StatusOr<std::string> MaskQuery(
 // "..." marks a cut.
 std::string CutMasked(std::string_view text, size_t limit);
 
+// Replaces every occurrence of `secret` in a stream of chunks with "[REDACTED]", also when it is
+// split across chunks: the longest tail of a chunk that could start `secret` is held back until the
+// next chunk (or Finish) shows whether it does.
+class StreamScrubber {
+ public:
+  explicit StreamScrubber(std::string secret) : secret_(std::move(secret)) {}
+  std::string Write(std::string_view chunk);
+  std::string Finish();
+
+ private:
+  std::string secret_;
+  std::string held_;
+};
 
 }  // namespace jitguard_gateway
 

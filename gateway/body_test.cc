@@ -72,6 +72,18 @@ TEST(CutMasked, NeverInsideAToken) {
   EXPECT_EQ(CutMasked("ab\xc3\xa9" "cd", 3), "ab...");
 }
 
+TEST(StreamScrubber, AcrossChunks) {
+  StreamScrubber s("secret-key");
+  std::string out = s.Write("a secr");
+  out += s.Write("et-key b sec");
+  out += s.Write("ret-ke");
+  out += s.Write("X se");
+  out += s.Finish();
+  EXPECT_EQ(out, "a [REDACTED] b secret-keX se");
+  StreamScrubber none("");
+  EXPECT_EQ(none.Write("abc"), "abc");
+}
+
 TEST(UpstreamUrl, Parses) {
   auto u = ParseUpstreamUrl("https://models.internal:8443/openai/");
   ASSERT_TRUE(u.ok());

@@ -821,6 +821,9 @@ class Gateway {
                                         : "the model server's answer is too large",
                                      false);
       }
+      // The service credential, should the model server echo it, never reaches the masker, the
+      // audit record or the client.
+      raw = Scrub(std::move(raw));
       // The whole answer through the library's JSON response guard: default deny over its
       // structure, audited with the text of every choice.
       absl::StatusOr<std::string> masked = co_await OnWorker<absl::StatusOr<std::string>>(
@@ -874,6 +877,7 @@ class Gateway {
     open_streams_.fetch_add(1);
     std::string failure;  // why the stream ended early
     std::vector<char> buf(kStreamChunk);  // per stream (see ReadAll)
+    StreamScrubber scrubber(opts_.credential);  // the credential, also split across reads
     while (client_ok && !p.is_done()) {
       p.get().body().data = buf.data();
       p.get().body().size = buf.size();
@@ -890,7 +894,9 @@ class Gateway {
       }
       const size_t n = buf.size() - p.get().body().size;
       if (n == 0) continue;
-      absl::StatusOr<std::string> out = rg->Write(std::string_view(buf.data(), n));
+      const std::string clean = scrubber.Write(std::string_view(buf.data(), n));
+      if (clean.empty()) continue;
+      absl::StatusOr<std::string> out = rg->Write(clean);
       if (!out.ok()) {
         failure = jitguard::ErrorReason(out.status());
         break;
@@ -909,7 +915,13 @@ class Gateway {
     const bool cut_short = !client_ok || !failure.empty();
     absl::StatusOr<std::string> tail = co_await OnWorker<absl::StatusOr<std::string>>(
         [&]() -> absl::StatusOr<std::string> {
-          if (!cut_short) return raw_rg->Finish(absl::Now());
+          if (!cut_short) {
+            absl::StatusOr<std::string> rest = raw_rg->Write(scrubber.Finish());
+            if (!rest.ok()) return rest.status();
+            absl::StatusOr<std::string> f = raw_rg->Finish(absl::Now());
+            if (!f.ok()) return f.status();
+            return *rest + *f;
+          }
           absl::Status s = raw_rg->Abort(absl::Now());
           if (!s.ok()) return s;
           return std::string();

@@ -437,6 +437,22 @@ def test_query_string_is_masked(hostile):
     assert decoded["user"] == "[EMAIL]" and decoded["card"] == "[CREDIT_CARD]"
 
 
+def test_credential_echoed_in_a_200_answer_is_scrubbed(hostile):
+    up = hostile["up"]
+    up.reply = http_reply(completion("debug: authorization was Bearer " + KEY2))
+    r = post(hostile)
+    assert r.status_code == 200 and not leaks(r.text) and "[REDACTED]" in r.text
+    # Streamed, with the credential split across the upstream's writes.
+    body = chunk_event("key=" + KEY2 + " end") + b"data: [DONE]\n\n"
+    cut = body.index(b"Zq81")
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    up.reply = [head + b"%x\r\n%s\r\n" % (cut, body[:cut]),
+                b"%x\r\n%s\r\n0\r\n\r\n" % (len(body) - cut, body[cut:])]
+    r = post(hostile, dict(BODY, stream=True))
+    assert r.status_code == 200 and not leaks(r.text) and "[REDACTED]" in r.text, r.text
+    assert KEY2 not in hostile["gw"].log()
+
+
 @pytest.mark.parametrize("framing", [
     b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
