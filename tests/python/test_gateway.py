@@ -384,6 +384,33 @@ def test_mislabelled_sse_is_masked_as_sse_for_a_streaming_request(hostile, ctype
     assert "[EMAIL]" in text and "[CREDIT_CARD]" in text and not leaks(text), text
 
 
+def test_sse_labelled_ndjson_is_cut_not_passed_as_text(hostile):
+    # NDJSON framing reads a "data:" line as plain text (no JSON escapes decoded), but the openai
+    # SDK parses a stream=True answer as SSE whatever its label: such a line ends the stream.
+    first = chunk_event("mail john.doe@example.com card ").replace(b"@", b"\\u0040")
+    stream = (b'{"model": "m", "message": {"role": "assistant", "content": "ok"}, "done": false}\n' + first
+              + chunk_event("4111 1111 ") + chunk_event("1111 1111") + b"data: [DONE]\n\n")
+    hostile["up"].reply = http_reply(stream, ctype="application/x-ndjson", chunked=True)
+    c = openai.OpenAI(base_url=hostile["gw"].url + "/v1", api_key=hostile["token"], max_retries=0, timeout=20)
+    text, broke_off = "", False
+    try:
+        for ch in c.chat.completions.create(model="support-llm", stream=True,
+                                            messages=[{"role": "user", "content": "hi"}]):
+            for choice in ch.choices:
+                text += choice.delta.content or ""
+    except openai.APIError:
+        broke_off = True
+    assert not leaks(text) and "example" not in text, text
+    assert broke_off
+    with httpx.stream("POST", hostile["gw"].url + "/v1/chat/completions", json=dict(BODY, stream=True),
+                      headers=hostile["headers"], timeout=20) as r:
+        got = b""
+        with pytest.raises(httpx.RemoteProtocolError):
+            for part in r.iter_raw():
+                got += part
+    assert b"data:" not in got and b"u0040" not in got and b"example" not in got
+
+
 def test_content_type_is_the_gateways_own(hostile):
     up = hostile["up"]
     up.reply = http_reply(completion("ok"), ctype="application/json; charset=utf-8; x=" + EMAIL)
