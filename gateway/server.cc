@@ -45,6 +45,8 @@ using net::use_awaitable;
 constexpr size_t kChunk = 16 * 1024;       // reading whole bodies
 constexpr size_t kStreamChunk = 4 * 1024;  // reading a stream: events are small, streams are many
 constexpr size_t kMaxErrorBody = 1 << 20;
+// How much of a non-JSON upstream error body is shown (after masking the whole of it).
+constexpr size_t kMaxErrorMessage = 512;
 // The policy operation of every proxied call, and of the model listing's checks.
 constexpr std::string_view kInferOperation = "infer";
 
@@ -118,6 +120,7 @@ struct Admitted {
   absl::StatusOr<jitguard::Admission> admission = absl::UnknownError("not run");
   jitguard::Refusal refusal;
   absl::StatusOr<std::string> body = absl::UnknownError("not run");
+  std::string target;  // path and masked query string, for the upstream
 };
 
 using Response = http::response<http::string_body>;
@@ -302,6 +305,24 @@ class Gateway {
           if (ec) break;
           drained += n;
         }
+        break;
+      }
+      if (ec && ec.category() == http::make_error_code(http::error::bad_target).category() &&
+          ec != http::error::end_of_stream && ec != http::error::partial_message) {
+        // A request Beast refused to parse (two Content-Length headers, Content-Length with
+        // Transfer-Encoding, a malformed line or header, a header block over the limit): a stable
+        // answer, then the connection is closed (its framing cannot be trusted any more).
+        conn->busy = true;
+        const bool too_large = ec == http::error::header_limit;
+        int refused = 0;
+        co_await SendError(client, &refused,
+                           too_large ? http::status::request_header_fields_too_large
+                                     : http::status::bad_request,
+                           "invalid_request_error", too_large ? "headers_too_large" : "bad_request",
+                           too_large ? "the request's header block is larger than the gateway accepts"
+                                     : "the request is not well-formed HTTP/1.1",
+                           false);
+        Count(refused);
         break;
       }
       if (ec) break;
@@ -504,10 +525,26 @@ class Gateway {
     ar.operation = std::string(kInferOperation);
     ar.prompt = body->prompt;
     ar.approval = Header(req, "x-jitguard-approval");
+    std::string_view target(req.target().data(), req.target().size());
+    const size_t qmark = target.find('?');
     Admitted a = co_await OnWorker<Admitted>([&]() {
       Admitted out;
       out.admission = guard_->Admit(ar, absl::Now(), &out.refusal);
       if (out.admission.ok()) out.body = guard_->MaskRequestBody(*out.admission, req.body());
+      // The query string goes upstream too: every parameter's name and value masked, like the body.
+      out.target = std::string(target.substr(0, qmark));
+      if (out.admission.ok() && out.body.ok() && qmark != std::string_view::npos) {
+        const jitguard::Admission& adm = *out.admission;
+        absl::StatusOr<std::string> query =
+            MaskQuery(target.substr(qmark + 1), [&](std::string_view text) {
+              return guard_->MaskPrompt(adm, text);
+            });
+        if (query.ok()) {
+          out.target += "?" + *query;
+        } else {
+          out.body = query.status();
+        }
+      }
       return out;
     });
     if (!a.admission.ok()) {
@@ -548,9 +585,11 @@ class Gateway {
                                    "the request could not be masked", keep);
     }
     std::string accept = Header(req, "accept");
+    const bool stream_requested = StreamRequested(req.body());
     co_return co_await WithUpstream(
         client, status, keep, [&](auto& up) -> awaitable<bool> {
-          co_return co_await Exchange(client, up, req, *a.body, accept, admission, status, keep);
+          co_return co_await Exchange(client, up, a.target, *a.body, stream_requested, accept,
+                                      admission, status, keep);
         });
   }
 
@@ -634,6 +673,26 @@ class Gateway {
     co_return true;
   }
 
+  // The stable reason to refuse an upstream answer whose body the gateway cannot read as it is, or
+  // nullptr: every Content-Encoding header, every token of each, must be identity, and every
+  // Transfer-Encoding token chunked (Beast removes the chunked framing, nothing else).
+  template <class Fields>
+  static const char* UnreadableEncoding(const http::header<false, Fields>& head) {
+    auto ce = head.equal_range(http::field::content_encoding);
+    for (auto it = ce.first; it != ce.second; ++it) {
+      if (!OnlyToken(std::string_view(it->value().data(), it->value().size()), "identity")) {
+        return "upstream_encoding_unsupported";
+      }
+    }
+    auto te = head.equal_range(http::field::transfer_encoding);
+    for (auto it = te.first; it != te.second; ++it) {
+      if (!OnlyToken(std::string_view(it->value().data(), it->value().size()), "chunked")) {
+        return "upstream_transfer_encoding_unsupported";
+      }
+    }
+    return nullptr;
+  }
+
   std::string Scrub(std::string text) const {
     if (!opts_.credential.empty()) {
       text = absl::StrReplaceAll(text, {{opts_.credential, "[REDACTED]"}});
@@ -642,15 +701,14 @@ class Gateway {
   }
 
   template <class Stream>
-  awaitable<bool> Exchange(beast::tcp_stream& client, Stream& up,
-                           http::request<http::string_body>& req, const std::string& body,
+  awaitable<bool> Exchange(beast::tcp_stream& client, Stream& up, const std::string& target,
+                           const std::string& body, bool stream_requested,
                            const std::string& accept, const jitguard::Admission& admission,
                            int* status, bool keep) {
     auto ex = co_await net::this_coro::executor;
     beast::error_code ec;
     auto& lowest = beast::get_lowest_layer(up);
-    http::request<http::string_body> ureq{http::verb::post,
-                                          opts_.upstream.base_path + std::string(req.target()), 11};
+    http::request<http::string_body> ureq{http::verb::post, opts_.upstream.base_path + target, 11};
     ureq.set(http::field::host, opts_.upstream.host_header);
     if (!opts_.credential.empty()) ureq.set(http::field::authorization, "Bearer " + opts_.credential);
     ureq.set(http::field::content_type, "application/json");
@@ -704,25 +762,28 @@ class Gateway {
     }
     const auto& head = p.get();
     const int ustatus = static_cast<int>(head.result_int());
-    std::string encoding(head[http::field::content_encoding]);
-    if (!encoding.empty() && !IEquals(encoding, "identity")) {
+    if (const char* reason = UnreadableEncoding(head)) {
       co_return co_await SendError(client, status, http::status::bad_gateway, "upstream_error",
-                                   "upstream_encoding_unsupported",
-                                   "the model server answered with a content encoding the gateway "
-                                   "cannot decode (it was asked for identity)",
+                                   reason,
+                                   "the model server answered with a content or transfer encoding "
+                                   "the gateway cannot decode (it was asked for identity)",
                                    false);
     }
-    std::string ctype = absl::AsciiStrToLower(std::string(head[http::field::content_type]));
 
     if (ustatus >= 400) {
       std::string ebody;
       (void)co_await ReadAll(up, ubuf, p, kMaxErrorBody, &ebody, &ec);
       std::string message = UpstreamErrorMessage(ebody);
-      if (message.empty()) message = ebody.substr(0, 512);
+      const bool from_json = !message.empty();
+      if (!from_json) message = std::move(ebody);
+      // The whole (bounded) message is scrubbed and masked first, and only then cut: a cut before
+      // masking would leave the start of a value that straddles it unrecognised.
       message = Scrub(std::move(message));
       absl::StatusOr<std::string> masked = co_await OnWorker<absl::StatusOr<std::string>>(
           [&]() { return guard_->MaskPrompt(admission, message); });
-      std::string shown = masked.ok() ? *masked : "(the model server's message could not be masked)";
+      std::string shown = masked.ok() ? (from_json ? *std::move(masked)
+                                                   : CutMasked(*masked, kMaxErrorMessage))
+                                      : "(the model server's message could not be masked)";
       http::status out = http::status::bad_gateway;
       std::string code = "upstream_error";
       if (ustatus == 401 || ustatus == 403 || ustatus == 407) {
@@ -739,8 +800,14 @@ class Gateway {
                                    ",\"upstream_status\":" + std::to_string(ustatus));
     }
 
-    const bool sse = ctype.rfind("text/event-stream", 0) == 0;
-    if (!sse && ctype.find("json") != std::string::npos) {
+    // The framing follows the answer's media type and the request (see ChooseFraming): an answer to
+    // "stream": true is SSE to the client's SDK whatever its label, so it is masked as SSE.
+    const Framing framing = ChooseFraming(
+        std::string_view(head[http::field::content_type].data(), head[http::field::content_type].size()),
+        stream_requested);
+    const std::string out_ctype(FramingContentType(framing));
+    const bool sse = framing == Framing::kSse;
+    if (framing == Framing::kJson) {
       std::string raw;
       if (!co_await ReadAll(up, ubuf, p, opts_.max_response_bytes, &raw, &ec)) {
         if (watch->client_gone) {
@@ -754,6 +821,9 @@ class Gateway {
                                         : "the model server's answer is too large",
                                      false);
       }
+      // The service credential, should the model server echo it, never reaches the masker, the
+      // audit record or the client.
+      raw = Scrub(std::move(raw));
       // The whole answer through the library's JSON response guard: default deny over its
       // structure, audited with the text of every choice.
       absl::StatusOr<std::string> masked = co_await OnWorker<absl::StatusOr<std::string>>(
@@ -774,18 +844,17 @@ class Gateway {
       }
       *status = ustatus;
       Response res{static_cast<http::status>(ustatus), 11};
-      res.set(http::field::content_type, std::string(head[http::field::content_type]));
+      res.set(http::field::content_type, out_ctype);
       res.set("x-request-id", admission.request_id);
       res.body() = *std::move(masked);
       co_return co_await Send(client, std::move(res), keep);
     }
 
     // Streamed: SSE event by event, NDJSON line by line, anything else as text.
-    const bool ndjson = ctype.find("ndjson") != std::string::npos;
     absl::StatusOr<std::unique_ptr<jitguard::ResponseGuard>> made = guard_->NewResponse(
-        admission, sse      ? jitguard::ResponseFormat::kSse
-                   : ndjson ? jitguard::ResponseFormat::kNdjson
-                            : jitguard::ResponseFormat::kText);
+        admission, sse                            ? jitguard::ResponseFormat::kSse
+                   : framing == Framing::kNdjson ? jitguard::ResponseFormat::kNdjson
+                                                 : jitguard::ResponseFormat::kText);
     if (!made.ok()) {
       co_return co_await SendError(client, status, http::status::service_unavailable,
                                    "jitguard_error", jitguard::ErrorReason(made.status()),
@@ -795,7 +864,7 @@ class Gateway {
     *status = ustatus;
     http::response<http::empty_body> res{static_cast<http::status>(ustatus), 11};
     res.set(http::field::server, "jitguard-gateway");
-    res.set(http::field::content_type, ctype.empty() ? std::string("text/plain") : ctype);
+    res.set(http::field::content_type, out_ctype);
     res.set(http::field::cache_control, "no-cache");
     res.set("x-request-id", admission.request_id);
     res.chunked(true);
@@ -808,6 +877,8 @@ class Gateway {
     open_streams_.fetch_add(1);
     std::string failure;  // why the stream ended early
     std::vector<char> buf(kStreamChunk);  // per stream (see ReadAll)
+    StreamScrubber scrubber(opts_.credential);  // the credential, also split across reads
+    NdjsonLineCheck ndjson_lines;  // NDJSON framing: no line an SSE parser would read
     while (client_ok && !p.is_done()) {
       p.get().body().data = buf.data();
       p.get().body().size = buf.size();
@@ -824,7 +895,13 @@ class Gateway {
       }
       const size_t n = buf.size() - p.get().body().size;
       if (n == 0) continue;
-      absl::StatusOr<std::string> out = rg->Write(std::string_view(buf.data(), n));
+      if (framing == Framing::kNdjson && !ndjson_lines.Feed(std::string_view(buf.data(), n))) {
+        failure = "upstream_bad_ndjson";
+        break;
+      }
+      const std::string clean = scrubber.Write(std::string_view(buf.data(), n));
+      if (clean.empty()) continue;
+      absl::StatusOr<std::string> out = rg->Write(clean);
       if (!out.ok()) {
         failure = jitguard::ErrorReason(out.status());
         break;
@@ -843,7 +920,13 @@ class Gateway {
     const bool cut_short = !client_ok || !failure.empty();
     absl::StatusOr<std::string> tail = co_await OnWorker<absl::StatusOr<std::string>>(
         [&]() -> absl::StatusOr<std::string> {
-          if (!cut_short) return raw_rg->Finish(absl::Now());
+          if (!cut_short) {
+            absl::StatusOr<std::string> rest = raw_rg->Write(scrubber.Finish());
+            if (!rest.ok()) return rest.status();
+            absl::StatusOr<std::string> f = raw_rg->Finish(absl::Now());
+            if (!f.ok()) return f.status();
+            return *rest + *f;
+          }
           absl::Status s = raw_rg->Abort(absl::Now());
           if (!s.ok()) return s;
           return std::string();
@@ -975,8 +1058,7 @@ class Gateway {
         if (ec == http::error::need_buffer) ec = {};
       }
       std::string raw;
-      if (!ec && p.get().result_int() == 200 &&
-          p.get()[http::field::content_encoding].empty() &&
+      if (!ec && p.get().result_int() == 200 && UnreadableEncoding(p.get()) == nullptr &&
           co_await ReadAll(up, ubuf, p, opts_.max_response_bytes, &raw, &ec)) {
         simdjson::dom::parser parser;
         simdjson::dom::element doc;
@@ -1050,8 +1132,8 @@ class Gateway {
     return out;
   }
 
-  static constexpr std::array<int, 15> kCodes = {200, 202, 400, 401, 403, 404, 405, 413,
-                                                 429, 499, 501, 502, 503, 504, 0};
+  static constexpr std::array<int, 16> kCodes = {200, 202, 400, 401, 403, 404, 405, 413,
+                                                 429, 431, 499, 501, 502, 503, 504, 0};
 
   const Options& opts_;
   net::io_context ioc_;

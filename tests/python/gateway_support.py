@@ -259,3 +259,82 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class RawUpstream:
+    """A stand-in model server that answers every request with exactly the bytes in `reply` (raw
+    HTTP/1.1, so hostile framing can be replayed), then closes. `reply` may be bytes, a list of byte
+    strings sent with a pause between them (separate reads on the other side), or a callable taking
+    (head, body). The raw requests it received are kept in `requests`."""
+
+    def __init__(self) -> None:
+        self.reply: Any = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        self.requests: List[bytes] = []
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        conn.settimeout(10)
+        data = b""
+        try:
+            while b"\r\n\r\n" not in data:
+                got = conn.recv(65536)
+                if not got:
+                    return
+                data += got
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            while len(body) < length:
+                got = conn.recv(65536)
+                if not got:
+                    break
+                body += got
+            self.requests.append(head + b"\r\n\r\n" + body)
+            reply = self.reply(head, body) if callable(self.reply) else self.reply
+            for part in reply if isinstance(reply, (list, tuple)) else [reply]:
+                conn.sendall(part)
+                time.sleep(0.05)
+        except OSError:
+            pass
+        finally:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def __enter__(self) -> "RawUpstream":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def http_reply(body: bytes, ctype: str = "application/json", status: str = "200 OK",
+               extra: bytes = b"", chunked: bool = False) -> bytes:
+    """Raw bytes of an HTTP/1.1 answer (Connection: close)."""
+    head = b"HTTP/1.1 " + status.encode() + b"\r\nContent-Type: " + ctype.encode() + b"\r\n" + extra
+    if chunked:
+        out = head + b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        return out + (b"%x\r\n%s\r\n" % (len(body), body) if body else b"") + b"0\r\n\r\n"
+    return head + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body

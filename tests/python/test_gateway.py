@@ -21,7 +21,7 @@ import pytest
 import jitguard
 from jitguard.audit import verify_audit_log
 from jitguard.demo import DemoIdp, write_deployment
-from gateway_support import ROOT, Gateway, StandInUpstream, gateway_binary
+from gateway_support import ROOT, Gateway, RawUpstream, StandInUpstream, gateway_binary, http_reply
 from jwks_support import JwksServer
 
 KEY = "sk-upstream-SECRET-7f3a9c1e5b"  # the service credential: must never come back
@@ -290,6 +290,213 @@ def test_audit_log_verifies_without_secrets(env):
     # a value ("dana.whit" of an address whose end never arrived) is not recorded either.
     for value in ("dana.whit", "jane.doe@example.com", "4111 1111 1111 1111", KEY):
         assert value not in audit
+
+
+# ---- a hostile upstream: the exact bytes it sends are replayed (RawUpstream) ---------------------
+
+KEY2 = "vllm-svc-cred-Zq81Xw55"  # a service credential with no well-known prefix
+EMAIL, CARD = "john.doe@example.com", "4111 1111 1111 1111"
+BODY = {"model": "support-llm", "messages": [{"role": "user", "content": "hi"}]}
+
+
+def leaks(text):
+    return [v for v in (EMAIL, CARD, KEY2, "john.doe", "4111 1111", "vllm-svc") if v in text]
+
+
+def completion(content):
+    return json.dumps({"id": "c1", "object": "chat.completion", "created": 1, "model": "support-llm",
+                       "choices": [{"index": 0, "finish_reason": "stop",
+                                    "message": {"role": "assistant", "content": content}}]}).encode()
+
+
+def chunk_event(content, finish=None):
+    ev = {"id": "chatcmpl-x", "object": "chat.completion.chunk", "created": 1, "model": "support-llm",
+          "choices": [{"index": 0, "delta": {"content": content}, "finish_reason": finish}]}
+    return b"data: " + json.dumps(ev).encode() + b"\n\n"
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    idp = DemoIdp()
+    d = tmp_path_factory.mktemp("hostile")
+    write_deployment(str(d), idp)
+    with RawUpstream() as up, Gateway(str(d / "jitguard.json"), up.url, key=KEY2,
+                                      args=["--dataset", "support-tickets"]) as gw:
+        token = idp.mint("alice", ["data-scientists"])
+        yield {"up": up, "gw": gw, "token": token, "headers": {"Authorization": "Bearer " + token}}
+
+
+def post(h, body=BODY, path="/v1/chat/completions"):
+    return httpx.post(h["gw"].url + path, json=body, headers=h["headers"], timeout=20)
+
+
+@pytest.mark.parametrize("name,reply,code", [
+    ("two Content-Encoding headers, identity then gzip",
+     lambda gz: http_reply(gz, extra=b"Content-Encoding: identity\r\nContent-Encoding: gzip\r\n"),
+     "upstream_encoding_unsupported"),
+    ("Content-Encoding: identity, gzip",
+     lambda gz: http_reply(gz, extra=b"Content-Encoding: identity, gzip\r\n"), "upstream_encoding_unsupported"),
+    ("Content-Encoding: X-GZIP, text/plain",
+     lambda gz: http_reply(gz, ctype="text/plain", extra=b"Content-Encoding: X-GZIP\r\n"),
+     "upstream_encoding_unsupported"),
+    ("Transfer-Encoding: gzip, chunked",
+     lambda gz: (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip, chunked\r\n"
+                 b"Connection: close\r\n\r\n" + b"%x\r\n" % len(gz) + gz + b"\r\n0\r\n\r\n"),
+     "upstream_transfer_encoding_unsupported"),
+])
+def test_every_content_and_transfer_encoding_is_checked(hostile, name, reply, code):
+    import gzip
+    gz = gzip.compress(completion("mail " + EMAIL + " card " + CARD))
+    hostile["up"].reply = reply(gz)
+    r = post(hostile)
+    assert r.status_code == 502 and r.json()["error"]["code"] == code, name
+    assert gz not in r.content and "content-encoding" not in r.headers
+
+
+def test_ndjson_is_masked_line_by_line(hostile):
+    # Ollama streams NDJSON; "ndjson" contains "json", which once sent it down the whole-body JSON
+    # path, where a value split across two lines was never seen whole.
+    lines = b"".join(json.dumps({"model": "m", "message": {"role": "assistant", "content": t},
+                                 "done": d}).encode() + b"\n"
+                     for t, d in (("mail john.doe@exa", False), ("mple.com", False), ("", True)))
+    hostile["up"].reply = http_reply(lines, ctype="application/x-ndjson", chunked=True)
+    r = post(hostile, dict(BODY, stream=True))
+    assert r.status_code == 200 and r.headers["content-type"] == "application/x-ndjson"
+    docs = [json.loads(line) for line in r.text.splitlines() if line]
+    text = "".join(doc.get("message", {}).get("content", "") for doc in docs)
+    assert "[EMAIL]" in text and not leaks(text) and "exa" not in text.replace("[EMAIL]", "")
+
+
+@pytest.mark.parametrize("ctype", ["application/json", "text/plain"])
+def test_mislabelled_sse_is_masked_as_sse_for_a_streaming_request(hostile, ctype):
+    # The openai SDK parses a stream=True answer as SSE whatever its Content-Type, and rebuilds
+    # values split across events and written with JSON escapes; the gateway masks it as SSE too.
+    first = chunk_event("mail john.doe@example.com card ").replace(b"@", b"\\u0040")
+    assert b"john.doe\\u0040example.com" in first
+    stream = first + chunk_event("4111 1111 ") + chunk_event("1111 1111") + chunk_event("", "stop")
+    hostile["up"].reply = http_reply(stream + b"data: [DONE]\n\n", ctype=ctype, chunked=True)
+    c = openai.OpenAI(base_url=hostile["gw"].url + "/v1", api_key=hostile["token"], max_retries=0, timeout=20)
+    text = ""
+    for ch in c.chat.completions.create(model="support-llm", stream=True,
+                                        messages=[{"role": "user", "content": "hi"}]):
+        for choice in ch.choices:
+            text += choice.delta.content or ""
+    assert "[EMAIL]" in text and "[CREDIT_CARD]" in text and not leaks(text), text
+
+
+def test_sse_labelled_ndjson_is_cut_not_passed_as_text(hostile):
+    # NDJSON framing reads a "data:" line as plain text (no JSON escapes decoded), but the openai
+    # SDK parses a stream=True answer as SSE whatever its label: such a line ends the stream.
+    first = chunk_event("mail john.doe@example.com card ").replace(b"@", b"\\u0040")
+    stream = (b'{"model": "m", "message": {"role": "assistant", "content": "ok"}, "done": false}\n' + first
+              + chunk_event("4111 1111 ") + chunk_event("1111 1111") + b"data: [DONE]\n\n")
+    hostile["up"].reply = http_reply(stream, ctype="application/x-ndjson", chunked=True)
+    c = openai.OpenAI(base_url=hostile["gw"].url + "/v1", api_key=hostile["token"], max_retries=0, timeout=20)
+    text, broke_off = "", False
+    try:
+        for ch in c.chat.completions.create(model="support-llm", stream=True,
+                                            messages=[{"role": "user", "content": "hi"}]):
+            for choice in ch.choices:
+                text += choice.delta.content or ""
+    except openai.APIError:
+        broke_off = True
+    assert not leaks(text) and "example" not in text, text
+    assert broke_off
+    with httpx.stream("POST", hostile["gw"].url + "/v1/chat/completions", json=dict(BODY, stream=True),
+                      headers=hostile["headers"], timeout=20) as r:
+        got = b""
+        with pytest.raises(httpx.RemoteProtocolError):
+            for part in r.iter_raw():
+                got += part
+    assert b"data:" not in got and b"u0040" not in got and b"example" not in got
+
+
+def test_content_type_is_the_gateways_own(hostile):
+    up = hostile["up"]
+    up.reply = http_reply(completion("ok"), ctype="application/json; charset=utf-8; x=" + EMAIL)
+    r = post(hostile)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    up.reply = http_reply(chunk_event("ok") + b"data: [DONE]\n\n", ctype="text/event-stream; who=" + EMAIL,
+                          chunked=True)
+    r = post(hostile, dict(BODY, stream=True))
+    assert r.status_code == 200 and r.headers["content-type"] == "text/event-stream"
+    up.reply = http_reply(b"plain answer", ctype="text/x-" + EMAIL.replace("@", "-at-"))
+    r = post(hostile)
+    assert r.headers["content-type"] == "text/plain; charset=utf-8"
+    for header in r.headers.values():
+        assert "john.doe" not in header
+
+
+def test_error_body_is_masked_whole_before_it_is_cut(hostile):
+    up = hostile["up"]
+    # A card that straddles the 512-byte cut, then an address after it.
+    pad = "x" * (512 - len("failed for ") - 10) + " "
+    up.reply = http_reply(("failed for " + pad + CARD + " and " + EMAIL).encode(), ctype="text/plain",
+                          status="500 Internal Server Error")
+    r = post(hostile)
+    message = r.json()["error"]["message"]
+    assert r.status_code == 502 and not leaks(message) and "4111" not in message, message[-40:]
+    assert message.endswith(" ...") and "[CRED" not in message and len(message) < 600
+    # The service credential straddling the cut.
+    up.reply = http_reply(("E" * 500 + " " + KEY2).encode(), ctype="text/plain",
+                          status="500 Internal Server Error")
+    message = post(hostile).json()["error"]["message"]
+    assert not leaks(message) and "vllm" not in message and "[REDACTED]" in message, message[-40:]
+    # A replacement token is never cut in two.
+    up.reply = http_reply(("y" * 505 + " " + EMAIL + " tail").encode(), ctype="text/plain",
+                          status="503 Service Unavailable")
+    message = post(hostile).json()["error"]["message"]
+    assert not leaks(message) and "[EMA" not in message and message.endswith("...")
+
+
+def test_query_string_is_masked(hostile):
+    up = hostile["up"]
+    up.reply = http_reply(completion("ok"))
+    r = post(hostile, path="/v1/chat/completions?api-version=2024-06-01&user=" + EMAIL + "&card="
+             + CARD.replace(" ", "+") + "&" + "john%2Btag%40example.com=1")
+    assert r.status_code == 200
+    line = up.requests[-1].split(b"\r\n")[0].decode()
+    target = line.split(" ")[1]
+    decoded = httpx.URL(target).params
+    for value in (EMAIL, CARD, "john.doe", "4111", "john+tag", "john tag", "%40"):
+        assert value not in target and all(value not in k + v for k, v in decoded.multi_items()), line
+    assert target.startswith("/v1/chat/completions?api-version=2024-06-01&user=")
+    assert decoded["user"] == "[EMAIL]" and decoded["card"] == "[CREDIT_CARD]"
+
+
+def test_credential_echoed_in_a_200_answer_is_scrubbed(hostile):
+    up = hostile["up"]
+    up.reply = http_reply(completion("debug: authorization was Bearer " + KEY2))
+    r = post(hostile)
+    assert r.status_code == 200 and not leaks(r.text) and "[REDACTED]" in r.text
+    # Streamed, with the credential split across the upstream's writes.
+    body = chunk_event("key=" + KEY2 + " end") + b"data: [DONE]\n\n"
+    cut = body.index(b"Zq81")
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    up.reply = [head + b"%x\r\n%s\r\n" % (cut, body[:cut]),
+                b"%x\r\n%s\r\n0\r\n\r\n" % (len(body) - cut, body[cut:])]
+    r = post(hostile, dict(BODY, stream=True))
+    assert r.status_code == 200 and not leaks(r.text) and "[REDACTED]" in r.text, r.text
+    assert KEY2 not in hostile["gw"].log()
+
+
+@pytest.mark.parametrize("framing", [
+    b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+])
+def test_ambiguous_request_framing_is_400(hostile, framing):
+    with socket.create_connection(("127.0.0.1", hostile["gw"].port), timeout=10) as s:
+        s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Authorization: Bearer " + hostile["token"].encode() + b"\r\n" + framing)
+        data = b""
+        while True:
+            got = s.recv(65536)
+            if not got:
+                break
+            data += got
+    assert data.startswith(b"HTTP/1.1 400"), data[:100]
+    assert json.loads(data.partition(b"\r\n\r\n")[2])["error"]["code"] == "bad_request"
+    assert b"connection: close" in data.lower()
 
 
 # ---- gateways of their own: short timeouts, reload, shutdown -------------------------------------
