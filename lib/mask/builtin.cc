@@ -14,7 +14,7 @@ namespace {
 using P = ptrdiff_t;
 
 constexpr std::string_view kEntityNames[kNumBuiltinEntities] = {
-    "EMAIL", "PHONE",          "US_SSN",  "CREDIT_CARD", "IPV4",       "IPV6",
+    "EMAIL", "PHONE",          "US_SSN",  "CREDIT_CARD", "IPV4", "IPV6", "MAC_ADDRESS",
     "IBAN",  "AWS_ACCESS_KEY", "API_KEY", "JWT",         "PRIVATE_KEY"};
 
 struct RuleInfo {
@@ -31,7 +31,7 @@ constexpr RuleInfo kRules[kNumBuiltinRules] = {
     {"anthropic", kApiKey},   {"google", kApiKey},     {"npm", kApiKey},
     {"huggingface", kApiKey}, {"pypi", kApiKey},       {"shopify", kApiKey},
     {"sendgrid", kApiKey},    {"twilio", kApiKey},     {"mailgun", kApiKey},
-    {"jwt", kJwt},            {"pem", kPrivateKey},
+    {"jwt", kJwt},            {"pem", kPrivateKey},    {"mac", kMacAddress},
 };
 
 // Runs of a byte class starting at i; stops after `cap` + 1 bytes so callers can detect "too long".
@@ -832,9 +832,69 @@ bool MatchPem(const Cursor& c, P s, Hit* hit) {
   return true;
 }
 
+// ---- MAC_ADDRESS
+// ----------------------------------------------------------------------------------
+// IEEE 802 MAC-48 in its three text forms: "00:1a:2b:3c:4d:5e", "00-1A-2B-3C-4D-5E" (one
+// separator throughout) and Cisco's "001a.2b3c.4d5e". At least one decimal digit (so
+// "de:ad:be:ef:ca:fe" and the broadcast ff:ff:ff:ff:ff:ff are not addresses, and digits stay the
+// trigger); all-zero is not an address either.
+bool MatchMac(const Cursor& c, P s, Hit* hit) {
+  const int prev = c.At(s - 1);
+  if (!BuiltinLeftBoundaryOk(kMacAddress, prev)) return false;
+  if (!IsHex(c.At(s)) || !IsHex(c.At(s + 1))) return false;
+  const int sep2 = c.At(s + 2);
+  P end;
+  int sep;
+  if (sep2 == ':' || sep2 == '-') {
+    sep = sep2;
+    for (int g = 0; g < 6; ++g) {
+      const P at = s + 3 * g;
+      if (g > 0 && c.At(at - 1) != sep) return false;
+      if (!IsHex(c.At(at)) || !IsHex(c.At(at + 1))) return false;
+    }
+    end = s + 17;
+    // Not the second group of a longer run of groups ("01:00:11:22:33:44:55", a fingerprint).
+    if (prev == sep && IsHex(c.At(s - 2)) && IsHex(c.At(s - 3)) && !IsAlnum(c.At(s - 4))) {
+      return false;
+    }
+  } else {
+    if (!IsHex(c.At(s + 2)) || !IsHex(c.At(s + 3)) || c.At(s + 4) != '.') return false;
+    sep = '.';
+    for (int g = 0; g < 3; ++g) {
+      const P at = s + 5 * g;
+      if (g > 0 && c.At(at - 1) != '.') return false;
+      for (P k = 0; k < 4; ++k) {
+        if (!IsHex(c.At(at + k))) return false;
+      }
+    }
+    end = s + 14;
+  }
+  const int next = c.At(end);
+  if (IsAlnum(next) || next == '_') return false;
+  if (next == sep && IsAlnum(c.At(end + 1))) return false;  // a longer run of groups
+  bool digit = false, nonzero = false;
+  for (P k = s; k < end; ++k) {
+    const int ch = c.At(k);
+    digit |= IsDigit(ch);
+    nonzero |= ch != '0' && IsHex(ch);
+  }
+  if (!digit || !nonzero) return false;
+  hit->end = static_cast<size_t>(end);
+  hit->rule = kRuleMac;
+  return true;
+}
+
 }  // namespace
 
 std::string_view BuiltinEntityName(int entity) { return kEntityNames[entity]; }
+bool BuiltinDefaultOn(int entity) { return entity != kMacAddress; }
+int BuiltinSlot(int entity) {
+  switch (entity) {
+    case kMacAddress:
+      return kIpv6;
+  }
+  return entity;
+}
 int BuiltinRuleEntity(int rule) { return kRules[rule].entity; }
 std::string_view BuiltinRuleName(int rule) { return kRules[rule].name; }
 
@@ -859,6 +919,8 @@ bool BuiltinLeftBoundaryOk(int entity, int prev) {
       return !(word || prev == '.' || prev == '_');
     case kIpv6:
       return !(word || prev == '.' || prev == '_' || prev == ':');
+    case kMacAddress:  // after ':' or '-' too ("mac:00:1a:..."); MatchMac rejects a longer run
+      return !(word || prev == '_' || prev == '.');
     case kIban:
       return !(word || prev == '_');
     case kAwsAccessKey:
@@ -884,6 +946,8 @@ bool BuiltinCanStartWith(int entity, uint8_t ch) {
       return IsDigit(ch);
     case kIpv6:
       return IsHex(ch) || ch == ':';
+    case kMacAddress:
+      return IsHex(ch);
     case kIban:
       return IsUpper(ch);
     case kAwsAccessKey:
@@ -914,6 +978,8 @@ bool MatchBuiltin(int entity, const Cursor& cur, size_t s, Hit* hit) {
       return MatchIpv4(cur, ps, hit);
     case kIpv6:
       return MatchIpv6(cur, ps, hit);
+    case kMacAddress:
+      return MatchMac(cur, ps, hit);
     case kIban:
       return MatchIban(cur, ps, hit);
     case kAwsAccessKey:

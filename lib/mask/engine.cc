@@ -53,7 +53,10 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
   impl->simd_ = simd;
 
   // Built-in entities.
-  std::vector<bool> enabled(mask::kNumBuiltinEntities, options.entities == std::nullopt);
+  std::vector<bool> enabled(mask::kNumBuiltinEntities, false);
+  for (int e = 0; e < mask::kNumBuiltinEntities; ++e) {
+    enabled[e] = options.entities == std::nullopt && mask::BuiltinDefaultOn(e);
+  }
   if (options.entities) {
     for (const std::string& name : *options.entities) {
       bool found = false;
@@ -61,11 +64,13 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
         if (mask::BuiltinEntityName(e) == name) enabled[e] = found = true;
       }
       if (!found) {
+        std::string known;
+        for (int k = 0; k < mask::kNumBuiltinEntities; ++k) {
+          absl::StrAppend(&known, k == 0 ? "" : ", ", base::AsAbsl(mask::BuiltinEntityName(k)));
+        }
         return MaskConfigError("unknown_entity",
                                absl::StrCat("unknown entity '", base::AsAbsl(name),
-                                            "'; built-in entities are EMAIL, PHONE, US_SSN, "
-                                            "CREDIT_CARD, IPV4, IPV6, IBAN, AWS_ACCESS_KEY, "
-                                            "API_KEY, JWT, PRIVATE_KEY"));
+                                            "'; built-in entities are ", known));
       }
     }
   }
@@ -169,11 +174,22 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
     impl->detectors_.push_back({Detector::kCustom, static_cast<int>(i)});
   }
   if (impl->terms_) impl->detectors_.push_back({Detector::kTerms, 0});
-  for (int e : impl->builtins_) impl->detectors_.push_back({Detector::kBuiltin, e});
+  // Built-ins by slot: the entities of a slot are adjacent in priority order.
+  for (int e : impl->builtins_) {
+    Detector* last = impl->detectors_.empty() ? nullptr : &impl->detectors_.back();
+    if (last != nullptr && (last->kind == Detector::kBuiltin || last->kind == Detector::kSlot) &&
+        mask::BuiltinSlot(last->index) == mask::BuiltinSlot(e)) {
+      last->kind = Detector::kSlot;
+      last->more |= uint32_t{1} << e;
+    } else {
+      impl->detectors_.push_back({Detector::kBuiltin, e});
+    }
+  }
   if (impl->detectors_.size() > 64) {
     return MaskConfigError("bad_option", "at most 52 custom rules are supported");
   }
 
+  uint64_t mac_slot_bit = 0;  // IPv6's slot when MAC_ADDRESS is on
   mask::ByteSet& trig = impl->triggers_;
   trig.AddRange('0', '9');
   trig.AddAll("@_-AJ");
@@ -184,7 +200,11 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
       bool can = false;
       switch (det.kind) {
         case Detector::kBuiltin:
+        case Detector::kSlot:
           can = mask::BuiltinCanStartWith(det.index, static_cast<uint8_t>(c));
+          for (int e = 0; e < mask::kNumBuiltinEntities; ++e) {
+            if ((det.more >> e) & 1) can |= mask::BuiltinCanStartWith(e, static_cast<uint8_t>(c));
+          }
           break;
         case Detector::kTerms:
           can = impl->terms_->CanStartWith(static_cast<uint8_t>(c));
@@ -208,13 +228,18 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
         trig.Add(static_cast<uint8_t>(c));
       }
     }
+    const bool builtin = det.kind == Detector::kBuiltin || det.kind == Detector::kSlot;
+    const uint32_t members = builtin ? (uint32_t{1} << det.index) | det.more : 0;
     for (int prev = -1; prev < 256; ++prev) {
-      if (det.kind != Detector::kBuiltin || mask::BuiltinLeftBoundaryOk(det.index, prev)) {
-        impl->left_ok_[prev + 1] |= bit;
+      bool ok = !builtin;
+      for (int e = 0; e < mask::kNumBuiltinEntities; ++e) {
+        if ((members >> e) & 1) ok |= mask::BuiltinLeftBoundaryOk(e, prev);
       }
+      if (ok) impl->left_ok_[prev + 1] |= bit;
     }
-    if (det.kind == Detector::kBuiltin) {
-      switch (det.index) {
+    for (int e = 0; e < mask::kNumBuiltinEntities; ++e) {
+      if (((members >> e) & 1) == 0) continue;
+      switch (e) {
         case mask::kEmail:
           impl->email_bit_ = bit;
           break;
@@ -233,6 +258,9 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
         case mask::kIpv6:
           impl->ipv6_bit_ = bit;
           break;
+        case mask::kMacAddress:
+          mac_slot_bit = bit;
+          break;
         case mask::kIban:
           impl->iban_bit_ = bit;
           break;
@@ -240,12 +268,15 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
     }
   }
   for (const Detector& d : impl->detectors_) impl->detector_rule_.push_back(impl->DetectorRule(d));
+  // With MAC_ADDRESS on, IPv6's slot is not filtered by IPv6's shape and span conditions (so the
+  // default profile, MAC off, pays nothing for MAC; a MAC has a digit in its span like IPv6).
+  if (mac_slot_bit != 0) impl->ipv6_bit_ = 0;
   impl->shape_bits_ =
       impl->phone_bit_ | impl->ssn_bit_ | impl->card_bit_ | impl->ipv4_bit_ | impl->ipv6_bit_;
   // Every phone, SSN, card, IPv4 and IBAN has a digit within the first bytes of its first span
-  // (contiguous with the start, no delimiter between), and an IPv6 address holds a digit and
-  // never crosses a delimiter.
-  impl->needs_digit_bits_ = impl->shape_bits_ | impl->iban_bit_;
+  // (contiguous with the start, no delimiter between), and an IPv6 address or a MAC address holds
+  // a digit and never crosses a delimiter.
+  impl->needs_digit_bits_ = impl->shape_bits_ | impl->iban_bit_ | mac_slot_bit;
 
   // Span delimiters: whitespace; without custom rules and terms also bytes that no built-in value
   // contains, which keeps spans short in JSON and markup.
@@ -262,10 +293,27 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
   return impl;
 }
 
+bool Masker::Impl::MatchSlot(const Detector& d, const Cursor& cur, size_t s, Hit* hit) {
+  const int first = cur.At(static_cast<ptrdiff_t>(s));
+  bool matched = mask::MatchBuiltin(d.index, cur, s, hit);
+  for (uint32_t more = d.more; more != 0; more &= more - 1) {
+    const int e = __builtin_ctz(more);
+    Hit h;
+    if (first >= 0 && mask::BuiltinCanStartWith(e, static_cast<uint8_t>(first)) &&
+        mask::MatchBuiltin(e, cur, s, &h) && (!matched || h.end > hit->end)) {
+      *hit = h;
+      matched = true;
+    }
+  }
+  return matched;
+}
+
 bool Masker::Impl::MatchDetector(const Detector& d, const Cursor& cur, size_t s, Hit* hit) const {
   switch (d.kind) {
     case Detector::kBuiltin:
       return mask::MatchBuiltin(d.index, cur, s, hit);
+    case Detector::kSlot:
+      return MatchSlot(d, cur, s, hit);
     case Detector::kTerms: {
       size_t end = 0;
       const int list = terms_->Match(cur, s, &end);
@@ -312,6 +360,7 @@ int Masker::Impl::DetectorRule(const Detector& d) const {
     case Detector::kTerms:
       return first_term_rule_;
     case Detector::kBuiltin:
+    case Detector::kSlot:
       for (int r = 0; r < mask::kNumBuiltinRules; ++r) {
         if (mask::BuiltinRuleEntity(r) == d.index) return r;
       }

@@ -117,8 +117,12 @@ class Masker::Impl {
   };
   // A detector in priority order.
   struct Detector {
-    enum Kind { kCustom, kTerms, kBuiltin } kind;
-    int index;  // custom rule index, 0 for terms, or the BuiltinEntity
+    // kSlot: a built-in slot (mask::BuiltinSlot) with more than one enabled entity.
+    enum Kind { kCustom, kTerms, kBuiltin, kSlot } kind;
+    int index;  // custom rule index, 0 for terms, or the (first enabled) BuiltinEntity
+    // kSlot: the slot's other enabled entities (bit e = BuiltinEntity e), matched after `index`;
+    // the longest match wins, ties to the earlier entity.
+    uint32_t more = 0;
   };
 
   // Scan over bytes as they are (the folded view when they are ASCII). S has Clean(begin, end) and
@@ -131,6 +135,8 @@ class Masker::Impl {
                     int* pending_rule) const;
 
   bool MatchDetector(const Detector& d, const mask::Cursor& cur, size_t s, mask::Hit* hit) const;
+  // A kSlot detector.
+  static bool MatchSlot(const Detector& d, const mask::Cursor& cur, size_t s, mask::Hit* hit);
   bool Allowlisted(std::string_view value) const;
   // The detectors whose left boundary accepts the byte before s.
   uint64_t LeftOk(const uint8_t* p, size_t s) const { return left_ok_[s == 0 ? 0 : p[s - 1] + 1]; }

@@ -19,9 +19,12 @@ def masker():
 
 
 def test_entities_are_the_builtin_names_in_priority_order():
-    assert jitguard.ENTITIES == ("EMAIL", "PHONE", "US_SSN", "CREDIT_CARD", "IPV4", "IPV6", "IBAN",
-                                 "AWS_ACCESS_KEY", "API_KEY", "JWT", "PRIVATE_KEY")
-    assert Masker().entities == list(jitguard.ENTITIES)
+    assert jitguard.ENTITIES == ("EMAIL", "PHONE", "US_SSN", "CREDIT_CARD", "IPV4", "IPV6",
+                                 "MAC_ADDRESS", "IBAN", "AWS_ACCESS_KEY", "API_KEY", "JWT",
+                                 "PRIVATE_KEY")
+    # MAC_ADDRESS is off by default.
+    assert Masker().entities == [e for e in jitguard.ENTITIES if e != "MAC_ADDRESS"]
+    assert Masker(entities=["MAC_ADDRESS"]).mask("nic 00:1a:2b:3c:4d:5e") == "nic [MAC_ADDRESS]"
     assert Masker(entities=["EMAIL"]).entities == ["EMAIL"]
 
 

@@ -21,7 +21,8 @@ std::string Describe(std::string_view text, size_t start, size_t end, std::strin
          std::string(text.substr(start, end - start));
 }
 
-std::vector<std::string> Reference(std::string_view text) {
+// `all`: every built-in entity (else the default profile's).
+std::vector<std::string> Reference(std::string_view text, bool all = false) {
   const auto* p = reinterpret_cast<const uint8_t*>(text.data());
   const size_t n = text.size();
   const Cursor cur(p, n, /*final=*/true);
@@ -34,6 +35,7 @@ std::vector<std::string> Reference(std::string_view text) {
     }
     Hit best;
     for (int e = 0; e < kNumBuiltinEntities; ++e) {
+      if (!all && !BuiltinDefaultOn(e)) continue;
       Hit hit;
       if (MatchBuiltin(e, cur, s, &hit) && hit.end > s && hit.end > best.end) best = hit;
     }
@@ -55,13 +57,18 @@ std::vector<std::string> Engine(const Masker& m, std::string_view text) {
 
 // Text made of the bytes values and near-values are built from, with real values spliced in:
 // numbers next to every separator, upper-case runs, key prefixes, partial values.
-std::string Soup(std::mt19937_64& rng, testing::CorpusGenerator& gen, size_t bytes) {
+std::string Soup(std::mt19937_64& rng, testing::CorpusGenerator& gen, size_t bytes,
+                 bool extra = false) {
   static const std::string_view kPieces[] = {
       "0",     "1",    "2",   "4",   "5",    "9",    "12",   "415", "555",  "0132",     "4111",
       "123",   "-",    ".",   ":",   "::",   " ",    "  ",   "\n",  "(",    ")",        "+",
       "+1",    "/",    "@",   "_",   ",",    "#",    "$",    "A",   "AKIA", "J",        "eyJ",
       "sk-",   "ghp_", "DE",  "GB",  "ABCD", "x",    "ab",   "fe",  "ssn",  "SSN ",     "e",
       "-----", "\t",   "1.2", "a.b", "é",    "\xff", "12:3", "ff:", "10.",  "GB82 WEST"};
+  // Values and near values of the entities added after the first eleven (`extra`).
+  static const std::string_view kExtraPieces[] = {
+      "00:1a:2b:3c:4d:5e", "00-1A-2B-3C-4D-5E", "001a.2b3c.4d5e", "0a:", "1b-", "2c3d.", "4e:5f",
+      "de:ad:be:ef:ca:fe"};
   std::string out;
   while (out.size() < bytes) {
     const uint64_t r = rng() % 100;
@@ -71,6 +78,8 @@ std::string Soup(std::mt19937_64& rng, testing::CorpusGenerator& gen, size_t byt
       out += gen.Ipv4();
     } else if (r < 8) {
       out += gen.Phone();
+    } else if (extra && r < 20) {
+      out += kExtraPieces[rng() % std::size(kExtraPieces)];
     } else {
       out += kPieces[rng() % std::size(kPieces)];
     }
@@ -80,6 +89,16 @@ std::string Soup(std::mt19937_64& rng, testing::CorpusGenerator& gen, size_t byt
 
 std::shared_ptr<const Masker> Default() {
   static const std::shared_ptr<const Masker> m = *Masker::Create({});
+  return m;
+}
+
+// Every built-in entity on (the default profile leaves some off).
+std::shared_ptr<const Masker> All() {
+  static const std::shared_ptr<const Masker> m = [] {
+    MaskerOptions o;
+    o.entities = std::vector<std::string>(BuiltinEntities().begin(), BuiltinEntities().end());
+    return *Masker::Create(std::move(o));
+  }();
   return m;
 }
 
@@ -104,6 +123,39 @@ TEST(ReferenceTest, SoupMatchesBruteForce) {
     found += want.size();
   }
   EXPECT_GT(found, 1000u);  // the soup is rich in values, not only in near-misses
+}
+
+TEST(ReferenceTest, SoupMatchesBruteForceWithEveryEntity) {
+  std::mt19937_64 rng(44);
+  testing::CorpusGenerator gen(11);
+  size_t found = 0, extra = 0;
+  for (int d = 0; d < 400; ++d) {
+    const std::string text = Soup(rng, gen, 1 + rng() % 600, /*extra=*/true);
+    const std::vector<std::string> want = Reference(text, /*all=*/true);
+    ASSERT_EQ(Engine(*All(), text), want) << "doc " << d << ": " << text;
+    found += want.size();
+    for (const std::string& f : want) extra += f.rfind("mac@", 0) == 0;
+  }
+  EXPECT_GT(found, 1000u);
+  EXPECT_GT(extra, 100u);  // the added entities' values are found too
+}
+
+TEST(ReferenceTest, SoupStreamsMatchOneShotWithEveryEntity) {
+  std::mt19937_64 rng(46);
+  testing::CorpusGenerator gen(12);
+  for (int d = 0; d < 200; ++d) {
+    const std::string text = Soup(rng, gen, 1 + rng() % 600, /*extra=*/true);
+    const std::string want = All()->Mask(text);
+    for (size_t chunk : {size_t{1}, size_t{3}, size_t{64}}) {
+      std::unique_ptr<MaskStream> s = All()->NewStream();
+      std::string got;
+      for (size_t i = 0; i < text.size(); i += chunk) {
+        s->Write(std::string_view(text).substr(i, chunk), &got);
+      }
+      got += s->Finish();
+      ASSERT_EQ(got, want) << "doc " << d << " chunk " << chunk << ": " << text;
+    }
+  }
 }
 
 TEST(ReferenceTest, SoupStreamsMatchOneShot) {
