@@ -66,6 +66,7 @@ enum BuiltinEntity : int {
   kEmail,
   kPhone,
   kUsSsn,
+  kNationalId,
   kCreditCard,
   kIpv4,
   kIpv6,
@@ -108,12 +109,21 @@ enum BuiltinRule : int {
   kRuleJwt,
   kRulePem,
   kRuleMac,
+  kRuleUsItin,
+  kRuleEsNif,
+  kRuleEsNie,
+  kRuleInAadhaar,
+  kRuleUkNhs,
+  kRulePlPesel,
+  kRuleFiHetu,
+  kRuleSgNric,
   kNumBuiltinRules
 };
 
 std::string_view BuiltinEntityName(int entity);
 // Whether `entity` is on when MaskerOptions::entities is std::nullopt. MAC_ADDRESS is off: the
 // labelled corpus counts MAC addresses as hard negatives (a device's id, not a person's data).
+// NATIONAL_ID is off: on, its slot runs without a shape filter (docs/masking.md has the cost).
 bool BuiltinDefaultOn(int entity);
 // The built-in whose detector slot `entity` shares (itself for the eleven original entities). A
 // slot is one bit of the engine's 64-bit detector masks, which custom rules share ("at most 52
@@ -131,6 +141,12 @@ bool BuiltinCanStartWith(int entity, uint8_t c);
 // (-1 at the start of the text). Each matcher checks it first; the engine tabulates it to skip
 // such candidates without calling the matcher.
 bool BuiltinLeftBoundaryOk(int entity, int prev);
+
+// Necessary conditions of a numeric NATIONAL_ID at s (p[s] a digit) whose digit run ends at
+// d < n (a run is counted up to 13 digits): what MatchNationalId checks first, by the run's length
+// (3: ITIN, NHS 3-3-4; 4: Aadhaar 4-4-4; 6: henkilötunnus; 8: NIF; 9: ITIN; 10-12: NHS, PESEL,
+// Aadhaar). Reads p[s - 6, s) and never at or past n (a byte past the end filters nothing).
+bool NationalIdShape(const uint8_t* p, size_t n, size_t s, size_t d);
 
 struct Hit {
   size_t end = 0;

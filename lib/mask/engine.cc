@@ -190,6 +190,7 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
   }
 
   uint64_t mac_slot_bit = 0;  // IPv6's slot when MAC_ADDRESS is on
+  uint64_t nid_slot_bit = 0;  // US_SSN's slot when NATIONAL_ID is on
   mask::ByteSet& trig = impl->triggers_;
   trig.AddRange('0', '9');
   trig.AddAll("@_-AJ");
@@ -261,6 +262,9 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
         case mask::kMacAddress:
           mac_slot_bit = bit;
           break;
+        case mask::kNationalId:
+          nid_slot_bit = bit;
+          break;
         case mask::kIban:
           impl->iban_bit_ = bit;
           break;
@@ -271,12 +275,15 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
   // With MAC_ADDRESS on, IPv6's slot is not filtered by IPv6's shape and span conditions (so the
   // default profile, MAC off, pays nothing for MAC; a MAC has a digit in its span like IPv6).
   if (mac_slot_bit != 0) impl->ipv6_bit_ = 0;
+  // Likewise US_SSN's slot with NATIONAL_ID on: MatchNationalId checks its own shape first
+  // (mask::NationalIdShape). Every national id holds a digit in its first span.
+  if (nid_slot_bit != 0) impl->ssn_bit_ = 0;
   impl->shape_bits_ =
       impl->phone_bit_ | impl->ssn_bit_ | impl->card_bit_ | impl->ipv4_bit_ | impl->ipv6_bit_;
   // Every phone, SSN, card, IPv4 and IBAN has a digit within the first bytes of its first span
   // (contiguous with the start, no delimiter between), and an IPv6 address or a MAC address holds
   // a digit and never crosses a delimiter.
-  impl->needs_digit_bits_ = impl->shape_bits_ | impl->iban_bit_ | mac_slot_bit;
+  impl->needs_digit_bits_ = impl->shape_bits_ | impl->iban_bit_ | mac_slot_bit | nid_slot_bit;
 
   // Span delimiters: whitespace; without custom rules and terms also bytes that no built-in value
   // contains, which keeps spans short in JSON and markup.

@@ -12,18 +12,18 @@ namespace {
 
 TEST(OptionsTest, BuiltinEntitiesInPriorityOrder) {
   const std::vector<std::string_view> want = {
-      "EMAIL",       "PHONE", "US_SSN",         "CREDIT_CARD", "IPV4", "IPV6",
-      "MAC_ADDRESS", "IBAN",  "AWS_ACCESS_KEY", "API_KEY",     "JWT",  "PRIVATE_KEY"};
+      "EMAIL", "PHONE",       "US_SSN", "NATIONAL_ID",    "CREDIT_CARD", "IPV4", "IPV6",
+      "MAC_ADDRESS", "IBAN", "AWS_ACCESS_KEY", "API_KEY", "JWT",  "PRIVATE_KEY"};
   EXPECT_EQ(std::vector<std::string_view>(BuiltinEntities().begin(), BuiltinEntities().end()),
             want);
   EXPECT_TRUE(IsBuiltinEntity("JWT"));
   EXPECT_FALSE(IsBuiltinEntity("jwt"));
 }
 
-TEST(OptionsTest, DefaultProfileIsEveryEntityButMacAddress) {
+TEST(OptionsTest, DefaultProfileIsTheElevenOriginalEntities) {
   std::vector<std::string> want;
   for (std::string_view e : BuiltinEntities()) {
-    if (e != "MAC_ADDRESS") want.emplace_back(e);
+    if (e != "MAC_ADDRESS" && e != "NATIONAL_ID") want.emplace_back(e);
   }
   EXPECT_EQ((*Masker::Create({}))->Entities(), want);
 }
