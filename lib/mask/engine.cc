@@ -272,12 +272,12 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
     }
   }
   for (const Detector& d : impl->detectors_) impl->detector_rule_.push_back(impl->DetectorRule(d));
-  // With MAC_ADDRESS on, IPv6's slot is not filtered by IPv6's shape and span conditions (so the
-  // default profile, MAC off, pays nothing for MAC; a MAC has a digit in its span like IPv6).
-  if (mac_slot_bit != 0) impl->ipv6_bit_ = 0;
-  // Likewise US_SSN's slot with NATIONAL_ID on: MatchNationalId checks its own shape first
-  // (mask::NationalIdShape). Every national id holds a digit in its first span.
-  if (nid_slot_bit != 0) impl->ssn_bit_ = 0;
+  // With MAC_ADDRESS or NATIONAL_ID on, Scan runs ScanSpans<true>, where IPv6's slot skips IPv6's
+  // filters in spans that may hold a MAC (Unfiltered) and US_SSN's slot is also kept where
+  // NATIONAL_ID's shape holds; the default profile runs ScanSpans<false>, without that code.
+  impl->nid_slot_bit_ = nid_slot_bit;
+  impl->mac_slot_bit_ = mac_slot_bit;
+  impl->unfilterable_bits_ = nid_slot_bit | mac_slot_bit;
   impl->shape_bits_ =
       impl->phone_bit_ | impl->ssn_bit_ | impl->card_bit_ | impl->ipv4_bit_ | impl->ipv6_bit_;
   // Every phone, SSN, card, IPv4 and IBAN has a digit within the first bytes of its first span
@@ -607,7 +607,8 @@ size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final, 
   // Text that folds to itself (ASCII, and most text in other scripts), with the detectors' left
   // context, is its own folded view: scan the bytes as they are.
   if (FoldsToItself(p, n, begin > mask::kMaxLookbehind ? begin - mask::kMaxLookbehind : 0, final)) {
-    return ScanSpans(p, n, begin, final, sink, pending_rule);
+    return unfilterable_bits_ != 0 ? ScanSpans<true>(p, n, begin, final, sink, pending_rule)
+                                   : ScanSpans<false>(p, n, begin, final, sink, pending_rule);
   }
   return ScanFolded(p, n, begin, final, sink, pending_rule);
 }
@@ -707,8 +708,12 @@ size_t Masker::Impl::ScanFolded(const uint8_t* p, size_t n, size_t begin, bool f
   const size_t fbegin = view.text.size();
   text::FoldAppend(in.substr(begin - ctx), &view);
   FoldSink fold_sink(sink, view, in, ctx, begin);
-  ScanSpans(reinterpret_cast<const uint8_t*>(view.text.data()), view.text.size(), fbegin, final,
-            &fold_sink, pending_rule);
+  const uint8_t* folded = reinterpret_cast<const uint8_t*>(view.text.data());
+  if (unfilterable_bits_ != 0) {
+    ScanSpans<true>(folded, view.text.size(), fbegin, final, &fold_sink, pending_rule);
+  } else {
+    ScanSpans<false>(folded, view.text.size(), fbegin, final, &fold_sink, pending_rule);
+  }
   const size_t stop = fold_sink.opos();
   if (view.text.capacity() > (size_t{16} << 20)) {
     view = text::FoldedView();  // don't keep a huge buffer for the life of the thread
@@ -716,7 +721,28 @@ size_t Masker::Impl::ScanFolded(const uint8_t* p, size_t n, size_t begin, bool f
   return stop;
 }
 
-template <class S>
+namespace {
+
+// At least `k` bits set in w (no popcount instruction in the baseline x86-64 ISA).
+bool AtLeast(uint64_t w, int k) {
+  for (int i = 1; i < k && w != 0; ++i) w &= w - 1;
+  return w != 0;
+}
+
+}  // namespace
+
+uint64_t Masker::Impl::Unfiltered(bool small, const mask::SpanBits& bits) const {
+  uint64_t out = 0;
+  // (NATIONAL_ID is kept by its own shape at each candidate, in ScanSpans.)
+  // A MAC address never crosses a delimiter: five ':' or five '-' or two '.'.
+  if (mac_slot_bit_ != 0 &&
+      (!small || AtLeast(bits.colon, 5) || AtLeast(bits.dash, 5) || AtLeast(bits.dot, 2))) {
+    out |= mac_slot_bit_;
+  }
+  return out;
+}
+
+template <bool kOptIn, class S>
 size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool final, S* sink,
                                int* pending_rule) const {
   const Cursor cur(p, n, final, simd_);
@@ -758,6 +784,9 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
       }
     }
     uint64_t span_filter = ~uint64_t{0};
+    // Slots of opt-in entities (NATIONAL_ID, MAC_ADDRESS) that skip the shape filter in this span:
+    // those whose span-level condition holds (all of them in a span that may still grow).
+    uint64_t unfiltered = kOptIn && open ? unfilterable_bits_ : 0;
     if (!open) {
       // Span-level necessary conditions: an e-mail needs an '@'; an IPv6 address (never split by
       // a delimiter) needs "::" or at least six ':'.
@@ -802,8 +831,15 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
         scan = b;
         continue;
       }
+      if constexpr (kOptIn) unfiltered = Unfiltered(small, bits);
       if (!at) span_filter &= ~email_bit_;
-      if (!double_colon && colons < 6) span_filter &= ~ipv6_bit_;
+      if (!double_colon && colons < 6) {
+        if constexpr (kOptIn) {
+          span_filter &= ~ipv6_bit_ | unfiltered;
+        } else {
+          span_filter &= ~ipv6_bit_;
+        }
+      }
       if (!digit) span_filter &= ~needs_digit_bits_;
       // An IPv4 address (digits and dots, never split by a delimiter) needs three dots.
       if (dots < 3) span_filter &= ~ipv4_bit_;
@@ -831,7 +867,20 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
     // (the scan must stop at s) or -1, with the longest decided match in *best.
     auto examine = [&](size_t s, uint64_t mask, Hit* best) {
       if ((mask & shape_bits_) != 0 && mask::IsHex(p[s])) {
-        mask &= small ? ShapeFilterOfSpan(p, n, s, a, bits.digit, bits.hex) : ShapeFilter(p, n, s);
+        if constexpr (kOptIn) {
+          uint64_t keep = (small ? ShapeFilterOfSpan(p, n, s, a, bits.digit, bits.hex)
+                                 : ShapeFilter(p, n, s)) |
+                          unfiltered;
+          // NATIONAL_ID (US_SSN's slot) by its own shape where SSN's dropped the slot.
+          if ((mask & ~keep & nid_slot_bit_) != 0 && mask::IsDigit(p[s])) {
+            size_t d = s;
+            while (d < n && d - s < 13 && mask::IsDigit(p[d])) ++d;
+            if (d == n || mask::NationalIdShape(p, n, s, d)) keep |= nid_slot_bit_;
+          }
+          mask &= keep;
+        } else {
+          mask &= small ? ShapeFilterOfSpan(p, n, s, a, bits.digit, bits.hex) : ShapeFilter(p, n, s);
+        }
       }
       while (mask != 0) {
         const int d = __builtin_ctzll(mask);
