@@ -68,6 +68,7 @@ enum BuiltinEntity : int {
   kUsSsn,
   kNationalId,
   kCreditCard,
+  kCryptoWallet,
   kIpv4,
   kIpv6,
   kMacAddress,
@@ -117,13 +118,18 @@ enum BuiltinRule : int {
   kRulePlPesel,
   kRuleFiHetu,
   kRuleSgNric,
+  kRuleBtcBase58,
+  kRuleBtcBech32,
+  kRuleEth,
+  kRuleEthContext,
   kNumBuiltinRules
 };
 
 std::string_view BuiltinEntityName(int entity);
 // Whether `entity` is on when MaskerOptions::entities is std::nullopt. MAC_ADDRESS is off: the
 // labelled corpus counts MAC addresses as hard negatives (a device's id, not a person's data).
-// NATIONAL_ID is off: on, its slot runs without a shape filter (docs/masking.md has the cost).
+// NATIONAL_ID and CRYPTO_WALLET are off for their cost (docs/masking.md, "What the added entities
+// cost").
 bool BuiltinDefaultOn(int entity);
 // The built-in whose detector slot `entity` shares (itself for the eleven original entities). A
 // slot is one bit of the engine's 64-bit detector masks, which custom rules share ("at most 52

@@ -72,7 +72,12 @@ std::string Soup(std::mt19937_64& rng, testing::CorpusGenerator& gen, size_t byt
       // NATIONAL_ID values, their context words and near misses
       "912-70-1234", "ITIN ", "12345678Z", "12345678A", "X1234567L", "2341 2341 2346",
       "2341 2341 2345", "aadhaar ", "499187654323", "NHS ", "9434765919", "123 456 7881", "PESEL ",
-      "44051401359", "131052-308T", "131052A308T", "S1234567D", "F1234567N", "1234 ", "9"};
+      "44051401359", "131052-308T", "131052A308T", "S1234567D", "F1234567N", "1234 ", "9",
+      // CRYPTO_WALLET values and near misses
+      "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",
+      "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+      "wallet ", "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", "1A1zP1eP5QGefi2DMPTfTL5SLmv7Divf",
+      "0x", "bc1", "3J98t1"};
   std::string out;
   while (out.size() < bytes) {
     const uint64_t r = rng() % 100;
@@ -140,7 +145,8 @@ TEST(ReferenceTest, SoupMatchesBruteForceWithEveryEntity) {
     found += want.size();
     for (const std::string& f : want) {
       for (std::string_view rule : {"mac@", "us_itin@", "es_nif@", "es_nie@", "in_aadhaar@",
-                                    "uk_nhs@", "pl_pesel@", "fi_hetu@", "sg_nric@"}) {
+                                    "uk_nhs@", "pl_pesel@", "fi_hetu@", "sg_nric@",
+                                    "btc_base58@", "btc_bech32@", "eth@", "eth_context@"}) {
         extra += f.rfind(rule, 0) == 0;
       }
     }
