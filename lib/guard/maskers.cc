@@ -15,7 +15,8 @@ absl::StatusOr<MaskerOptions> MaskerOptionsFor(const GuardConfig& config,
   options.terms = config.terms;
   options.json_keys = config.json_keys;
   if (profile != nullptr) {
-    if (!profile->all_entities) options.entities = profile->entities;
+    // "all" lists every built-in, also those the masker's default profile leaves off.
+    options.entities = profile->entities;
     absl::StatusOr<MaskStyle> style =
         ParseMaskStyle(profile->style.empty() ? "label" : profile->style);
     if (!style.ok()) return style.status();

@@ -73,9 +73,12 @@ enum BuiltinEntity : int {
   kEmail,
   kPhone,
   kUsSsn,
+  kNationalId,
   kCreditCard,
+  kCryptoWallet,
   kIpv4,
   kIpv6,
+  kMacAddress,
   kIban,
   kAwsAccessKey,
   kApiKey,
@@ -113,10 +116,34 @@ enum BuiltinRule : int {
   kRuleMailgun,
   kRuleJwt,
   kRulePem,
+  kRuleMac,
+  kRuleUsItin,
+  kRuleEsNif,
+  kRuleEsNie,
+  kRuleInAadhaar,
+  kRuleUkNhs,
+  kRulePlPesel,
+  kRuleFiHetu,
+  kRuleSgNric,
+  kRuleBtcBase58,
+  kRuleBtcBech32,
+  kRuleEth,
+  kRuleEthContext,
   kNumBuiltinRules
 };
 
 std::string_view BuiltinEntityName(int entity);
+// Whether `entity` is on when MaskerOptions::entities is std::nullopt. MAC_ADDRESS is off: the
+// labelled corpus counts MAC addresses as hard negatives (a device's id, not a person's data).
+// NATIONAL_ID and CRYPTO_WALLET are off for their cost (docs/masking.md, "What the added entities
+// cost").
+bool BuiltinDefaultOn(int entity);
+// The built-in whose detector slot `entity` shares (itself for the eleven original entities). A
+// slot is one bit of the engine's 64-bit detector masks, which custom rules share ("at most 52
+// custom rules"): an entity added later runs in the slot of an older one whose start bytes, left
+// boundary and shape it resembles, right after it in priority order (it follows it in
+// BuiltinEntities()). A slot's filters drop it only when no entity of it can match.
+int BuiltinSlot(int entity);
 int BuiltinRuleEntity(int rule);
 std::string_view BuiltinRuleName(int rule);
 
@@ -127,6 +154,12 @@ bool BuiltinCanStartWith(int entity, uint8_t c);
 // (-1 at the start of the text). Each matcher checks it first; the engine tabulates it to skip
 // such candidates without calling the matcher.
 bool BuiltinLeftBoundaryOk(int entity, int prev);
+
+// Necessary conditions of a numeric NATIONAL_ID at s (p[s] a digit) whose digit run ends at
+// d < n (a run is counted up to 13 digits): what MatchNationalId checks first, by the run's length
+// (3: ITIN, NHS 3-3-4; 4: Aadhaar 4-4-4; 6: henkilötunnus; 8: NIF; 9: ITIN; 10-12: NHS, PESEL,
+// Aadhaar). Reads p[s - 6, s) and never at or past n (a byte past the end filters nothing).
+bool NationalIdShape(const uint8_t* p, size_t n, size_t s, size_t d);
 
 struct Hit {
   size_t end = 0;

@@ -123,13 +123,19 @@ class Masker::Impl {
   };
   // A detector in priority order.
   struct Detector {
-    enum Kind { kCustom, kTerms, kBuiltin } kind;
-    int index;  // custom rule index, 0 for terms, or the BuiltinEntity
+    // kSlot: a built-in slot (mask::BuiltinSlot) with more than one enabled entity.
+    enum Kind { kCustom, kTerms, kBuiltin, kSlot } kind;
+    int index;  // custom rule index, 0 for terms, or the (first enabled) BuiltinEntity
+    // kSlot: the slot's other enabled entities (bit e = BuiltinEntity e), matched after `index`;
+    // the longest match wins, ties to the earlier entity.
+    uint32_t more = 0;
   };
 
   // Scan over bytes as they are (the folded view when they are ASCII). S has Clean(begin, end) and
   // Found(begin, end, rule): the caller's Sink, or the FoldSink that maps a folded view back.
-  template <class S>
+  // kOptIn: some slot has an opt-in entity on (unfilterable_bits_ != 0); the default profile runs
+  // the instantiation without that code.
+  template <bool kOptIn, class S>
   size_t ScanSpans(const uint8_t* p, size_t n, size_t begin, bool final, bool after_finding,
                    S* sink, int* pending_rule) const;
   // Scan through the folded view of the text (lib/text/fold.h), for text that is not ASCII.
@@ -137,6 +143,8 @@ class Masker::Impl {
                     Sink* sink, int* pending_rule) const;
 
   bool MatchDetector(const Detector& d, const mask::Cursor& cur, size_t s, mask::Hit* hit) const;
+  // A kSlot detector.
+  static bool MatchSlot(const Detector& d, const mask::Cursor& cur, size_t s, mask::Hit* hit);
   bool Allowlisted(std::string_view value) const;
   // The detectors whose left boundary accepts the byte before s.
   uint64_t LeftOk(const uint8_t* p, size_t s) const { return left_ok_[s == 0 ? 0 : p[s - 1] + 1]; }
@@ -163,6 +171,11 @@ class Masker::Impl {
   uint64_t email_bit_ = 0;  // the EMAIL detector's bit (needs an '@' in its span)
   uint64_t phone_bit_ = 0, ssn_bit_ = 0, card_bit_ = 0, ipv4_bit_ = 0, ipv6_bit_ = 0;
   uint64_t iban_bit_ = 0;
+  // The slots of NATIONAL_ID and MAC_ADDRESS when on (they share US_SSN's and IPV6's). With
+  // either on, Scan runs ScanSpans<true>: MAC_ADDRESS's slot skips IPv6's filters in spans with a
+  // MAC's separators (Unfiltered), NATIONAL_ID's slot is kept by mask::NationalIdShape.
+  uint64_t nid_slot_bit_ = 0, mac_slot_bit_ = 0, wallet_slot_bit_ = 0, unfilterable_bits_ = 0;
+  uint64_t Unfiltered(bool small, const mask::SpanBits& bits) const;
   uint64_t shape_bits_ = 0;        // the detectors ShapeFilter can drop
   uint64_t needs_digit_bits_ = 0;  // detectors whose match puts a digit in its first span
   bool builtins_only_ = false;     // no custom rules and no terms

@@ -12,8 +12,8 @@ namespace jitguard {
 namespace {
 
 constexpr std::array<std::string_view, mask::kNumBuiltinEntities> kBuiltinEntities = {
-    "EMAIL", "PHONE",          "US_SSN",  "CREDIT_CARD", "IPV4",       "IPV6",
-    "IBAN",  "AWS_ACCESS_KEY", "API_KEY", "JWT",         "PRIVATE_KEY"};
+    "EMAIL", "PHONE", "US_SSN",         "NATIONAL_ID", "CREDIT_CARD", "CRYPTO_WALLET", "IPV4",
+    "IPV6",  "MAC_ADDRESS", "IBAN", "AWS_ACCESS_KEY", "API_KEY", "JWT", "PRIVATE_KEY"};
 
 // Writes masked output into a string (and counts findings).
 class AppendSink final : public Masker::Impl::Sink {

@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "jitguard/mask.h"
 #include "jitguard/status.h"
@@ -9,14 +10,42 @@
 namespace jitguard {
 namespace {
 
-TEST(OptionsTest, BuiltinEntitiesAreTheElevenInPriorityOrder) {
-  const std::vector<std::string_view> want = {"EMAIL",   "PHONE", "US_SSN",     "CREDIT_CARD",
-                                              "IPV4",    "IPV6",  "IBAN",       "AWS_ACCESS_KEY",
-                                              "API_KEY", "JWT",   "PRIVATE_KEY"};
+TEST(OptionsTest, BuiltinEntitiesInPriorityOrder) {
+  const std::vector<std::string_view> want = {
+      "EMAIL",          "PHONE",   "US_SSN", "NATIONAL_ID", "CREDIT_CARD",
+      "CRYPTO_WALLET",  "IPV4",    "IPV6",   "MAC_ADDRESS", "IBAN",
+      "AWS_ACCESS_KEY", "API_KEY", "JWT",    "PRIVATE_KEY"};
   EXPECT_EQ(std::vector<std::string_view>(BuiltinEntities().begin(), BuiltinEntities().end()),
             want);
   EXPECT_TRUE(IsBuiltinEntity("JWT"));
   EXPECT_FALSE(IsBuiltinEntity("jwt"));
+}
+
+TEST(OptionsTest, DefaultProfileIsTheElevenOriginalEntities) {
+  std::vector<std::string> want;
+  for (std::string_view e : BuiltinEntities()) {
+    if (e != "MAC_ADDRESS" && e != "NATIONAL_ID" && e != "CRYPTO_WALLET") want.emplace_back(e);
+  }
+  EXPECT_EQ((*Masker::Create({}))->Entities(), want);
+}
+
+// One bit per detector slot, shared with custom rules: 52 custom rules fit with every built-in
+// entity and a term list on (entities added after the first eleven share older slots), 53 do not.
+TEST(OptionsTest, FiftyTwoCustomRulesFitWithEveryEntityOn) {
+  MaskerOptions o;
+  o.entities = std::vector<std::string>(BuiltinEntities().begin(), BuiltinEntities().end());
+  o.terms.push_back({.name = "PROJECT", .terms = {"bluebird"}});
+  for (int i = 0; i < 52; ++i) {
+    const std::string name = absl::StrCat("R", i);
+    o.custom.push_back({.name = name, .regex = absl::StrCat(name, "-\\d+")});
+  }
+  absl::StatusOr<std::shared_ptr<const Masker>> m = Masker::Create(o);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ((*m)->Mask("R51-7 bluebird"), "[R51] [PROJECT]");
+  o.custom.push_back({.name = "R52", .regex = "x"});
+  const absl::Status s = Masker::Create(o).status();
+  EXPECT_EQ(ErrorReason(s), "bad_option");
+  EXPECT_NE(std::string(s.message()).find("at most 52 custom rules"), std::string::npos);
 }
 
 TEST(OptionsTest, ParseStyleAndValidator) {

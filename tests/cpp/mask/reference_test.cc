@@ -21,7 +21,8 @@ std::string Describe(std::string_view text, size_t start, size_t end, std::strin
          std::string(text.substr(start, end - start));
 }
 
-std::vector<std::string> Reference(std::string_view text) {
+// `all`: every built-in entity (else the default profile's).
+std::vector<std::string> Reference(std::string_view text, bool all = false) {
   const auto* p = reinterpret_cast<const uint8_t*>(text.data());
   const size_t n = text.size();
   const Cursor cur(p, n, /*final=*/true);
@@ -36,6 +37,7 @@ std::vector<std::string> Reference(std::string_view text) {
     }
     Hit best;
     for (int e = 0; e < kNumBuiltinEntities; ++e) {
+      if (!all && !BuiltinDefaultOn(e)) continue;
       Hit hit;
       if (MatchBuiltin(e, cur, s, &hit) && hit.end > s && hit.end > best.end) best = hit;
     }
@@ -58,13 +60,27 @@ std::vector<std::string> Engine(const Masker& m, std::string_view text) {
 
 // Text made of the bytes values and near-values are built from, with real values spliced in:
 // numbers next to every separator, upper-case runs, key prefixes, partial values.
-std::string Soup(std::mt19937_64& rng, testing::CorpusGenerator& gen, size_t bytes) {
+std::string Soup(std::mt19937_64& rng, testing::CorpusGenerator& gen, size_t bytes,
+                 bool extra = false) {
   static const std::string_view kPieces[] = {
       "0",     "1",    "2",   "4",   "5",    "9",    "12",   "415", "555",  "0132",     "4111",
       "123",   "-",    ".",   ":",   "::",   " ",    "  ",   "\n",  "(",    ")",        "+",
       "+1",    "/",    "@",   "_",   ",",    "#",    "$",    "A",   "AKIA", "J",        "eyJ",
       "sk-",   "ghp_", "DE",  "GB",  "ABCD", "x",    "ab",   "fe",  "ssn",  "SSN ",     "e",
       "-----", "\t",   "1.2", "a.b", "é",    "\xff", "12:3", "ff:", "10.",  "GB82 WEST"};
+  // Values and near values of the entities added after the first eleven (`extra`).
+  static const std::string_view kExtraPieces[] = {
+      "00:1a:2b:3c:4d:5e", "00-1A-2B-3C-4D-5E", "001a.2b3c.4d5e", "0a:", "1b-", "2c3d.", "4e:5f",
+      "de:ad:be:ef:ca:fe",
+      // NATIONAL_ID values, their context words and near misses
+      "912-70-1234", "ITIN ", "12345678Z", "12345678A", "X1234567L", "2341 2341 2346",
+      "2341 2341 2345", "aadhaar ", "499187654323", "NHS ", "9434765919", "123 456 7881", "PESEL ",
+      "44051401359", "131052-308T", "131052A308T", "S1234567D", "F1234567N", "1234 ", "9",
+      // CRYPTO_WALLET values and near misses
+      "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",
+      "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+      "wallet ", "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", "1A1zP1eP5QGefi2DMPTfTL5SLmv7Divf",
+      "0x", "bc1", "3J98t1"};
   std::string out;
   while (out.size() < bytes) {
     const uint64_t r = rng() % 100;
@@ -74,6 +90,8 @@ std::string Soup(std::mt19937_64& rng, testing::CorpusGenerator& gen, size_t byt
       out += gen.Ipv4();
     } else if (r < 8) {
       out += gen.Phone();
+    } else if (extra && r < 20) {
+      out += kExtraPieces[rng() % std::size(kExtraPieces)];
     } else {
       out += kPieces[rng() % std::size(kPieces)];
     }
@@ -83,6 +101,16 @@ std::string Soup(std::mt19937_64& rng, testing::CorpusGenerator& gen, size_t byt
 
 std::shared_ptr<const Masker> Default() {
   static const std::shared_ptr<const Masker> m = *Masker::Create({});
+  return m;
+}
+
+// Every built-in entity on (the default profile leaves some off).
+std::shared_ptr<const Masker> All() {
+  static const std::shared_ptr<const Masker> m = [] {
+    MaskerOptions o;
+    o.entities = std::vector<std::string>(BuiltinEntities().begin(), BuiltinEntities().end());
+    return *Masker::Create(std::move(o));
+  }();
   return m;
 }
 
@@ -107,6 +135,45 @@ TEST(ReferenceTest, SoupMatchesBruteForce) {
     found += want.size();
   }
   EXPECT_GT(found, 1000u);  // the soup is rich in values, not only in near-misses
+}
+
+TEST(ReferenceTest, SoupMatchesBruteForceWithEveryEntity) {
+  std::mt19937_64 rng(44);
+  testing::CorpusGenerator gen(11);
+  size_t found = 0, extra = 0;
+  for (int d = 0; d < 400; ++d) {
+    const std::string text = Soup(rng, gen, 1 + rng() % 600, /*extra=*/true);
+    const std::vector<std::string> want = Reference(text, /*all=*/true);
+    ASSERT_EQ(Engine(*All(), text), want) << "doc " << d << ": " << text;
+    found += want.size();
+    for (const std::string& f : want) {
+      for (std::string_view rule : {"mac@", "us_itin@", "es_nif@", "es_nie@", "in_aadhaar@",
+                                    "uk_nhs@", "pl_pesel@", "fi_hetu@", "sg_nric@",
+                                    "btc_base58@", "btc_bech32@", "eth@", "eth_context@"}) {
+        extra += f.rfind(rule, 0) == 0;
+      }
+    }
+  }
+  EXPECT_GT(found, 1000u);
+  EXPECT_GT(extra, 30u);  // the added entities' values are found too (pieces glue to neighbours)
+}
+
+TEST(ReferenceTest, SoupStreamsMatchOneShotWithEveryEntity) {
+  std::mt19937_64 rng(46);
+  testing::CorpusGenerator gen(12);
+  for (int d = 0; d < 200; ++d) {
+    const std::string text = Soup(rng, gen, 1 + rng() % 600, /*extra=*/true);
+    const std::string want = All()->Mask(text);
+    for (size_t chunk : {size_t{1}, size_t{3}, size_t{64}}) {
+      std::unique_ptr<MaskStream> s = All()->NewStream();
+      std::string got;
+      for (size_t i = 0; i < text.size(); i += chunk) {
+        s->Write(std::string_view(text).substr(i, chunk), &got);
+      }
+      got += s->Finish();
+      ASSERT_EQ(got, want) << "doc " << d << " chunk " << chunk << ": " << text;
+    }
+  }
 }
 
 TEST(ReferenceTest, SoupStreamsMatchOneShot) {

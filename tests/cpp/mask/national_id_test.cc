@@ -1,0 +1,143 @@
+// NATIONAL_ID: each scheme's check digit or structure from its specification (IRS ITIN ranges,
+// Spain's mod-23 letter, Aadhaar's Verhoeff digit, the NHS mod-11 digit, PESEL's weights and date,
+// the Finnish mod-31 character, Singapore's mod-11 letter), valid examples, broken checksums and
+// near-miss shapes; off by default, on when named.
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "jitguard/mask.h"
+
+namespace jitguard {
+namespace {
+
+// Every built-in entity on (NATIONAL_ID is off in the default profile).
+std::shared_ptr<const Masker> Default() {
+  static const std::shared_ptr<const Masker> m = [] {
+    MaskerOptions o;
+    o.entities = std::vector<std::string>(BuiltinEntities().begin(), BuiltinEntities().end());
+    return *Masker::Create(std::move(o));
+  }();
+  return m;
+}
+
+// "ENTITY/rule:value" for each finding, space-separated.
+std::string Found(std::string_view text) {
+  std::string out;
+  for (const Finding& f : Default()->Find(text)) {
+    if (!out.empty()) out += ' ';
+    out += f.entity + "/" + f.rule + ":" + std::string(text.substr(f.start, f.end - f.start));
+  }
+  return out;
+}
+
+struct Case {
+  const char* text;
+  const char* want;
+};
+
+TEST(NationalIdTest, Positives) {
+  const Case cases[] = {
+      {"ITIN 912-70-1234 on file", "NATIONAL_ID/us_itin:912-70-1234"},
+      {"itin: 912 94 1234", "NATIONAL_ID/us_itin:912 94 1234"},
+      {"TIN 912-88-1234", "NATIONAL_ID/us_itin:912-88-1234"},
+      {"ITIN 912501234", "NATIONAL_ID/us_itin:912501234"},
+      {"DNI 12345678Z", "NATIONAL_ID/es_nif:12345678Z"},
+      {"NIF: 12345678-Z.", "NATIONAL_ID/es_nif:12345678-Z"},
+      {"NIE X1234567L", "NATIONAL_ID/es_nie:X1234567L"},
+      {"(Y1234567X)", "NATIONAL_ID/es_nie:Y1234567X"},
+      {"Aadhaar 2341 2341 2346", "NATIONAL_ID/in_aadhaar:2341 2341 2346"},
+      {"id 4991-8765-4323 ok", "NATIONAL_ID/in_aadhaar:4991-8765-4323"},
+      {"aadhaar no. 499187654323", "NATIONAL_ID/in_aadhaar:499187654323"},
+      {"NHS number 9434765919", "NATIONAL_ID/uk_nhs:9434765919"},
+      {"nhs no: 123-456-7881", "NATIONAL_ID/uk_nhs:123-456-7881"},
+      // A grouped NHS number that is also a valid NANP phone number is reported as PHONE (equal
+      // lengths go to the earlier entity); it is masked either way.
+      {"nhs no: 943-476-5919", "PHONE/nanp:943-476-5919"},
+      {"PESEL 44051401359", "NATIONAL_ID/pl_pesel:44051401359"},
+      {"hetu 131052-308T", "NATIONAL_ID/fi_hetu:131052-308T"},
+      {"born 131052A308T?", "NATIONAL_ID/fi_hetu:131052A308T"},
+      {"NRIC S1234567D", "NATIONAL_ID/sg_nric:S1234567D"},
+      {"\"T1234567J\"", "NATIONAL_ID/sg_nric:T1234567J"},
+      {"FIN: F1234567N", "NATIONAL_ID/sg_nric:F1234567N"},
+      {"G1234567X.", "NATIONAL_ID/sg_nric:G1234567X"},
+  };
+  for (const Case& c : cases) EXPECT_EQ(Found(c.text), c.want) << c.text;
+  EXPECT_EQ(Default()->Mask("DNI 12345678Z"), "DNI [NATIONAL_ID]");
+}
+
+TEST(NationalIdTest, HardNegatives) {
+  for (const char* text : {
+           "ITIN 912-40-1234",        // ITIN group 40 is not issued
+           "ITIN 912-93-1234",        // nor 93
+           "ref 912501234",           // bare nine digits without a context word
+           "rejected ssn 922-83-3772",  // the ITIN shape without an ITIN context word
+           "992-53-9562",
+           "12345678A",               // the mod-23 letter is Z
+           "X1234567Z",               // the NIE letter is L
+           "W1234567L",               // not an NIE prefix
+           "123456789Z",              // nine digits
+           "2341 2341 2345",          // Verhoeff digit broken
+           "1341 2341 2346",          // Aadhaar never starts with 0 or 1
+           "499187654323",            // contiguous without a context word
+           "2341 2341 2346 7777",     // more groups: a longer number
+           "DE12 2341 2341 2346",     // groups continuing an IBAN-like group
+           "ref 9434765919",          // NHS without a context word
+           "NHS number 9434765918",   // mod-11 digit broken
+           "PESEL 44051401358",       // checksum broken
+           "PESEL 44053201359",       // 32 May
+           "44051401359",             // no context word
+           "131052-308U",             // mod-31 character broken
+           "131352-308T",             // month 13
+           "131052-000T",             // individual number below 002
+           "131052G308T",             // not a century sign
+           "v12345678Z",              // inside a word
+           "S1234567A",               // NRIC check letter broken
+           "T1234567D",               // the S check letter under T's offset
+           "F1234567D",               // the S table for a FIN
+           "M1234567K",               // M series: not covered
+           "S12345678D",              // eight digits
+           "XS1234567D",
+       }) {
+    EXPECT_EQ(Found(text), "") << text;
+  }
+}
+
+TEST(NationalIdTest, OffInTheDefaultProfile) {
+  const std::shared_ptr<const Masker> m = *Masker::Create({});
+  EXPECT_TRUE(m->Find("DNI 12345678Z, hetu 131052-308T, NRIC S1234567D").empty());
+  // US_SSN, whose detector slot it shares, is unchanged.
+  EXPECT_EQ(m->Mask("SSN 123-45-6789, ITIN 912-70-1234"), "SSN [US_SSN], ITIN 912-70-1234");
+  MaskerOptions o;
+  o.entities = std::vector<std::string>{"NATIONAL_ID"};
+  EXPECT_EQ((*Masker::Create(std::move(o)))->Mask("SSN 123-45-6789, ITIN 912-70-1234"),
+            "SSN 123-45-6789, ITIN [NATIONAL_ID]");
+}
+
+TEST(NationalIdTest, SwitchedOffByName) {
+  MaskerOptions o;
+  o.entities = std::vector<std::string>{"EMAIL", "PHONE"};
+  auto m = Masker::Create(std::move(o));
+  ASSERT_TRUE(m.ok());
+  EXPECT_TRUE((*m)->Find("DNI 12345678Z, hetu 131052-308T").empty());
+}
+
+TEST(NationalIdTest, StreamsEqualOneShot) {
+  const std::string text =
+      "ITIN 912-70-1234, DNI 12345678Z NIE X1234567L aadhaar 2341 2341 2346 NHS 9434765919 "
+      "PESEL 44051401359 hetu 131052-308T 912-40-1234 2341 2341 2346 7777\n";
+  const std::string want = Default()->Mask(text);
+  ASSERT_EQ(want.find("12345678Z"), std::string::npos);
+  for (size_t chunk = 1; chunk <= 11; ++chunk) {
+    std::unique_ptr<MaskStream> s = Default()->NewStream();
+    std::string got;
+    for (size_t i = 0; i < text.size(); i += chunk) {
+      s->Write(std::string_view(text).substr(i, chunk), &got);
+    }
+    got += s->Finish();
+    EXPECT_EQ(got, want) << "chunk " << chunk;
+  }
+}
+
+}  // namespace
+}  // namespace jitguard
