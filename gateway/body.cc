@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "lib/base/json.h"
+#include "lib/base/strings.h"
 #include "simdjson.h"
 
 namespace jitguard_gateway {
@@ -58,17 +60,6 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
   }
 }
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (absl::ascii_tolower(static_cast<unsigned char>(a[i])) !=
-        absl::ascii_tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // Every occurrence of `from` in `text` replaced by `to`.
 std::string ReplaceAll(std::string_view text, std::string_view from, std::string_view to) {
   std::string out;
@@ -110,7 +101,9 @@ bool OnlyToken(std::string_view header_value, std::string_view allowed) {
   for (std::string_view token : Split(header_value, ',')) {
     token = TrimSpaces(token);
     if (token.empty()) continue;
-    if (!EqualsNoCase(token, allowed)) return false;
+    if (!absl::EqualsIgnoreCase(jitguard::base::AsAbsl(token), jitguard::base::AsAbsl(allowed))) {
+      return false;
+    }
   }
   return true;
 }

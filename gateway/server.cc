@@ -25,10 +25,12 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_replace.h"
 #include "gateway/body.h"
 #include "jitguard/guard.h"
 #include "jitguard/status.h"
+#include "lib/base/strings.h"
 #include "simdjson.h"
 
 namespace jitguard_gateway {
@@ -54,17 +56,6 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (absl::ascii_tolower(static_cast<unsigned char>(a[i])) !=
-        absl::ascii_tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 auto Log(const char* what) {
@@ -482,7 +473,7 @@ class Gateway {
     value = Trim(value);
     size_t space = value.find(' ');
     if (count == 0 || space == std::string_view::npos ||
-        !IEquals(value.substr(0, space), "bearer")) {
+        !absl::EqualsIgnoreCase(jitguard::base::AsAbsl(value.substr(0, space)), "bearer")) {
       *error = "missing_token";
       return "";
     }

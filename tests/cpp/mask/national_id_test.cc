@@ -7,6 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "jitguard/mask.h"
+#include "tests/cpp/mask/stream_check.h"
 
 namespace jitguard {
 namespace {
@@ -128,15 +129,7 @@ TEST(NationalIdTest, StreamsEqualOneShot) {
       "PESEL 44051401359 hetu 131052-308T 912-40-1234 2341 2341 2346 7777\n";
   const std::string want = Default()->Mask(text);
   ASSERT_EQ(want.find("12345678Z"), std::string::npos);
-  for (size_t chunk = 1; chunk <= 11; ++chunk) {
-    std::unique_ptr<MaskStream> s = Default()->NewStream();
-    std::string got;
-    for (size_t i = 0; i < text.size(); i += chunk) {
-      s->Write(std::string_view(text).substr(i, chunk), &got);
-    }
-    got += s->Finish();
-    EXPECT_EQ(got, want) << "chunk " << chunk;
-  }
+  mask::testing::ExpectStreamEqualsOneShot(*Default(), text, 11);
 }
 
 }  // namespace

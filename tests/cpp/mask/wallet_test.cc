@@ -8,6 +8,7 @@
 
 #include "gtest/gtest.h"
 #include "jitguard/mask.h"
+#include "tests/cpp/mask/stream_check.h"
 #include "lib/base/crypto.h"
 
 namespace jitguard {
@@ -152,15 +153,7 @@ TEST(WalletTest, StreamsEqualOneShot) {
   const std::string want = WithMac()->Mask(text);
   ASSERT_EQ(want.find("1A1zP1"), std::string::npos);
   ASSERT_EQ(want.find("4d:5e"), std::string::npos);
-  for (size_t chunk = 1; chunk <= 13; ++chunk) {
-    std::unique_ptr<MaskStream> s = WithMac()->NewStream();
-    std::string got;
-    for (size_t i = 0; i < text.size(); i += chunk) {
-      s->Write(std::string_view(text).substr(i, chunk), &got);
-    }
-    got += s->Finish();
-    EXPECT_EQ(got, want) << "chunk " << chunk;
-  }
+  mask::testing::ExpectStreamEqualsOneShot(*WithMac(), text, 13);
 }
 
 }  // namespace

@@ -1,0 +1,28 @@
+// A check the entity tests share: a masker's stream gives one-shot Mask()'s output for every
+// chunk size from 1 to `max_chunk`.
+#ifndef JITGUARD_TESTS_CPP_MASK_STREAM_CHECK_H_
+#define JITGUARD_TESTS_CPP_MASK_STREAM_CHECK_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "gtest/gtest.h"
+#include "jitguard/mask.h"
+
+namespace jitguard::mask::testing {
+
+inline void ExpectStreamEqualsOneShot(const Masker& m, std::string_view text, size_t max_chunk) {
+  const std::string want = m.Mask(text);
+  for (size_t chunk = 1; chunk <= max_chunk; ++chunk) {
+    std::unique_ptr<MaskStream> s = m.NewStream();
+    std::string got;
+    for (size_t i = 0; i < text.size(); i += chunk) s->Write(text.substr(i, chunk), &got);
+    got += s->Finish();
+    EXPECT_EQ(got, want) << "chunk " << chunk;
+  }
+}
+
+}  // namespace jitguard::mask::testing
+
+#endif  // JITGUARD_TESTS_CPP_MASK_STREAM_CHECK_H_
