@@ -216,19 +216,6 @@ std::string CutMasked(std::string_view text, size_t limit) {
   return std::string(text.substr(0, cut)) + "...";
 }
 
-bool NdjsonLineCheck::Feed(std::string_view chunk) {
-  for (char c : chunk) {
-    if (!ok_) break;
-    if (c == '\n' || c == '\r') {
-      at_line_start_ = true;
-    } else if (at_line_start_ && c != ' ' && c != '\t') {
-      ok_ = c == '{' || c == '[';
-      at_line_start_ = false;
-    }
-  }
-  return ok_;
-}
-
 std::string StreamScrubber::Write(std::string_view chunk) {
   held_.append(chunk);
   if (secret_.empty()) {

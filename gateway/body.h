@@ -61,20 +61,6 @@ absl::StatusOr<std::string> MaskQuery(
 // "..." marks a cut.
 std::string CutMasked(std::string_view text, size_t limit);
 
-// Checks that every line of an NDJSON body starts (after spaces and tabs) with '{' or '[', so no line
-// is one an SSE parser would act on ("data: ..."). A client asked for a stream may parse the body as
-// SSE whatever its label (the OpenAI SDKs do), and NDJSON masking reads a "data:" line as plain text,
-// without decoding its JSON escapes. CR, LF and CRLF all end a line (as in SSE); a leading BOM fails.
-class NdjsonLineCheck {
- public:
-  // False once any line so far starts with anything else (and from then on).
-  bool Feed(std::string_view chunk);
-
- private:
-  bool at_line_start_ = true;
-  bool ok_ = true;
-};
-
 // Replaces every occurrence of `secret` in a stream of chunks with "[REDACTED]", also when it is
 // split across chunks: the longest tail of a chunk that could start `secret` is held back until the
 // next chunk (or Finish) shows whether it does.

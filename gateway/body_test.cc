@@ -72,20 +72,6 @@ TEST(CutMasked, NeverInsideAToken) {
   EXPECT_EQ(CutMasked("ab\xc3\xa9" "cd", 3), "ab...");
 }
 
-TEST(NdjsonLineCheck, EveryLineIsJson) {
-  NdjsonLineCheck ok;
-  EXPECT_TRUE(ok.Feed("{\"a\":1}\n  {\"b\":"));
-  EXPECT_TRUE(ok.Feed("2}\r\n\n[1]\n"));
-  for (const char* bad : {"data: {}\n", "{}\ndata: {}", "{}\rdata: x", "\xef\xbb\xbf{}", ": c\n"}) {
-    NdjsonLineCheck check;
-    EXPECT_FALSE(check.Feed(bad)) << bad;
-    EXPECT_FALSE(check.Feed("{}\n")) << bad;
-  }
-  NdjsonLineCheck split;
-  EXPECT_TRUE(split.Feed("{}\n"));
-  EXPECT_FALSE(split.Feed("da"));
-}
-
 TEST(StreamScrubber, AcrossChunks) {
   StreamScrubber s("secret-key");
   std::string out = s.Write("a secr");

@@ -869,7 +869,6 @@ class Gateway {
     std::string failure;  // why the stream ended early
     std::vector<char> buf(kStreamChunk);  // per stream (see ReadAll)
     StreamScrubber scrubber(opts_.credential);  // the credential, also split across reads
-    NdjsonLineCheck ndjson_lines;  // NDJSON framing: no line an SSE parser would read
     while (client_ok && !p.is_done()) {
       p.get().body().data = buf.data();
       p.get().body().size = buf.size();
@@ -886,10 +885,6 @@ class Gateway {
       }
       const size_t n = buf.size() - p.get().body().size;
       if (n == 0) continue;
-      if (framing == Framing::kNdjson && !ndjson_lines.Feed(std::string_view(buf.data(), n))) {
-        failure = "upstream_bad_ndjson";
-        break;
-      }
       const std::string clean = scrubber.Write(std::string_view(buf.data(), n));
       if (clean.empty()) continue;
       absl::StatusOr<std::string> out = rg->Write(clean);

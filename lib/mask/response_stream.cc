@@ -10,6 +10,7 @@
 // `done` line, `[DONE]`, or at Finish()). A channel that ended takes no more text, an event whose
 // routing members are ambiguous is refused, and the channels are capped (docs/security.md): each
 // fails the stream with a stable reason rather than guess.
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -308,6 +309,19 @@ class ResponseMaskStreamImpl final : public ResponseMaskStream,
     if (line.find_first_not_of(" \t") == std::string_view::npos) {
       out_->push_back('\n');
       return absl::OkStatus();
+    }
+    // Every line (CR ends one too, as in SSE) starts with '{' or '[': a client that asked for a
+    // stream may parse the body as SSE whatever its label (the OpenAI SDKs do), and a "data: ..."
+    // line, which it would read as an event and whose JSON escapes it would decode, is masked here
+    // as plain text. Such a body is refused, not guessed at.
+    for (size_t at = 0; at <= line.size();) {
+      const size_t cr = std::min(line.find('\r', at), line.size());
+      const size_t first = line.find_first_not_of(" \t", at);
+      if (first < cr && line[first] != '{' && line[first] != '[') {
+        return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kMask, "bad_ndjson_line",
+                         "an NDJSON line is not a JSON object or array; the stream is closed");
+      }
+      at = cr + 1;
     }
     std::string masked;
     absl::Status s = Data(line, &masked);

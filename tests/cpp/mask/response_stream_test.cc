@@ -496,9 +496,9 @@ TEST(ResponseStreamTest, EveryLineOfNonJsonDataIsMaskedAsItGoesOut) {
   // The joined stream emits at its own boundaries: "4111 1111 1111 1111 11" is no card, but its
   // held tail can move to the next line, leaving the card whole on a line of its own. Every line
   // that goes out must hold nothing the masker finds (found by the response fuzzer's hour run).
-  const std::string input = "x 4111 1111 1111 1111 11\nd\nmore\n";
+  const std::string input = "data: x 4111 1111 1111 1111 11\n\ndata: d\n\ndata: more\n\n";
   for (size_t step : {size_t{0}, size_t{1}, size_t{3}, size_t{7}}) {
-    auto s = DefaultMasker()->NewResponseStream(ResponseFraming::kNdjson);
+    auto s = DefaultMasker()->NewSseStream();
     const std::string out = Feed(*s, input, step);
     size_t start = 0;
     for (size_t nl = out.find('\n'); nl != std::string::npos; nl = out.find('\n', start)) {
@@ -507,6 +507,24 @@ TEST(ResponseStreamTest, EveryLineOfNonJsonDataIsMaskedAsItGoesOut) {
       start = nl + 1;
     }
   }
+}
+
+TEST(ResponseStreamTest, AnNdjsonLineThatIsNotJsonIsRefused) {
+  // A client that asked for a stream may parse NDJSON as SSE (the OpenAI SDKs do): a "data:" line
+  // it would read as an event, decoding its escapes, is refused; CR ends a line as in SSE.
+  for (std::string_view input : {
+           "{\"response\":\"a\"}\ndata: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n",
+           "{\"response\":\"a\"}\rdata: {\"x\":1}\n",
+           "\xEF\xBB\xBF{\"response\":\"a\"}\n",
+           "plain text\n",
+       }) {
+    auto s = DefaultMasker()->NewResponseStream(ResponseFraming::kNdjson);
+    absl::StatusOr<std::string> r = s->Write(input);
+    ASSERT_FALSE(r.ok()) << input;
+    EXPECT_EQ(ErrorReason(r.status()), "bad_ndjson_line") << input;
+  }
+  auto s = DefaultMasker()->NewResponseStream(ResponseFraming::kNdjson);
+  EXPECT_TRUE(s->Write("  {\"response\":\"a\"}\r\n[1]\n\n").ok());
 }
 
 TEST(ResponseStreamTest, OllamaNdjson) {
