@@ -434,6 +434,16 @@ bool MatchCard(const Cursor& c, P s, Hit* hit) {
   int total = 4;
   P j = s + 4;
   P best = -1;
+  // Another group of digits after `at` that makes the number longer: `sep` and digits that are not
+  // the start of a word ("4111 1111 1111 1111 1john.doe@example.com": the "1" may belong to the
+  // address, and the card then ends before it).
+  auto group_follows = [&c, sep](P at) {
+    if (c.At(at) != sep || !IsDigit(c.At(at + 1))) return false;
+    const int after = c.At(at + 1 + DigitRun(c, at + 1, 6));
+    return !IsAlpha(after) && after != '_';
+  };
+  // The card is the longest run of groups of a card's shape that is a valid number and that no
+  // further group continues.
   while (ngroups < 6 && c.At(j) == sep && IsDigit(c.At(j + 1))) {
     const P g = DigitRun(c, j + 1, 6);
     if (g > 6 || total + g > 19) break;
@@ -449,14 +459,8 @@ bool MatchCard(const Cursor& c, P s, Hit* hit) {
       for (int k = 1; k < ngroups - 1; ++k) shape_ok &= groups[k] == 4;
       shape_ok &= groups[ngroups - 1] >= 1 && groups[ngroups - 1] <= 4;
     }
-    best = shape_ok ? j : -1;
+    if (shape_ok && !group_follows(j) && CardValid(digits, total)) best = j;
     if (groups[ngroups - 1] != 4 && !(ngroups == 2 && groups[1] == 6)) break;
-  }
-  if (best >= 0) {
-    const int next = c.At(best);
-    if ((next == sep && IsDigit(c.At(best + 1))) || !CardValid(digits, total)) {
-      best = -1;
-    }
   }
   if (best < 0) return false;
   hit->end = static_cast<size_t>(best);

@@ -200,6 +200,11 @@ TEST(DetectorsTest, BoundariesAndTrailingPunctuation) {
   // boundary, whatever its last byte was.
   EXPECT_EQ(Default()->Mask("4110 1111 1111 1john.doe@example.com"), "[CREDIT_CARD][EMAIL]");
   EXPECT_EQ(Default()->Mask("4111111111111111 1john.doe@example.com"), "[CREDIT_CARD] [EMAIL]");
+  // A digit group glued to a word is not a group of the card before it (the fuzzer: the address
+  // took the "1", and the four groups were left standing).
+  EXPECT_EQ(Default()->Mask("4111 1111 1111 1111 1john.doe@example.com"), "[CREDIT_CARD] [EMAIL]");
+  EXPECT_EQ(Default()->Mask("4111 1111 1111 1111 1exp"), "[CREDIT_CARD] 1exp");
+  EXPECT_EQ(Default()->Mask("4111 1111 1111 1111 1234"), "4111 1111 1111 1111 1234");  // 20 digits
   EXPECT_EQ(Default()->Mask("4111111111111111john@example.com"), "[EMAIL]");  // the longer one
   EXPECT_EQ(Default()->Mask("4111111111111111exp"), "[CREDIT_CARD]exp");
   // Groups before a grouped card hide it only when they are the start of an IBAN.
