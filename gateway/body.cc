@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
 #include "lib/base/json.h"
 #include "lib/base/strings.h"
 #include "simdjson.h"
@@ -35,12 +36,6 @@ std::string UpstreamErrorMessage(std::string_view json) {
 
 namespace {
 
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 int Hex(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -58,18 +53,6 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
     if (end == std::string_view::npos) return out;
     start = end + 1;
   }
-}
-
-// Every occurrence of `from` in `text` replaced by `to`.
-std::string ReplaceAll(std::string_view text, std::string_view from, std::string_view to) {
-  std::string out;
-  size_t start = 0;
-  for (size_t at; (at = text.find(from, start)) != std::string_view::npos; start = at + from.size()) {
-    out.append(text.substr(start, at - start));
-    out.append(to);
-  }
-  out.append(text.substr(start));
-  return out;
 }
 
 std::string PlusToSpace(std::string s) {
@@ -96,6 +79,12 @@ absl::StatusOr<std::string> MaskComponent(
 }
 
 }  // namespace
+
+std::string_view TrimSpaces(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
 
 bool OnlyToken(std::string_view header_value, std::string_view allowed) {
   for (std::string_view token : Split(header_value, ',')) {
@@ -223,7 +212,7 @@ std::string StreamScrubber::Write(std::string_view chunk) {
     out.swap(held_);
     return out;
   }
-  std::string text = ReplaceAll(held_, secret_, "[REDACTED]");
+  std::string text = absl::StrReplaceAll(held_, {{secret_, "[REDACTED]"}});
   // Hold back the longest tail that is a proper prefix of the secret.
   size_t keep = std::min(text.size(), secret_.size() - 1);
   for (; keep > 0; --keep) {

@@ -1,7 +1,9 @@
 // Small JSON helpers of the gateway. Request and response bodies are read, masked and audited by the
 // library itself (jitguard::ReadInferenceRequest, Guard::MaskRequestBody, Guard::NewResponse with
 // kJson / kNdjson / kSse: default deny over structure, docs/security.md); what is left here is the
-// gateway's own: which endpoint a path is, quoting, and reading an upstream error's message.
+// gateway's own: which endpoint a path is, quoting, reading an upstream error's message, which
+// framing an answer is masked with, the encoding headers it accepts, the query string and the
+// service credential's scrubbing.
 #ifndef JITGUARD_GATEWAY_BODY_H_
 #define JITGUARD_GATEWAY_BODY_H_
 
@@ -12,6 +14,9 @@
 #include "absl/status/statusor.h"
 
 namespace jitguard_gateway {
+
+// `s` without leading and trailing spaces and tabs (HTTP's optional whitespace).
+std::string_view TrimSpaces(std::string_view s);
 
 enum class Endpoint { kChat, kCompletions, kEmbeddings, kResponses };
 

@@ -52,12 +52,6 @@ constexpr size_t kMaxErrorMessage = 512;
 // The policy operation of every proxied call, and of the model listing's checks.
 constexpr std::string_view kInferOperation = "infer";
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 auto Log(const char* what) {
   return [what](std::exception_ptr e) {
     if (!e) return;
@@ -470,14 +464,14 @@ class Gateway {
       *error = "duplicate_authorization";
       return "";
     }
-    value = Trim(value);
+    value = TrimSpaces(value);
     size_t space = value.find(' ');
     if (count == 0 || space == std::string_view::npos ||
         !absl::EqualsIgnoreCase(jitguard::base::AsAbsl(value.substr(0, space)), "bearer")) {
       *error = "missing_token";
       return "";
     }
-    std::string_view token = Trim(value.substr(space + 1));
+    std::string_view token = TrimSpaces(value.substr(space + 1));
     if (token.empty()) {
       *error = "missing_token";
       return "";
