@@ -434,16 +434,10 @@ bool MatchCard(const Cursor& c, P s, Hit* hit) {
   int total = 4;
   P j = s + 4;
   P best = -1;
-  // Another group of digits after `at` that makes the number longer: `sep` and digits that are not
-  // the start of a word ("4111 1111 1111 1111 1john.doe@example.com": the "1" may belong to the
-  // address, and the card then ends before it).
-  auto group_follows = [&c, sep](P at) {
-    if (c.At(at) != sep || !IsDigit(c.At(at + 1))) return false;
-    const int after = c.At(at + 1 + DigitRun(c, at + 1, 6));
-    return !IsAlpha(after) && after != '_';
-  };
-  // The card is the longest run of groups of a card's shape that is a valid number and that no
-  // further group continues.
+  // The card is the longest run of groups of a card's shape that is a valid number, also when more
+  // groups follow (fail closed: "4111 1111 1111 1111 1@example.com", "... 1 415 555 0132" and
+  // "... 123-45-6789" would otherwise leave the four groups standing once another value took the
+  // next one; a longer account number whose first groups happen to form a valid card is masked).
   while (ngroups < 6 && c.At(j) == sep && IsDigit(c.At(j + 1))) {
     const P g = DigitRun(c, j + 1, 6);
     if (g > 6 || total + g > 19) break;
@@ -459,7 +453,7 @@ bool MatchCard(const Cursor& c, P s, Hit* hit) {
       for (int k = 1; k < ngroups - 1; ++k) shape_ok &= groups[k] == 4;
       shape_ok &= groups[ngroups - 1] >= 1 && groups[ngroups - 1] <= 4;
     }
-    if (shape_ok && !group_follows(j) && CardValid(digits, total)) best = j;
+    if (shape_ok && CardValid(digits, total)) best = j;
     if (groups[ngroups - 1] != 4 && !(ngroups == 2 && groups[1] == 6)) break;
   }
   if (best < 0) return false;
