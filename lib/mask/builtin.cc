@@ -420,10 +420,9 @@ bool MatchCard(const Cursor& c, P s, Hit* hit) {
     return true;
   }
   // Grouped: 4-4-4-4(-3) style groups of four with a last group of 1-4, or Amex/Diners 4-6-5 /
-  // 4-6-4; the separator never changes, and every group that follows belongs to the number (a
-  // longer run of groups is an account number or an IBAN, not a card).
+  // 4-6-4; the separator never changes.
   if (run != 4) return false;
-  // Nor is a run of groups that continues an IBAN ("SE83 9594 4036 8070 4311 9690", one with a
+  // A run of groups that continues an IBAN is no card ("SE83 9594 4036 8070 4311 9690", one with a
   // wrong check digit: a valid one is masked whole as IBAN before the card is looked at): the
   // groups before it, same separator, are four upper-case letters or digits back to a first group
   // of country code and check digits at a word boundary. Any other group before it ("17rd 4111
