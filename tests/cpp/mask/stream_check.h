@@ -1,16 +1,27 @@
-// A check the entity tests share: a masker's stream gives one-shot Mask()'s output for every
-// chunk size from 1 to `max_chunk`.
+// What the entity tests share: a masker with every built-in entity on, and the check that a
+// masker's stream gives one-shot Mask()'s output for every chunk size from 1 to `max_chunk`.
 #ifndef JITGUARD_TESTS_CPP_MASK_STREAM_CHECK_H_
 #define JITGUARD_TESTS_CPP_MASK_STREAM_CHECK_H_
 
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "jitguard/mask.h"
 
 namespace jitguard::mask::testing {
+
+// Every built-in entity on (the default profile leaves the opt-in ones off).
+inline const std::shared_ptr<const Masker>& EveryEntityMasker() {
+  static const std::shared_ptr<const Masker> m = [] {
+    MaskerOptions o;
+    o.entities = std::vector<std::string>(BuiltinEntities().begin(), BuiltinEntities().end());
+    return *Masker::Create(std::move(o));
+  }();
+  return m;
+}
 
 inline void ExpectStreamEqualsOneShot(const Masker& m, std::string_view text, size_t max_chunk) {
   const std::string want = m.Mask(text);

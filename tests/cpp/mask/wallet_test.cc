@@ -15,14 +15,7 @@ namespace jitguard {
 namespace {
 
 // Every built-in entity on (CRYPTO_WALLET is off in the default profile).
-std::shared_ptr<const Masker> Default() {
-  static const std::shared_ptr<const Masker> m = [] {
-    MaskerOptions o;
-    o.entities = std::vector<std::string>(BuiltinEntities().begin(), BuiltinEntities().end());
-    return *Masker::Create(std::move(o));
-  }();
-  return m;
-}
+const std::shared_ptr<const Masker>& Default() { return mask::testing::EveryEntityMasker(); }
 
 TEST(WalletTest, OffInTheDefaultProfile) {
   EXPECT_TRUE((*Masker::Create({}))->Find("pay 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa now").empty());
