@@ -33,8 +33,8 @@
 namespace jitguard {
 
 // The names of the built-in entities, in priority order: EMAIL, PHONE, US_SSN, NATIONAL_ID,
-// CREDIT_CARD, CRYPTO_WALLET, IPV4, IPV6, MAC_ADDRESS, IBAN, AWS_ACCESS_KEY, API_KEY, JWT,
-// PRIVATE_KEY. The views point at static storage.
+// DATE_OF_BIRTH, CREDIT_CARD, CRYPTO_WALLET, IPV4, IPV6, MAC_ADDRESS, IBAN, AWS_ACCESS_KEY, API_KEY,
+// JWT, PRIVATE_KEY. The views point at static storage.
 JITGUARD_EXPORT std::span<const std::string_view> BuiltinEntities();
 
 // True when `name` is one of BuiltinEntities().
@@ -88,7 +88,7 @@ struct TermList {
 
 struct MaskerOptions {
   // Built-in entities to detect; std::nullopt = all of BuiltinEntities() but NATIONAL_ID,
-  // CRYPTO_WALLET and MAC_ADDRESS (off unless named: docs/masking.md says why). An unknown name is
+  // DATE_OF_BIRTH, CRYPTO_WALLET and MAC_ADDRESS (off unless named: docs/masking.md says why). An unknown name is
   // a kMask error "unknown_entity" naming it. An empty list is allowed when custom rules or terms
   // remain; nothing at all to detect is a kMask error "empty_config".
   std::optional<std::vector<std::string>> entities;

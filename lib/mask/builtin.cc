@@ -15,7 +15,7 @@ namespace {
 using P = ptrdiff_t;
 
 constexpr std::string_view kEntityNames[kNumBuiltinEntities] = {
-    "EMAIL", "PHONE", "US_SSN", "NATIONAL_ID", "CREDIT_CARD", "CRYPTO_WALLET", "IPV4",    "IPV6",
+    "EMAIL", "PHONE", "US_SSN", "NATIONAL_ID", "DATE_OF_BIRTH", "CREDIT_CARD", "CRYPTO_WALLET", "IPV4",    "IPV6",
     "MAC_ADDRESS", "IBAN",  "AWS_ACCESS_KEY", "API_KEY", "JWT", "PRIVATE_KEY"};
 
 struct RuleInfo {
@@ -37,7 +37,7 @@ constexpr RuleInfo kRules[kNumBuiltinRules] = {
     {"in_aadhaar", kNationalId}, {"uk_nhs", kNationalId}, {"pl_pesel", kNationalId},
     {"fi_hetu", kNationalId}, {"sg_nric", kNationalId},
     {"btc_base58", kCryptoWallet}, {"btc_bech32", kCryptoWallet}, {"eth", kCryptoWallet},
-    {"eth_context", kCryptoWallet},
+    {"eth_context", kCryptoWallet}, {"dob", kDateOfBirth},
 };
 
 // Runs of a byte class starting at i; stops after `cap` + 1 bytes so callers can detect "too long".
@@ -1188,6 +1188,161 @@ P MatchNric(const Cursor& c, P s) {
   return s + 9;
 }
 
+// ---- DATE_OF_BIRTH
+// --------------------------------------------------------------------------------
+// A calendar date after a birth-date context word, in the forms people and systems write it:
+// YYYY-MM-DD (also '/' or '.'; YYYYMMDD), DD/MM/YYYY and MM/DD/YYYY (also '-' or '.', a two-digit
+// year), "3 March 1985" (an ordinal suffix, "of", an abbreviated month, a comma allowed) and the
+// day and year of "March 3, 1985" (the match starts at the day: the month name before it is
+// context, not value). The date must exist (either order of day and month for the slashed form)
+// and a four-digit year lie in 1900-2099.
+constexpr std::string_view kDobContext[] = {
+    "dob",        "d.o.b",          "date of birth",     "birth date",    "birthdate",
+    "birthday",   "born",           "date_of_birth",     "birth_date",    "dateofbirth",
+    "geburtsdatum", "geboren",      "geb",               "fecha de nacimiento", "nacido",
+    "nacida",     "date de naissance", "data di nascita", "nato il",      "nata il",
+    "geboortedatum", "data de nascimento", "data urodzenia"};
+
+constexpr std::string_view kMonths[] = {"january", "february", "march",     "april",
+                                        "may",     "june",     "july",      "august",
+                                        "september", "october", "november", "december"};
+
+// The month (1-12) whose full name or three-letter abbreviation ("sept" too) is the word
+// [b, e), any case; 0 otherwise.
+int MonthOfWord(const Cursor& c, P b, P e) {
+  const P len = e - b;
+  if (len < 3 || len > 9) return 0;
+  for (int m = 0; m < 12; ++m) {
+    const std::string_view name = kMonths[m];
+    if (len != 3 && len != static_cast<P>(name.size()) && !(m == 8 && len == 4)) continue;
+    bool same = true;
+    for (P k = 0; k < len && same; ++k) same = ToLower(c.At(b + k)) == name[static_cast<size_t>(k)];
+    if (same) return m + 1;
+  }
+  return 0;
+}
+
+// The end of a month word at i ("March", "Mar", "Mar."), its month in *month; -1 if none.
+P MonthAt(const Cursor& c, P i, int* month) {
+  const P len = Run(c, i, 9, IsAlpha);
+  *month = MonthOfWord(c, i, i + len);
+  if (*month == 0) return -1;
+  return c.At(i + len) == '.' && len < 5 ? i + len + 1 : i + len;
+}
+
+// A four-digit year in 1900-2099 at i, not followed by a digit; its value or -1.
+int YearAt(const Cursor& c, P i) {
+  if (DigitRun(c, i, 4) != 4) return -1;
+  const int y = Num(c, i, 4);
+  return y >= 1900 && y <= 2099 ? y : -1;
+}
+
+// One or two digits at i (not three): their value, the end in *e; -1 if none.
+int SmallNum(const Cursor& c, P i, P* e) {
+  const P run = DigitRun(c, i, 2);
+  if (run < 1 || run > 2) return -1;
+  *e = i + run;
+  return Num(c, i, run);
+}
+
+// "3 March 1985", "3rd of March, 1985", "03 Mar. 1985": the end, or -1. `day_end` follows the day.
+P DayMonthYear(const Cursor& c, P day_end, int day) {
+  P i = day_end;
+  const int a = ToLower(c.At(i)), b = ToLower(c.At(i + 1));
+  if ((a == 's' && b == 't') || (a == 'n' && b == 'd') || (a == 'r' && b == 'd') ||
+      (a == 't' && b == 'h')) {
+    i += 2;
+  }
+  if (c.At(i) != ' ') return -1;
+  ++i;
+  if (ToLower(c.At(i)) == 'o' && ToLower(c.At(i + 1)) == 'f' && c.At(i + 2) == ' ') i += 3;
+  int month;
+  i = MonthAt(c, i, &month);
+  if (i < 0) return -1;
+  if (c.At(i) == ',') ++i;
+  if (c.At(i) != ' ') return -1;
+  const int year = YearAt(c, i + 1);
+  if (year < 0 || !ValidDate(year, month, day)) return -1;
+  return i + 5;
+}
+
+// The day and year of "March 3, 1985" / "Mar. 3rd 1985" at s (the month word before it): the end,
+// or -1.
+P DayYearAfterMonth(const Cursor& c, P s, P day_end, int day) {
+  if (c.At(s - 1) != ' ') return -1;
+  P b = s - 1;
+  if (c.At(b - 1) == '.') --b;  // "Mar. 3"
+  P w = b;
+  while (w > s - 11 && IsAlpha(c.At(w - 1))) --w;
+  const int month = MonthOfWord(c, w, b);
+  if (month == 0 || IsAlnum(c.At(w - 1))) return -1;
+  P i = day_end;
+  const int x = ToLower(c.At(i)), y = ToLower(c.At(i + 1));
+  if ((x == 's' && y == 't') || (x == 'n' && y == 'd') || (x == 'r' && y == 'd') ||
+      (x == 't' && y == 'h')) {
+    i += 2;
+  }
+  if (c.At(i) == ',') ++i;
+  if (c.At(i) != ' ') return -1;
+  const int year = YearAt(c, i + 1);
+  if (year < 0 || !ValidDate(year, month, day)) return -1;
+  return i + 5;
+}
+
+[[gnu::noinline]] bool MatchDateOfBirth(const Cursor& c, P s, Hit* hit) {
+  if (!BuiltinLeftBoundaryOk(kDateOfBirth, c.Before(s))) return false;
+  const P run = DigitRun(c, s, 8);
+  P e = -1;
+  if (run == 4) {  // YYYY-MM-DD
+    const int year = YearAt(c, s);
+    const int sep = c.At(s + 4);
+    P me, de;
+    const int month = year < 0 || (sep != '-' && sep != '/' && sep != '.') ? -1
+                                                                            : SmallNum(c, s + 5, &me);
+    if (month > 0 && c.At(me) == sep) {
+      const int day = SmallNum(c, me + 1, &de);
+      if (day > 0 && ValidDate(year, month, day)) e = de;
+    }
+  } else if (run == 8) {  // YYYYMMDD
+    const int year = Num(c, s, 4);
+    if (year >= 1900 && year <= 2099 && ValidDate(year, Num(c, s + 4, 2), Num(c, s + 6, 2))) {
+      e = s + 8;
+    }
+  } else if (run == 1 || run == 2) {
+    const int first = Num(c, s, run);
+    const int sep = c.At(s + run);
+    if (sep == '/' || sep == '-' || sep == '.') {  // DD/MM/YYYY or MM/DD/YYYY
+      P se;
+      const int second = SmallNum(c, s + run + 1, &se);
+      if (second > 0 && c.At(se) == sep) {
+        const P yrun = DigitRun(c, se + 1, 4);
+        int years[2] = {-1, -1};
+        if (yrun == 4) {
+          years[0] = YearAt(c, se + 1);
+        } else if (yrun == 2) {
+          years[0] = 1900 + Num(c, se + 1, 2);
+          years[1] = years[0] + 100;
+        }
+        for (const int year : years) {
+          if (year > 0 && (ValidDate(year, first, second) || ValidDate(year, second, first))) {
+            e = se + 1 + yrun;
+          }
+        }
+      }
+    } else {
+      e = DayMonthYear(c, s + run, first);
+      if (e < 0) e = DayYearAfterMonth(c, s, s + run, first);
+    }
+  }
+  // An ISO date may go on with its time ("1985-03-14T00:00:00Z"): the date is the value.
+  const bool iso_time = run == 4 && c.At(e) == 'T' && IsDigit(c.At(e + 1));
+  if (e < 0 || !(IdRightBoundary(c, e) || iso_time)) return false;
+  if (!Context(c, s, kDobContext, std::size(kDobContext))) return false;
+  hit->end = static_cast<size_t>(e);
+  hit->rule = kRuleDob;
+  return true;
+}
+
 }  // namespace
 
 bool NationalIdShape(const uint8_t* p, size_t n, size_t s, size_t d) {
@@ -1241,6 +1396,21 @@ bool NationalIdShape(const uint8_t* p, size_t n, size_t s, size_t d) {
     default:
       return false;
   }
+}
+
+bool DateOfBirthShape(const uint8_t* p, size_t s, size_t d) {
+  // What MatchDateOfBirth needs after the digit run at s (d < n); the bytes after it decide.
+  const size_t run = d - s;
+  const uint8_t next = p[d];
+  const bool sep = next == '-' || next == '/' || next == '.';
+  if (run == 4) return sep && (p[s] == '1' || p[s] == '2');
+  if (run == 8) return p[s] == '1' || p[s] == '2';
+  if (run == 1 || run == 2) {
+    const uint8_t lower = next | 0x20;
+    return sep || next == ' ' || next == ',' || lower == 's' || lower == 'n' || lower == 'r' ||
+           lower == 't';
+  }
+  return false;
 }
 
 namespace {
@@ -1303,6 +1473,8 @@ namespace {
       return MatchMac(cur, s, hit);
     case kNationalId:
       return MatchNationalId(cur, s, hit);
+    case kDateOfBirth:
+      return MatchDateOfBirth(cur, s, hit);
     case kCryptoWallet:
       return MatchWallet(cur, s, hit);
   }
@@ -1316,6 +1488,7 @@ namespace {
     case kMacAddress:  // after ':' or '-' too ("mac:00:1a:..."); MatchMac rejects a longer run
       return !(word || prev == '_' || prev == '.');
     case kNationalId:  // as US_SSN
+    case kDateOfBirth:
       return !(word || prev == '.' || prev == '-' || prev == '_' || prev == '/' || prev == '+' ||
                prev == '$' || prev == '#' || prev == ',');
     case kCryptoWallet:
@@ -1328,13 +1501,15 @@ namespace {
 
 std::string_view BuiltinEntityName(int entity) { return kEntityNames[entity]; }
 bool BuiltinDefaultOn(int entity) {
-  return entity != kMacAddress && entity != kNationalId && entity != kCryptoWallet;
+  return entity != kMacAddress && entity != kNationalId && entity != kDateOfBirth &&
+         entity != kCryptoWallet;
 }
 int BuiltinSlot(int entity) {
   switch (entity) {
     case kMacAddress:
       return kIpv6;
     case kNationalId:
+    case kDateOfBirth:
       return kUsSsn;
     case kCryptoWallet:
       return kCreditCard;
@@ -1386,6 +1561,7 @@ bool BuiltinCanStartWith(int entity, uint8_t ch) {
     case kPhone:
       return IsDigit(ch) || ch == '+' || ch == '(';
     case kUsSsn:
+    case kDateOfBirth:
     case kCreditCard:
     case kIpv4:
       return IsDigit(ch);

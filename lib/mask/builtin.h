@@ -74,6 +74,7 @@ enum BuiltinEntity : int {
   kPhone,
   kUsSsn,
   kNationalId,
+  kDateOfBirth,
   kCreditCard,
   kCryptoWallet,
   kIpv4,
@@ -129,14 +130,15 @@ enum BuiltinRule : int {
   kRuleBtcBech32,
   kRuleEth,
   kRuleEthContext,
+  kRuleDob,
   kNumBuiltinRules
 };
 
 std::string_view BuiltinEntityName(int entity);
 // Whether `entity` is on when MaskerOptions::entities is std::nullopt. MAC_ADDRESS is off: the
 // labelled corpus counts MAC addresses as hard negatives (a device's id, not a person's data).
-// NATIONAL_ID and CRYPTO_WALLET are off for their cost (docs/masking.md, "What the added entities
-// cost").
+// NATIONAL_ID, DATE_OF_BIRTH and CRYPTO_WALLET are off for their cost (docs/masking.md, "What the
+// added entities cost").
 bool BuiltinDefaultOn(int entity);
 // The built-in whose detector slot `entity` shares (itself for the eleven original entities). A
 // slot is one bit of the engine's 64-bit detector masks, which custom rules share ("at most 52
@@ -160,6 +162,10 @@ bool BuiltinLeftBoundaryOk(int entity, int prev);
 // (3: ITIN, NHS 3-3-4; 4: Aadhaar 4-4-4; 6: henkilötunnus; 8: NIF; 9: ITIN; 10-12: NHS, PESEL,
 // Aadhaar). Reads p[s - 6, s) and never at or past n (a byte past the end filters nothing).
 bool NationalIdShape(const uint8_t* p, size_t n, size_t s, size_t d);
+// The same for a DATE_OF_BIRTH at s: a run of 4 digits and '-', '/' or '.' (YYYY-MM-DD), 8 digits
+// (YYYYMMDD), or 1-2 digits and '-', '/', '.', ' ', ',' or an ordinal's letter (DD/MM/YYYY,
+// "3 March 1985", "March 3, 1985", "3rd").
+bool DateOfBirthShape(const uint8_t* p, size_t s, size_t d);
 
 struct Hit {
   size_t end = 0;

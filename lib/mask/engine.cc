@@ -190,7 +190,7 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
   }
 
   uint64_t mac_slot_bit = 0;  // IPv6's slot when MAC_ADDRESS is on
-  uint64_t nid_slot_bit = 0;  // US_SSN's slot when NATIONAL_ID is on
+  uint64_t nid_slot_bit = 0;  // US_SSN's slot when NATIONAL_ID or DATE_OF_BIRTH is on
   mask::ByteSet& trig = impl->triggers_;
   trig.AddRange('0', '9');
   trig.AddAll("@_-AJ");
@@ -264,6 +264,11 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
           break;
         case mask::kNationalId:
           nid_slot_bit = bit;
+          impl->nid_on_ = true;
+          break;
+        case mask::kDateOfBirth:
+          nid_slot_bit = bit;
+          impl->dob_on_ = true;
           break;
         case mask::kCryptoWallet:
           impl->wallet_slot_bit_ = bit;
@@ -865,8 +870,16 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
           if (b + 1 < n) {
             const uint8_t c = p[b + 1];
             goes_on = mask::IsDigit(c) || mask::IsUpper(c) || c == '(';
+            // DATE_OF_BIRTH: "3 march 1985", "3rd of March 1985".
+            if constexpr (kOptIn) goes_on |= dob_on_ && mask::IsLower(c);
           } else {
             goes_on = !final;
+          }
+        } else if constexpr (kOptIn) {
+          // DATE_OF_BIRTH: the day of "March 3, 1985" (',' ends the span).
+          if (dob_on_ && b < n && p[b] == ',') {
+            goes_on = b + 2 < n ? p[b + 1] == ' ' && mask::IsDigit(p[b + 2])
+                                : !final && (b + 1 == n || p[b + 1] == ' ');
           }
         }
         if (!goes_on) {
@@ -890,7 +903,8 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
             size_t d = s;
             while (d < n && d - s < 13 && mask::IsDigit(p[d])) ++d;
             if ((mask & ~keep & nid_slot_bit_) != 0 &&
-                (d == n || mask::NationalIdShape(p, n, s, d))) {
+                (d == n || (nid_on_ && mask::NationalIdShape(p, n, s, d)) ||
+                 (dob_on_ && mask::DateOfBirthShape(p, s, d)))) {
               keep |= nid_slot_bit_;
             }
             // "0x" + hex; Base58 '1'/'3' with a letter after its leading digits (or 13+ digits).

@@ -175,6 +175,8 @@ class Masker::Impl {
   // either on, Scan runs ScanSpans<true>: MAC_ADDRESS's slot skips IPv6's filters in spans with a
   // MAC's separators (Unfiltered), NATIONAL_ID's slot is kept by mask::NationalIdShape.
   uint64_t nid_slot_bit_ = 0, mac_slot_bit_ = 0, wallet_slot_bit_ = 0, unfilterable_bits_ = 0;
+  // Which opt-in entities share US_SSN's slot (nid_slot_bit_): each keeps it by its own shape.
+  bool nid_on_ = false, dob_on_ = false;
   uint64_t Unfiltered(bool small, const mask::SpanBits& bits) const;
   uint64_t shape_bits_ = 0;        // the detectors ShapeFilter can drop
   uint64_t needs_digit_bits_ = 0;  // detectors whose match puts a digit in its first span

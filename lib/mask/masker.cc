@@ -12,7 +12,7 @@ namespace jitguard {
 namespace {
 
 constexpr std::array<std::string_view, mask::kNumBuiltinEntities> kBuiltinEntities = {
-    "EMAIL", "PHONE", "US_SSN",         "NATIONAL_ID", "CREDIT_CARD", "CRYPTO_WALLET", "IPV4",
+    "EMAIL", "PHONE", "US_SSN",         "NATIONAL_ID", "DATE_OF_BIRTH", "CREDIT_CARD", "CRYPTO_WALLET", "IPV4",
     "IPV6",  "MAC_ADDRESS", "IBAN", "AWS_ACCESS_KEY", "API_KEY", "JWT", "PRIVATE_KEY"};
 
 // Writes masked output into a string (and counts findings).

@@ -159,7 +159,8 @@ class Masker:
 
     Args:
         entities: built-in entities to detect (default: all of :data:`ENTITIES` but
-            ``NATIONAL_ID``, ``CRYPTO_WALLET`` and ``MAC_ADDRESS``, which are off unless named).
+            ``NATIONAL_ID``, ``DATE_OF_BIRTH``, ``CRYPTO_WALLET`` and ``MAC_ADDRESS``, which are off
+            unless named).
         style: ``"label"`` (``[EMAIL]``), ``"redact"`` (``*`` per character), ``"partial"`` (keep
             the last four characters) or ``"hash"`` (``[EMAIL:3f9a1c2b]``, keyed HMAC-SHA-256).
         hash_key: key of the ``"hash"`` style (bytes, or str as UTF-8).

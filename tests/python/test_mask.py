@@ -19,12 +19,14 @@ def masker():
 
 
 def test_entities_are_the_builtin_names_in_priority_order():
-    assert jitguard.ENTITIES == ("EMAIL", "PHONE", "US_SSN", "NATIONAL_ID", "CREDIT_CARD",
-                                 "CRYPTO_WALLET", "IPV4", "IPV6", "MAC_ADDRESS", "IBAN",
-                                 "AWS_ACCESS_KEY", "API_KEY", "JWT", "PRIVATE_KEY")
-    # MAC_ADDRESS, NATIONAL_ID and CRYPTO_WALLET are off by default.
+    assert jitguard.ENTITIES == ("EMAIL", "PHONE", "US_SSN", "NATIONAL_ID", "DATE_OF_BIRTH",
+                                 "CREDIT_CARD", "CRYPTO_WALLET", "IPV4", "IPV6", "MAC_ADDRESS",
+                                 "IBAN", "AWS_ACCESS_KEY", "API_KEY", "JWT", "PRIVATE_KEY")
+    # MAC_ADDRESS, NATIONAL_ID, DATE_OF_BIRTH and CRYPTO_WALLET are off by default.
     assert Masker().entities == [e for e in jitguard.ENTITIES
-                                 if e not in ("MAC_ADDRESS", "NATIONAL_ID", "CRYPTO_WALLET")]
+                                 if e not in ("MAC_ADDRESS", "NATIONAL_ID", "DATE_OF_BIRTH",
+                                              "CRYPTO_WALLET")]
+    assert Masker(entities=["DATE_OF_BIRTH"]).mask("DOB: 1985-03-14") == "DOB: [DATE_OF_BIRTH]"
     assert Masker(entities=["NATIONAL_ID"]).mask("DNI 12345678Z") == "DNI [NATIONAL_ID]"
     assert Masker(entities=["MAC_ADDRESS"]).mask("nic 00:1a:2b:3c:4d:5e") == "nic [MAC_ADDRESS]"
     assert Masker(entities=["EMAIL"]).entities == ["EMAIL"]

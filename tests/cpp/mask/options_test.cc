@@ -12,9 +12,9 @@ namespace {
 
 TEST(OptionsTest, BuiltinEntitiesInPriorityOrder) {
   const std::vector<std::string_view> want = {
-      "EMAIL",          "PHONE",   "US_SSN", "NATIONAL_ID", "CREDIT_CARD",
-      "CRYPTO_WALLET",  "IPV4",    "IPV6",   "MAC_ADDRESS", "IBAN",
-      "AWS_ACCESS_KEY", "API_KEY", "JWT",    "PRIVATE_KEY"};
+      "EMAIL",         "PHONE",          "US_SSN",  "NATIONAL_ID", "DATE_OF_BIRTH",
+      "CREDIT_CARD",   "CRYPTO_WALLET",  "IPV4",    "IPV6",        "MAC_ADDRESS",
+      "IBAN",          "AWS_ACCESS_KEY", "API_KEY", "JWT",         "PRIVATE_KEY"};
   EXPECT_EQ(std::vector<std::string_view>(BuiltinEntities().begin(), BuiltinEntities().end()),
             want);
   EXPECT_TRUE(IsBuiltinEntity("JWT"));
@@ -24,7 +24,9 @@ TEST(OptionsTest, BuiltinEntitiesInPriorityOrder) {
 TEST(OptionsTest, DefaultProfileIsTheElevenOriginalEntities) {
   std::vector<std::string> want;
   for (std::string_view e : BuiltinEntities()) {
-    if (e != "MAC_ADDRESS" && e != "NATIONAL_ID" && e != "CRYPTO_WALLET") want.emplace_back(e);
+    if (e != "MAC_ADDRESS" && e != "NATIONAL_ID" && e != "DATE_OF_BIRTH" && e != "CRYPTO_WALLET") {
+      want.emplace_back(e);
+    }
   }
   EXPECT_EQ((*Masker::Create({}))->Entities(), want);
 }

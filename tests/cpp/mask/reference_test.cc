@@ -80,7 +80,10 @@ std::string Soup(std::mt19937_64& rng, testing::CorpusGenerator& gen, size_t byt
       "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",
       "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
       "wallet ", "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", "1A1zP1eP5QGefi2DMPTfTL5SLmv7Divf",
-      "0x", "bc1", "3J98t1"};
+      "0x", "bc1", "3J98t1",
+      // DATE_OF_BIRTH values, context words and near misses
+      "DOB ", "born ", "1985-03-14", "14/03/1985", "3 March 1985", "March ", "3rd of March, 1985",
+      "19850314", "1985-02-30", "Sept. ", "2, 1985", "4-3-85", "T00"};
   std::string out;
   while (out.size() < bytes) {
     const uint64_t r = rng() % 100;
