@@ -1,14 +1,16 @@
 // libFuzzer target: masking never crashes, and a stream cut anywhere equals one-shot Mask().
 //
-// Input: byte 0 picks the configuration (style, custom rule/terms on or off), byte 1 seeds the
-// chunk sizes; the rest is the text. MaskJson and the SSE stream also run on the text (their
-// results are not compared; they must only not crash or leak through an error).
+// Input: byte 0 picks the configuration (style, custom rule/terms on or off, the default profile or
+// every built-in entity, the opt-in ones too), byte 1 seeds the chunk sizes; the rest is the text.
+// MaskJson and the SSE stream also run on the text (their results are not compared; they must only
+// not crash or leak through an error).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "jitguard/mask.h"
 
@@ -23,13 +25,17 @@ std::shared_ptr<const jitguard::Masker> MakeMasker(uint8_t config) {
   if (config & 8) o.terms.push_back({.name = "TERM", .terms = {"blue bird", "acme", "x-ray"}});
   if (config & 16) o.allowlist = {"a@b.co"};
   if (config & 32) o.json_keys = {"password"};
+  if (config & 64) {
+    o.entities = std::vector<std::string>(jitguard::BuiltinEntities().begin(),
+                                          jitguard::BuiltinEntities().end());
+  }
   return *jitguard::Masker::Create(o);
 }
 
 const std::shared_ptr<const jitguard::Masker>& Cached(uint8_t config) {
-  static std::shared_ptr<const jitguard::Masker> cache[64];
-  auto& m = cache[config % 64];
-  if (!m) m = MakeMasker(config % 64);
+  static std::shared_ptr<const jitguard::Masker> cache[128];
+  auto& m = cache[config % 128];
+  if (!m) m = MakeMasker(config % 128);
   return m;
 }
 
