@@ -348,7 +348,8 @@ def nino_valid(value: str) -> bool:
 
 
 def _nino_form(r: random.Random, v: str) -> str:
-    return v if r.random() < 0.5 else f"{v[:2]} {v[2:4]} {v[4:6]} {v[6:8]} {v[8]}"
+    x = r.random()
+    return v if x < 0.4 else f"{v[:2]} {v[2:4]} {v[4:6]} {v[6:8]} {v[8]}" if x < 0.8 else f"{v[:2]} {v[2:8]} {v[8]}"
 
 
 def gen_nino(r: random.Random) -> str:
@@ -537,7 +538,10 @@ def rrn_check(first12: str) -> int:
 
 def rrn_valid(value: str) -> bool:
     d = value.replace("-", "")
-    return len(d) == 13 and d.isdigit() and rrn_check(d[:12]) == int(d[12])
+    if len(d) != 13 or not d.isdigit():
+        return False
+    century = {"1": 1900, "2": 1900, "3": 2000, "4": 2000}.get(d[6], 1800)
+    return _valid_date(century + int(d[:2]), int(d[2:4]), int(d[4:6])) and rrn_check(d[:12]) == int(d[12])
 
 
 def _rrn_first12(r: random.Random) -> str:
@@ -547,15 +551,25 @@ def _rrn_first12(r: random.Random) -> str:
 
 
 def gen_kr_rrn(r: random.Random) -> str:
+    """With the hyphen (an id on its own when its check digit holds)."""
     first = _rrn_first12(r)
     v = first + str(rrn_check(first))
-    return f"{v[:6]}-{v[6:]}" if r.random() < 0.85 else v
+    return f"{v[:6]}-{v[6:]}"
+
+
+def gen_kr_rrn_bare(r: random.Random) -> str:
+    """Thirteen digits without the hyphen (an id only after its context word)."""
+    first = _rrn_first12(r)
+    return first + str(rrn_check(first))
 
 
 def bad_kr_rrn(r: random.Random) -> str:
-    first = _rrn_first12(r)
-    v = first + str((rrn_check(first) + r.randint(1, 9)) % 10)
-    return f"{v[:6]}-{v[6:]}"
+    """A date that does not exist, with a valid check digit (numbers issued from October 2020
+    have no check digit, so a broken one after a context word is still an RRN)."""
+    y = r.randint(40, 99)
+    m, d = r.choice([(13, 1), (0, 10), (2, 30), (4, 31), (11, 31)])
+    first = f"{y:02d}{m:02d}{d:02d}{r.choice('12')}{_digits(r, 5)}"
+    return f"{first[:6]}-{first[6:]}{rrn_check(first)}"
 
 
 # --- US passport: nine digits, or a letter and eight digits (Next Generation passports) -----------
@@ -605,7 +619,7 @@ SCHEMES: Dict[str, Scheme] = {s.rule: s for s in [
     # Pending (NATIONAL_ID_PENDING).
     Scheme("uk_nino", gen_nino, bad_nino, ("NINO", "National Insurance number", "NI number", "NI no"),
            False, "nino", ("UK_NINO",)),
-    Scheme("it_cf", gen_it_cf, bad_it_cf, ("codice fiscale", "CF:", "C.F."), False, "codice_fiscale",
+    Scheme("it_fiscal_code", gen_it_cf, bad_it_cf, ("codice fiscale", "CF:", "C.F."), False, "codice_fiscale",
            ("IT_FISCAL_CODE",)),
     Scheme("au_abn", gen_abn, bad_abn, ("ABN", "ABN:", "Australian Business Number"), True, "abn", ("AU_ABN",)),
     Scheme("au_acn", gen_acn, bad_acn, ("ACN", "ACN:", "Australian Company Number"), True, "acn", ("AU_ACN",)),
@@ -616,14 +630,16 @@ SCHEMES: Dict[str, Scheme] = {s.rule: s for s in [
            ("IN_PAN",)),
     Scheme("kr_rrn", gen_kr_rrn, bad_kr_rrn, ("RRN", "주민등록번호", "resident registration number"), False,
            "rrn", ("KR_RRN",)),
+    Scheme("kr_rrn_bare", gen_kr_rrn_bare, bad_kr_rrn, ("RRN", "주민등록번호", "resident registration number"),
+           True, "rrn", ("KR_RRN",)),
     Scheme("us_passport", gen_us_passport, bad_us_passport, ("passport no", "passport no.", "passport number",
                                                              "Passport No:"), True, "passport_no", ("US_PASSPORT",)),
 ]}
 
 #: Schemes with a generator whose detector is not merged yet: not planted in the corpus. Remove a
 #: name once jitguard detects it (check its context words and forms against the matcher first).
-NATIONAL_ID_PENDING: List[str] = ["uk_nino", "it_cf", "au_abn", "au_acn", "au_tfn", "au_medicare",
-                                  "in_pan", "kr_rrn", "us_passport"]
+NATIONAL_ID_PENDING: List[str] = ["uk_nino", "it_fiscal_code", "au_abn", "au_acn", "au_tfn", "au_medicare",
+                                  "in_pan", "kr_rrn", "kr_rrn_bare", "us_passport"]
 
 
 def active_schemes(pending: bool = False) -> List[Scheme]:
@@ -632,14 +648,15 @@ def active_schemes(pending: bool = False) -> List[Scheme]:
 
 
 def rule_of(scheme: Scheme) -> str:
-    """The rule jitguard reports for a scheme (the two Aadhaar forms share one)."""
-    return "in_aadhaar" if scheme.rule == "in_aadhaar_bare" else scheme.rule
+    """The rule jitguard reports for a scheme (the contiguous forms that need a context word share
+    their scheme's rule)."""
+    return scheme.rule[:-len("_bare")] if scheme.rule.endswith("_bare") else scheme.rule
 
 
 VALIDATORS: Dict[str, Callable[[str], bool]] = {
     "us_itin": itin_valid, "es_nif": es_valid, "es_nie": es_valid, "in_aadhaar": aadhaar_valid,
     "in_aadhaar_bare": aadhaar_valid, "uk_nhs": nhs_valid, "pl_pesel": pesel_valid, "fi_hetu": hetu_valid,
-    "sg_nric": nric_valid, "uk_nino": nino_valid, "it_cf": cf_valid, "au_abn": abn_valid,
+    "sg_nric": nric_valid, "uk_nino": nino_valid, "it_fiscal_code": cf_valid, "au_abn": abn_valid,
     "au_acn": acn_valid, "au_tfn": tfn_valid, "au_medicare": medicare_valid, "in_pan": pan_valid,
-    "kr_rrn": rrn_valid,
+    "kr_rrn": rrn_valid, "kr_rrn_bare": rrn_valid,
 }
