@@ -957,7 +957,10 @@ class _Vocab:
         """A scheme, a value that is no id, and whether it goes after the scheme's context."""
         s = r.choice(self.schemes)
         if s.needs_context and r.random() < 0.3:
-            return s, re.sub(r"\D", "", s.good(r)), False
+            value = re.sub(r"\D", "", s.good(r))
+            while len(value) >= 13 and luhn_valid(value):  # 13-19 digits passing Luhn: a card
+                value = re.sub(r"\D", "", s.good(r))
+            return s, value, False
         return s, s.bad(r), True
 
     def _bad_nid(self, r: random.Random) -> str:
