@@ -117,7 +117,8 @@ def test_bytes_input_finds_the_same_values(corpus):
 KNOWN_GAPS = {
     ("recall", "NATIONAL_ID"):
         "fi_hetu: a henkilötunnus whose check character is a digit (10 of the 31, e.g. "
-        "150729-6924) is never found; uk_nhs: a grouped NHS number that is also a NANP phone number "
+        "150729-6924) is never found (MatchHetu's DigitRun(c, s + 7, 3) != 3 counts the check digit "
+        "as a fourth digit of the individual number); uk_nhs: a grouped NHS number that is also a NANP phone number "
         "is reported as PHONE even after 'NHS number' (documented; masked either way)",
     ("precision", "PHONE"):
         "grouped NHS numbers after 'NHS number' (valid ones, and broken ones that are no id) are "
