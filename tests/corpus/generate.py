@@ -7,6 +7,14 @@ times, versions, UUIDs, git hashes, prices, order numbers, ZIP codes, card numbe
 check digit is off by one, never-issued SSNs, out-of-range IPv4 octets, bare 9-digit business IDs,
 certificates and public keys, MAC addresses, C++ scope operators, ISBNs...
 
+``generate(..., opt_in=True)`` also plants the entities that are off by default: ``NATIONAL_ID``
+(one generator per scheme, tests/corpus/national_ids.py), ``CRYPTO_WALLET`` and ``MAC_ADDRESS``
+(tests/corpus/wallets.py), with their hard negatives (broken check digits, ids without the context
+word their scheme needs, testnet addresses, transaction hashes, EUI-64s, key fingerprints...);
+there the MAC addresses of the default templates are labelled ``MAC_ADDRESS``. Without ``opt_in``
+the corpus is the same as before those entities existed (the MACs are hard negatives there).
+Labels of the opt-in entities carry the scheme (``Label.scheme``: the rule jitguard reports).
+
 Every value is synthetic (random digits with valid check digits, fictional 555-01xx numbers,
 made-up domains); the same seed always gives the same corpus.
 
@@ -31,10 +39,19 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
+if __package__ in (None, ""):  # run as a script: make the package importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from corpus import national_ids as ids  # noqa: E402
+from corpus import wallets  # noqa: E402
+
+#: The entities of the default profile.
 ENTITIES = (
     "EMAIL", "PHONE", "US_SSN", "CREDIT_CARD", "IPV4", "IPV6", "IBAN",
     "AWS_ACCESS_KEY", "API_KEY", "JWT", "PRIVATE_KEY",
 )
+#: The entities that are off by default (labelled only in ``generate(..., opt_in=True)``).
+OPT_IN_ENTITIES = ("NATIONAL_ID", "CRYPTO_WALLET", "MAC_ADDRESS")
+ALL_ENTITIES = ENTITIES + OPT_IN_ENTITIES
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,7 @@ class Label:
     start: int  # str (code point) offsets
     end: int
     value: str
+    scheme: str = ""  # opt-in entities: the rule that should report it ("es_nif", "btc_bech32"...)
 
 
 @dataclass
@@ -58,6 +76,7 @@ class Corpus:
     text: str = ""
     labels: List[Label] = field(default_factory=list)
     separator: str = "\n\n"
+    entities: Tuple[str, ...] = ENTITIES  # what the documents label (ALL_ENTITIES with opt_in)
 
     def __post_init__(self) -> None:
         parts, labels, pos = [], [], 0
@@ -66,13 +85,13 @@ class Corpus:
                 parts.append(self.separator)
                 pos += len(self.separator)
             parts.append(doc.text)
-            labels.extend(Label(l.entity, l.start + pos, l.end + pos, l.value) for l in doc.labels)
+            labels.extend(Label(l.entity, l.start + pos, l.end + pos, l.value, l.scheme) for l in doc.labels)
             pos += len(doc.text)
         self.text = "".join(parts)
         self.labels = labels
 
     def counts(self) -> Dict[str, int]:
-        out = {e: 0 for e in ENTITIES}
+        out = {e: 0 for e in self.entities}
         for l in self.labels:
             out[l.entity] += 1
         return out
@@ -708,9 +727,17 @@ _CODE = [
 ]
 
 
+Planted = Tuple[str, str, str, str]  # text before the value, the value, text after it, the scheme
+
+
 def _fill(r: random.Random, template: str, labels: List[Label], out: List[str], pos: int,
-          json_escape: bool = False) -> int:
-    """Appends template with placeholders filled; returns the new position."""
+          json_escape: bool = False, vocab: Optional["_Vocab"] = None) -> int:
+    """Appends template with placeholders filled; returns the new position.
+
+    A positive generator returns the value, or a :data:`Planted` tuple when words around the value
+    (a context word) belong to the placeholder but not to the label."""
+    positives = vocab.positives if vocab else POSITIVES
+    negatives = vocab.negatives if vocab else NEGATIVES
     for piece in re.split(r"(\{[A-Z_0-9]+\}|\{\{|\}\})", template):
         if not piece:
             continue
@@ -720,13 +747,20 @@ def _fill(r: random.Random, template: str, labels: List[Label], out: List[str], 
             text = "}"
         elif piece.startswith("{") and piece.endswith("}"):
             kind = piece[1:-1]
-            if kind in POSITIVES:
-                entity, gen = POSITIVES[kind]
+            if kind in positives:
+                entity, gen = positives[kind][:2]
                 value = gen(r)
-                labels.append(Label(entity, pos, pos + len(value), value))
-                text = value
+                if isinstance(value, tuple):
+                    before, value, after, scheme = value
+                else:
+                    before, after, scheme = "", "", positives[kind][2] if len(positives[kind]) > 2 else ""
+                start = pos + len(before)
+                labels.append(Label(entity, start, start + len(value), value, scheme))
+                text = before + value + after
             else:
-                text = NEGATIVES[kind](r)
+                text = negatives[kind](r)
+                if isinstance(text, tuple):
+                    text = "".join(text)
         else:
             text = piece
         out.append(text)
@@ -734,79 +768,274 @@ def _fill(r: random.Random, template: str, labels: List[Label], out: List[str], 
     return pos
 
 
-def _prose(r: random.Random) -> Tuple[str, List[Label]]:
+def _prose(r: random.Random, vocab: Optional["_Vocab"] = None,
+           templates: Optional[Sequence[str]] = None) -> Tuple[str, List[Label]]:
     out, labels, pos = [], [], 0
     for i in range(r.randint(2, 6)):
         if i:
             sep = r.choice([" ", " ", "\n"])
             out.append(sep)
             pos += len(sep)
-        pos = _fill(r, r.choice(_PROSE), labels, out, pos)
+        pos = _fill(r, r.choice(templates or _PROSE), labels, out, pos, vocab=vocab)
     return "".join(out), labels
 
 
-def _table(r: random.Random) -> Tuple[str, List[Label]]:
+def _table(r: random.Random, vocab: Optional["_Vocab"] = None) -> Tuple[str, List[Label]]:
     cols = ["name"] + r.sample(_CELL_POSITIVES, 2) + r.sample(_CELL_NEGATIVES, 2)
+    return _table_rows(r, cols, {}, vocab)
+
+
+def _table_rows(r: random.Random, cols: List[str], headers: Dict[str, str],
+                vocab: Optional["_Vocab"]) -> Tuple[str, List[Label]]:
     out, labels, pos = [], [], 0
-    pos = _fill(r, "Here is the table you asked for:\n\n", labels, out, pos)
-    header = "| " + " | ".join(c.lower() for c in cols) + " |\n" + "|" + "---|" * len(cols) + "\n"
+    pos = _fill(r, "Here is the table you asked for:\n\n", labels, out, pos, vocab=vocab)
+    header = ("| " + " | ".join(headers.get(c, c.lower()) for c in cols) + " |\n" + "|" + "---|" * len(cols)
+              + "\n")
     out.append(header)
     pos += len(header)
     for _ in range(r.randint(2, 6)):
         row = "| " + " | ".join("{NAME}" if c == "name" else "{" + c + "}" for c in cols) + " |\n"
-        pos = _fill(r, row, labels, out, pos)
+        pos = _fill(r, row, labels, out, pos, vocab=vocab)
     return "".join(out), labels
 
 
-def _json(r: random.Random) -> Tuple[str, List[Label]]:
-    keys = {"EMAIL": "email", "PHONE": "phone", "PHONE_INTL": "mobile", "SSN": "ssn", "CARD": "card",
-            "IPV4": "client_ip", "IPV6": "ip6", "IBAN": "iban", "AWS": "aws_key_id", "APIKEY": "token",
-            "JWT": "access_token", "DATE": "created", "TIME": "at", "DATETIME": "updated_at",
-            "VERSION": "version", "UUID": "id", "SHA": "commit", "PRICE": "total", "ORDER": "order",
-            "ZIP": "zip", "BAD_CARD": "rejected_card", "BAD_IBAN": "rejected_iban", "BAD_SSN": "test_ssn",
-            "BAD_IP": "bad_ip", "BIZ_ID": "account_id", "EPOCH": "ts", "MAC": "mac", "ISBN": "isbn",
-            "NUM": "score", "SSN_BARE": "ssn"}
+_JSON_KEYS = {
+    "EMAIL": "email", "PHONE": "phone", "PHONE_INTL": "mobile", "SSN": "ssn", "CARD": "card",
+    "IPV4": "client_ip", "IPV6": "ip6", "IBAN": "iban", "AWS": "aws_key_id", "APIKEY": "token",
+    "JWT": "access_token", "DATE": "created", "TIME": "at", "DATETIME": "updated_at",
+    "VERSION": "version", "UUID": "id", "SHA": "commit", "PRICE": "total", "ORDER": "order",
+    "ZIP": "zip", "BAD_CARD": "rejected_card", "BAD_IBAN": "rejected_iban", "BAD_SSN": "test_ssn",
+    "BAD_IP": "bad_ip", "BIZ_ID": "account_id", "EPOCH": "ts", "MAC": "mac", "ISBN": "isbn",
+    "NUM": "score", "SSN_BARE": "ssn"}
+
+
+def _json_template(r: random.Random, fields: List[Tuple[str, str]]) -> str:
+    indent = r.choice([None, 2])
+    nl, sp = ("\n", "  ") if indent else ("", "")
+    lines = [f'{sp}"{key}": "{{{kind}}}"' for key, kind in fields]
+    return "```json\n{{" + nl + ("," + nl if indent else ", ").join(lines) + nl + "}}\n```"
+
+
+def _json(r: random.Random, vocab: Optional["_Vocab"] = None) -> Tuple[str, List[Label]]:
     kinds = r.sample(_CELL_POSITIVES, 3) + r.sample(_CELL_NEGATIVES, 3)
     if r.random() < 0.2:
         kinds.append("SSN_BARE")
     r.shuffle(kinds)
-    indent = r.choice([None, 2])
-    nl, sp = ("\n", "  ") if indent else ("", "")
-    fields = [f'{sp}"{keys[k]}": "{{{k}}}"' for k in kinds]
-    template = "```json\n{{" + nl + ("," + nl if indent else ", ").join(fields) + nl + "}}\n```"
+    template = _json_template(r, [(_JSON_KEYS[k], k) for k in kinds])
     out, labels, pos = [], [], 0
-    _fill(r, template, labels, out, pos)
+    _fill(r, template, labels, out, pos, vocab=vocab)
     return "".join(out), labels
 
 
-def _logs(r: random.Random) -> Tuple[str, List[Label]]:
+def _logs(r: random.Random, vocab: Optional["_Vocab"] = None,
+          templates: Optional[Sequence[str]] = None) -> Tuple[str, List[Label]]:
     out, labels, pos = [], [], 0
     for _ in range(r.randint(3, 8)):
-        pos = _fill(r, r.choice(_LOGS) + "\n", labels, out, pos)
+        pos = _fill(r, r.choice(templates or _LOGS) + "\n", labels, out, pos, vocab=vocab)
     return "".join(out), labels
 
 
-def _code(r: random.Random) -> Tuple[str, List[Label]]:
+def _code(r: random.Random, vocab: Optional["_Vocab"] = None) -> Tuple[str, List[Label]]:
     lang, body = r.choice(_CODE)
     out, labels, pos = [], [], 0
-    _fill(r, f"```{lang}\n{body}```", labels, out, pos)
+    _fill(r, f"```{lang}\n{body}```", labels, out, pos, vocab=vocab)
     return "".join(out), labels
+
+
+# ----------------------------------------------------------------------------------------------
+# The opt-in entities (generate(..., opt_in=True)).
+#
+# {CNID}: a national id of a random scheme with its context phrase (schemes that need none go
+# bare a quarter of the time); {BAD_NID}: a broken id after its context phrase, or a valid id of a
+# scheme that needs context without one (digits only: a grouped 3-3-4 number is a phone number's
+# shape); {LNID} / {LBAD_NID}: the same as a log field "key=value"; {ID_<RULE>} / {BADID_<RULE>}:
+# the value alone (JSON values under the scheme's key, table cells).
+
+_OPTIN_PROSE = [
+    "{NAME}'s {CNID} was checked against the register on {DATE}.",
+    "Please update the record: {CNID}, and the older one, {CNID}.",
+    "For the visa application we need {CNID} (expires {DATE}).",
+    "The form lists {CNID}; the reference is {ORDER}.",
+    "Applicant {UNAME}, {CNID}, born {DATE}.",
+    "Note that {BAD_NID} fails its check, so it is not a valid id.",
+    "Registry export {ORDER}: {BAD_NID} was rejected and {CNID} accepted.",
+    "Send the 0.05 BTC to {BTC} before {TIME}.",
+    "The donation address is {BTC_SEGWIT}; the old one was {BTC}.",
+    "My wallet is {ETH}, please send the USDC there.",
+    "Payout to {ETH_CTX} (ERC-20 only), fee {PRICE}.",
+    "The transaction {TX_HASH} moved funds to {ETH} on {DATE}.",
+    "That string {BAD_WALLET} only looks like a wallet: its checksum is wrong.",
+    "Commit {SHA} and the SHA-1 {HEX40} are hashes, not wallets.",
+    "The faucet sent test coins to {TESTNET} in block {BIZ_ID}.",
+    "The switch learned {MAC} on port {NUM}; {BAD_MAC} is not a MAC address.",
+    "The NIC {MAC} and the interface id {BAD_MAC} belong to the same host.",
+    "Host key {FPR} was accepted for {IPV4}.",
+]
+
+_OPTIN_LOGS = [
+    "{DATETIME} INFO  kyc: {LNID} verified for {EMAIL}",
+    "{DATETIME} INFO  kyc: applicant {NAME} {LNID}",
+    "{DATETIME} WARN  kyc: rejected {LBAD_NID} (checksum)",
+    "{DATETIME} INFO  payout: btc={BTC} amount={PRICE}",
+    "{DATETIME} INFO  payout: to={BTC_SEGWIT} fee={NUM}",
+    "{DATETIME} INFO  wallet: eth {ETH} balance {NUM}",
+    "{DATETIME} INFO  wallet: {ETH_CTX} nonce {NUM}",
+    "{DATETIME} DEBUG chain: tx {TX_HASH} confirmed in block {BIZ_ID}",
+    "{DATETIME} WARN  chain: checksum mismatch {BAD_WALLET}",
+    "{DATETIME} DEBUG chain: testnet {TESTNET}",
+    "{DATETIME} DEBUG store: object digest={HEX40}",
+    "{DATETIME} INFO  net: arp {IPV4} is-at {MAC}",
+    "{DATETIME} INFO  net: port {NUM} learned {MAC} vlan {NUM}",
+    "{DATETIME} DEBUG net: ignoring {BAD_MAC}",
+    "{DATETIME} INFO  sshd: accepted key {FPR} from {IPV4}",
+]
+
+# JSON fields and table columns of the opt-in documents: (key / header, placeholder).
+_OPTIN_FIELDS = [("btc_address", "BTC"), ("payout_address", "BTC_SEGWIT"), ("eth_address", "ETH"),
+                 ("wallet", "ETH_LOWER"), ("recipient", "ETH_LOWER"), ("mac", "MAC"),
+                 ("rejected_address", "BAD_WALLET"), ("tx_hash", "TX_HASH"), ("hw_id", "BAD_MAC"),
+                 ("testnet_address", "TESTNET"), ("sha1", "HEX40")]
+_OPTIN_COLUMNS = [("btc", "BTC"), ("segwit", "BTC_SEGWIT"), ("eth", "ETH"), ("mac", "MAC"),
+                  ("tx", "TX_HASH"), ("rejected", "BAD_WALLET"), ("hw id", "BAD_MAC"), ("testnet", "TESTNET")]
+
+_ETH_CONTEXT = ("ETH address", "wallet", "deposit address", "send to", "MetaMask", "recipient",
+                "ERC-20 address", "ethereum")
+_NEUTRAL = ("ref", "ref.", "ticket", "order", "tracking no.", "batch", "serial")
+
+
+def _placeholder(rule: str) -> str:
+    return rule.upper()
+
+
+class _Vocab:
+    """Placeholders of the every-entity corpus: the default ones, the MACs labelled, and the
+    opt-in entities' positives and negatives."""
+
+    def __init__(self, pending: bool = False) -> None:
+        self.schemes = ids.active_schemes(pending)
+        self.free = [s for s in self.schemes if not s.needs_context]
+        self.positives: Dict[str, tuple] = dict(POSITIVES)
+        self.negatives: Dict[str, Callable] = dict(NEGATIVES)
+        self.positives.update({
+            "MAC": ("MAC_ADDRESS", wallets.gen_mac_address, "mac"),
+            "BTC": ("CRYPTO_WALLET", wallets.gen_btc_base58, "btc_base58"),
+            "BTC_SEGWIT": ("CRYPTO_WALLET", wallets.gen_btc_segwit, "btc_bech32"),
+            "ETH": ("CRYPTO_WALLET", wallets.gen_eth, "eth"),
+            "ETH_LOWER": ("CRYPTO_WALLET", wallets.gen_eth_lower, "eth_context"),
+            "ETH_CTX": ("CRYPTO_WALLET", self._eth_ctx),
+            "CNID": ("NATIONAL_ID", self._cnid),
+            "LNID": ("NATIONAL_ID", self._lnid),
+        })
+        self.negatives.update({
+            "BAD_NID": self._bad_nid, "LBAD_NID": self._lbad_nid, "BAD_WALLET": wallets.bad_wallet,
+            "TESTNET": wallets.gen_testnet, "TX_HASH": wallets.gen_tx_hash, "HEX40": wallets.gen_hex40,
+            "BAD_MAC": wallets.bad_mac, "FPR": wallets.gen_fingerprint,
+        })
+        for s in self.schemes:
+            self.positives["ID_" + _placeholder(s.rule)] = ("NATIONAL_ID", s.good, ids.rule_of(s))
+            self.negatives["BADID_" + _placeholder(s.rule)] = s.bad
+
+    @staticmethod
+    def _eth_ctx(r: random.Random) -> Planted:
+        phrase = r.choice(_ETH_CONTEXT)
+        return phrase + r.choice([" ", ": "]), wallets.gen_eth_lower(r), "", "eth_context"
+
+    def _cnid(self, r: random.Random) -> Planted:
+        s = r.choice(self.schemes)
+        value = s.good(r)
+        if not s.needs_context and r.random() < 0.25:
+            return "", value, "", ids.rule_of(s)
+        phrase = r.choice(s.context)
+        sep = " " if phrase[-1] in ":#." else r.choice([" ", " ", ": ", " is "])
+        return phrase + sep, value, "", ids.rule_of(s)
+
+    def _lnid(self, r: random.Random) -> Planted:
+        s = r.choice(self.schemes)
+        return s.key + r.choice(["=", ": "]), s.good(r), "", ids.rule_of(s)
+
+    def _bad(self, r: random.Random) -> Tuple[ids.Scheme, str, bool]:
+        """A scheme, a value that is no id, and whether it goes after the scheme's context."""
+        s = r.choice(self.schemes)
+        if s.needs_context and r.random() < 0.3:
+            value = re.sub(r"\D", "", s.good(r))
+            while len(value) >= 13 and luhn_valid(value):  # 13-19 digits passing Luhn: a card
+                value = re.sub(r"\D", "", s.good(r))
+            return s, value, False
+        return s, s.bad(r), True
+
+    def _bad_nid(self, r: random.Random) -> str:
+        s, value, with_context = self._bad(r)
+        phrase = r.choice(s.context) if with_context else r.choice(_NEUTRAL)
+        return phrase + " " + value
+
+    def _lbad_nid(self, r: random.Random) -> str:
+        s, value, with_context = self._bad(r)
+        return (s.key if with_context else r.choice(["ref", "order", "batch"])) + "=" + value
+
+
+def _optin_prose(r: random.Random, vocab: "_Vocab") -> Tuple[str, List[Label]]:
+    return _prose(r, vocab, _OPTIN_PROSE)
+
+
+def _optin_logs(r: random.Random, vocab: "_Vocab") -> Tuple[str, List[Label]]:
+    return _logs(r, vocab, _OPTIN_LOGS)
+
+
+def _optin_json(r: random.Random, vocab: "_Vocab") -> Tuple[str, List[Label]]:
+    fields = [(_JSON_KEYS[k], k) for k in r.sample(_CELL_POSITIVES, 1) + r.sample(_CELL_NEGATIVES, 1)]
+    for _ in range(r.randint(2, 4)):
+        x = r.random()
+        s = r.choice(vocab.schemes)
+        if x < 0.4:
+            fields.append((s.key, "ID_" + _placeholder(s.rule)))
+        elif x < 0.5:
+            fields.append((s.key, "BADID_" + _placeholder(s.rule)))
+        else:
+            fields.append(r.choice(_OPTIN_FIELDS))
+    r.shuffle(fields)
+    out, labels = [], []
+    _fill(r, _json_template(r, fields), labels, out, 0, vocab=vocab)
+    return "".join(out), labels
+
+
+def _optin_table(r: random.Random, vocab: "_Vocab") -> Tuple[str, List[Label]]:
+    # A table cell has no context word (the window stops at the line break before it), so only
+    # the schemes that need none go in a column of their own.
+    free = r.sample(vocab.free, 2)
+    cols = [("name", "name")] + [(s.key, "ID_" + _placeholder(s.rule)) for s in free]
+    cols += r.sample(_OPTIN_COLUMNS, 2) + [(_JSON_KEYS[k], k) for k in r.sample(_CELL_NEGATIVES, 1)]
+    return _table_rows(r, [c for _, c in cols], {c: h for h, c in cols}, vocab)
 
 
 _KINDS = [("prose", _prose, 4), ("table", _table, 2), ("json", _json, 2), ("logs", _logs, 2),
           ("code", _code, 2)]
+_OPTIN_KINDS = [("prose", _optin_prose, 4), ("logs", _optin_logs, 2), ("json", _optin_json, 2),
+                ("table", _optin_table, 1)]
 
 
-def generate(seed: int = 7, documents: int = 1000) -> Corpus:
-    """The corpus of `documents` documents drawn with `seed` (same arguments, same corpus)."""
+def generate(seed: int = 7, documents: int = 1000, opt_in: bool = False, pending: bool = False) -> Corpus:
+    """The corpus of `documents` documents drawn with `seed` (same arguments, same corpus).
+
+    With `opt_in`, documents holding the opt-in entities (NATIONAL_ID, CRYPTO_WALLET,
+    MAC_ADDRESS) join the default ones (about 3 in 7 documents), the MACs are labelled, and the
+    corpus labels ALL_ENTITIES; `pending` also plants the schemes of ids.NATIONAL_ID_PENDING."""
     r = random.Random(seed)
-    population = [k for k in _KINDS for _ in range(k[2])]
+    if not opt_in:
+        population = [k for k in _KINDS for _ in range(k[2])]
+        docs = []
+        for _ in range(documents):
+            kind, fn, _ = r.choice(population)
+            text, labels = fn(r)
+            docs.append(Document(kind, text, labels))
+        return Corpus(docs)
+    vocab = _Vocab(pending)
+    population = [k for k in _KINDS + _OPTIN_KINDS for _ in range(k[2])]
     docs = []
     for _ in range(documents):
         kind, fn, _ = r.choice(population)
-        text, labels = fn(r)
+        text, labels = fn(r, vocab)
         docs.append(Document(kind, text, labels))
-    return Corpus(docs)
+    return Corpus(docs, entities=ALL_ENTITIES)
 
 
 def generate_bytes(seed: int, size: int) -> Tuple[str, Corpus]:
@@ -870,7 +1099,7 @@ def score(labels: Sequence[Label], findings: Iterable[Tuple[str, int, int]], tex
     entities outside `entities` (default: ENTITIES) are ignored. With `text`, misses carry context.
     """
     wanted = set(entities or ENTITIES)
-    result = {e: EntityScore(e) for e in ENTITIES if e in wanted}
+    result = {e: EntityScore(e) for e in ALL_ENTITIES if e in wanted}
     by_entity: Dict[str, List[Tuple[int, int]]] = {e: [] for e in result}
     for ent, s, e in findings:
         if ent in by_entity:
@@ -930,6 +1159,22 @@ def score(labels: Sequence[Label], findings: Iterable[Tuple[str, int, int]], tex
             else:
                 misses.append(Miss(ent, "false_positive", s, e, ctx(s, e)))
     return result, misses
+
+
+def recall_by_scheme(labels: Sequence[Label], findings: Iterable[Tuple[str, int, int]],
+                     entities: Iterable[str] = OPT_IN_ENTITIES) -> Dict[Tuple[str, str], EntityScore]:
+    """Recall of each (entity, scheme) of the labels (precision is per entity only: a finding
+    does not say which scheme it took the value for)."""
+    findings = list(findings)
+    groups: Dict[Tuple[str, str], List[Label]] = {}
+    for l in labels:
+        if l.entity in entities:
+            groups.setdefault((l.entity, l.scheme), []).append(l)
+    out = {}
+    for (entity, scheme), ls in sorted(groups.items()):
+        sc = score(ls, [f for f in findings if f[0] == entity], entities=[entity])[0][entity]
+        out[(entity, scheme)] = sc
+    return out
 
 
 def format_scores(scores: Dict[str, EntityScore]) -> str:

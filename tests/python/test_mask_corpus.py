@@ -68,3 +68,105 @@ def test_score_counts_partial_cover_and_false_positives():
     assert scores["IPV4"].recall == 0.0 and scores["IPV4"].precision == 1.0
     assert scores["PHONE"].precision == 0.0
     assert sorted((m.entity, m.verdict) for m in misses) == [("IPV4", "partial"), ("PHONE", "false_positive")]
+
+
+# --- the opt-in entities (tests/corpus/national_ids.py, tests/corpus/wallets.py) -------------------
+
+from corpus import national_ids as ids  # noqa: E402
+from corpus import wallets as w  # noqa: E402
+
+
+def test_without_opt_in_the_corpus_labels_only_the_default_entities():
+    c = g.generate(3, 300)
+    assert {l.entity for l in c.labels} <= set(g.ENTITIES) and set(c.counts()) == set(g.ENTITIES)
+    assert not any(l.scheme for l in c.labels)
+
+
+def test_opt_in_corpus_labels_every_entity_and_its_schemes():
+    a, b = g.generate(3, 600, opt_in=True), g.generate(3, 600, opt_in=True)
+    assert a.text == b.text and a.labels == b.labels
+    for label in a.labels:
+        assert a.text[label.start:label.end] == label.value
+    counts = a.counts()
+    assert set(counts) == set(g.ALL_ENTITIES) and all(counts[e] > 0 for e in g.ALL_ENTITIES)
+    schemes = {l.scheme for l in a.labels if l.entity == "NATIONAL_ID"}
+    assert schemes == {ids.rule_of(s) for s in ids.active_schemes()}
+    assert not schemes & set(ids.NATIONAL_ID_PENDING)
+    assert {l.scheme for l in a.labels if l.entity == "CRYPTO_WALLET"} == {
+        "btc_base58", "btc_bech32", "eth", "eth_context"}
+    assert {l.scheme for l in a.labels if l.entity == "MAC_ADDRESS"} == {"mac"}
+    pending = g.generate(3, 600, opt_in=True, pending=True)
+    assert {l.scheme for l in pending.labels if l.entity == "NATIONAL_ID"} >= {
+        ids.rule_of(ids.SCHEMES[name]) for name in ids.NATIONAL_ID_PENDING}
+
+
+def test_national_id_check_digits_follow_the_specifications():
+    # Examples published with the schemes (or computed by hand from their definitions).
+    assert ids.es_valid("12345678Z") and ids.es_valid("X1234567L") and not ids.es_valid("12345678A")
+    assert ids.verhoeff_check("23412341234") == "6" and ids.aadhaar_valid("2341 2341 2346")
+    assert ids.nhs_valid("943 476 5919") and not ids.nhs_valid("9434765918")
+    assert ids.pesel_valid("44051401359") and not ids.pesel_valid("44051401358")
+    assert ids.hetu_valid("131052-308T") and not ids.hetu_valid("131052-308U")
+    assert ids.nric_valid("S1234567D") and ids.nric_valid("T1234567J") and ids.nric_valid("F1234567N")
+    assert ids.itin_valid("912-70-1234") and not ids.itin_valid("912-93-1234")
+    assert ids.cf_valid("RSSMRA85T10A562S")
+    assert ids.abn_valid("51 824 753 556") and ids.acn_valid("004 085 616")
+    assert ids.tfn_valid("123 456 782") and ids.medicare_valid("2123 45670 1")
+
+
+def test_national_id_generators_are_valid_and_their_negatives_are_not():
+    r = random.Random(12)
+    for name, scheme in ids.SCHEMES.items():
+        valid = ids.VALIDATORS.get(name)
+        if valid is None:  # no checksum (US passport): the shape only
+            continue
+        for _ in range(300):
+            assert valid(scheme.good(r)), name
+            bad = scheme.bad(r)
+            assert not valid(bad), (name, bad)
+
+
+def test_wallet_encoders_match_the_specifications_vectors():
+    # Bitcoin's genesis address (Base58Check of HASH160 62e907b1...), BIP-173 and BIP-350 vectors,
+    # EIP-55's examples.
+    assert w.base58check(0, bytes.fromhex("62e907b15cbf27d5425399ebf6f0fb50ebb88f18")) == \
+        "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
+    assert w.segwit_encode("bc", 0, bytes.fromhex("751e76e8199196d454941c45d1b3a323f1433bd6")) == \
+        "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+    assert w.segwit_encode("bc", 1, bytes.fromhex(
+        "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798")) == \
+        "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0"
+    for a in ("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "fB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+              "dbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB", "D1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"):
+        assert w.eip55(a.lower()) == a and w.eip55_valid(a)
+
+
+def test_wallet_generators_are_valid_and_their_negatives_are_not():
+    r = random.Random(13)
+    for _ in range(300):
+        version, _ = w.base58check_decode(w.gen_btc_base58(r))
+        assert version in (0x00, 0x05)
+        hrp, witver, program = w.segwit_decode(w.gen_btc_segwit(r))
+        assert hrp == "bc" and (witver, len(program)) in ((0, 20), (0, 32), (1, 32))
+        eth = w.gen_eth(r)
+        assert eth.startswith("0x") and w.eip55_valid(eth[2:]) and w._mixed(eth[2:])
+        bad = w.bad_wallet(r)
+        if bad.startswith("0x"):
+            assert w._mixed(bad[2:]) and not w.eip55_valid(bad[2:])
+        elif bad[0] in "13":
+            assert w.base58check_decode(bad) is None
+        else:
+            assert w.segwit_decode(bad) is None
+        test = w.gen_testnet(r)
+        decoded = w.base58check_decode(test)
+        assert (decoded and decoded[0] in (0x6F, 0xC4)) or w.segwit_decode(test)[0] == "tb"
+
+
+def test_mac_generators():
+    r = random.Random(14)
+    mac = re.compile(r"([0-9a-f]{2}([:-])(?:[0-9a-f]{2}\2){4}[0-9a-f]{2}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})", re.I)
+    for _ in range(500):
+        m = w.gen_mac_address(r)
+        assert mac.fullmatch(m) and any(c.isdigit() for c in m) and m.strip("0:-.")
+        bad = w.bad_mac(r)
+        assert not mac.fullmatch(bad) or not bad.strip("0:-."), bad
