@@ -35,7 +35,10 @@ constexpr RuleInfo kRules[kNumBuiltinRules] = {
     {"jwt", kJwt},            {"pem", kPrivateKey},    {"mac", kMacAddress},
     {"us_itin", kNationalId}, {"es_nif", kNationalId},  {"es_nie", kNationalId},
     {"in_aadhaar", kNationalId}, {"uk_nhs", kNationalId}, {"pl_pesel", kNationalId},
-    {"fi_hetu", kNationalId}, {"sg_nric", kNationalId},
+    {"fi_hetu", kNationalId}, {"sg_nric", kNationalId}, {"uk_nino", kNationalId},
+    {"it_fiscal_code", kNationalId}, {"au_abn", kNationalId}, {"au_acn", kNationalId},
+    {"au_tfn", kNationalId}, {"au_medicare", kNationalId}, {"in_pan", kNationalId},
+    {"kr_rrn", kNationalId}, {"us_passport", kNationalId},
     {"btc_base58", kCryptoWallet}, {"btc_bech32", kCryptoWallet}, {"eth", kCryptoWallet},
     {"eth_context", kCryptoWallet},
 };
@@ -956,10 +959,9 @@ bool IsBase58(int ch) {
 
 // ---- NATIONAL_ID
 // ----------------------------------------------------------------------------------
-bool NationalIdCanStart(int ch) {
-  return IsDigit(ch) || ch == 'X' || ch == 'Y' || ch == 'Z' || ch == 'S' || ch == 'T' ||
-         ch == 'F' || ch == 'G';
-}
+// Digits, and capitals: NIE (X, Y, Z), NRIC/FIN (S, T, F, G), the UK National Insurance number,
+// the Italian codice fiscale, the Indian PAN and the US passport start with any of several.
+bool NationalIdCanStart(int ch) { return IsDigit(ch) || IsUpper(ch); }
 
 // One entity for national identifiers with a checksum or a strict structure; the rule names the
 // country and scheme. Right boundary shared by the numeric ones: not followed by a letter, digit or
@@ -1188,6 +1190,98 @@ P MatchNric(const Cursor& c, P s) {
   return s + 9;
 }
 
+// UK National Insurance number (HMRC): two prefix letters, six digits, the suffix A-D. Neither
+// prefix letter is D, F, I, Q, U or V, the second is not O, and BG, GB, KN, NK, NT, TN and ZZ are
+// never allocated (so the specimen QQ 12 34 56 C is not a NINO). Contiguous, or spaced as
+// "QQ 12 34 56 C" or "QQ 123456 C".
+bool NinoPrefixOk(int a, int b) {
+  auto never = [](int x) {
+    return x == 'D' || x == 'F' || x == 'I' || x == 'Q' || x == 'U' || x == 'V';
+  };
+  if (!IsUpper(a) || !IsUpper(b) || never(a) || never(b) || b == 'O') return false;
+  static constexpr char kUnallocated[][3] = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"};
+  for (const char* u : kUnallocated) {
+    if (a == u[0] && b == u[1]) return false;
+  }
+  return true;
+}
+
+P MatchNino(const Cursor& c, P s) {
+  if (!NinoPrefixOk(c.At(s), c.At(s + 1))) return -1;
+  P j = s + 2;
+  if (c.At(j) == ' ') {
+    ++j;
+    if (DigitRun(c, j, 6) == 6) {
+      j += 6;
+    } else {
+      for (int g = 0; g < 3; ++g, j += 3) {
+        if (DigitRun(c, j, 2) != 2 || c.At(j + 2) != ' ') return -1;
+      }
+      --j;
+    }
+    if (c.At(j) != ' ') return -1;
+    ++j;
+  } else {
+    if (DigitRun(c, j, 6) != 6) return -1;
+    j += 6;
+  }
+  const int suffix = c.At(j);
+  if (suffix < 'A' || suffix > 'D') return -1;
+  const int next = c.At(j + 1);
+  if (IsAlnum(next) || next == '_') return -1;
+  return j + 1;
+}
+
+// Italy: codice fiscale (DM 23/12/1976), sixteen characters: six letters (surname, name), the
+// year (two digits), the month letter (ABCDEHLMPRST), the day (two digits, +40 for women), the
+// municipality (a letter and three digits) and the check letter: the characters at odd positions
+// through the odd table, those at even positions by their value (0-9, A-Z = 0-25), the sum mod
+// 26 as a letter. Omocodia: any digit may be replaced by LMNPQRSTUV (0-9).
+int FiscalDigit(int ch) {
+  if (IsDigit(ch)) return ch - '0';
+  constexpr std::string_view kOmocodia = "LMNPQRSTUV";
+  const size_t k = ch < 0 ? std::string_view::npos : kOmocodia.find(static_cast<char>(ch));
+  return k == std::string_view::npos ? -1 : static_cast<int>(k);
+}
+
+P MatchFiscalCode(const Cursor& c, P s) {
+  // 'L': a letter; 'D': a digit or its omocodia letter; 'M': the month; 'C': the check letter.
+  constexpr std::string_view kShape = "LLLLLLDDMDDLDDDC";
+  constexpr std::string_view kMonths = "ABCDEHLMPRST";
+  int day = 0;
+  for (P k = 0; k < 15; ++k) {
+    const int ch = c.At(s + k);
+    switch (kShape[static_cast<size_t>(k)]) {
+      case 'L':
+        if (!IsUpper(ch)) return -1;
+        break;
+      case 'M':
+        if (ch < 0 || kMonths.find(static_cast<char>(ch)) == std::string_view::npos) return -1;
+        break;
+      default: {
+        const int v = FiscalDigit(ch);
+        if (v < 0) return -1;
+        if (k == 9 || k == 10) day = day * 10 + v;
+      }
+    }
+  }
+  if (!((day >= 1 && day <= 31) || (day >= 41 && day <= 71))) return -1;
+  // Odd positions (1-based): 0-9 and A-Z.
+  static constexpr uint8_t kOdd[36] = {1,  0, 5,  7,  9,  13, 15, 17, 19, 21, 1,  0,
+                                       5,  7, 9,  13, 15, 17, 19, 21, 2,  4,  18, 20,
+                                       11, 3, 6,  8,  12, 14, 16, 10, 22, 25, 24, 23};
+  int sum = 0;
+  for (P k = 0; k < 15; ++k) {
+    const int ch = c.At(s + k);
+    const int v = IsDigit(ch) ? ch - '0' : ch - 'A' + (k % 2 == 0 ? 10 : 0);
+    sum += k % 2 == 0 ? kOdd[v] : v;
+  }
+  if (c.At(s + 15) != 'A' + sum % 26) return -1;
+  const int next = c.At(s + 16);
+  if (IsAlnum(next) || next == '_') return -1;
+  return s + 16;
+}
+
 }  // namespace
 
 bool NationalIdShape(const uint8_t* p, size_t n, size_t s, size_t d) {
@@ -1268,11 +1362,21 @@ namespace {
       rule = r;
     }
   };
-  if (first == 'S' || first == 'T' || first == 'F' || first == 'G') {
-    consider(MatchNric(c, s), kRuleSgNric);
-  } else if (!IsDigit(first)) {
-    int es_rule = kRuleEsNie;
-    consider(MatchEsId(c, s, &es_rule), es_rule);
+  if (!IsDigit(first)) {
+    // By the run of capitals at s (a codice fiscale's may go on through omocodia letters).
+    const P letters = Run(c, s, 6, IsUpper);
+    if (letters == 1) {
+      if (first == 'S' || first == 'T' || first == 'F' || first == 'G') {
+        consider(MatchNric(c, s), kRuleSgNric);
+      } else if (first == 'X' || first == 'Y' || first == 'Z') {
+        int es_rule = kRuleEsNie;
+        consider(MatchEsId(c, s, &es_rule), es_rule);
+      }
+    } else if (letters == 2) {
+      consider(MatchNino(c, s), kRuleUkNino);
+    } else if (letters >= 6) {
+      consider(MatchFiscalCode(c, s), kRuleItFiscalCode);
+    }
   } else {
     // One look at the leading digit run decides which schemes can apply (most numbers in text
     // are short and reach none of them).

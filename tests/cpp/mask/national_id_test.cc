@@ -97,9 +97,79 @@ TEST(NationalIdTest, HardNegatives) {
   }
 }
 
+// UK National Insurance number (HMRC's prefix rules; no check character).
+TEST(NationalIdTest, UkNino) {
+  const Case cases[] = {
+      {"NINO AB123456C", "NATIONAL_ID/uk_nino:AB123456C"},
+      {"NI number: JG 10 37 59 A.", "NATIONAL_ID/uk_nino:JG 10 37 59 A"},
+      {"(CE 123456 D)", "NATIONAL_ID/uk_nino:CE 123456 D"},
+      {"ZY 12 34 56 B", "NATIONAL_ID/uk_nino:ZY 12 34 56 B"},
+      {"\"PW987654A\"", "NATIONAL_ID/uk_nino:PW987654A"},
+      {"OA 12 34 56 D", "NATIONAL_ID/uk_nino:OA 12 34 56 D"},  // O is barred second only
+  };
+  for (const Case& c : cases) EXPECT_EQ(Found(c.text), c.want) << c.text;
+  for (const char* text : {
+           "QQ 12 34 56 C",  // HMRC's specimen: Q is never a prefix letter
+           "QQ123456C",
+           "DA123456A", "FA123456A", "IA123456A", "UA123456A", "VA123456A",  // barred first
+           "AD123456A", "AF123456A", "AI123456A", "AQ123456A", "AU123456A", "AV123456A",
+           "AO123456A",  // O is never the second letter
+           "BG123456A", "GB123456A", "NK123456A", "KN123456A", "TN123456A", "NT123456A",
+           "ZZ123456A",       // never allocated
+           "AB123456E",       // the suffix is A-D
+           "AB123456",        // no suffix
+           "AB12345C",        // five digits
+           "AB1234567C",      // seven digits
+           "AB 12 3456 C",    // mixed grouping
+           "AB  12 34 56 C",  // two spaces
+           "AB 12 34 56C",
+           "XAB123456C",      // inside a word
+           "ab123456c",       // lower case
+           "AB123456CD",
+       }) {
+    EXPECT_EQ(Found(text), "") << text;
+  }
+  // Spaced, across every chunking (its first span holds no trigger byte), after another finding
+  // and at the end of a line.
+  mask::testing::ExpectStreamEqualsOneShot(
+      *Default(),
+      "NI QQ 12 34 56 C then JG 10 37 59 A, CE 123456 D;AB 12 34 56 C\nPW 12 34 56 A", 11);
+  EXPECT_EQ(Default()->Mask("a JG 10 37 59 A b AB 12 34 56 C"),
+            "a [NATIONAL_ID] b [NATIONAL_ID]");
+}
+
+// Italian codice fiscale: structure, month letter, day (women +40), omocodia, check letter.
+TEST(NationalIdTest, ItFiscalCode) {
+  const Case cases[] = {
+      {"CF RSSMRA85T10A562S", "NATIONAL_ID/it_fiscal_code:RSSMRA85T10A562S"},
+      {"MRTMTT91D08F205J.", "NATIONAL_ID/it_fiscal_code:MRTMTT91D08F205J"},
+      {"(BNZVCN32S10E573Z)", "NATIONAL_ID/it_fiscal_code:BNZVCN32S10E573Z"},
+      {"RSSMRA85T50A562W", "NATIONAL_ID/it_fiscal_code:RSSMRA85T50A562W"},  // a woman: day + 40
+      {"RSSMRA85T10A56NH", "NATIONAL_ID/it_fiscal_code:RSSMRA85T10A56NH"},  // omocodia: 2 -> N
+      {"RSSMRALPT10A562N", "NATIONAL_ID/it_fiscal_code:RSSMRALPT10A562N"},  // 85 -> LP
+  };
+  for (const Case& c : cases) EXPECT_EQ(Found(c.text), c.want) << c.text;
+  for (const char* text : {
+           "RSSMRA85T10A562T",   // check letter broken
+           "RSSMRA85F10A562R",   // F is not a month letter
+           "RSSMRA85T32A562Y",   // day 32
+           "RSSMRA85T72A562C",   // day 72
+           "RSSMRA85T10A562SX",  // seventeen characters
+           "RSSMRA85T10A562",    // fifteen
+           "rssmra85t10a562s",   // lower case
+           "RSSMRA85T1OA562S",   // O is not an omocodia letter
+           "XRSSMRA85T10A562S",
+       }) {
+    EXPECT_EQ(Found(text), "") << text;
+  }
+  mask::testing::ExpectStreamEqualsOneShot(
+      *Default(), "cf RSSMRA85T10A562S, RSSMRA85T10A562T RSSMRALPT10A562N\n", 11);
+}
+
 TEST(NationalIdTest, OffInTheDefaultProfile) {
   const std::shared_ptr<const Masker> m = *Masker::Create({});
   EXPECT_TRUE(m->Find("DNI 12345678Z, hetu 131052-308T, NRIC S1234567D").empty());
+  EXPECT_TRUE(m->Find("NINO JG 10 37 59 A, AB123456C, CF RSSMRA85T10A562S").empty());
   // US_SSN, whose detector slot it shares, is unchanged.
   EXPECT_EQ(m->Mask("SSN 123-45-6789, ITIN 912-70-1234"), "SSN [US_SSN], ITIN 912-70-1234");
   MaskerOptions o;
