@@ -1282,6 +1282,113 @@ P MatchFiscalCode(const Cursor& c, P s) {
   return s + 16;
 }
 
+// k digit groups of the lengths `lens` at s, joined by one separator (' ' or '-', the same
+// throughout) or contiguous; fills d and returns the end, or -1. Grouped, the run must not go on
+// with the separator and a digit (a longer run of groups) unless `more_ok`.
+P Grouped(const Cursor& c, P s, const int* lens, int k, int* d, bool* contiguous,
+          bool more_ok = false) {
+  int total = 0;
+  for (int g = 0; g < k; ++g) total += lens[g];
+  const P run = DigitRun(c, s, total);
+  if (run == total) {
+    Digits(c, s, total, d);
+    *contiguous = true;
+    return s + total;
+  }
+  *contiguous = false;
+  if (run != lens[0]) return -1;
+  const int sep = c.At(s + lens[0]);
+  if (sep != ' ' && sep != '-') return -1;
+  P j = s;
+  int filled = 0;
+  for (int g = 0; g < k; ++g) {
+    if (g > 0 && c.At(j++) != sep) return -1;
+    if (DigitRun(c, j, lens[g]) != lens[g]) return -1;
+    Digits(c, j, lens[g], d + filled);
+    filled += lens[g];
+    j += lens[g];
+  }
+  if (!more_ok && c.At(j) == sep && IsDigit(c.At(j + 1))) return -1;
+  return j;
+}
+
+constexpr std::string_view kAbnContext[] = {"abn", "australian business number"};
+constexpr std::string_view kAcnContext[] = {"acn", "a.c.n", "australian company number"};
+constexpr std::string_view kTfnContext[] = {"tfn", "tax file number", "tax file no"};
+constexpr std::string_view kMedicareContext[] = {"medicare"};
+
+// Australia: ABN (ATO), eleven digits, 1 subtracted from the first, weights 10,1,3,5,...,19,
+// the sum a multiple of 89; grouped 2-3-3-3 on its own, contiguous after a context word.
+P MatchAbn(const Cursor& c, P s) {
+  static constexpr int kLens[4] = {2, 3, 3, 3};
+  int d[11];
+  bool contiguous;
+  const P e = Grouped(c, s, kLens, 4, d, &contiguous);
+  if (e < 0 || d[0] == 0 || !IdRightBoundary(c, e)) return -1;
+  static constexpr int kW[11] = {10, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19};
+  int sum = (d[0] - 1) * kW[0];
+  for (int k = 1; k < 11; ++k) sum += d[k] * kW[k];
+  if (sum % 89 != 0) return -1;
+  if (contiguous && !Context(c, s, kAbnContext, std::size(kAbnContext))) return -1;
+  return e;
+}
+
+// ACN (ASIC), nine digits (3-3-3 or contiguous), weights 8..1 over the first eight, check digit
+// (10 - sum mod 10) mod 10; TFN (ATO), nine digits, weights 1,4,3,7,5,8,6,9,10, the sum a
+// multiple of 11. One digit in ten (eleven) passes either check, so both need a context word.
+P MatchAcn(const Cursor& c, P s) {
+  static constexpr int kLens[3] = {3, 3, 3};
+  int d[9];
+  bool contiguous;
+  const P e = Grouped(c, s, kLens, 3, d, &contiguous);
+  if (e < 0 || !IdRightBoundary(c, e)) return -1;
+  int sum = 0;
+  for (int k = 0; k < 8; ++k) sum += d[k] * (8 - k);
+  if ((10 - sum % 10) % 10 != d[8]) return -1;
+  if (!Context(c, s, kAcnContext, std::size(kAcnContext))) return -1;
+  return e;
+}
+
+P MatchTfn(const Cursor& c, P s) {
+  static constexpr int kLens[3] = {3, 3, 3};
+  int d[9];
+  bool contiguous;
+  const P e = Grouped(c, s, kLens, 3, d, &contiguous);
+  if (e < 0 || !IdRightBoundary(c, e)) return -1;
+  static constexpr int kW[9] = {1, 4, 3, 7, 5, 8, 6, 9, 10};
+  int sum = 0;
+  for (int k = 0; k < 9; ++k) sum += d[k] * kW[k];
+  if (sum % 11 != 0) return -1;
+  if (!Context(c, s, kTfnContext, std::size(kTfnContext))) return -1;
+  return e;
+}
+
+// Medicare card number (Services Australia): ten digits, the first 2-6, the ninth the check
+// digit (weights 1,3,7,9,1,3,7,9 over the first eight, mod 10), the tenth the issue number;
+// grouped 4-5-1 or contiguous, then an optional individual reference number (one digit, glued to
+// a contiguous number or after the separator); after a context word.
+P MatchMedicare(const Cursor& c, P s) {
+  static constexpr int kLens[3] = {4, 5, 1};
+  int d[10];
+  bool contiguous;
+  P e;
+  if (DigitRun(c, s, 11) == 11) {  // with the reference number
+    Digits(c, s, 10, d);
+    e = s + 11;
+  } else {
+    e = Grouped(c, s, kLens, 3, d, &contiguous, /*more_ok=*/true);
+    if (e < 0) return -1;
+    if (!contiguous && c.At(e) == c.At(s + 4) && IsDigit(c.At(e + 1))) e += 2;
+  }
+  if (d[0] < 2 || d[0] > 6 || !IdRightBoundary(c, e)) return -1;
+  static constexpr int kW[8] = {1, 3, 7, 9, 1, 3, 7, 9};
+  int sum = 0;
+  for (int k = 0; k < 8; ++k) sum += d[k] * kW[k];
+  if (sum % 10 != d[8]) return -1;
+  if (!Context(c, s, kMedicareContext, std::size(kMedicareContext))) return -1;
+  return e;
+}
+
 }  // namespace
 
 bool NationalIdShape(const uint8_t* p, size_t n, size_t s, size_t d) {
@@ -1300,10 +1407,13 @@ bool NationalIdShape(const uint8_t* p, size_t n, size_t s, size_t d) {
   auto is_next = [next](uint8_t c) { return c == next; };
   const bool group_sep = next == ' ' || next == '-';
   switch (run) {
-    case 3:  // US ITIN 9XX-GG-SSSS, UK NHS XXX-XXX-XXXX (one separator, ' ' or '-')
+    case 2:  // AU ABN XX XXX XXX XXX
+      return group_sep && digits(d + 1, 3) && may(d + 4, is_next);
+    case 3:  // US ITIN 9XX-GG-SSSS, UK NHS XXX-XXX-XXXX, AU ACN/TFN XXX XXX XXX
       return group_sep && digits(d + 1, 2) &&
              ((p[s] == '9' && may(d + 3, is_next)) || (may(d + 3, digit) && may(d + 4, is_next)));
-    case 4: {  // IN Aadhaar XXXX XXXX XXXX: exactly three groups
+    case 4: {  // AU Medicare XXXX XXXXX X; IN Aadhaar XXXX XXXX XXXX: exactly three groups
+      if (group_sep && digits(d + 1, 5) && may(d + 6, is_next)) return true;
       if (!group_sep || !digits(d + 1, 4) || !may(d + 5, is_next) || !digits(d + 6, 4)) {
         return false;
       }
@@ -1326,9 +1436,8 @@ bool NationalIdShape(const uint8_t* p, size_t n, size_t s, size_t d) {
     case 8:  // ES DNI/NIF and its letter
       return IsUpper(next) ||
              (group_sep && may(d + 1, [](uint8_t c) { return IsUpper(c); }));
-    case 9:  // US ITIN 9XXGGSSSS
-      return p[s] == '9';
-    case 10:  // UK NHS, PL PESEL, IN Aadhaar: the matcher decides
+    case 9:   // US ITIN 9XXGGSSSS, AU ACN and TFN
+    case 10:  // UK NHS, PL PESEL, IN Aadhaar, AU ABN and Medicare: the matcher decides
     case 11:
     case 12:
       return true;
@@ -1392,6 +1501,14 @@ namespace {
     if ((run == 4 && grouped) || run == 12) consider(MatchAadhaar(c, s), kRuleInAadhaar);
     if ((run == 3 && grouped) || run == 10) consider(MatchNhs(c, s), kRuleUkNhs);
     if (run == 11) consider(MatchPesel(c, s), kRulePlPesel);
+    if ((run == 2 && grouped) || run == 11) consider(MatchAbn(c, s), kRuleAuAbn);
+    if ((run == 3 && grouped) || run == 9) {
+      consider(MatchAcn(c, s), kRuleAuAcn);
+      consider(MatchTfn(c, s), kRuleAuTfn);
+    }
+    if ((run == 4 && grouped) || run == 10 || run == 11) {
+      consider(MatchMedicare(c, s), kRuleAuMedicare);
+    }
   }
   if (best < 0) return false;
   hit->end = static_cast<size_t>(best);

@@ -166,6 +166,49 @@ TEST(NationalIdTest, ItFiscalCode) {
       *Default(), "cf RSSMRA85T10A562S, RSSMRA85T10A562T RSSMRALPT10A562N\n", 11);
 }
 
+// Australia: ABN (mod 89), ACN (mod 10), TFN (mod 11), Medicare (mod 10 over weights 1,3,7,9).
+TEST(NationalIdTest, Australia) {
+  const Case cases[] = {
+      {"ABN 51 824 753 556", "NATIONAL_ID/au_abn:51 824 753 556"},  // the ATO's example
+      {"supplier 51 824 753 556.", "NATIONAL_ID/au_abn:51 824 753 556"},
+      {"ABN: 51824753556", "NATIONAL_ID/au_abn:51824753556"},
+      {"ABN 53 004 085 616", "NATIONAL_ID/au_abn:53 004 085 616"},
+      {"ACN 004 085 616", "NATIONAL_ID/au_acn:004 085 616"},
+      {"A.C.N. 010 749 961", "NATIONAL_ID/au_acn:010 749 961"},  // ASIC's examples
+      {"acn: 000000019", "NATIONAL_ID/au_acn:000000019"},
+      {"TFN 123 456 782", "NATIONAL_ID/au_tfn:123 456 782"},
+      {"tax file number: 876543210", "NATIONAL_ID/au_tfn:876543210"},
+      {"Medicare 2123 45670 1", "NATIONAL_ID/au_medicare:2123 45670 1"},
+      {"Medicare card 2123456701", "NATIONAL_ID/au_medicare:2123456701"},
+      {"medicare no. 21234567011", "NATIONAL_ID/au_medicare:21234567011"},  // with the IRN
+      {"Medicare 2123 45670 1 1", "NATIONAL_ID/au_medicare:2123 45670 1 1"},
+  };
+  for (const Case& c : cases) EXPECT_EQ(Found(c.text), c.want) << c.text;
+  for (const char* text : {
+           "ABN 51 824 753 557",      // mod 89 broken
+           "51824753556",             // contiguous without a context word
+           "51 824 753 556 123",      // more groups
+           "ABN 01 824 753 556",      // no ABN starts with 0
+           "ACN 004 085 617",         // check digit broken
+           "004 085 616",             // without a context word
+           "ref 004085616",
+           "TFN 123 456 783",         // mod 11 broken
+           "123 456 782",             // without a context word
+           "TFN 123 456 782 1",       // more groups
+           "Medicare 2123 45671 1",   // check digit broken
+           "Medicare 7123 45675 1",   // the first digit is 2-6
+           "2123 45670 1",            // without a context word
+           "Medicare 2123 45670 12",  // a longer group
+       }) {
+    EXPECT_EQ(Found(text), "") << text;
+  }
+  mask::testing::ExpectStreamEqualsOneShot(
+      *Default(),
+      "ABN 51 824 753 556, ACN 004 085 616; TFN 123 456 782 medicare 2123 45670 1 "
+      "51 824 753 557 004 085 616\n",
+      11);
+}
+
 TEST(NationalIdTest, OffInTheDefaultProfile) {
   const std::shared_ptr<const Masker> m = *Masker::Create({});
   EXPECT_TRUE(m->Find("DNI 12345678Z, hetu 131052-308T, NRIC S1234567D").empty());
