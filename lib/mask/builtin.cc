@@ -1389,6 +1389,69 @@ P MatchMedicare(const Cursor& c, P s) {
   return e;
 }
 
+// India: PAN (Income Tax Department), five letters, four digits and a letter, the fourth letter
+// the holder's type (A association, B body of individuals, C company, F firm, G government,
+// H Hindu undivided family, L local authority, J artificial juridical person, P person, T trust).
+P MatchPan(const Cursor& c, P s) {
+  constexpr std::string_view kHolder = "ABCFGHLJPT";
+  if (kHolder.find(static_cast<char>(c.At(s + 3))) == std::string_view::npos) return -1;
+  if (DigitRun(c, s + 5, 4) != 4 || !IsUpper(c.At(s + 9))) return -1;
+  const int next = c.At(s + 10);
+  if (IsAlnum(next) || next == '_') return -1;
+  return s + 10;
+}
+
+// South Korea: resident registration number YYMMDD-GSSSSSC: a valid date, the century in G
+// (1, 2, 5, 6: 1900s; 3, 4, 7, 8: 2000s; 9, 0: 1800s), C = (11 - sum mod 11) mod 10 over weights
+// 2,3,4,5,6,7,8,9,2,3,4,5. Numbers issued from October 2020 have no check digit: those, and the
+// thirteen digits written without the hyphen, only after a context word.
+constexpr std::string_view kRrnContext[] = {"rrn", "resident registration",
+                                            "\xEC\xA3\xBC\xEB\xAF\xBC\xEB\x93\xB1\xEB\xA1\x9D"
+                                            "\xEB\xB2\x88\xED\x98\xB8",  // 주민등록번호
+                                            "\xEC\xA3\xBC\xEB\xAF\xBC\xEB\xB2\x88\xED\x98\xB8"};  // 주민번호
+
+P MatchRrn(const Cursor& c, P s) {
+  int d[13];
+  P e;
+  bool contiguous = DigitRun(c, s, 13) == 13;
+  if (contiguous) {
+    Digits(c, s, 13, d);
+    e = s + 13;
+  } else {
+    if (DigitRun(c, s, 6) != 6 || c.At(s + 6) != '-' || DigitRun(c, s + 7, 7) != 7) return -1;
+    Digits(c, s, 6, d);
+    Digits(c, s + 7, 7, d + 6);
+    e = s + 14;
+  }
+  if (!IdRightBoundary(c, e)) return -1;
+  const int g = d[6];
+  const int century = (g == 1 || g == 2 || g == 5 || g == 6)   ? 1900
+                      : (g == 3 || g == 4 || g == 7 || g == 8) ? 2000
+                                                               : 1800;
+  if (!ValidDate(century + d[0] * 10 + d[1], d[2] * 10 + d[3], d[4] * 10 + d[5])) return -1;
+  static constexpr int kW[12] = {2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5};
+  int sum = 0;
+  for (int k = 0; k < 12; ++k) sum += d[k] * kW[k];
+  if ((contiguous || (11 - sum % 11) % 10 != d[12]) &&
+      !Context(c, s, kRrnContext, std::size(kRrnContext))) {
+    return -1;
+  }
+  return e;
+}
+
+// US passport: nine digits, or a letter and eight digits (the next-generation book), only after
+// "passport" ("passport no", "passport number", "passport #": the word is enough); the one
+// NATIONAL_ID value that may follow '#'.
+constexpr std::string_view kPassportContext[] = {"passport"};
+
+P MatchUsPassport(const Cursor& c, P s) {
+  const P j = IsUpper(c.At(s)) ? s + 1 : s;
+  const P digits = j == s ? 9 : 8;
+  if (DigitRun(c, j, digits) != digits || !IdRightBoundary(c, j + digits)) return -1;
+  if (!Context(c, s, kPassportContext, std::size(kPassportContext))) return -1;
+  return j + digits;
+}
+
 }  // namespace
 
 bool NationalIdShape(const uint8_t* p, size_t n, size_t s, size_t d) {
@@ -1430,7 +1493,7 @@ bool NationalIdShape(const uint8_t* p, size_t n, size_t s, size_t d) {
       }
       return true;
     }
-    case 6:  // FI henkilötunnus DDMMYY and the century sign
+    case 6:  // FI henkilötunnus DDMMYY and the century sign; KR RRN YYMMDD-
       return next == '+' || next == '-' || (next >= 'A' && next <= 'F') ||
              (next >= 'U' && next <= 'Y');
     case 8:  // ES DNI/NIF and its letter
@@ -1440,6 +1503,7 @@ bool NationalIdShape(const uint8_t* p, size_t n, size_t s, size_t d) {
     case 10:  // UK NHS, PL PESEL, IN Aadhaar, AU ABN and Medicare: the matcher decides
     case 11:
     case 12:
+    case 13:  // KR RRN written without its hyphen (13 means 13 or more)
       return true;
     default:
       return false;
@@ -1451,7 +1515,8 @@ namespace {
 // Not inlined into MatchBuiltin: the older matchers inlined there keep their code (clean-prose
 // instructions grew by a sixth when this one was inlined with them).
 [[gnu::noinline]] bool MatchNationalId(const Cursor& c, P s, Hit* hit) {
-  if (!BuiltinLeftBoundaryOk(kNationalId, c.Before(s))) return false;
+  const int prev = c.Before(s);
+  if (!BuiltinLeftBoundaryOk(kNationalId, prev)) return false;
   const int first = c.At(s);
   if (!NationalIdCanStart(first)) return false;
   if (IsDigit(first)) {
@@ -1471,10 +1536,13 @@ namespace {
       rule = r;
     }
   };
-  if (!IsDigit(first)) {
+  if (prev == '#') {
+    consider(MatchUsPassport(c, s), kRuleUsPassport);
+  } else if (!IsDigit(first)) {
     // By the run of capitals at s (a codice fiscale's may go on through omocodia letters).
     const P letters = Run(c, s, 6, IsUpper);
     if (letters == 1) {
+      consider(MatchUsPassport(c, s), kRuleUsPassport);
       if (first == 'S' || first == 'T' || first == 'F' || first == 'G') {
         consider(MatchNric(c, s), kRuleSgNric);
       } else if (first == 'X' || first == 'Y' || first == 'Z') {
@@ -1483,6 +1551,8 @@ namespace {
       }
     } else if (letters == 2) {
       consider(MatchNino(c, s), kRuleUkNino);
+    } else if (letters == 5) {
+      consider(MatchPan(c, s), kRuleInPan);
     } else if (letters >= 6) {
       consider(MatchFiscalCode(c, s), kRuleItFiscalCode);
     }
@@ -1496,7 +1566,12 @@ namespace {
       int es_rule = kRuleEsNif;
       consider(MatchEsId(c, s, &es_rule), es_rule);
     }
-    if (run == 6) consider(MatchHetu(c, s), kRuleFiHetu);
+    if (run == 6) {
+      consider(MatchHetu(c, s), kRuleFiHetu);
+      consider(MatchRrn(c, s), kRuleKrRrn);
+    }
+    if (run == 13) consider(MatchRrn(c, s), kRuleKrRrn);
+    if (run == 9) consider(MatchUsPassport(c, s), kRuleUsPassport);
     if (first == '9' && ((run == 3 && grouped) || run == 9)) consider(MatchItin(c, s), kRuleUsItin);
     if ((run == 4 && grouped) || run == 12) consider(MatchAadhaar(c, s), kRuleInAadhaar);
     if ((run == 3 && grouped) || run == 10) consider(MatchNhs(c, s), kRuleUkNhs);
@@ -1536,9 +1611,9 @@ namespace {
   switch (entity) {
     case kMacAddress:  // after ':' or '-' too ("mac:00:1a:..."); MatchMac rejects a longer run
       return !(word || prev == '_' || prev == '.');
-    case kNationalId:  // as US_SSN
+    case kNationalId:  // as US_SSN, but a passport number may follow '#' ("passport #...")
       return !(word || prev == '.' || prev == '-' || prev == '_' || prev == '/' || prev == '+' ||
-               prev == '$' || prev == '#' || prev == ',');
+               prev == '$' || prev == ',');
     case kCryptoWallet:
       return !(word || prev == '_' || prev == '-' || prev == '.' || prev == '/' || prev == '+');
   }

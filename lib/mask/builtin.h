@@ -166,8 +166,10 @@ bool BuiltinLeftBoundaryOk(int entity, int prev);
 
 // Necessary conditions of a numeric NATIONAL_ID at s (p[s] a digit) whose digit run ends at
 // d < n (a run is counted up to 13 digits): what MatchNationalId checks first, by the run's length
-// (3: ITIN, NHS 3-3-4; 4: Aadhaar 4-4-4; 6: henkilötunnus; 8: NIF; 9: ITIN; 10-12: NHS, PESEL,
-// Aadhaar). Reads p[s - 6, s) and never at or past n (a byte past the end filters nothing).
+// (2: ABN 2-3-3-3; 3: ITIN, NHS 3-3-4, ACN and TFN 3-3-3; 4: Aadhaar 4-4-4, Medicare 4-5-1;
+// 6: henkilötunnus, RRN; 8: NIF; 9: ITIN, ACN, TFN, passport; 10-12: NHS, PESEL, Aadhaar, ABN,
+// Medicare; 13: RRN). Reads p[s - 6, s) and never at or past n (a byte past the end filters
+// nothing).
 bool NationalIdShape(const uint8_t* p, size_t n, size_t s, size_t d);
 
 struct Hit {

@@ -209,10 +209,94 @@ TEST(NationalIdTest, Australia) {
       11);
 }
 
+// India: PAN, by its structure and the holder-type letter.
+TEST(NationalIdTest, InPan) {
+  const Case cases[] = {
+      {"PAN ABCPE1234F", "NATIONAL_ID/in_pan:ABCPE1234F"},
+      {"(AAACB1234C)", "NATIONAL_ID/in_pan:AAACB1234C"},  // a company
+      {"pan: BNZPM2501F.", "NATIONAL_ID/in_pan:BNZPM2501F"},
+  };
+  for (const Case& c : cases) EXPECT_EQ(Found(c.text), c.want) << c.text;
+  for (const char* text : {
+           "ABCDE1234F",     // D is no holder type
+           "ABCXE1234F",     // nor X
+           "ABCPE12345",     // the last is a letter
+           "ABCPE123F",      // three digits
+           "ABCPE1234FG",    // longer
+           "XABCPE1234F",    // six letters
+           "abcpe1234f",     // lower case
+           "SKU-ABCPE1234F",  // after '-'
+       }) {
+    EXPECT_EQ(Found(text), "") << text;
+  }
+  mask::testing::ExpectStreamEqualsOneShot(*Default(), "PAN ABCPE1234F ABCDE1234F AAACB1234C\n",
+                                           11);
+}
+
+// South Korea: resident registration number: date, century digit, check digit; those without a
+// valid check digit (issued from October 2020) and the hyphen-less form only after a context word.
+TEST(NationalIdTest, KrRrn) {
+  const Case cases[] = {
+      {"RRN 800101-1234560", "NATIONAL_ID/kr_rrn:800101-1234560"},
+      {"900101-2345670", "NATIONAL_ID/kr_rrn:900101-2345670"},
+      {"born 000229-3123454.", "NATIONAL_ID/kr_rrn:000229-3123454"},  // 2000 was a leap year
+      {"010101-7123459", "NATIONAL_ID/kr_rrn:010101-7123459"},        // a foreign resident
+      {"RRN 8001011234560", "NATIONAL_ID/kr_rrn:8001011234560"},
+      // Issued after October 2020: no check digit.
+      {"\xEC\xA3\xBC\xEB\xAF\xBC\xEB\x93\xB1\xEB\xA1\x9D\xEB\xB2\x88\xED\x98\xB8: 210315-3987654",
+       "NATIONAL_ID/kr_rrn:210315-3987654"},
+      {"resident registration no. 210315-4123456", "NATIONAL_ID/kr_rrn:210315-4123456"},
+  };
+  for (const Case& c : cases) EXPECT_EQ(Found(c.text), c.want) << c.text;
+  for (const char* text : {
+           "800101-1234561",   // check digit broken, no context word
+           "210315-3987654",   // no check digit, no context word
+           "990229-1234567",   // 29 February 1999
+           "801301-1234563",   // month 13
+           "8001011234560",    // thirteen digits without a context word
+           "800101-12345601",  // eight digits after the hyphen
+           "800101-123456",    // six
+           "RRN 801301-1234563",
+       }) {
+    EXPECT_EQ(Found(text), "") << text;
+  }
+  mask::testing::ExpectStreamEqualsOneShot(
+      *Default(), "RRN 800101-1234560, 800101-1234561 rrn 210315-3987654 900101-2345670\n", 11);
+}
+
+// US passport: nine digits or a letter and eight, only after "passport".
+TEST(NationalIdTest, UsPassport) {
+  const Case cases[] = {
+      {"passport 123456789", "NATIONAL_ID/us_passport:123456789"},
+      {"Passport No: 987654321", "NATIONAL_ID/us_passport:987654321"},
+      {"passport number A12345678.", "NATIONAL_ID/us_passport:A12345678"},
+      {"Passport #123456789", "NATIONAL_ID/us_passport:123456789"},
+      {"PASSPORT #: Z98765432", "NATIONAL_ID/us_passport:Z98765432"},
+  };
+  for (const Case& c : cases) EXPECT_EQ(Found(c.text), c.want) << c.text;
+  for (const char* text : {
+           "order 123456789",           // no context word
+           "A12345678",                 //
+           "passport 12345678",         // eight digits
+           "passport 1234567890",       // ten
+           "passport AB1234567",        // two letters
+           "passport A1234567",         // seven digits
+           "passport, then 123456789",  // the window stops at ','
+           "#123456789",
+           "ITIN #912-70-1234",         // only a passport number may follow '#'
+       }) {
+    EXPECT_EQ(Found(text), "") << text;
+  }
+  mask::testing::ExpectStreamEqualsOneShot(
+      *Default(), "passport 123456789 passport #A12345678 order 123456789\n", 11);
+}
+
 TEST(NationalIdTest, OffInTheDefaultProfile) {
   const std::shared_ptr<const Masker> m = *Masker::Create({});
   EXPECT_TRUE(m->Find("DNI 12345678Z, hetu 131052-308T, NRIC S1234567D").empty());
   EXPECT_TRUE(m->Find("NINO JG 10 37 59 A, AB123456C, CF RSSMRA85T10A562S").empty());
+  EXPECT_TRUE(m->Find("ABN 51 824 753 556, TFN 123 456 782, PAN ABCPE1234F").empty());
+  EXPECT_TRUE(m->Find("RRN 800101-1234560, passport 123456789, Medicare 2123 45670 1").empty());
   // US_SSN, whose detector slot it shares, is unchanged.
   EXPECT_EQ(m->Mask("SSN 123-45-6789, ITIN 912-70-1234"), "SSN [US_SSN], ITIN 912-70-1234");
   MaskerOptions o;

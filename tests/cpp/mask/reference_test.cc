@@ -80,6 +80,8 @@ std::string Soup(std::mt19937_64& rng, testing::CorpusGenerator& gen, size_t byt
       "RSSMRA85T10A562S", "RSSMRA85T10A56NH", "RSSMRA85T10A562T", "RSSMRA",
       "51 824 753 556", "ABN ", "51824753556", "ACN ", "004 085 616", "TFN ", "123 456 782",
       "876543210", "medicare ", "2123 45670 1", "2123456701", "51 824 753 557",
+      "ABCPE1234F", "ABCDE1234F", "800101-1234560", "800101-1234561", "RRN ", "210315-3987654",
+      "passport ", "passport #", "A12345678", "123456789",
       // CRYPTO_WALLET values and near misses
       "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",
       "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
@@ -154,7 +156,7 @@ TEST(ReferenceTest, SoupMatchesBruteForceWithEveryEntity) {
       for (std::string_view rule : {"mac@", "us_itin@", "es_nif@", "es_nie@", "in_aadhaar@",
                                     "uk_nhs@", "pl_pesel@", "fi_hetu@", "sg_nric@", "uk_nino@",
                                     "it_fiscal_code@", "au_abn@", "au_acn@", "au_tfn@",
-                                    "au_medicare@",
+                                    "au_medicare@", "in_pan@", "kr_rrn@", "us_passport@",
                                     "btc_base58@", "btc_bech32@", "eth@", "eth_context@"}) {
         extra += f.rfind(rule, 0) == 0;
       }
