@@ -1335,32 +1335,28 @@ P MatchAbn(const Cursor& c, P s) {
 
 // ACN (ASIC), nine digits (3-3-3 or contiguous), weights 8..1 over the first eight, check digit
 // (10 - sum mod 10) mod 10; TFN (ATO), nine digits, weights 1,4,3,7,5,8,6,9,10, the sum a
-// multiple of 11. One digit in ten (eleven) passes either check, so both need a context word.
-P MatchAcn(const Cursor& c, P s) {
+// multiple of 11. One number in ten (eleven) passes either check, so both need a context word.
+// One look at the digits for both; the rule in *rule.
+P MatchAcnOrTfn(const Cursor& c, P s, int* rule) {
   static constexpr int kLens[3] = {3, 3, 3};
   int d[9];
   bool contiguous;
   const P e = Grouped(c, s, kLens, 3, d, &contiguous);
   if (e < 0 || !IdRightBoundary(c, e)) return -1;
-  int sum = 0;
-  for (int k = 0; k < 8; ++k) sum += d[k] * (8 - k);
-  if ((10 - sum % 10) % 10 != d[8]) return -1;
-  if (!Context(c, s, kAcnContext, std::size(kAcnContext))) return -1;
-  return e;
-}
-
-P MatchTfn(const Cursor& c, P s) {
-  static constexpr int kLens[3] = {3, 3, 3};
-  int d[9];
-  bool contiguous;
-  const P e = Grouped(c, s, kLens, 3, d, &contiguous);
-  if (e < 0 || !IdRightBoundary(c, e)) return -1;
+  int acn = 0;
+  for (int k = 0; k < 8; ++k) acn += d[k] * (8 - k);
+  if ((10 - acn % 10) % 10 == d[8] && Context(c, s, kAcnContext, std::size(kAcnContext))) {
+    *rule = kRuleAuAcn;
+    return e;
+  }
   static constexpr int kW[9] = {1, 4, 3, 7, 5, 8, 6, 9, 10};
-  int sum = 0;
-  for (int k = 0; k < 9; ++k) sum += d[k] * kW[k];
-  if (sum % 11 != 0) return -1;
-  if (!Context(c, s, kTfnContext, std::size(kTfnContext))) return -1;
-  return e;
+  int tfn = 0;
+  for (int k = 0; k < 9; ++k) tfn += d[k] * kW[k];
+  if (tfn % 11 == 0 && Context(c, s, kTfnContext, std::size(kTfnContext))) {
+    *rule = kRuleAuTfn;
+    return e;
+  }
+  return -1;
 }
 
 // Medicare card number (Services Australia): ten digits, the first 2-6, the ninth the check
@@ -1510,6 +1506,21 @@ bool NationalIdShape(const uint8_t* p, size_t n, size_t s, size_t d) {
   }
 }
 
+bool NationalIdLetterShape(const uint8_t* p, size_t n, size_t s) {
+  // What MatchNationalId's letters-first schemes need (p[s] a capital): a digit after one capital
+  // (NIE, NRIC/FIN, passport), a digit or ' ' after two (NINO), a digit after five (PAN), a digit
+  // or an omocodia letter after six (codice fiscale). A byte past the end filters nothing.
+  for (size_t i = s + 1; i <= s + 6; ++i) {
+    if (i >= n) return true;
+    const int ch = p[i];
+    if (IsDigit(ch)) return i == s + 1 || i == s + 2 || i >= s + 5;
+    if (ch == ' ') return i == s + 2;
+    if (!IsUpper(ch)) return false;
+    if (i == s + 6) return FiscalDigit(ch) >= 0;
+  }
+  return false;
+}
+
 namespace {
 
 // Not inlined into MatchBuiltin: the older matchers inlined there keep their code (clean-prose
@@ -1526,6 +1537,8 @@ namespace {
     size_t d = us;
     while (d < n && d - us < 13 && IsDigit(p[d])) ++d;
     if (d < n && !NationalIdShape(p, n, us, d)) return false;
+  } else if (!NationalIdLetterShape(c.data(), c.size(), static_cast<size_t>(s))) {
+    return false;
   }
   // Every rule that applies; the longest match wins (ties: the order below).
   P best = -1;
@@ -1578,8 +1591,9 @@ namespace {
     if (run == 11) consider(MatchPesel(c, s), kRulePlPesel);
     if ((run == 2 && grouped) || run == 11) consider(MatchAbn(c, s), kRuleAuAbn);
     if ((run == 3 && grouped) || run == 9) {
-      consider(MatchAcn(c, s), kRuleAuAcn);
-      consider(MatchTfn(c, s), kRuleAuTfn);
+      int au_rule = kRuleAuAcn;
+      const P au_end = MatchAcnOrTfn(c, s, &au_rule);
+      consider(au_end, au_rule);
     }
     if ((run == 4 && grouped) || run == 10 || run == 11) {
       consider(MatchMedicare(c, s), kRuleAuMedicare);

@@ -171,6 +171,9 @@ bool BuiltinLeftBoundaryOk(int entity, int prev);
 // Medicare; 13: RRN). Reads p[s - 6, s) and never at or past n (a byte past the end filters
 // nothing).
 bool NationalIdShape(const uint8_t* p, size_t n, size_t s, size_t d);
+// The same for a letters-first NATIONAL_ID at s (p[s] a capital): the run of capitals and the byte
+// after it. Reads p[s + 1, s + 7) below n only.
+bool NationalIdLetterShape(const uint8_t* p, size_t n, size_t s);
 
 struct Hit {
   size_t end = 0;

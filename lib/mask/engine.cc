@@ -953,6 +953,14 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
           mask &= small ? ShapeFilterOfSpan(p, n, s, a, bits.digit, bits.hex) : ShapeFilter(p, n, s);
         }
       }
+      if constexpr (kOptIn) {
+        // A capital reaches NATIONAL_ID only in a letters-first scheme's shape (US_SSN, the
+        // slot's other entity, starts with a digit).
+        if ((mask & nid_slot_bit_) != 0 && mask::IsUpper(p[s]) &&
+            !mask::NationalIdLetterShape(p, n, s)) {
+          mask &= ~nid_slot_bit_;
+        }
+      }
       while (mask != 0) {
         const int d = __builtin_ctzll(mask);
         mask &= mask - 1;
