@@ -147,6 +147,10 @@ TEST(NationalIdTest, UkNino) {
       "NI QQ 12 34 56 C then JG 10 37 59 A, CE 123456 D;AB 12 34 56 C\nPW 12 34 56 A", 11);
   EXPECT_EQ(Default()->Mask("a JG 10 37 59 A b AB 12 34 56 C"),
             "a [NATIONAL_ID] b [NATIONAL_ID]");
+  // No-break spaces fold to spaces (the folded view), and the finding covers them.
+  EXPECT_EQ(Default()->Mask("NI JG\u00A010\u00A037\u00A059\u00A0A."), "NI [NATIONAL_ID].");
+  mask::testing::ExpectStreamEqualsOneShot(*Default(), "NI JG\u00A010\u00A037\u00A059\u00A0A.",
+                                           11);
 }
 
 // Italian codice fiscale: structure, month letter, day (women +40), omocodia, check letter.
@@ -273,6 +277,14 @@ TEST(NationalIdTest, KrRrn) {
   }
   mask::testing::ExpectStreamEqualsOneShot(
       *Default(), "RRN 800101-1234560, 800101-1234561 rrn 210315-3987654 900101-2345670\n", 11);
+  // The Korean context word across chunk boundaries (three bytes a syllable).
+  mask::testing::ExpectStreamEqualsOneShot(
+      *Default(),
+      "\xEC\xA3\xBC\xEB\xAF\xBC\xEB\x93\xB1\xEB\xA1\x9D\xEB\xB2\x88\xED\x98\xB8 "
+      "210315-3987654 \xEC\xA3\xBC\xEB\xAF\xBC\xEB\xB2\x88\xED\x98\xB8: 8001011234560\n",
+      11);
+  EXPECT_EQ(Default()->Mask("\xEC\xA3\xBC\xEB\xAF\xBC\xEB\xB2\x88\xED\x98\xB8: 8001011234560"),
+            "\xEC\xA3\xBC\xEB\xAF\xBC\xEB\xB2\x88\xED\x98\xB8: [NATIONAL_ID]");
 }
 
 // US passport: nine digits or a letter and eight, only after "passport".
