@@ -35,7 +35,10 @@ constexpr RuleInfo kRules[kNumBuiltinRules] = {
     {"jwt", kJwt},            {"pem", kPrivateKey},    {"mac", kMacAddress},
     {"us_itin", kNationalId}, {"es_nif", kNationalId},  {"es_nie", kNationalId},
     {"in_aadhaar", kNationalId}, {"uk_nhs", kNationalId}, {"pl_pesel", kNationalId},
-    {"fi_hetu", kNationalId}, {"sg_nric", kNationalId},
+    {"fi_hetu", kNationalId}, {"sg_nric", kNationalId}, {"uk_nino", kNationalId},
+    {"it_fiscal_code", kNationalId}, {"au_abn", kNationalId}, {"au_acn", kNationalId},
+    {"au_tfn", kNationalId}, {"au_medicare", kNationalId}, {"in_pan", kNationalId},
+    {"kr_rrn", kNationalId}, {"us_passport", kNationalId},
     {"btc_base58", kCryptoWallet}, {"btc_bech32", kCryptoWallet}, {"eth", kCryptoWallet},
     {"eth_context", kCryptoWallet}, {"dob", kDateOfBirth},
 };
@@ -956,10 +959,9 @@ bool IsBase58(int ch) {
 
 // ---- NATIONAL_ID
 // ----------------------------------------------------------------------------------
-bool NationalIdCanStart(int ch) {
-  return IsDigit(ch) || ch == 'X' || ch == 'Y' || ch == 'Z' || ch == 'S' || ch == 'T' ||
-         ch == 'F' || ch == 'G';
-}
+// Digits, and capitals: NIE (X, Y, Z), NRIC/FIN (S, T, F, G), the UK National Insurance number,
+// the Italian codice fiscale, the Indian PAN and the US passport start with any of several.
+bool NationalIdCanStart(int ch) { return IsDigit(ch) || IsUpper(ch); }
 
 // One entity for national identifiers with a checksum or a strict structure; the rule names the
 // country and scheme. Right boundary shared by the numeric ones: not followed by a letter, digit or
@@ -1155,7 +1157,8 @@ P MatchHetu(const Cursor& c, P s) {
   } else {
     return -1;
   }
-  if (DigitRun(c, s + 7, 3) != 3) return -1;
+  // The individual number; a digit after it is the check character.
+  if (DigitRun(c, s + 7, 3) < 3) return -1;
   int d[9];
   Digits(c, s, 6, d);
   Digits(c, s + 7, 3, d + 6);
@@ -1343,6 +1346,264 @@ P DayYearAfterMonth(const Cursor& c, P s, P day_end, int day) {
   return true;
 }
 
+// UK National Insurance number (HMRC): two prefix letters, six digits, the suffix A-D. Neither
+// prefix letter is D, F, I, Q, U or V, the second is not O, and BG, GB, KN, NK, NT, TN and ZZ are
+// never allocated (so the specimen QQ 12 34 56 C is not a NINO). Contiguous, or spaced as
+// "QQ 12 34 56 C" or "QQ 123456 C".
+bool NinoPrefixOk(int a, int b) {
+  auto never = [](int x) {
+    return x == 'D' || x == 'F' || x == 'I' || x == 'Q' || x == 'U' || x == 'V';
+  };
+  if (!IsUpper(a) || !IsUpper(b) || never(a) || never(b) || b == 'O') return false;
+  static constexpr char kUnallocated[][3] = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"};
+  for (const char* u : kUnallocated) {
+    if (a == u[0] && b == u[1]) return false;
+  }
+  return true;
+}
+
+P MatchNino(const Cursor& c, P s) {
+  if (!NinoPrefixOk(c.At(s), c.At(s + 1))) return -1;
+  P j = s + 2;
+  if (c.At(j) == ' ') {
+    ++j;
+    if (DigitRun(c, j, 6) == 6) {
+      j += 6;
+    } else {
+      for (int g = 0; g < 3; ++g, j += 3) {
+        if (DigitRun(c, j, 2) != 2 || c.At(j + 2) != ' ') return -1;
+      }
+      --j;
+    }
+    if (c.At(j) != ' ') return -1;
+    ++j;
+  } else {
+    if (DigitRun(c, j, 6) != 6) return -1;
+    j += 6;
+  }
+  const int suffix = c.At(j);
+  if (suffix < 'A' || suffix > 'D') return -1;
+  const int next = c.At(j + 1);
+  if (IsAlnum(next) || next == '_') return -1;
+  return j + 1;
+}
+
+// Italy: codice fiscale (DM 23/12/1976), sixteen characters: six letters (surname, name), the
+// year (two digits), the month letter (ABCDEHLMPRST), the day (two digits, +40 for women), the
+// municipality (a letter and three digits) and the check letter: the characters at odd positions
+// through the odd table, those at even positions by their value (0-9, A-Z = 0-25), the sum mod
+// 26 as a letter. Omocodia: any digit may be replaced by LMNPQRSTUV (0-9).
+int FiscalDigit(int ch) {
+  if (IsDigit(ch)) return ch - '0';
+  constexpr std::string_view kOmocodia = "LMNPQRSTUV";
+  const size_t k = ch < 0 ? std::string_view::npos : kOmocodia.find(static_cast<char>(ch));
+  return k == std::string_view::npos ? -1 : static_cast<int>(k);
+}
+
+P MatchFiscalCode(const Cursor& c, P s) {
+  // 'L': a letter; 'D': a digit or its omocodia letter; 'M': the month; 'C': the check letter.
+  constexpr std::string_view kShape = "LLLLLLDDMDDLDDDC";
+  constexpr std::string_view kMonths = "ABCDEHLMPRST";
+  int day = 0;
+  for (P k = 0; k < 15; ++k) {
+    const int ch = c.At(s + k);
+    switch (kShape[static_cast<size_t>(k)]) {
+      case 'L':
+        if (!IsUpper(ch)) return -1;
+        break;
+      case 'M':
+        if (ch < 0 || kMonths.find(static_cast<char>(ch)) == std::string_view::npos) return -1;
+        break;
+      default: {
+        const int v = FiscalDigit(ch);
+        if (v < 0) return -1;
+        if (k == 9 || k == 10) day = day * 10 + v;
+      }
+    }
+  }
+  if (!((day >= 1 && day <= 31) || (day >= 41 && day <= 71))) return -1;
+  // Odd positions (1-based): 0-9 and A-Z.
+  static constexpr uint8_t kOdd[36] = {1,  0, 5,  7,  9,  13, 15, 17, 19, 21, 1,  0,
+                                       5,  7, 9,  13, 15, 17, 19, 21, 2,  4,  18, 20,
+                                       11, 3, 6,  8,  12, 14, 16, 10, 22, 25, 24, 23};
+  int sum = 0;
+  for (P k = 0; k < 15; ++k) {
+    const int ch = c.At(s + k);
+    const int v = IsDigit(ch) ? ch - '0' : ch - 'A' + (k % 2 == 0 ? 10 : 0);
+    sum += k % 2 == 0 ? kOdd[v] : v;
+  }
+  if (c.At(s + 15) != 'A' + sum % 26) return -1;
+  const int next = c.At(s + 16);
+  if (IsAlnum(next) || next == '_') return -1;
+  return s + 16;
+}
+
+// k digit groups of the lengths `lens` at s, joined by one separator (' ' or '-', the same
+// throughout) or contiguous; fills d and returns the end, or -1. Grouped, the run must not go on
+// with the separator and a digit (a longer run of groups) unless `more_ok`.
+P Grouped(const Cursor& c, P s, const int* lens, int k, int* d, bool* contiguous,
+          bool more_ok = false) {
+  int total = 0;
+  for (int g = 0; g < k; ++g) total += lens[g];
+  const P run = DigitRun(c, s, total);
+  if (run == total) {
+    Digits(c, s, total, d);
+    *contiguous = true;
+    return s + total;
+  }
+  *contiguous = false;
+  if (run != lens[0]) return -1;
+  const int sep = c.At(s + lens[0]);
+  if (sep != ' ' && sep != '-') return -1;
+  P j = s;
+  int filled = 0;
+  for (int g = 0; g < k; ++g) {
+    if (g > 0 && c.At(j++) != sep) return -1;
+    if (DigitRun(c, j, lens[g]) != lens[g]) return -1;
+    Digits(c, j, lens[g], d + filled);
+    filled += lens[g];
+    j += lens[g];
+  }
+  if (!more_ok && c.At(j) == sep && IsDigit(c.At(j + 1))) return -1;
+  return j;
+}
+
+constexpr std::string_view kAbnContext[] = {"abn", "australian business number"};
+constexpr std::string_view kAcnContext[] = {"acn", "a.c.n", "australian company number"};
+constexpr std::string_view kTfnContext[] = {"tfn", "tax file number", "tax file no"};
+constexpr std::string_view kMedicareContext[] = {"medicare"};
+
+// Australia: ABN (ATO), eleven digits, 1 subtracted from the first, weights 10,1,3,5,...,19,
+// the sum a multiple of 89; grouped 2-3-3-3 on its own, contiguous after a context word.
+P MatchAbn(const Cursor& c, P s) {
+  static constexpr int kLens[4] = {2, 3, 3, 3};
+  int d[11];
+  bool contiguous;
+  const P e = Grouped(c, s, kLens, 4, d, &contiguous);
+  if (e < 0 || d[0] == 0 || !IdRightBoundary(c, e)) return -1;
+  static constexpr int kW[11] = {10, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19};
+  int sum = (d[0] - 1) * kW[0];
+  for (int k = 1; k < 11; ++k) sum += d[k] * kW[k];
+  if (sum % 89 != 0) return -1;
+  if (contiguous && !Context(c, s, kAbnContext, std::size(kAbnContext))) return -1;
+  return e;
+}
+
+// ACN (ASIC), nine digits (3-3-3 or contiguous), weights 8..1 over the first eight, check digit
+// (10 - sum mod 10) mod 10; TFN (ATO), nine digits, weights 1,4,3,7,5,8,6,9,10, the sum a
+// multiple of 11. One number in ten (eleven) passes either check, so both need a context word.
+// One look at the digits for both; the rule in *rule.
+P MatchAcnOrTfn(const Cursor& c, P s, int* rule) {
+  static constexpr int kLens[3] = {3, 3, 3};
+  int d[9];
+  bool contiguous;
+  const P e = Grouped(c, s, kLens, 3, d, &contiguous);
+  if (e < 0 || !IdRightBoundary(c, e)) return -1;
+  int acn = 0;
+  for (int k = 0; k < 8; ++k) acn += d[k] * (8 - k);
+  if ((10 - acn % 10) % 10 == d[8] && Context(c, s, kAcnContext, std::size(kAcnContext))) {
+    *rule = kRuleAuAcn;
+    return e;
+  }
+  static constexpr int kW[9] = {1, 4, 3, 7, 5, 8, 6, 9, 10};
+  int tfn = 0;
+  for (int k = 0; k < 9; ++k) tfn += d[k] * kW[k];
+  if (tfn % 11 == 0 && Context(c, s, kTfnContext, std::size(kTfnContext))) {
+    *rule = kRuleAuTfn;
+    return e;
+  }
+  return -1;
+}
+
+// Medicare card number (Services Australia): ten digits, the first 2-6, the ninth the check
+// digit (weights 1,3,7,9,1,3,7,9 over the first eight, mod 10), the tenth the issue number;
+// grouped 4-5-1 or contiguous, then an optional individual reference number (one digit, glued to
+// a contiguous number or after the separator); after a context word.
+P MatchMedicare(const Cursor& c, P s) {
+  static constexpr int kLens[3] = {4, 5, 1};
+  int d[10];
+  bool contiguous;
+  P e;
+  if (DigitRun(c, s, 11) == 11) {  // with the reference number
+    Digits(c, s, 10, d);
+    e = s + 11;
+  } else {
+    e = Grouped(c, s, kLens, 3, d, &contiguous, /*more_ok=*/true);
+    if (e < 0) return -1;
+    if (!contiguous && c.At(e) == c.At(s + 4) && IsDigit(c.At(e + 1))) e += 2;
+  }
+  if (d[0] < 2 || d[0] > 6 || !IdRightBoundary(c, e)) return -1;
+  static constexpr int kW[8] = {1, 3, 7, 9, 1, 3, 7, 9};
+  int sum = 0;
+  for (int k = 0; k < 8; ++k) sum += d[k] * kW[k];
+  if (sum % 10 != d[8]) return -1;
+  if (!Context(c, s, kMedicareContext, std::size(kMedicareContext))) return -1;
+  return e;
+}
+
+// India: PAN (Income Tax Department), five letters, four digits and a letter, the fourth letter
+// the holder's type (A association, B body of individuals, C company, F firm, G government,
+// H Hindu undivided family, L local authority, J artificial juridical person, P person, T trust).
+P MatchPan(const Cursor& c, P s) {
+  constexpr std::string_view kHolder = "ABCFGHLJPT";
+  if (kHolder.find(static_cast<char>(c.At(s + 3))) == std::string_view::npos) return -1;
+  if (DigitRun(c, s + 5, 4) != 4 || !IsUpper(c.At(s + 9))) return -1;
+  const int next = c.At(s + 10);
+  if (IsAlnum(next) || next == '_') return -1;
+  return s + 10;
+}
+
+// South Korea: resident registration number YYMMDD-GSSSSSC: a valid date, the century in G
+// (1, 2, 5, 6: 1900s; 3, 4, 7, 8: 2000s; 9, 0: 1800s), C = (11 - sum mod 11) mod 10 over weights
+// 2,3,4,5,6,7,8,9,2,3,4,5. Numbers issued from October 2020 have no check digit: those, and the
+// thirteen digits written without the hyphen, only after a context word.
+constexpr std::string_view kRrnContext[] = {"rrn", "resident registration",
+                                            "\xEC\xA3\xBC\xEB\xAF\xBC\xEB\x93\xB1\xEB\xA1\x9D"
+                                            "\xEB\xB2\x88\xED\x98\xB8",  // 주민등록번호
+                                            "\xEC\xA3\xBC\xEB\xAF\xBC\xEB\xB2\x88\xED\x98\xB8"};  // 주민번호
+
+P MatchRrn(const Cursor& c, P s) {
+  int d[13];
+  P e;
+  bool contiguous = DigitRun(c, s, 13) == 13;
+  if (contiguous) {
+    Digits(c, s, 13, d);
+    e = s + 13;
+  } else {
+    if (DigitRun(c, s, 6) != 6 || c.At(s + 6) != '-' || DigitRun(c, s + 7, 7) != 7) return -1;
+    Digits(c, s, 6, d);
+    Digits(c, s + 7, 7, d + 6);
+    e = s + 14;
+  }
+  if (!IdRightBoundary(c, e)) return -1;
+  const int g = d[6];
+  const int century = (g == 1 || g == 2 || g == 5 || g == 6)   ? 1900
+                      : (g == 3 || g == 4 || g == 7 || g == 8) ? 2000
+                                                               : 1800;
+  if (!ValidDate(century + d[0] * 10 + d[1], d[2] * 10 + d[3], d[4] * 10 + d[5])) return -1;
+  static constexpr int kW[12] = {2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5};
+  int sum = 0;
+  for (int k = 0; k < 12; ++k) sum += d[k] * kW[k];
+  if ((contiguous || (11 - sum % 11) % 10 != d[12]) &&
+      !Context(c, s, kRrnContext, std::size(kRrnContext))) {
+    return -1;
+  }
+  return e;
+}
+
+// US passport: nine digits, or a letter and eight digits (the next-generation book), only after
+// "passport" ("passport no", "passport number", "passport #": the word is enough); the one
+// NATIONAL_ID value that may follow '#'.
+constexpr std::string_view kPassportContext[] = {"passport"};
+
+P MatchUsPassport(const Cursor& c, P s) {
+  const P j = IsUpper(c.At(s)) ? s + 1 : s;
+  const P digits = j == s ? 9 : 8;
+  if (DigitRun(c, j, digits) != digits || !IdRightBoundary(c, j + digits)) return -1;
+  if (!Context(c, s, kPassportContext, std::size(kPassportContext))) return -1;
+  return j + digits;
+}
+
 }  // namespace
 
 bool NationalIdShape(const uint8_t* p, size_t n, size_t s, size_t d) {
@@ -1361,10 +1622,13 @@ bool NationalIdShape(const uint8_t* p, size_t n, size_t s, size_t d) {
   auto is_next = [next](uint8_t c) { return c == next; };
   const bool group_sep = next == ' ' || next == '-';
   switch (run) {
-    case 3:  // US ITIN 9XX-GG-SSSS, UK NHS XXX-XXX-XXXX (one separator, ' ' or '-')
+    case 2:  // AU ABN XX XXX XXX XXX
+      return group_sep && digits(d + 1, 3) && may(d + 4, is_next);
+    case 3:  // US ITIN 9XX-GG-SSSS, UK NHS XXX-XXX-XXXX, AU ACN/TFN XXX XXX XXX
       return group_sep && digits(d + 1, 2) &&
              ((p[s] == '9' && may(d + 3, is_next)) || (may(d + 3, digit) && may(d + 4, is_next)));
-    case 4: {  // IN Aadhaar XXXX XXXX XXXX: exactly three groups
+    case 4: {  // AU Medicare XXXX XXXXX X; IN Aadhaar XXXX XXXX XXXX: exactly three groups
+      if (group_sep && digits(d + 1, 5) && may(d + 6, is_next)) return true;
       if (!group_sep || !digits(d + 1, 4) || !may(d + 5, is_next) || !digits(d + 6, 4)) {
         return false;
       }
@@ -1381,17 +1645,17 @@ bool NationalIdShape(const uint8_t* p, size_t n, size_t s, size_t d) {
       }
       return true;
     }
-    case 6:  // FI henkilötunnus DDMMYY and the century sign
+    case 6:  // FI henkilötunnus DDMMYY and the century sign; KR RRN YYMMDD-
       return next == '+' || next == '-' || (next >= 'A' && next <= 'F') ||
              (next >= 'U' && next <= 'Y');
     case 8:  // ES DNI/NIF and its letter
       return IsUpper(next) ||
              (group_sep && may(d + 1, [](uint8_t c) { return IsUpper(c); }));
-    case 9:  // US ITIN 9XXGGSSSS
-      return p[s] == '9';
-    case 10:  // UK NHS, PL PESEL, IN Aadhaar: the matcher decides
+    case 9:   // US ITIN 9XXGGSSSS, AU ACN and TFN
+    case 10:  // UK NHS, PL PESEL, IN Aadhaar, AU ABN and Medicare: the matcher decides
     case 11:
     case 12:
+    case 13:  // KR RRN written without its hyphen (13 means 13 or more)
       return true;
     default:
       return false;
@@ -1413,12 +1677,28 @@ bool DateOfBirthShape(const uint8_t* p, size_t s, size_t d) {
   return false;
 }
 
+bool NationalIdLetterShape(const uint8_t* p, size_t n, size_t s) {
+  // What MatchNationalId's letters-first schemes need (p[s] a capital): a digit after one capital
+  // (NIE, NRIC/FIN, passport), a digit or ' ' after two (NINO), a digit after five (PAN), a digit
+  // or an omocodia letter after six (codice fiscale). A byte past the end filters nothing.
+  for (size_t i = s + 1; i <= s + 6; ++i) {
+    if (i >= n) return true;
+    const int ch = p[i];
+    if (IsDigit(ch)) return i == s + 1 || i == s + 2 || i >= s + 5;
+    if (ch == ' ') return i == s + 2;
+    if (!IsUpper(ch)) return false;
+    if (i == s + 6) return FiscalDigit(ch) >= 0;
+  }
+  return false;
+}
+
 namespace {
 
 // Not inlined into MatchBuiltin: the older matchers inlined there keep their code (clean-prose
 // instructions grew by a sixth when this one was inlined with them).
 [[gnu::noinline]] bool MatchNationalId(const Cursor& c, P s, Hit* hit) {
-  if (!BuiltinLeftBoundaryOk(kNationalId, c.Before(s))) return false;
+  const int prev = c.Before(s);
+  if (!BuiltinLeftBoundaryOk(kNationalId, prev)) return false;
   const int first = c.At(s);
   if (!NationalIdCanStart(first)) return false;
   if (IsDigit(first)) {
@@ -1428,6 +1708,8 @@ namespace {
     size_t d = us;
     while (d < n && d - us < 13 && IsDigit(p[d])) ++d;
     if (d < n && !NationalIdShape(p, n, us, d)) return false;
+  } else if (!NationalIdLetterShape(c.data(), c.size(), static_cast<size_t>(s))) {
+    return false;
   }
   // Every rule that applies; the longest match wins (ties: the order below).
   P best = -1;
@@ -1438,11 +1720,26 @@ namespace {
       rule = r;
     }
   };
-  if (first == 'S' || first == 'T' || first == 'F' || first == 'G') {
-    consider(MatchNric(c, s), kRuleSgNric);
+  if (prev == '#') {
+    consider(MatchUsPassport(c, s), kRuleUsPassport);
   } else if (!IsDigit(first)) {
-    int es_rule = kRuleEsNie;
-    consider(MatchEsId(c, s, &es_rule), es_rule);
+    // By the run of capitals at s (a codice fiscale's may go on through omocodia letters).
+    const P letters = Run(c, s, 6, IsUpper);
+    if (letters == 1) {
+      consider(MatchUsPassport(c, s), kRuleUsPassport);
+      if (first == 'S' || first == 'T' || first == 'F' || first == 'G') {
+        consider(MatchNric(c, s), kRuleSgNric);
+      } else if (first == 'X' || first == 'Y' || first == 'Z') {
+        int es_rule = kRuleEsNie;
+        consider(MatchEsId(c, s, &es_rule), es_rule);
+      }
+    } else if (letters == 2) {
+      consider(MatchNino(c, s), kRuleUkNino);
+    } else if (letters == 5) {
+      consider(MatchPan(c, s), kRuleInPan);
+    } else if (letters >= 6) {
+      consider(MatchFiscalCode(c, s), kRuleItFiscalCode);
+    }
   } else {
     // One look at the leading digit run decides which schemes can apply (most numbers in text
     // are short and reach none of them).
@@ -1453,11 +1750,25 @@ namespace {
       int es_rule = kRuleEsNif;
       consider(MatchEsId(c, s, &es_rule), es_rule);
     }
-    if (run == 6) consider(MatchHetu(c, s), kRuleFiHetu);
+    if (run == 6) {
+      consider(MatchHetu(c, s), kRuleFiHetu);
+      consider(MatchRrn(c, s), kRuleKrRrn);
+    }
+    if (run == 13) consider(MatchRrn(c, s), kRuleKrRrn);
+    if (run == 9) consider(MatchUsPassport(c, s), kRuleUsPassport);
     if (first == '9' && ((run == 3 && grouped) || run == 9)) consider(MatchItin(c, s), kRuleUsItin);
     if ((run == 4 && grouped) || run == 12) consider(MatchAadhaar(c, s), kRuleInAadhaar);
     if ((run == 3 && grouped) || run == 10) consider(MatchNhs(c, s), kRuleUkNhs);
     if (run == 11) consider(MatchPesel(c, s), kRulePlPesel);
+    if ((run == 2 && grouped) || run == 11) consider(MatchAbn(c, s), kRuleAuAbn);
+    if ((run == 3 && grouped) || run == 9) {
+      int au_rule = kRuleAuAcn;
+      const P au_end = MatchAcnOrTfn(c, s, &au_rule);
+      consider(au_end, au_rule);
+    }
+    if ((run == 4 && grouped) || run == 10 || run == 11) {
+      consider(MatchMedicare(c, s), kRuleAuMedicare);
+    }
   }
   if (best < 0) return false;
   hit->end = static_cast<size_t>(best);
@@ -1487,8 +1798,10 @@ namespace {
   switch (entity) {
     case kMacAddress:  // after ':' or '-' too ("mac:00:1a:..."); MatchMac rejects a longer run
       return !(word || prev == '_' || prev == '.');
-    case kNationalId:  // as US_SSN
-    case kDateOfBirth:
+    case kNationalId:  // as US_SSN, but a passport number may follow '#' ("passport #...")
+      return !(word || prev == '.' || prev == '-' || prev == '_' || prev == '/' || prev == '+' ||
+               prev == '$' || prev == ',');
+    case kDateOfBirth:  // as US_SSN
       return !(word || prev == '.' || prev == '-' || prev == '_' || prev == '/' || prev == '+' ||
                prev == '$' || prev == '#' || prev == ',');
     case kCryptoWallet:
@@ -1517,6 +1830,23 @@ int BuiltinSlot(int entity) {
   return entity;
 }
 int BuiltinRuleEntity(int rule) { return kRules[rule].entity; }
+bool BuiltinRuleNeedsContext(int rule) {
+  switch (rule) {
+    case kRulePhoneContext:
+    case kRuleSsnContext:
+    case kRuleUsItin:
+    case kRuleUkNhs:
+    case kRulePlPesel:
+    case kRuleAuAcn:
+    case kRuleAuTfn:
+    case kRuleAuMedicare:
+    case kRuleUsPassport:
+    case kRuleEthContext:
+    case kRuleDob:
+      return true;
+  }
+  return false;
+}
 std::string_view BuiltinRuleName(int rule) { return kRules[rule].name; }
 
 bool BuiltinLeftBoundaryOk(int entity, int prev) {

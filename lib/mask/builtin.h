@@ -126,6 +126,15 @@ enum BuiltinRule : int {
   kRulePlPesel,
   kRuleFiHetu,
   kRuleSgNric,
+  kRuleUkNino,
+  kRuleItFiscalCode,
+  kRuleAuAbn,
+  kRuleAuAcn,
+  kRuleAuTfn,
+  kRuleAuMedicare,
+  kRuleInPan,
+  kRuleKrRrn,
+  kRuleUsPassport,
   kRuleBtcBase58,
   kRuleBtcBech32,
   kRuleEth,
@@ -159,18 +168,37 @@ bool BuiltinLeftBoundaryOk(int entity, int prev);
 
 // Necessary conditions of a numeric NATIONAL_ID at s (p[s] a digit) whose digit run ends at
 // d < n (a run is counted up to 13 digits): what MatchNationalId checks first, by the run's length
-// (3: ITIN, NHS 3-3-4; 4: Aadhaar 4-4-4; 6: henkilötunnus; 8: NIF; 9: ITIN; 10-12: NHS, PESEL,
-// Aadhaar). Reads p[s - 6, s) and never at or past n (a byte past the end filters nothing).
+// (2: ABN 2-3-3-3; 3: ITIN, NHS 3-3-4, ACN and TFN 3-3-3; 4: Aadhaar 4-4-4, Medicare 4-5-1;
+// 6: henkilötunnus, RRN; 8: NIF; 9: ITIN, ACN, TFN, passport; 10-12: NHS, PESEL, Aadhaar, ABN,
+// Medicare; 13: RRN). Reads p[s - 6, s) and never at or past n (a byte past the end filters
+// nothing).
 bool NationalIdShape(const uint8_t* p, size_t n, size_t s, size_t d);
 // The same for a DATE_OF_BIRTH at s: a run of 4 digits and '-', '/' or '.' (YYYY-MM-DD), 8 digits
 // (YYYYMMDD), or 1-2 digits and '-', '/', '.', ' ', ',' or an ordinal's letter (DD/MM/YYYY,
 // "3 March 1985", "March 3, 1985", "3rd").
 bool DateOfBirthShape(const uint8_t* p, size_t s, size_t d);
+// The same for a letters-first NATIONAL_ID at s (p[s] a capital): the run of capitals and the byte
+// after it. Reads p[s + 1, s + 7) below n only.
+bool NationalIdLetterShape(const uint8_t* p, size_t n, size_t s);
 
 struct Hit {
   size_t end = 0;
   int rule = -1;
 };
+
+// Rules that match only after a context word (ssn_context, uk_nhs, dob, ...). False for any other
+// rule, custom rules and term lists included.
+bool BuiltinRuleNeedsContext(int rule);
+
+// Whether `h` replaces `best` as the match at a candidate: the longer one wins; at equal length a
+// rule confirmed by a context word wins over one that was not ("NHS number 943 476 5919" is an NHS
+// number, not the NANP phone number of the same shape), else the earlier one stays (a custom rule
+// or term list, earlier than every built-in, always stays).
+inline bool PreferHit(const Hit& h, const Hit& best) {
+  return h.end > best.end ||
+         (h.end == best.end && best.rule >= 0 && best.rule < kNumBuiltinRules &&
+          BuiltinRuleNeedsContext(h.rule) && !BuiltinRuleNeedsContext(best.rule));
+}
 
 // Anchored match of built-in `entity` at `s`. True with `*hit` set on a match. The caller resets
 // and checks cursor.touched_end() around the call.

@@ -315,7 +315,7 @@ bool Masker::Impl::MatchSlot(const Detector& d, const Cursor& cur, size_t s, Hit
     const int e = __builtin_ctz(more);
     Hit h;
     if (first >= 0 && mask::BuiltinCanStartWith(e, static_cast<uint8_t>(first)) &&
-        mask::MatchBuiltin(e, cur, s, &h) && (!matched || h.end > hit->end)) {
+        mask::MatchBuiltin(e, cur, s, &h) && (!matched || mask::PreferHit(h, *hit))) {
       *hit = h;
       matched = true;
     }
@@ -598,6 +598,13 @@ bool FoldsToItself(const uint8_t* p, size_t n, size_t from, bool final) {
 
 size_t Masker::Impl::HoldOfTriggerFreeTail(const uint8_t* p, size_t n, size_t scan, size_t word,
                                            size_t resume_at, int* pending_rule) const {
+  // With NATIONAL_ID on, two capitals and a space may begin a spaced UK National Insurance number
+  // ("QQ 12 34 56 C"), the one value whose first span holds no trigger: held until what follows.
+  if (nid_on_ && n >= scan + 3 && p[n - 1] == ' ' && mask::IsUpper(p[n - 2]) &&
+      mask::IsUpper(p[n - 3])) {
+    if (pending_rule != nullptr) *pending_rule = detector_rule_[__builtin_ctzll(nid_slot_bit_)];
+    return n - 3;
+  }
   const size_t a = n >= kShortTail ? std::max(word, n - kShortTail) : word;
   if (a == n) return n;
   if (n - a >= kShortTail || (a != scan && !delimiters_.contains[p[a - 1]])) return kExamineTail;
@@ -786,6 +793,40 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
       a = pre.SpanStart(t, scan);
       b = pre.SpanEnd(t);
     }
+    if constexpr (kOptIn) {
+      // A spaced UK National Insurance number starts with two capitals, a span without a trigger
+      // (only digits follow): tried here, before the span of its first digits, when the scan
+      // has not passed it.
+      if (nid_on_ && a >= scan + 3 && p[a - 1] == ' ' && mask::IsUpper(p[a - 2]) &&
+          mask::IsUpper(p[a - 3])) {
+        const size_t c = a - 3;
+        const bool start = c == 0 || c == resume_at || !mask::IsAlnum(p[c - 1]);
+        if (start && ((c == resume_at ? left_ok_[0] : LeftOk(p, c)) & nid_slot_bit_) != 0) {
+          const int d = __builtin_ctzll(nid_slot_bit_);
+          cur.ResetTouchedEnd();
+          Hit hit;
+          const bool matched = MatchDetector(detectors_[d], cur, c, &hit);
+          if (cur.touched_end()) {
+            sink->Clean(pos, c);
+            if (pending_rule != nullptr) *pending_rule = matched ? hit.rule : detector_rule_[d];
+            return c;
+          }
+          if (matched && hit.end > c) {
+            if (!Allowlisted(std::string_view(reinterpret_cast<const char*>(p) + c, hit.end - c))) {
+              sink->Clean(pos, c);
+              sink->Found(c, hit.end, hit.rule);
+              pos = sink->ResumeAfter(hit.end);
+              resume_at = pos;
+              cur.SetResumeAt(pos);
+              scan = pos;
+            } else {
+              scan = hit.end;
+            }
+            continue;
+          }
+        }
+      }
+    }
     const bool open = b == n && !final;  // the span may still grow: no span-level shortcuts
     // Spans of at most 64 bytes are classified with one vector compare per 16 bytes (a copy when
     // the span ends within 16 bytes of the end of the buffer).
@@ -845,7 +886,15 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
       // A span under 13 bytes without a digit, '@', "::" or "-----" ("well-known", "user_id")
       // cannot hold the start of any built-in value: keys, tokens and key IDs are longer, and
       // everything shorter is numeric.
-      if (builtins_only_ && b - a < 13 && !digit && !at && !double_colon && !pem) {
+      // With NATIONAL_ID on, a span ending in two capitals before a space and a digit may begin
+      // a spaced UK National Insurance number ("QQ 12 34 56 C"; "JG" holds the trigger 'J').
+      bool nino_head = false;
+      if constexpr (kOptIn) {
+        nino_head = nid_on_ && !digit && b - a >= 2 && b < n && p[b] == ' ' &&
+                    mask::IsUpper(p[b - 1]) && mask::IsUpper(p[b - 2]) &&
+                    (b + 1 < n ? mask::IsDigit(p[b + 1]) : !final);
+      }
+      if (builtins_only_ && b - a < 13 && !digit && !at && !double_colon && !pem && !nino_head) {
         scan = b;
         continue;
       }
@@ -858,7 +907,7 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
           span_filter &= ~ipv6_bit_;
         }
       }
-      if (!digit) span_filter &= ~needs_digit_bits_;
+      if (!digit) span_filter &= ~needs_digit_bits_ | (nino_head ? nid_slot_bit_ : 0);
       // An IPv4 address (digits and dots, never split by a delimiter) needs three dots.
       if (dots < 3) span_filter &= ~ipv4_bit_;
       // A short span ("42", "3.5", "2024", "10x") holds no built-in value unless it is "::"-style
@@ -918,6 +967,14 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
           mask &= small ? ShapeFilterOfSpan(p, n, s, a, bits.digit, bits.hex) : ShapeFilter(p, n, s);
         }
       }
+      if constexpr (kOptIn) {
+        // A capital reaches NATIONAL_ID only in a letters-first scheme's shape (US_SSN, the
+        // slot's other entity, starts with a digit).
+        if ((mask & nid_slot_bit_) != 0 && mask::IsUpper(p[s]) &&
+            !mask::NationalIdLetterShape(p, n, s)) {
+          mask &= ~nid_slot_bit_;
+        }
+      }
       while (mask != 0) {
         const int d = __builtin_ctzll(mask);
         mask &= mask - 1;
@@ -928,7 +985,7 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
                                  ? mask::MatchBuiltin(det.index, cur, s, &hit)
                                  : MatchDetector(det, cur, s, &hit);
         if (cur.touched_end()) return matched ? hit.rule : detector_rule_[d];
-        if (matched && hit.end > s && hit.end > best->end) *best = hit;
+        if (matched && hit.end > s && mask::PreferHit(hit, *best)) *best = hit;
       }
       return -1;
     };

@@ -7,7 +7,8 @@
 // start (a position whose previous byte is not an ASCII letter or digit). At a candidate every
 // detector that can start with that byte runs anchored; the longest match wins, ties go to the
 // earlier detector in priority order (custom rules, term lists, then the built-ins in
-// BuiltinEntities() order). Scanning resumes after the match. Spans without a trigger are copied
+// BuiltinEntities() order; between built-ins of equal length a context-confirmed rule wins:
+// mask::PreferHit). Scanning resumes after the match. Spans without a trigger are copied
 // in bulk.
 //
 // In a non-final scan a detector that had to read past the end of the buffer has not decided;
@@ -127,7 +128,7 @@ class Masker::Impl {
     enum Kind { kCustom, kTerms, kBuiltin, kSlot } kind;
     int index;  // custom rule index, 0 for terms, or the (first enabled) BuiltinEntity
     // kSlot: the slot's other enabled entities (bit e = BuiltinEntity e), matched after `index`;
-    // the longest match wins, ties to the earlier entity.
+    // the longest match wins, ties as mask::PreferHit says.
     uint32_t more = 0;
   };
 
