@@ -10,9 +10,9 @@ recall is also given over all 11 entities).
 Then the same for the entities that are off by default (NATIONAL_ID, CRYPTO_WALLET, MAC_ADDRESS),
 on the corpus that plants them too (``generate(..., opt_in=True)``, all fourteen entities labelled):
 jitguard with every entity on, Presidio with its recognizers of the same national-id schemes
-(US_ITIN, ES_NIF, ES_NIE, IN_AADHAAR, UK_NHS, PL_PESEL, FI_PERSONAL_IDENTITY_CODE, SG_NRIC_FIN; the
-schemes of corpus.national_ids.NATIONAL_ID_PENDING join once planted), CRYPTO (Bitcoin only) and
-MAC_ADDRESS, and DataFog (whose regex engine has none of the three), with recall per scheme.
+(US_ITIN, ES_NIF, ES_NIE, IN_AADHAAR, UK_NHS, PL_PESEL, FI_PERSONAL_IDENTITY_CODE, SG_NRIC_FIN,
+UK_NINO, IT_FISCAL_CODE, AU_ABN, AU_ACN, AU_TFN, AU_MEDICARE, IN_PAN, KR_RRN, US_PASSPORT), CRYPTO
+(Bitcoin only) and MAC_ADDRESS, and DataFog (whose regex engine has none of the three), with recall per scheme.
 
 How each tool runs (no model downloads are possible here, and none is needed):
   * jitguard: ``Masker().mask()`` (detect + replace) for speed, ``find()`` for accuracy.
@@ -161,7 +161,6 @@ PRESIDIO_ID_RECOGNIZERS = {
     "US_ITIN": "UsItinRecognizer", "ES_NIF": "EsNifRecognizer", "ES_NIE": "EsNieRecognizer",
     "IN_AADHAAR": "InAadhaarRecognizer", "UK_NHS": "NhsRecognizer", "PL_PESEL": "PlPeselRecognizer",
     "FI_PERSONAL_IDENTITY_CODE": "FiPersonalIdentityCodeRecognizer", "SG_NRIC_FIN": "SgFinRecognizer",
-    # The schemes of NATIONAL_ID_PENDING (used once they are planted in the corpus).
     "UK_NINO": "UkNinoRecognizer", "IT_FISCAL_CODE": "ItFiscalCodeRecognizer", "AU_ABN": "AuAbnRecognizer",
     "AU_ACN": "AuAcnRecognizer", "AU_TFN": "AuTfnRecognizer", "AU_MEDICARE": "AuMedicareRecognizer",
     "IN_PAN": "InPanRecognizer", "KR_RRN": "KrRrnRecognizer", "US_PASSPORT": "UsPassportRecognizer",

@@ -870,6 +870,8 @@ _OPTIN_PROSE = [
     "The switch learned {MAC} on port {NUM}; {BAD_MAC} is not a MAC address.",
     "The NIC {MAC} and the interface id {BAD_MAC} belong to the same host.",
     "Host key {FPR} was accepted for {IPV4}.",
+    "The holder's {CNID} matches the copy on file.",
+    "On the second page: {CNID}; on the third, {CNID}.",
 ]
 
 _OPTIN_LOGS = [
@@ -888,6 +890,7 @@ _OPTIN_LOGS = [
     "{DATETIME} INFO  net: port {NUM} learned {MAC} vlan {NUM}",
     "{DATETIME} DEBUG net: ignoring {BAD_MAC}",
     "{DATETIME} INFO  sshd: accepted key {FPR} from {IPV4}",
+    "{DATETIME} DEBUG kyc: matched {LNID} against the register",
 ]
 
 # JSON fields and table columns of the opt-in documents: (key / header, placeholder).
@@ -911,9 +914,12 @@ class _Vocab:
     """Placeholders of the every-entity corpus: the default ones, the MACs labelled, and the
     opt-in entities' positives and negatives."""
 
-    def __init__(self, pending: bool = False) -> None:
-        self.schemes = ids.active_schemes(pending)
+    def __init__(self) -> None:
+        self.schemes = ids.active_schemes()
         self.free = [s for s in self.schemes if not s.needs_context]
+        # Planted values: the schemes that need a context word twice as often (no table column
+        # plants them, and tables plant the others).
+        self.planted = self.schemes + [s for s in self.schemes if s.needs_context]
         self.positives: Dict[str, tuple] = dict(POSITIVES)
         self.negatives: Dict[str, Callable] = dict(NEGATIVES)
         self.positives.update({
@@ -941,7 +947,7 @@ class _Vocab:
         return phrase + r.choice([" ", ": "]), wallets.gen_eth_lower(r), "", "eth_context"
 
     def _cnid(self, r: random.Random) -> Planted:
-        s = r.choice(self.schemes)
+        s = r.choice(self.planted)
         value = s.good(r)
         if not s.needs_context and r.random() < 0.25:
             return "", value, "", ids.rule_of(s)
@@ -950,7 +956,7 @@ class _Vocab:
         return phrase + sep, value, "", ids.rule_of(s)
 
     def _lnid(self, r: random.Random) -> Planted:
-        s = r.choice(self.schemes)
+        s = r.choice(self.planted)
         return s.key + r.choice(["=", ": "]), s.good(r), "", ids.rule_of(s)
 
     def _bad(self, r: random.Random) -> Tuple[ids.Scheme, str, bool]:
@@ -983,9 +989,9 @@ def _optin_logs(r: random.Random, vocab: "_Vocab") -> Tuple[str, List[Label]]:
 
 def _optin_json(r: random.Random, vocab: "_Vocab") -> Tuple[str, List[Label]]:
     fields = [(_JSON_KEYS[k], k) for k in r.sample(_CELL_POSITIVES, 1) + r.sample(_CELL_NEGATIVES, 1)]
-    for _ in range(r.randint(2, 4)):
+    for _ in range(r.randint(2, 5)):
         x = r.random()
-        s = r.choice(vocab.schemes)
+        s = r.choice(vocab.planted)
         if x < 0.4:
             fields.append((s.key, "ID_" + _placeholder(s.rule)))
         elif x < 0.5:
@@ -1013,12 +1019,12 @@ _OPTIN_KINDS = [("prose", _optin_prose, 4), ("logs", _optin_logs, 2), ("json", _
                 ("table", _optin_table, 1)]
 
 
-def generate(seed: int = 7, documents: int = 1000, opt_in: bool = False, pending: bool = False) -> Corpus:
+def generate(seed: int = 7, documents: int = 1000, opt_in: bool = False) -> Corpus:
     """The corpus of `documents` documents drawn with `seed` (same arguments, same corpus).
 
     With `opt_in`, documents holding the opt-in entities (NATIONAL_ID, CRYPTO_WALLET,
     MAC_ADDRESS) join the default ones (about 3 in 7 documents), the MACs are labelled, and the
-    corpus labels ALL_ENTITIES; `pending` also plants the schemes of ids.NATIONAL_ID_PENDING."""
+    corpus labels ALL_ENTITIES."""
     r = random.Random(seed)
     if not opt_in:
         population = [k for k in _KINDS for _ in range(k[2])]
@@ -1028,7 +1034,7 @@ def generate(seed: int = 7, documents: int = 1000, opt_in: bool = False, pending
             text, labels = fn(r)
             docs.append(Document(kind, text, labels))
         return Corpus(docs)
-    vocab = _Vocab(pending)
+    vocab = _Vocab()
     population = [k for k in _KINDS + _OPTIN_KINDS for _ in range(k[2])]
     docs = []
     for _ in range(documents):

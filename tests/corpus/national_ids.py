@@ -3,9 +3,8 @@ from the scheme's specification, and a hard negative of the same shape whose che
 
 Each :class:`Scheme` names the rule jitguard reports (``Finding.rule``), the context words the
 matcher accepts before the value (``needs_context``: the value is an id only after one of them), the
-forms it accepts, and a JSON key / log field that carries the context. Schemes listed in
-:data:`NATIONAL_ID_PENDING` have generators but are not planted in the corpus: their detectors are
-being added; the lead enables one by removing its name from the list once the detector is merged.
+forms it accepts, and a JSON key / log field that carries the context. Every scheme of
+:data:`SCHEMES` is planted in the corpus.
 
 Every value is synthetic (random digits with valid check digits).
 """
@@ -332,9 +331,6 @@ def bad_nric(r: random.Random) -> str:
     return prefix + digits + r.choice([c for c in table if c != good])
 
 
-# ==================================================================================================
-# Schemes whose detectors are being added (NATIONAL_ID_PENDING): generators ready, not planted yet.
-
 # --- UK: National Insurance number (HMRC): two letters, six digits, suffix A-D -------------------
 
 _NINO_BAD_PREFIXES = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
@@ -616,7 +612,6 @@ SCHEMES: Dict[str, Scheme] = {s.rule: s for s in [
            False, "hetu", ("FI_PERSONAL_IDENTITY_CODE",)),
     Scheme("sg_nric", gen_nric, bad_nric, ("NRIC", "NRIC:", "FIN", "NRIC/FIN"), False, "nric",
            ("SG_NRIC_FIN",)),
-    # Pending (NATIONAL_ID_PENDING).
     Scheme("uk_nino", gen_nino, bad_nino, ("NINO", "National Insurance number", "NI number", "NI no"),
            False, "nino", ("UK_NINO",)),
     Scheme("it_fiscal_code", gen_it_cf, bad_it_cf, ("codice fiscale", "CF:", "C.F."), False, "codice_fiscale",
@@ -636,15 +631,9 @@ SCHEMES: Dict[str, Scheme] = {s.rule: s for s in [
                                                              "Passport No:"), True, "passport_no", ("US_PASSPORT",)),
 ]}
 
-#: Schemes with a generator whose detector is not merged yet: not planted in the corpus. Remove a
-#: name once jitguard detects it (check its context words and forms against the matcher first).
-NATIONAL_ID_PENDING: List[str] = ["uk_nino", "it_fiscal_code", "au_abn", "au_acn", "au_tfn", "au_medicare",
-                                  "in_pan", "kr_rrn", "kr_rrn_bare", "us_passport"]
-
-
-def active_schemes(pending: bool = False) -> List[Scheme]:
-    """The schemes planted in the corpus (with `pending`, the pending ones too)."""
-    return [s for name, s in SCHEMES.items() if pending or name not in NATIONAL_ID_PENDING]
+def active_schemes() -> List[Scheme]:
+    """The schemes planted in the corpus (all of them)."""
+    return list(SCHEMES.values())
 
 
 def rule_of(scheme: Scheme) -> str:

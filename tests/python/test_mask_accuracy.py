@@ -111,20 +111,12 @@ def test_bytes_input_finds_the_same_values(corpus):
 
 # --- every entity on ---------------------------------------------------------------------------------
 
-# Known gaps of the engine at the time of writing, measured by this corpus (strict: the test fails
-# once the gap is closed, so that the mark goes too). The lead decides the fix; see
-# build/mask-accuracy-all.txt for every example.
-KNOWN_GAPS = {
-    ("recall", "NATIONAL_ID"):
-        "fi_hetu: a henkilötunnus whose check character is a digit (10 of the 31, e.g. "
-        "150729-6924) is never found (MatchHetu's DigitRun(c, s + 7, 3) != 3 counts the check digit "
-        "as a fourth digit of the individual number); uk_nhs: a grouped NHS number that is also a NANP phone number "
-        "is reported as PHONE even after 'NHS number' (documented; masked either way)",
-    ("precision", "PHONE"):
-        "grouped NHS numbers after 'NHS number' (valid ones, and broken ones that are no id) are "
-        "reported as PHONE",
-    ("leak", ""): "fi_hetu with a digit check character is not masked (see above)",
-}
+# Known gaps of the engine, measured by this corpus: {(kind, entity): reason}, kind "recall",
+# "precision" or "leak" (entity ""). Each is a strict expected failure (the test fails once the gap
+# is closed, so that the mark goes too); see build/mask-accuracy-all.txt for every example. None
+# at present: the last ones (fi_hetu's digit check character, an NHS number taken as PHONE) were
+# closed on main.
+KNOWN_GAPS: dict = {}
 
 
 def _every(kind):

@@ -91,13 +91,9 @@ def test_opt_in_corpus_labels_every_entity_and_its_schemes():
     assert set(counts) == set(g.ALL_ENTITIES) and all(counts[e] > 0 for e in g.ALL_ENTITIES)
     schemes = {l.scheme for l in a.labels if l.entity == "NATIONAL_ID"}
     assert schemes == {ids.rule_of(s) for s in ids.active_schemes()}
-    assert not schemes & set(ids.NATIONAL_ID_PENDING)
     assert {l.scheme for l in a.labels if l.entity == "CRYPTO_WALLET"} == {
         "btc_base58", "btc_bech32", "eth", "eth_context"}
     assert {l.scheme for l in a.labels if l.entity == "MAC_ADDRESS"} == {"mac"}
-    pending = g.generate(3, 600, opt_in=True, pending=True)
-    assert {l.scheme for l in pending.labels if l.entity == "NATIONAL_ID"} >= {
-        ids.rule_of(ids.SCHEMES[name]) for name in ids.NATIONAL_ID_PENDING}
 
 
 def test_national_id_check_digits_follow_the_specifications():
