@@ -8,9 +8,11 @@ check digit is off by one, never-issued SSNs, out-of-range IPv4 octets, bare 9-d
 certificates and public keys, MAC addresses, C++ scope operators, ISBNs...
 
 ``generate(..., opt_in=True)`` also plants the entities that are off by default: ``NATIONAL_ID``
-(one generator per scheme, tests/corpus/national_ids.py), ``CRYPTO_WALLET`` and ``MAC_ADDRESS``
-(tests/corpus/wallets.py), with their hard negatives (broken check digits, ids without the context
-word their scheme needs, testnet addresses, transaction hashes, EUI-64s, key fingerprints...);
+(one generator per scheme, tests/corpus/national_ids.py), ``DATE_OF_BIRTH``
+(tests/corpus/birth_dates.py), ``CRYPTO_WALLET`` and ``MAC_ADDRESS`` (tests/corpus/wallets.py),
+with their hard negatives (broken check digits, ids without the context word their scheme needs,
+dates after other words, dates that do not exist after a birth-date word, a year alone, testnet
+addresses, transaction hashes, EUI-64s, key fingerprints...);
 there the MAC addresses of the default templates are labelled ``MAC_ADDRESS``. Without ``opt_in``
 the corpus is the same as before those entities existed (the MACs are hard negatives there).
 Labels of the opt-in entities carry the scheme (``Label.scheme``: the rule jitguard reports).
@@ -41,6 +43,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 if __package__ in (None, ""):  # run as a script: make the package importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from corpus import birth_dates as dob  # noqa: E402
 from corpus import national_ids as ids  # noqa: E402
 from corpus import wallets  # noqa: E402
 
@@ -50,7 +53,7 @@ ENTITIES = (
     "AWS_ACCESS_KEY", "API_KEY", "JWT", "PRIVATE_KEY",
 )
 #: The entities that are off by default (labelled only in ``generate(..., opt_in=True)``).
-OPT_IN_ENTITIES = ("NATIONAL_ID", "CRYPTO_WALLET", "MAC_ADDRESS")
+OPT_IN_ENTITIES = ("NATIONAL_ID", "DATE_OF_BIRTH", "CRYPTO_WALLET", "MAC_ADDRESS")
 ALL_ENTITIES = ENTITIES + OPT_IN_ENTITIES
 
 
@@ -60,7 +63,7 @@ class Label:
     start: int  # str (code point) offsets
     end: int
     value: str
-    scheme: str = ""  # opt-in entities: the rule that should report it ("es_nif", "btc_bech32"...)
+    scheme: str = ""  # opt-in entities: the rule that should report it ("es_nif", "dob", "btc_bech32"...)
 
 
 @dataclass
@@ -738,6 +741,8 @@ def _fill(r: random.Random, template: str, labels: List[Label], out: List[str], 
     (a context word) belong to the placeholder but not to the label."""
     positives = vocab.positives if vocab else POSITIVES
     negatives = vocab.negatives if vocab else NEGATIVES
+    if vocab:
+        template = vocab.rewrite.get(template, template)
     for piece in re.split(r"(\{[A-Z_0-9]+\}|\{\{|\}\})", template):
         if not piece:
             continue
@@ -856,7 +861,7 @@ _OPTIN_PROSE = [
     "Please update the record: {CNID}, and the older one, {CNID}.",
     "For the visa application we need {CNID} (expires {DATE}).",
     "The form lists {CNID}; the reference is {ORDER}.",
-    "Applicant {UNAME}, {CNID}, born {DATE}.",
+    "Applicant {UNAME}, {CNID}, {DOB}.",
     "Note that {BAD_NID} fails its check, so it is not a valid id.",
     "Registry export {ORDER}: {BAD_NID} was rejected and {CNID} accepted.",
     "Send the 0.05 BTC to {BTC} before {TIME}.",
@@ -872,6 +877,17 @@ _OPTIN_PROSE = [
     "Host key {FPR} was accepted for {IPV4}.",
     "The holder's {CNID} matches the copy on file.",
     "On the second page: {CNID}; on the third, {CNID}.",
+    "The scan shows {CNID} and, on the back, {CNID}.",
+    "Patient record: {DOB}; the appointment is on {DATE}.",
+    "{NAME}, {DOB}, lives at ZIP {ZIP}.",
+    "Form check: {DOB} matches the passport.",
+    "The record shows {DOB} and a policy that {OTHER_DATE}.",
+    "Order {ORDER} {OTHER_DATE}; the invoice {OTHER_DATE}.",
+    "Version {VERSION} was {OTHER_DATE} and the next one is {OTHER_DATE}.",
+    "The form says {BAD_DOB}, which is no date, so it was sent back.",
+    "She was {DOB_YEAR} and moved to Berlin on {DATE}.",
+    "Applicant {UNAME}: {DOB}, {CNID}.",
+    "Two applicants: {DOB} and {DOB}.",
 ]
 
 _OPTIN_LOGS = [
@@ -891,6 +907,10 @@ _OPTIN_LOGS = [
     "{DATETIME} DEBUG net: ignoring {BAD_MAC}",
     "{DATETIME} INFO  sshd: accepted key {FPR} from {IPV4}",
     "{DATETIME} DEBUG kyc: matched {LNID} against the register",
+    "{DATETIME} INFO  kyc: applicant {EMAIL} {LDOB} verified",
+    "{DATETIME} DEBUG profile: user={BIZ_ID} {LDOB} zip={ZIP}",
+    "{DATETIME} WARN  kyc: rejected {LBAD_DOB} (no such date)",
+    "{DATETIME} INFO  orders: order={ORDER} {LOTHER_DATE}",
 ]
 
 # JSON fields and table columns of the opt-in documents: (key / header, placeholder).
@@ -898,6 +918,9 @@ _OPTIN_FIELDS = [("btc_address", "BTC"), ("payout_address", "BTC_SEGWIT"), ("eth
                  ("wallet", "ETH_LOWER"), ("recipient", "ETH_LOWER"), ("mac", "MAC"),
                  ("rejected_address", "BAD_WALLET"), ("tx_hash", "TX_HASH"), ("hw_id", "BAD_MAC"),
                  ("testnet_address", "TESTNET"), ("sha1", "HEX40")]
+_OPTIN_FIELDS += [(key, "JDOB") for key in dob.JSON_KEYS] + [
+    ("shipped_on", "ANY_DATE"), ("expires", "ANY_DATE"), ("release_date", "ANY_DATE"),
+    ("dob", "IMPOSSIBLE_DATE")]
 _OPTIN_COLUMNS = [("btc", "BTC"), ("segwit", "BTC_SEGWIT"), ("eth", "ETH"), ("mac", "MAC"),
                   ("tx", "TX_HASH"), ("rejected", "BAD_WALLET"), ("hw id", "BAD_MAC"), ("testnet", "TESTNET")]
 
@@ -917,9 +940,9 @@ class _Vocab:
     def __init__(self) -> None:
         self.schemes = ids.active_schemes()
         self.free = [s for s in self.schemes if not s.needs_context]
-        # Planted values: the schemes that need a context word twice as often (no table column
-        # plants them, and tables plant the others).
-        self.planted = self.schemes + [s for s in self.schemes if s.needs_context]
+        # Planted values: the schemes that need a context word three times as often (no table
+        # column plants them, and tables plant the others).
+        self.planted = self.schemes + [s for s in self.schemes if s.needs_context] * 2
         self.positives: Dict[str, tuple] = dict(POSITIVES)
         self.negatives: Dict[str, Callable] = dict(NEGATIVES)
         self.positives.update({
@@ -931,12 +954,23 @@ class _Vocab:
             "ETH_CTX": ("CRYPTO_WALLET", self._eth_ctx),
             "CNID": ("NATIONAL_ID", self._cnid),
             "LNID": ("NATIONAL_ID", self._lnid),
+            "DOB": ("DATE_OF_BIRTH", dob.gen_prose),
+            "LDOB": ("DATE_OF_BIRTH", dob.gen_log),
+            "JDOB": ("DATE_OF_BIRTH", dob.gen_json_value),
         })
         self.negatives.update({
             "BAD_NID": self._bad_nid, "LBAD_NID": self._lbad_nid, "BAD_WALLET": wallets.bad_wallet,
             "TESTNET": wallets.gen_testnet, "TX_HASH": wallets.gen_tx_hash, "HEX40": wallets.gen_hex40,
             "BAD_MAC": wallets.bad_mac, "FPR": wallets.gen_fingerprint,
+            "OTHER_DATE": dob.gen_other_date, "ANY_DATE": dob.any_date, "BAD_DOB": dob.gen_impossible,
+            "IMPOSSIBLE_DATE": dob.impossible, "DOB_YEAR": dob.gen_year_only,
+            "LBAD_DOB": lambda r: r.choice(dob.LOG_KEYS) + "=" + dob.impossible(r, numeric_only=True),
+            "LOTHER_DATE": lambda r: r.choice(["shipped", "expires", "not_after", "due"]) + "="
+            + dob.numeric(r, *ids._date(r, 1990, 2030)),
         })
+        # A default template's date after a birth-date word is a date of birth here.
+        self.rewrite = {"{DATETIME} DEBUG kyc: ssn={SSN} dob={DATE} zip={ZIP}\n":
+                        "{DATETIME} DEBUG kyc: ssn={SSN} {LDOB} zip={ZIP}\n"}
         for s in self.schemes:
             self.positives["ID_" + _placeholder(s.rule)] = ("NATIONAL_ID", s.good, ids.rule_of(s))
             self.negatives["BADID_" + _placeholder(s.rule)] = s.bad
@@ -992,9 +1026,9 @@ def _optin_json(r: random.Random, vocab: "_Vocab") -> Tuple[str, List[Label]]:
     for _ in range(r.randint(2, 5)):
         x = r.random()
         s = r.choice(vocab.planted)
-        if x < 0.4:
+        if x < 0.5:
             fields.append((s.key, "ID_" + _placeholder(s.rule)))
-        elif x < 0.5:
+        elif x < 0.6:
             fields.append((s.key, "BADID_" + _placeholder(s.rule)))
         else:
             fields.append(r.choice(_OPTIN_FIELDS))
@@ -1022,7 +1056,7 @@ _OPTIN_KINDS = [("prose", _optin_prose, 4), ("logs", _optin_logs, 2), ("json", _
 def generate(seed: int = 7, documents: int = 1000, opt_in: bool = False) -> Corpus:
     """The corpus of `documents` documents drawn with `seed` (same arguments, same corpus).
 
-    With `opt_in`, documents holding the opt-in entities (NATIONAL_ID, CRYPTO_WALLET,
+    With `opt_in`, documents holding the opt-in entities (NATIONAL_ID, DATE_OF_BIRTH, CRYPTO_WALLET,
     MAC_ADDRESS) join the default ones (about 3 in 7 documents), the MACs are labelled, and the
     corpus labels ALL_ENTITIES."""
     r = random.Random(seed)

@@ -7,7 +7,7 @@ Two groups:
     default entities (MAC addresses are hard negatives there);
   * every built-in entity on (``jitguard.Masker(entities=jitguard.ENTITIES)``) on the corpus with
     the opt-in entities planted too (``generate(..., opt_in=True)``: NATIONAL_ID per scheme,
-    CRYPTO_WALLET, MAC_ADDRESS, and their hard negatives), scored over all fourteen.
+    DATE_OF_BIRTH, CRYPTO_WALLET, MAC_ADDRESS, and their hard negatives), scored over all fifteen.
 
 Every miss (entity, verdict, the example in context) is written to build/mask-accuracy.txt and
 build/mask-accuracy-all.txt (with the recall of each opt-in scheme) for the engine's authors.

@@ -72,6 +72,7 @@ def test_score_counts_partial_cover_and_false_positives():
 
 # --- the opt-in entities (tests/corpus/national_ids.py, tests/corpus/wallets.py) -------------------
 
+from corpus import birth_dates as dob  # noqa: E402
 from corpus import national_ids as ids  # noqa: E402
 from corpus import wallets as w  # noqa: E402
 
@@ -94,6 +95,7 @@ def test_opt_in_corpus_labels_every_entity_and_its_schemes():
     assert {l.scheme for l in a.labels if l.entity == "CRYPTO_WALLET"} == {
         "btc_base58", "btc_bech32", "eth", "eth_context"}
     assert {l.scheme for l in a.labels if l.entity == "MAC_ADDRESS"} == {"mac"}
+    assert {l.scheme for l in a.labels if l.entity == "DATE_OF_BIRTH"} == {"dob"}
 
 
 def test_national_id_check_digits_follow_the_specifications():
@@ -166,3 +168,23 @@ def test_mac_generators():
         assert mac.fullmatch(m) and any(c.isdigit() for c in m) and m.strip("0:-.")
         bad = w.bad_mac(r)
         assert not mac.fullmatch(bad) or not bad.strip("0:-."), bad
+
+
+def test_birth_date_generators():
+    r = random.Random(15)
+    words = tuple(w.strip(" :").lower() for w in dob.PROSE_CONTEXT + dob.MONTH_FIRST_CONTEXT)
+    for _ in range(500):
+        before, value, after, rule = dob.gen_prose(r)
+        assert rule == "dob" and before.lower().startswith(words), (before, value)
+        if re.fullmatch(r"\d{1,2}(st|nd|rd|th)?,? \d{4}", value):  # "March 3, 1985": the day and year
+            assert dob.valid(before.split()[-1] + " " + value), (before, value)
+        else:
+            assert dob.valid(value), value
+        assert dob.valid(dob.gen_log(r)[1]) and " " not in dob.gen_log(r)[1]
+        assert dob.valid(dob.gen_json_value(r)[1])
+        assert not dob.valid(dob.impossible(r))
+        assert not dob.valid(dob.impossible(r, numeric_only=True))
+        assert not any(ch.isalpha() for ch in dob.impossible(r, numeric_only=True))
+        assert dob.gen_other_date(r).startswith(dob.OTHER_CONTEXT)
+    assert dob.valid("1985-02-28") and dob.valid("29/02/2000") and dob.valid("3rd of March, 1985")
+    assert not dob.valid("1985-02-29") and not dob.valid("13/13/1985") and not dob.valid("1850-03-03")
