@@ -38,6 +38,9 @@ constexpr RuleInfo kRules[kNumBuiltinRules] = {
     {"fi_hetu", kNationalId}, {"sg_nric", kNationalId},
     {"btc_base58", kCryptoWallet}, {"btc_bech32", kCryptoWallet}, {"eth", kCryptoWallet},
     {"eth_context", kCryptoWallet},
+    {"databricks", kApiKey},  {"digitalocean", kApiKey}, {"vault", kApiKey},
+    {"grafana", kApiKey},     {"postman", kApiKey},     {"linear", kApiKey},
+    {"newrelic", kApiKey},    {"doppler", kApiKey},     {"age", kApiKey},
 };
 
 // Runs of a byte class starting at i; stops after `cap` + 1 bytes so callers can detect "too long".
@@ -618,7 +621,18 @@ bool MatchAws(const Cursor& c, P s, Hit* hit) {
 
 // ---- API_KEY
 // --------------------------------------------------------------------------------------
-enum class Body { kAlnum, kAlnumUnderscore, kAlnumDash, kAlnumDashUnderscore, kHex, kSendgrid };
+enum class Body {
+  kAlnum,
+  kAlnumUnderscore,
+  kAlnumDash,
+  kAlnumDashUnderscore,
+  kHex,
+  kSendgrid,
+  kLowerHex,     // [a-f0-9]
+  kHexDash,      // [A-Fa-f0-9-] (Postman: 24 hex, '-', 34 hex)
+  kBase64,       // [A-Za-z0-9+/], then up to three '=' (Grafana Cloud)
+  kBech32Upper,  // the upper-case bech32 alphabet (age)
+};
 
 struct VendorKey {
   std::string_view prefix;
@@ -627,10 +641,12 @@ struct VendorKey {
   int rule;
   bool mixed = false;  // the body must hold letters and digits (generic prefixes such as "sk-")
   int exact = 0;       // when nonzero, the body has exactly this length
+  int sep_at = 0;      // when nonzero, the body holds `sep` there and nowhere else
+  char sep = 0;
 };
-// Longer prefixes first where one is a prefix of another (sk-ant- before sk-).
 // Grouped by first byte (the matcher only walks the group of the byte at the candidate); within a
-// group, longer prefixes first where one is a prefix of another (sk-ant- before sk-).
+// group, longer prefixes first where one is a prefix of another (sk-ant- before sk-). The patterns
+// after "gitleaks:" are those of gitleaks' default configuration (docs/masking.md).
 constexpr VendorKey kVendorKeys[] = {
     {"github_pat_", Body::kAlnumUnderscore, 22, kRuleGithub},
     {"ghp_", Body::kAlnum, 30, kRuleGithub},
@@ -639,6 +655,9 @@ constexpr VendorKey kVendorKeys[] = {
     {"ghs_", Body::kAlnum, 30, kRuleGithub},
     {"ghr_", Body::kAlnum, 30, kRuleGithub},
     {"glpat-", Body::kAlnumDashUnderscore, 20, kRuleGitlab},
+    // gitleaks: glc_[A-Za-z0-9+/]{32,400}={0,3}; glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}.
+    {"glc_", Body::kBase64, 32, kRuleGrafana},
+    {"glsa_", Body::kAlnumUnderscore, 41, kRuleGrafana, false, 41, 32, '_'},
     {"xoxa-", Body::kAlnumDash, 10, kRuleSlack},
     {"xoxb-", Body::kAlnumDash, 10, kRuleSlack},
     {"xoxe-", Body::kAlnumDash, 10, kRuleSlack},
@@ -660,12 +679,29 @@ constexpr VendorKey kVendorKeys[] = {
     {"rk_test_", Body::kAlnum, 16, kRuleStripe},
     {"whsec_", Body::kAlnum, 24, kRuleStripe},
     {"AIza", Body::kAlnumDashUnderscore, 35, kRuleGoogle},
+    // gitleaks: AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}.
+    {"AGE-SECRET-KEY-1", Body::kBech32Upper, 58, kRuleAge, false, 58},
     {"npm_", Body::kAlnum, 36, kRuleNpm},
+    // gitleaks: NRAK-[a-z0-9]{27} (case-insensitive).
+    {"NRAK-", Body::kAlnum, 27, kRuleNewrelic, false, 27},
     {"pypi-AgEIcHlwaS5vcmc", Body::kAlnumDashUnderscore, 50, kRulePypi},
-    {"SG.", Body::kSendgrid, 66, kRuleSendgrid, false, 66},
+    // gitleaks: PMAK-[a-f0-9]{24}-[a-f0-9]{34} (case-insensitive).
+    {"PMAK-", Body::kHexDash, 59, kRulePostman, false, 59, 24, '-'},
+    {"SG.", Body::kSendgrid, 66, kRuleSendgrid, false, 66, 22, '.'},
     {"SK", Body::kHex, 32, kRuleTwilio, false, 32},
     {"key-", Body::kHex, 32, kRuleMailgun, false, 32},
     {"hf_", Body::kAlnum, 30, kRuleHuggingface},
+    // gitleaks: hvs\.[\w-]{90,120}; hvb\.[\w-]{138,300}.
+    {"hvs.", Body::kAlnumDashUnderscore, 90, kRuleVault},
+    {"hvb.", Body::kAlnumDashUnderscore, 138, kRuleVault},
+    // gitleaks: dapi[a-f0-9]{32}(?:-\d)?; do[opr]_v1_[a-f0-9]{64}; dp\.pt\.[a-z0-9]{43} (i).
+    {"dapi", Body::kLowerHex, 32, kRuleDatabricks, false, 32},
+    {"dop_v1_", Body::kLowerHex, 64, kRuleDigitalocean, false, 64},
+    {"doo_v1_", Body::kLowerHex, 64, kRuleDigitalocean, false, 64},
+    {"dor_v1_", Body::kLowerHex, 64, kRuleDigitalocean, false, 64},
+    {"dp.pt.", Body::kAlnum, 43, kRuleDoppler, false, 43},
+    // gitleaks: lin_api_[a-z0-9]{40} (case-insensitive).
+    {"lin_api_", Body::kAlnum, 40, kRuleLinear, false, 40},
 };
 
 // [first, last) index range of kVendorKeys per first byte.
@@ -682,24 +718,99 @@ struct VendorIndex {
 };
 constexpr VendorIndex kVendorIndex;
 
+bool ApiKeyPrefixCanStartWith(int c) { return kVendorIndex.first[c] != kVendorIndex.last[c]; }
+
+// A vendor key's body is read up to this many bytes (a longer run is masked for its first 255;
+// Grafana Cloud tokens run to 400).
 constexpr P kMaxKeyBody = 255;
+constexpr P kMaxBase64Body = 400;
+
+bool IsBech32Upper(int ch) {
+  // The bech32 alphabet (BIP-173) upper-cased: digits and letters except 1, B, I, O.
+  return (IsDigit(ch) && ch != '1') || (IsUpper(ch) && ch != 'B' && ch != 'I' && ch != 'O');
+}
 
 bool InBody(Body b, int ch) {
-  if (b == Body::kHex) return IsHex(ch);
-  if (IsAlnum(ch)) return true;
   switch (b) {
-    case Body::kAlnum:
-      return false;
-    case Body::kAlnumUnderscore:
-      return ch == '_';
-    case Body::kAlnumDash:
-      return ch == '-';
-    case Body::kAlnumDashUnderscore:
-      return ch == '-' || ch == '_';
     case Body::kHex:
-      return false;  // handled above
+      return IsHex(ch);
+    case Body::kLowerHex:
+      return IsDigit(ch) || (ch >= 'a' && ch <= 'f');
+    case Body::kHexDash:
+      return IsHex(ch) || ch == '-';
+    case Body::kBase64:
+      return IsAlnum(ch) || ch == '+' || ch == '/';
+    case Body::kBech32Upper:
+      return IsBech32Upper(ch);
+    case Body::kAlnum:
+      return IsAlnum(ch);
+    case Body::kAlnumUnderscore:
+      return IsAlnum(ch) || ch == '_';
+    case Body::kAlnumDash:
+      return IsAlnum(ch) || ch == '-';
+    case Body::kAlnumDashUnderscore:
+      return IsAlnum(ch) || ch == '-' || ch == '_';
     case Body::kSendgrid:
-      return ch == '-' || ch == '_' || ch == '.';
+      return IsAlnum(ch) || ch == '-' || ch == '_' || ch == '.';
+  }
+  return false;
+}
+
+// The vendor key whose prefix is at s (the first one of its group that matches decides).
+bool MatchVendorKey(const Cursor& c, P s, int first, Hit* hit) {
+  if (!ApiKeyPrefixCanStartWith(first)) return false;
+  const int second = c.At(s + 1);
+  for (size_t i = kVendorIndex.first[first]; i < kVendorIndex.last[first]; ++i) {
+    const VendorKey& key = kVendorKeys[i];
+    if (static_cast<unsigned char>(key.prefix[1]) != second || !HasPrefix(c, s, key.prefix)) {
+      continue;
+    }
+    const P b = s + static_cast<P>(key.prefix.size());
+    bool digit = false, alpha = false;
+    int seps = 0;
+    const P cap = key.body == Body::kBase64 ? kMaxBase64Body : kMaxKeyBody;
+    P k = 0;
+    while (k < cap) {
+      const int ch = c.At(b + k);
+      if (!InBody(key.body, ch)) break;
+      digit |= IsDigit(ch);
+      alpha |= IsAlpha(ch);
+      seps += key.sep != 0 && ch == key.sep;
+      ++k;
+    }
+    // A generic prefix needs a random-looking body: letters and digits (keeps
+    // "sk-some-long-identifier" out).
+    if (k < key.min_body || (key.mixed && (!digit || !alpha))) return false;
+    if (key.exact != 0) {
+      // Fixed-length tokens (gitleaks' rules): exactly that long, and for SendGrid, Postman and
+      // Grafana service accounts the separator at its place ("SG." + 22 + "." + 43).
+      if (key.body == Body::kSendgrid && k == key.exact + 1 && c.At(b + k - 1) == '.') {
+        --k;
+        --seps;
+      }
+      if (k != key.exact) return false;
+      if (key.sep_at != 0) {
+        if (c.At(b + key.sep_at) != key.sep) return false;
+        // Postman and Grafana: the separator once; SendGrid's body may hold more dots.
+        if (key.body != Body::kSendgrid && seps != 1) return false;
+      }
+      if ((key.body == Body::kHex || key.body == Body::kLowerHex) && !digit) return false;
+      if (key.rule == kRuleGrafana) {
+        // glsa_: 32 letters or digits, '_', 8 hex digits.
+        for (P j = key.sep_at + 1; j < k; ++j) {
+          if (!IsHex(c.At(b + j))) return false;
+        }
+      }
+    } else if (key.body == Body::kBase64) {
+      for (int pad = 0; pad < 3 && c.At(b + k) == '='; ++pad) ++k;
+    }
+    if (key.rule == kRuleDatabricks && c.At(b + k) == '-' && IsDigit(c.At(b + k + 1)) &&
+        !IsAlnum(c.At(b + k + 2))) {
+      k += 2;  // the optional "-<digit>" suffix
+    }
+    hit->end = static_cast<size_t>(b + k);
+    hit->rule = key.rule;
+    return true;
   }
   return false;
 }
@@ -708,36 +819,7 @@ bool MatchApiKey(const Cursor& c, P s, Hit* hit) {
   if (!BuiltinLeftBoundaryOk(kApiKey, c.Before(s))) return false;
   const int first = c.At(s);
   if (first < 0) return false;
-  for (size_t i = kVendorIndex.first[first]; i < kVendorIndex.last[first]; ++i) {
-    const VendorKey& key = kVendorKeys[i];
-    if (key.prefix[0] != static_cast<char>(first)) continue;
-    if (!HasPrefix(c, s, key.prefix)) continue;
-    const P b = s + static_cast<P>(key.prefix.size());
-    bool digit = false, alpha = false;
-    P k = 0;
-    while (k < kMaxKeyBody) {
-      const int ch = c.At(b + k);
-      if (!InBody(key.body, ch)) break;
-      digit |= IsDigit(ch);
-      alpha |= IsAlpha(ch);
-      ++k;
-    }
-    // A generic prefix needs a random-looking body: letters and digits (keeps
-    // "sk-some-long-identifier" out).
-    if (k < key.min_body || (key.mixed && (!digit || !alpha))) return false;
-    if (key.exact != 0) {
-      // Fixed-length tokens (gitleaks' rules): exactly that long, and for SendGrid the shape
-      // "SG." + 22 + "." + 43.
-      if (key.body == Body::kSendgrid && k == key.exact + 1 && c.At(b + k - 1) == '.') --k;
-      if (k != key.exact) return false;
-      if (key.body == Body::kSendgrid && c.At(b + 22) != '.') return false;
-      if (key.body == Body::kHex && !digit) return false;
-    }
-    hit->end = static_cast<size_t>(b + k);
-    hit->rule = key.rule;
-    return true;
-  }
-  return false;
+  return MatchVendorKey(c, s, first, hit);
 }
 
 // ---- JWT
@@ -1402,8 +1484,7 @@ bool BuiltinCanStartWith(int entity, uint8_t ch) {
     case kAwsAccessKey:
       return ch == 'A';
     case kApiKey:
-      return ch == 'g' || ch == 'x' || ch == 's' || ch == 'r' || ch == 'w' || ch == 'A' ||
-             ch == 'n' || ch == 'h' || ch == 'p' || ch == 'S' || ch == 'k';
+      return ApiKeyPrefixCanStartWith(ch);
     case kJwt:
       return ch == 'e';
     case kPrivateKey:

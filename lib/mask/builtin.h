@@ -129,6 +129,16 @@ enum BuiltinRule : int {
   kRuleBtcBech32,
   kRuleEth,
   kRuleEthContext,
+  // Secrets added for issue 14 (item 3), after the NATIONAL_ID and wallet rules.
+  kRuleDatabricks,
+  kRuleDigitalocean,
+  kRuleVault,
+  kRuleGrafana,
+  kRulePostman,
+  kRuleLinear,
+  kRuleNewrelic,
+  kRuleDoppler,
+  kRuleAge,
   kNumBuiltinRules
 };
 
