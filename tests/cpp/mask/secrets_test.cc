@@ -138,5 +138,44 @@ TEST(SecretsTest, InsideAWordIsNotAStart) {
   }
 }
 
+// A GCP service-account key file: the PEM block sits inside one JSON string with its line breaks
+// written as the two characters '\' 'n'. PRIVATE_KEY masks it whole in the raw text (one-shot and
+// streamed) and in MaskJson, which unescapes the string first.
+std::string ServiceAccountJson() {
+  std::string body;
+  for (int line = 0; line < 6; ++line) body += Cycle(kAlnum, 64, static_cast<size_t>(line)) + "\\n";
+  return R"({"type": "service_account", "project_id": "demo-123", "private_key_id": ")" +
+         Cycle(kLowerHex, 40) + R"(", "private_key": "-----BEGIN PRIVATE KEY-----\n)" + body +
+         R"(-----END PRIVATE KEY-----\n", "client_email": "svc@demo-123.iam.gserviceaccount.com"})";
+}
+
+TEST(SecretsTest, ServiceAccountPrivateKeyInRawJsonText) {
+  const std::string doc = ServiceAccountJson();
+  const std::string out = Default()->Mask(doc);
+  EXPECT_NE(out.find(R"("private_key": "[PRIVATE_KEY]\n", "client_email": "[EMAIL]")"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("BEGIN"), std::string::npos);
+  EXPECT_EQ(out.find(Cycle(kAlnum, 64, 3)), std::string::npos);
+  mask::testing::ExpectStreamEqualsOneShot(*Default(), doc, 11);
+}
+
+TEST(SecretsTest, ServiceAccountPrivateKeyThroughMaskJson) {
+  absl::StatusOr<std::string> out = Default()->MaskJson(ServiceAccountJson());
+  ASSERT_TRUE(out.ok());
+  EXPECT_NE(out->find(R"("private_key":"[PRIVATE_KEY]\n")"), std::string::npos) << *out;
+  EXPECT_EQ(out->find("BEGIN"), std::string::npos);
+  EXPECT_EQ(out->find(Cycle(kAlnum, 64, 3)), std::string::npos);
+}
+
+TEST(SecretsTest, ServiceAccountPrivateKeyCutBeforeItsEnd) {
+  // A key file cut inside the block (a truncated paste): masked to the end of the text.
+  std::string doc = ServiceAccountJson();
+  doc.resize(doc.find("-----END"));
+  const std::string out = Default()->Mask(doc);
+  EXPECT_TRUE(out.size() >= 13 && out.compare(out.size() - 13, 13, "[PRIVATE_KEY]") == 0) << out;
+  mask::testing::ExpectStreamEqualsOneShot(*Default(), doc, 11);
+}
+
 }  // namespace
 }  // namespace jitguard
