@@ -1,6 +1,7 @@
 #include "lib/mask/builtin.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -41,6 +42,8 @@ constexpr RuleInfo kRules[kNumBuiltinRules] = {
     {"databricks", kApiKey},  {"digitalocean", kApiKey}, {"vault", kApiKey},
     {"grafana", kApiKey},     {"postman", kApiKey},     {"linear", kApiKey},
     {"newrelic", kApiKey},    {"doppler", kApiKey},     {"age", kApiKey},
+    {"aws_secret", kAwsAccessKey}, {"secret_assignment", kApiKey}, {"azure", kApiKey},
+    {"azure_storage", kApiKey},
 };
 
 // Runs of a byte class starting at i; stops after `cap` + 1 bytes so callers can detect "too long".
@@ -602,9 +605,15 @@ bool HasPrefix(const Cursor& c, P s, std::string_view prefix) {
   return true;
 }
 
+// The left boundary of a prefixed key (AKIA..., ghp_...): not inside a word or an identifier.
+bool PrefixBoundaryOk(int prev) { return !(IsAlnum(prev) || prev == '_' || prev == '-'); }
+
+[[gnu::noinline]] bool MatchKeyValue(const Cursor& c, P s, int entity, Hit* hit);
+
 bool MatchAws(const Cursor& c, P s, Hit* hit) {
-  if (!BuiltinLeftBoundaryOk(kAwsAccessKey, c.Before(s))) return false;
-  if (c.At(s) != 'A') return false;
+  const int first = c.At(s);
+  if (IsKeyValueSeparator(first)) return MatchKeyValue(c, s, kAwsAccessKey, hit);
+  if (first != 'A' || !PrefixBoundaryOk(c.Before(s))) return false;
   for (std::string_view prefix : kAwsPrefixes) {
     if (!HasPrefix(c, s, prefix)) continue;
     const P body_start = s + static_cast<P>(prefix.size());
@@ -816,9 +825,9 @@ bool MatchVendorKey(const Cursor& c, P s, int first, Hit* hit) {
 }
 
 bool MatchApiKey(const Cursor& c, P s, Hit* hit) {
-  if (!BuiltinLeftBoundaryOk(kApiKey, c.Before(s))) return false;
   const int first = c.At(s);
-  if (first < 0) return false;
+  if (IsKeyValueSeparator(first)) return MatchKeyValue(c, s, kApiKey, hit);
+  if (first < 0 || !PrefixBoundaryOk(c.Before(s))) return false;
   return MatchVendorKey(c, s, first, hit);
 }
 
@@ -914,6 +923,250 @@ bool MatchPem(const Cursor& c, P s, Hit* hit) {
   c.MarkTouchedEnd();
   hit->end = n;
   hit->rule = kRulePem;
+  return true;
+}
+
+// ---- key-value secrets (AWS_ACCESS_KEY aws_secret; API_KEY secret_assignment, azure,
+// azure_storage)
+// ------------------------------------------------------------------------------------------------
+// Anchored at the '=' after a key name ("password=", "AWS_SECRET_ACCESS_KEY = ",
+// "client_secret=\"", "secret := '"); the value alone is masked (Hit::begin). Issue 14, item 3.
+
+// KeyNameMayEndBefore through the cursor (the bytes before a candidate are always in the
+// buffer).
+bool KeyNameMayEndBeforeCursor(const Cursor& c, P t) {
+  return KeyNameMayEndBefore(c.data(), static_cast<size_t>(t));
+}
+
+bool IsKeyNameByte(int ch) { return IsAlnum(ch) || ch == '_' || ch == '-' || ch == '.'; }
+
+// The longest key name read back from the separator; a longer one is not a key of ours (and a
+// stream, which keeps 64 bytes of left context, reads the same bytes as one-shot).
+constexpr P kMaxKeyName = 48;
+
+enum class KeyKind { kNone, kAws, kGeneric, kAccountKey };
+
+// The key name [ks, ke): lower-cased with '-' and '.' read as '_'.
+KeyKind ClassifyKey(const Cursor& c, P ks, P ke, int entity) {
+  char low[kMaxKeyName];
+  const P len = ke - ks;
+  for (P i = 0; i < len; ++i) {
+    const int ch = c.At(ks + i);
+    low[i] = static_cast<char>(ch == '-' || ch == '.' ? '_' : ToLower(ch));
+  }
+  const std::string_view id(low, static_cast<size_t>(len));
+  auto ends_with = [&](std::string_view name) {
+    if (id.size() < name.size() || id.substr(id.size() - name.size()) != name) return false;
+    const size_t at = id.size() - name.size();
+    if (at == 0) return true;
+    // A word boundary before the name: '_', a digit, or a lower-case to upper-case step
+    // ("clientSecret", "SecretAccessKey").
+    const char before = id[at - 1];
+    return before == '_' || IsDigit(before) ||
+           (IsUpper(c.At(ks + static_cast<P>(at))) && IsLower(c.At(ks + static_cast<P>(at) - 1)));
+  };
+  if (entity == kAwsAccessKey) {
+    for (std::string_view name :
+         {"secret_access_key", "secretaccesskey", "aws_secret_key", "aws_secret"}) {
+      if (ends_with(name)) return KeyKind::kAws;
+    }
+    return KeyKind::kNone;
+  }
+  if (id == "accountkey") return KeyKind::kAccountKey;
+  // The shell's current directory, not a password.
+  if (id == "pwd" || id == "oldpwd") {
+    if (IsUpper(c.At(ks))) return KeyKind::kNone;
+  }
+  for (std::string_view name : {"password", "passwd", "pwd", "secret", "secret_key", "api_key",
+                                "apikey", "token"}) {
+    if (ends_with(name)) return KeyKind::kGeneric;
+  }
+  return KeyKind::kNone;
+}
+
+// Shannon entropy of the value's bytes, in bits per byte.
+double Entropy(const Cursor& c, P vb, P ve) {
+  uint16_t count[256] = {};
+  for (P i = vb; i < ve; ++i) ++count[c.At(i)];
+  const double n = static_cast<double>(ve - vb);
+  double h = 0;
+  for (uint16_t k : count) {
+    if (k != 0) h -= (k / n) * std::log2(k / n);
+  }
+  return h;
+}
+
+// Classes of characters in the value: lower-case, upper-case after the first byte (a capitalized
+// word is one class), digits, others.
+int CharClasses(const Cursor& c, P vb, P ve) {
+  bool lower = false, upper = false, digit = false, other = false;
+  for (P i = vb; i < ve; ++i) {
+    const int ch = c.At(i);
+    lower |= IsLower(ch);
+    upper |= IsUpper(ch) && i > vb;
+    digit |= IsDigit(ch);
+    other |= !IsAlnum(ch);
+  }
+  return lower + upper + digit + other;
+}
+
+// The entropy floor of a generic secret, by the classes of characters it mixes: gitleaks'
+// generic-api-key floor (3.5 bits per byte) for one class, lower for passwords that mix classes
+// (an 8-byte value has at most 3 bits per byte).
+double EntropyFloor(int classes) { return classes <= 1 ? 3.5 : classes == 2 ? 3.0 : 2.5; }
+
+// Values that stand for a secret instead of being one.
+bool IsPlaceholder(const Cursor& c, P vb, P ve) {
+  const int first = c.At(vb);
+  if (first == '$' || first == '{' || first == '%' || first == '[' || first == '<' ||
+      first == '*' || first == '(') {
+    return true;  // ${PASSWORD}, $PASSWORD, {{ token }}, %PASSWORD%, [REDACTED], <password>, ***
+  }
+  std::string low;
+  bool same = true;
+  for (P i = vb; i < ve; ++i) {
+    const int ch = c.At(i);
+    low.push_back(static_cast<char>(ToLower(ch)));
+    same &= ch == first;
+  }
+  if (same) return true;  // xxxxxxxx
+  for (std::string_view word : {"changeme", "password", "passw0rd", "secret", "null", "none",
+                                "true", "false", "undefined", "example", "placeholder",
+                                "redacted", "required", "optional", "string", "hidden", "masked",
+                                "notasecret"}) {
+    if (low == word) return true;
+  }
+  for (std::string_view part : {"xxxx", "****", "...", "your_", "your-", "<", "example",
+                                "placeholder", "changeme", "redacted", "dummy", "process.env",
+                                "os.environ", "getenv", "("}) {
+    if (low.find(part) != std::string::npos) return true;
+  }
+  return false;
+}
+
+bool IsBase64Byte(int ch) { return IsAlnum(ch) || ch == '+' || ch == '/'; }
+
+// A bare (unquoted) value runs to whitespace or one of these.
+bool EndsBareValue(int ch) {
+  return ch < 0 || IsSpace(ch) || ch == '"' || ch == '\'' || ch == '`' || ch == ',' ||
+         ch == ';' || ch == '&' || ch == '<' || ch == '>' || ch == ')' || ch == ']' ||
+         ch == '}' || ch == '\\' || ch == 0x7f || ch < 0x20;
+}
+
+constexpr P kMaxSecretValue = 256;
+
+bool MatchKeyValue(const Cursor& c, P s, int entity, Hit* hit) {
+  if (!KeyNameMayEndBeforeCursor(c, s)) return false;
+  // The key name before the separator (the spaces and the quote KeyNameMayEndBeforeCursor
+  // skipped).
+  P ke = s;
+  if (c.At(ke - 1) == ':') --ke;  // ":="
+  for (int k = 0; k < 8 && (c.At(ke - 1) == ' ' || c.At(ke - 1) == '\t'); ++k) --ke;
+  int key_quote = 0;
+  if (c.At(ke - 1) == '"' || c.At(ke - 1) == '\'') {
+    key_quote = c.At(ke - 1);
+    --ke;
+    if (c.At(ke - 1) == '\\') --ke;
+  }
+  P ks = ke;
+  while (ke - ks <= kMaxKeyName && IsKeyNameByte(c.At(ks - 1))) --ks;
+  if (ke - ks > kMaxKeyName || ks == ke) return false;
+  if (key_quote != 0 && c.At(ks - 1) != key_quote && c.At(ks - 1) != '\\') return false;
+  const KeyKind kind = ClassifyKey(c, ks, ke, entity);
+  if (kind == KeyKind::kNone) return false;
+
+  // The value: after '=' (or "=>", "=="), spaces, and an optional quote ('"', '\'', '`' or an
+  // escaped "\"" inside a JSON string).
+  P i = s + 1;
+  if (c.At(i) == '=' || c.At(i) == '>') ++i;
+  for (int k = 0; k < 8 && (c.At(i) == ' ' || c.At(i) == '\t'); ++k) ++i;
+  int quote = 0;
+  bool escaped = false;
+  if (c.At(i) == '\\' && c.At(i + 1) == '"') {
+    quote = '"';
+    escaped = true;
+    i += 2;
+  } else if (c.At(i) == '"' || c.At(i) == '\'' || c.At(i) == '`') {
+    quote = c.At(i);
+    ++i;
+  }
+  const P vb = i;
+  if (IsKeyValueSeparator(c.At(vb))) return false;
+  P ve = vb;
+  if (quote != 0) {
+    while (true) {
+      const int ch = c.At(ve);
+      if (ch < 0 || ch == '\n' || ch == '\r' || ve - vb > kMaxSecretValue) return false;
+      if (escaped ? (ch == '\\' && c.At(ve + 1) == '"') : ch == quote) break;
+      if (ch == '\\' && !escaped && quote == '"') ++ve;  // an escaped byte inside the string
+      ++ve;
+    }
+  } else {
+    while (!EndsBareValue(c.At(ve))) {
+      if (ve - vb > kMaxSecretValue) return false;
+      ++ve;
+    }
+    // A sentence's '.' after the value is not part of it.
+    if (ve > vb && c.At(ve - 1) == '.') --ve;
+  }
+  const P len = ve - vb;
+  int rule = -1;
+  switch (kind) {
+    case KeyKind::kAws:
+      // 40 characters of base64 (AWS documents the secret access key as 40 characters).
+      if (len != 40 || Run(c, vb, 40, IsBase64Byte) != 40 || Entropy(c, vb, ve) < 3.0) {
+        return false;
+      }
+      rule = kRuleAwsSecret;
+      break;
+    case KeyKind::kAccountKey:
+      // An Azure storage account key: 64 bytes in base64, 86 characters and "==".
+      if (len != 88 || Run(c, vb, 86, IsBase64Byte) != 86 || c.At(vb + 86) != '=' ||
+          c.At(vb + 87) != '=') {
+        return false;
+      }
+      rule = kRuleAzureStorage;
+      break;
+    case KeyKind::kGeneric: {
+      if (len < 8 || IsPlaceholder(c, vb, ve)) return false;
+      if (quote == 0) {
+        // Code, not a secret: a call ("getPassword()") or a dotted name ("self.token",
+        // "config.db.password").
+        if (c.At(ve) == '(') return false;
+        bool dot = false, name = true;
+        for (P k = vb; k < ve; ++k) {
+          const int ch = c.At(k);
+          dot |= ch == '.';
+          name &= IsAlpha(ch) || ch == '_' || ch == '.';
+        }
+        if (dot && name) return false;
+      }
+      // A value another secret detector recognizes is left to it (it starts a candidate of its
+      // own): a JWT stays a JWT, a GitHub token a github API_KEY.
+      Hit other;
+      if (MatchApiKey(c, vb, &other) || MatchAws(c, vb, &other) || MatchJwt(c, vb, &other) ||
+          MatchPem(c, vb, &other)) {
+        return false;
+      }
+      // Azure AD client secret (gitleaks' azure-ad-client-secret): three of [A-Za-z0-9_~.], a
+      // digit, "Q~", then 31-34 of [A-Za-z0-9_~.-].
+      auto azure_char = [](int ch) { return IsAlnum(ch) || ch == '_' || ch == '~' || ch == '.'; };
+      if (len >= 37 && len <= 40 && Run(c, vb, 3, azure_char) >= 3 && IsDigit(c.At(vb + 3)) &&
+          c.At(vb + 4) == 'Q' && c.At(vb + 5) == '~' &&
+          Run(c, vb + 6, 34, [&](int ch) { return azure_char(ch) || ch == '-'; }) == len - 6) {
+        rule = kRuleAzure;
+        break;
+      }
+      if (Entropy(c, vb, ve) < EntropyFloor(CharClasses(c, vb, ve))) return false;
+      rule = kRuleSecretAssignment;
+      break;
+    }
+    case KeyKind::kNone:
+      return false;
+  }
+  hit->begin = static_cast<size_t>(vb);
+  hit->end = static_cast<size_t>(ve);
+  hit->rule = rule;
   return true;
 }
 
@@ -1451,7 +1704,9 @@ bool BuiltinLeftBoundaryOk(int entity, int prev) {
       return !(word || prev == '_');
     case kAwsAccessKey:
     case kApiKey:
-      return !(word || prev == '_' || prev == '-');
+      // Any byte: the key-value rules start at the separator after a key name ("password=");
+      // the prefixed keys check PrefixBoundaryOk (not after a letter, digit, '_' or '-').
+      return true;
     case kJwt:
       return !(IsB64Url(prev) || prev == '.');
     case kPrivateKey:
@@ -1482,9 +1737,9 @@ bool BuiltinCanStartWith(int entity, uint8_t ch) {
     case kIban:
       return IsUpper(ch);
     case kAwsAccessKey:
-      return ch == 'A';
+      return ch == 'A' || IsKeyValueSeparator(ch);
     case kApiKey:
-      return ApiKeyPrefixCanStartWith(ch);
+      return ApiKeyPrefixCanStartWith(ch) || IsKeyValueSeparator(ch);
     case kJwt:
       return ch == 'e';
     case kPrivateKey:

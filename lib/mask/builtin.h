@@ -139,6 +139,10 @@ enum BuiltinRule : int {
   kRuleNewrelic,
   kRuleDoppler,
   kRuleAge,
+  kRuleAwsSecret,
+  kRuleSecretAssignment,
+  kRuleAzure,
+  kRuleAzureStorage,
   kNumBuiltinRules
 };
 
@@ -174,7 +178,55 @@ bool NationalIdShape(const uint8_t* p, size_t n, size_t s, size_t d);
 struct Hit {
   size_t end = 0;
   int rule = -1;
+  // Where the masked value starts when it is not the candidate start: a key-value secret is
+  // anchored at its separator (the ':' or '=' after the key name) and masks the value only, so
+  // the key name, the separator and the quotes stay. 0: the value starts at the candidate.
+  size_t begin = 0;
 };
+
+// Key-value secrets (AWS secret access keys and generic assignments such as "password=..."): the
+// '=' after a key name ("=", ":=", "=>") is a trigger and a candidate start whatever precedes it.
+// ':' ("key: value", YAML, JSON text) is not a separator of these rules: it ends one word in about
+// 70 of prose, and examining each cost 12-23% of a clean-prose scan (docs/masking.md).
+inline bool IsKeyValueSeparator(int c) { return c == '='; }
+
+// Necessary condition of a key-value secret anchored at the separator p[t]: the key name before
+// it (after an optional ':' of ":=", up to eight spaces or tabs and one closing quote) ends like
+// one of the key names (password, passwd, pwd, secret, token, key). Reads p[0, t) only.
+// The first test of KeyNameMayEndBefore, cheap enough for every '=' of a span: the two bytes
+// before p[t] end a key name ("rd", "wd", "et", "en", "ey", either case), or p[t - 1] is a quote,
+// a space, a tab or ':' (KeyNameMayEndBefore looks further).
+inline bool KeyTailMayEnd(const uint8_t* p, size_t t) {
+  if (t < 2) return t == 1;
+  const unsigned c1 = p[t - 1];
+  if (c1 == '"' || c1 == '\'' || c1 == ' ' || c1 == '\t' || c1 == ':') return true;
+  const unsigned pair = ((p[t - 2] | 0x20u) << 8) | (c1 | 0x20u);
+  return pair == ('r' << 8 | 'd') || pair == ('w' << 8 | 'd') || pair == ('e' << 8 | 't') ||
+         pair == ('e' << 8 | 'n') || pair == ('e' << 8 | 'y');
+}
+
+inline bool KeyNameMayEndBefore(const uint8_t* p, size_t t) {
+  size_t j = t;
+  if (j > 0 && p[j - 1] == ':') --j;
+  for (int k = 0; k < 8 && j > 0 && (p[j - 1] == ' ' || p[j - 1] == '\t'); ++k) --j;
+  if (j > 0 && (p[j - 1] == '"' || p[j - 1] == '\'')) {
+    --j;
+    if (j > 0 && p[j - 1] == '\\') --j;
+  }
+  if (j < 3) return false;
+  // Lower-cased with | 0x20 (no byte that is not a letter becomes one).
+  const int c1 = p[j - 1] | 0x20, c2 = p[j - 2] | 0x20, c3 = p[j - 3] | 0x20;
+  switch (c1) {
+    case 'd':  // password, passwd, pwd
+      return (c2 == 'r' && c3 == 'o') || (c2 == 'w' && (c3 == 's' || c3 == 'p'));
+    case 't':  // secret
+      return c2 == 'e' && c3 == 'r';
+    case 'n':  // token
+    case 'y':  // key
+      return c2 == 'e' && c3 == 'k';
+  }
+  return false;
+}
 
 // Anchored match of built-in `entity` at `s`. True with `*hit` set on a match. The caller resets
 // and checks cursor.touched_end() around the call.

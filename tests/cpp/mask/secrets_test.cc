@@ -177,5 +177,155 @@ TEST(SecretsTest, ServiceAccountPrivateKeyCutBeforeItsEnd) {
   mask::testing::ExpectStreamEqualsOneShot(*Default(), doc, 11);
 }
 
+
+// ---- key-value secrets
+
+constexpr std::string_view kAwsSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";  // 41: trimmed below
+
+std::string AwsSecret() { return std::string(kAwsSecret.substr(0, 40)); }
+
+// `text` with `value` replaced by `label`.
+std::string Replaced(std::string text, std::string_view value, std::string_view label) {
+  text.replace(text.find(value), value.size(), label);
+  return text;
+}
+
+TEST(SecretsTest, AwsSecretAccessKeyAfterItsKeyName) {
+  const std::string v = AwsSecret();
+  for (const std::string& text : {
+           "aws_secret_access_key = " + v,                  // ~/.aws/credentials
+           "AWS_SECRET_ACCESS_KEY=" + v,                     // env
+           "export AWS_SECRET_ACCESS_KEY=\"" + v + "\"",     // shell
+           "AWS_SECRET_ACCESS_KEY='" + v + "'",
+           "aws_secret_key=" + v,
+           "  SecretAccessKey = \"" + v + "\"\n",             // HCL
+           "secret_access_key := \"" + v + "\"",             // Go
+           "'aws_secret' => '" + v + "',",                    // PHP
+           "secret_access_key=" + v + "&region=eu",          // query string
+           "--aws-secret-access-key=" + v,
+       }) {
+    EXPECT_EQ(Default()->Mask(text), Replaced(text, v, "[AWS_ACCESS_KEY]")) << text;
+    EXPECT_EQ(Found(text), "AWS_ACCESS_KEY/aws_secret:" + v) << text;
+    mask::testing::ExpectStreamEqualsOneShot(*Default(), "cfg\n" + text + "\nend", 11);
+  }
+}
+
+TEST(SecretsTest, AwsSecretNearMisses) {
+  const std::string v = AwsSecret();
+  for (const std::string& text : {
+           "aws_secret_access_key = " + v.substr(0, 39),   // 39 characters
+           "aws_secret_access_key = " + v + "Q",           // 41
+           "aws_secret_access_key = " + std::string(40, 'A'),  // no entropy
+           "aws_region = " + v,                            // another key
+           "the aws_secret_access_key " + v,               // no separator
+       }) {
+    EXPECT_EQ(Found(text).find("aws_secret"), std::string::npos) << text;
+  }
+}
+
+struct Assignment {
+  std::string text;
+  std::string value;
+};
+
+TEST(SecretsTest, GenericAssignmentsMaskTheValueOnly) {
+  const std::vector<Assignment> cases = {
+      {"password=Tr0uB4d0r&3", "Tr0uB4d0r"},  // '&' ends a bare value
+      {"DB_PASSWORD=S3cr3tP@ssw0rd!", "S3cr3tP@ssw0rd!"},
+      {"db_password = \"k9#Lm2$vQx7\"", "k9#Lm2$vQx7"},
+      {"passwd='hX8!pq2Zr'", "hX8!pq2Zr"},
+      {"pwd=Zq8xW2mK9p", "Zq8xW2mK9p"},
+      {"client_secret = 7fG2kL9mQ4xR8tV1", "7fG2kL9mQ4xR8tV1"},
+      {"CLIENT_SECRET=7fG2kL9mQ4xR8tV1zz", "7fG2kL9mQ4xR8tV1zz"},
+      {"api_key=9b2f7c1e4a8d6f3b", "9b2f7c1e4a8d6f3b"},
+      {"apikey=Ab3dE6gH9jK2mN5p", "Ab3dE6gH9jK2mN5p"},
+      {"--x-api-key=Qw3rTy6uI9oP2aS5", "Qw3rTy6uI9oP2aS5"},
+      {"token=Zx81Nv4Ty7Pw0Rk3", "Zx81Nv4Ty7Pw0Rk3"},
+      {"access_token=Zx81Nv4Ty7Pw0Rk3Jq", "Zx81Nv4Ty7Pw0Rk3Jq"},
+      {"auth_token => 'Zx81Nv4Ty7Pw0Rk3Jq'", "Zx81Nv4Ty7Pw0Rk3Jq"},
+      // A shell line inside a JSON string, its quotes escaped.
+      {R"({"cmd": "export DB_PASSWORD=\"Hq7Lp2Xr9Wm4\" && run"})", "Hq7Lp2Xr9Wm4"},
+      {"https://api.example.com/v1?user=bob&token=Zx81Nv4Ty7Pw0Rk3", "Zx81Nv4Ty7Pw0Rk3"},
+      {"secret := 'mQ4xR8tV1z7fG2kL'", "mQ4xR8tV1z7fG2kL"},
+      {"$password = \"Hq7-Lp2_Xr9\";", "Hq7-Lp2_Xr9"},
+      {"dbPassword=Hq7Lp2Xr9Wm4", "Hq7Lp2Xr9Wm4"},
+      {"PASSWORD=Tr0ub4dor3x.", "Tr0ub4dor3x"},  // a sentence's '.'
+  };
+  for (const Assignment& c : cases) {
+    EXPECT_EQ(Default()->Mask(c.text), Replaced(c.text, c.value, "[API_KEY]")) << c.text;
+    EXPECT_EQ(Found(c.text), "API_KEY/secret_assignment:" + c.value) << c.text;
+    mask::testing::ExpectStreamEqualsOneShot(*Default(), "x " + c.text + " y", 11);
+  }
+}
+
+TEST(SecretsTest, GenericAssignmentHardNegatives) {
+  for (std::string_view text : {
+           "password=<password>", "password=${PASSWORD}", "password=$PASSWORD",
+           "password=***", "password=********", "password=changeme", "password=xxxxxxxx",
+           "password=null", "password=true", "password=false", "password: required",
+           "password: optional", "password=password", "the password is required",
+           "Password: see the vault", "token=abc", "token=aaaaaaaaaaaa", "token=abcdefgh",
+           "token: Authorization", "secret=your_secret_here", "api_key=YOUR-API-KEY",
+           "password={{ db_password }}", "password=%(password)s", "PWD=/home/alice/projects",
+           "password=os.environ[\"DB\"]", "tokens=Zx81Nv4Ty7Pw0Rk3", "token_type=Bearer12345",
+           "request_id=100001 method=GET status=200", "monkey=Zx81Nv4Ty7Pw0Rk3",
+           "password=[API_KEY]", "token=[REDACTED]", "password = getPassword()",
+           "token = self.token", "secret=config.db.secret", "password:",
+       }) {
+    EXPECT_EQ(Found(text), "") << text;
+  }
+}
+
+TEST(SecretsTest, ColonIsNotASeparatorOfTheseRules) {
+  // "key: value" (YAML, JSON text) is left to MaskerOptions::json_keys in MaskJson: ':' is not a
+  // trigger (docs/masking.md, "What the added entities cost").
+  EXPECT_EQ(Found("aws_secret_access_key: " + AwsSecret()), "");
+  EXPECT_EQ(Found("password: S3cr3tP@ssw0rd!"), "");
+}
+
+TEST(SecretsTest, ADedicatedDetectorKeepsItsValue) {
+  // A JWT, a vendor key or an AWS key id after "token=" keeps its own entity and rule.
+  const std::string jwt =
+      "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+      "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+  EXPECT_EQ(Found("access_token=" + jwt), "JWT/jwt:" + jwt);
+  const std::string ghp = "ghp_" + Cycle(kAlnum, 36);
+  EXPECT_EQ(Found("GITHUB_TOKEN=" + ghp), "API_KEY/github:" + ghp);
+  EXPECT_EQ(Found("aws_key=AKIAIOSFODNN7EXAMPLE"), "AWS_ACCESS_KEY/aws:AKIAIOSFODNN7EXAMPLE");
+}
+
+TEST(SecretsTest, AzureClientSecretAfterAKeyName) {
+  // gitleaks' azure-ad-client-secret shape: 3 of [A-Za-z0-9_~.], a digit, "Q~", 31-34 more.
+  for (const std::string& v : {"abc8Q~" + Cycle(kAlnum, 27) + "_~.-", "x.Y7Q~" + Cycle(kAlnum, 31, 6),
+                               "Ab_1Q~" + Cycle(kAlnum, 34, 2)}) {
+    for (const std::string& text :
+         {"AZURE_CLIENT_SECRET=" + v, "client_secret = " + v, "clientSecret='" + v + "'"}) {
+      EXPECT_EQ(Found(text), "API_KEY/azure:" + v) << text;
+      mask::testing::ExpectStreamEqualsOneShot(*Default(), text + "\n", 11);
+    }
+  }
+}
+
+TEST(SecretsTest, AzureStorageAccountKey) {
+  const std::string key = Cycle(kAlnum, 80, 1) + "+/" + Cycle(kAlnum, 4, 2) + "==";
+  ASSERT_EQ(key.size(), 88u);
+  const std::string conn = "DefaultEndpointsProtocol=https;AccountName=demo;AccountKey=" + key +
+                           ";EndpointSuffix=core.windows.net";
+  EXPECT_EQ(Found(conn), "API_KEY/azure_storage:" + key);
+  EXPECT_EQ(Default()->Mask(conn), Replaced(conn, key, "[API_KEY]"));
+  mask::testing::ExpectStreamEqualsOneShot(*Default(), conn, 11);
+  EXPECT_EQ(Found("AccountKey=" + key.substr(0, 86) + "=;"), "");  // one '=' short
+  EXPECT_EQ(Found("AccountKey: " + key), "");                     // connection strings use '='
+}
+
+TEST(SecretsTest, KeyValueInsideAJsonStringThroughMaskJson) {
+  const std::string doc = R"({"env":["AWS_SECRET_ACCESS_KEY=)" + AwsSecret() +
+                          R"(","DB_PASSWORD=S3cr3tP@ssw0rd!","password=changeme"]})";
+  absl::StatusOr<std::string> out = Default()->MaskJson(doc);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(*out,
+            R"({"env":["AWS_SECRET_ACCESS_KEY=[AWS_ACCESS_KEY]","DB_PASSWORD=[API_KEY]","password=changeme"]})");
+}
+
 }  // namespace
 }  // namespace jitguard
