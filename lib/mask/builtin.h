@@ -196,13 +196,28 @@ inline bool IsKeyValueSeparator(int c) { return c == '='; }
 // The first test of KeyNameMayEndBefore, cheap enough for every '=' of a span: the two bytes
 // before p[t] end a key name ("rd", "wd", "et", "en", "ey", either case), or p[t - 1] is a quote,
 // a space, a tab or ':' (KeyNameMayEndBefore looks further).
-inline bool KeyTailMayEnd(const uint8_t* p, size_t t) {
+[[gnu::always_inline]] inline bool KeyTailMayEnd(const uint8_t* p, size_t t) {
   if (t < 2) return t == 1;
-  const unsigned c1 = p[t - 1];
-  if (c1 == '"' || c1 == '\'' || c1 == ' ' || c1 == '\t' || c1 == ':') return true;
-  const unsigned pair = ((p[t - 2] | 0x20u) << 8) | (c1 | 0x20u);
-  return pair == ('r' << 8 | 'd') || pair == ('w' << 8 | 'd') || pair == ('e' << 8 | 't') ||
-         pair == ('e' << 8 | 'n') || pair == ('e' << 8 | 'y');
+  // By the last byte: 'd' wants 'r' or 'w' before it, 't', 'n' and 'y' want 'e'; a quote, a space,
+  // a tab or ':' pass; every other byte fails.
+  switch (p[t - 1] | 0x20) {
+    case 'd': {
+      const int c2 = p[t - 2] | 0x20;
+      return c2 == 'r' || c2 == 'w';
+    }
+    case 't':
+    case 'n':
+    case 'y':
+      return (p[t - 2] | 0x20) == 'e';
+    case '"':  // 0x22, '\'' 0x27, ' ' 0x20, '\t' 0x09 | 0x20 = 0x29 ')', ':' 0x3a
+    case '\'':
+    case ' ':
+    case ':':
+      return true;
+    case ')':
+      return p[t - 1] == '\t';
+  }
+  return false;
 }
 
 inline bool KeyNameMayEndBefore(const uint8_t* p, size_t t) {

@@ -822,7 +822,11 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
       // Not after a digit ("12:30", "a1=") or a second '=': a key name ends in a letter, a quote,
       // a space or the ':' of ":=".
       const uint64_t w = bits.colon & ~(bits.digit << 1);
-      if (w != 0) kv_cand = KeyValueCandidates(p, a, w);
+      // The usual span holds one '=' ("status=200"): its last two bytes decide without a call.
+      if (w != 0 && ((w & (w - 1)) != 0 ||
+                     mask::KeyTailMayEnd(p, a + static_cast<size_t>(__builtin_ctzll(w))))) {
+        kv_cand = KeyValueCandidates(p, a, w);
+      }
     }
     uint64_t span_filter = ~uint64_t{0};
     // Slots of opt-in entities (NATIONAL_ID, MAC_ADDRESS) that skip the shape filter in this span:
