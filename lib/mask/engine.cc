@@ -872,9 +872,9 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
           }
         }
       }
-      // A span under 13 bytes without a digit, '@', "::" or "-----" ("well-known", "user_id")
-      // cannot hold the start of any built-in value: keys, tokens and key IDs are longer, and
-      // everything shorter is numeric.
+      // A span under 13 bytes without a digit, '@', "::", "-----" or a '=' after a key name
+      // ("well-known", "user_id", "method=GET") cannot hold the start of any built-in value:
+      // keys, tokens and key IDs are longer, and everything shorter is numeric.
       if (builtins_only_ && b - a < 13 && !digit && !at && !double_colon && !pem && !kv) {
         scan = b;
         continue;
