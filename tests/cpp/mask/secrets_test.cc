@@ -327,5 +327,30 @@ TEST(SecretsTest, KeyValueInsideAJsonStringThroughMaskJson) {
             R"({"env":["AWS_SECRET_ACCESS_KEY=[AWS_ACCESS_KEY]","DB_PASSWORD=[API_KEY]","password=changeme"]})");
 }
 
+
+TEST(SecretsTest, EveryStyleReplacesTheValueOnly) {
+  const std::string text = "DB_PASSWORD=S3cr3tP@ssw0rd! next";
+  auto with = [](MaskStyle style) {
+    MaskerOptions o;
+    o.style = style;
+    o.hash_key = SecretBytes("key-one-0123456789");
+    return *Masker::Create(std::move(o));
+  };
+  EXPECT_EQ(with(MaskStyle::kRedact)->Mask(text), "DB_PASSWORD=*************** next");
+  EXPECT_EQ(with(MaskStyle::kPartial)->Mask(text), "DB_PASSWORD=***********0rd! next");
+  const std::string hashed = with(MaskStyle::kHash)->Mask(text);
+  EXPECT_EQ(hashed.rfind("DB_PASSWORD=[API_KEY:", 0), 0u) << hashed;
+  for (MaskStyle style : {MaskStyle::kRedact, MaskStyle::kPartial, MaskStyle::kHash}) {
+    mask::testing::ExpectStreamEqualsOneShot(*with(style), "a " + text + " b", 11);
+  }
+}
+
+TEST(SecretsTest, AllowlistedValueStays) {
+  MaskerOptions o;
+  o.allowlist = {"S3cr3tP@ssw0rd!"};
+  auto m = *Masker::Create(std::move(o));
+  EXPECT_EQ(m->Mask("DB_PASSWORD=S3cr3tP@ssw0rd!"), "DB_PASSWORD=S3cr3tP@ssw0rd!");
+}
+
 }  // namespace
 }  // namespace jitguard
