@@ -186,8 +186,9 @@ struct Hit {
 
 // Key-value secrets (AWS secret access keys and generic assignments such as "password=..."): the
 // '=' after a key name ("=", ":=", "=>") is a trigger and a candidate start whatever precedes it.
-// ':' ("key: value", YAML, JSON text) is not a separator of these rules: it ends one word in about
-// 70 of prose, and examining each cost 12-23% of a clean-prose scan (docs/masking.md).
+// ':' ("key: value", YAML, JSON text) is not a separator of these rules: about one byte in 73 of
+// the clean-prose benchmark is a ':', and a trigger on it cost 23-32% more instructions there
+// (docs/masking.md, "What the secrets of issue 14 cost").
 inline bool IsKeyValueSeparator(int c) { return c == '='; }
 
 // Necessary condition of a key-value secret anchored at the separator p[t]: the key name before
