@@ -1,6 +1,7 @@
 #include "lib/mask/builtin.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -41,6 +42,11 @@ constexpr RuleInfo kRules[kNumBuiltinRules] = {
     {"kr_rrn", kNationalId}, {"us_passport", kNationalId},
     {"btc_base58", kCryptoWallet}, {"btc_bech32", kCryptoWallet}, {"eth", kCryptoWallet},
     {"eth_context", kCryptoWallet}, {"dob", kDateOfBirth},
+    {"databricks", kApiKey},  {"digitalocean", kApiKey}, {"vault", kApiKey},
+    {"grafana", kApiKey},     {"postman", kApiKey},     {"linear", kApiKey},
+    {"newrelic", kApiKey},    {"doppler", kApiKey},     {"age", kApiKey},
+    {"aws_secret", kAwsAccessKey}, {"secret_assignment", kApiKey}, {"azure", kApiKey},
+    {"azure_storage", kApiKey},
 };
 
 // Runs of a byte class starting at i; stops after `cap` + 1 bytes so callers can detect "too long".
@@ -602,9 +608,15 @@ bool HasPrefix(const Cursor& c, P s, std::string_view prefix) {
   return true;
 }
 
+// The left boundary of a prefixed key (AKIA..., ghp_...): not inside a word or an identifier.
+bool PrefixBoundaryOk(int prev) { return !(IsAlnum(prev) || prev == '_' || prev == '-'); }
+
+[[gnu::noinline]] bool MatchKeyValue(const Cursor& c, P s, int entity, Hit* hit);
+
 bool MatchAws(const Cursor& c, P s, Hit* hit) {
-  if (!BuiltinLeftBoundaryOk(kAwsAccessKey, c.Before(s))) return false;
-  if (c.At(s) != 'A') return false;
+  const int first = c.At(s);
+  if (IsKeyValueSeparator(first)) return MatchKeyValue(c, s, kAwsAccessKey, hit);
+  if (first != 'A' || !PrefixBoundaryOk(c.Before(s))) return false;
   for (std::string_view prefix : kAwsPrefixes) {
     if (!HasPrefix(c, s, prefix)) continue;
     const P body_start = s + static_cast<P>(prefix.size());
@@ -621,7 +633,18 @@ bool MatchAws(const Cursor& c, P s, Hit* hit) {
 
 // ---- API_KEY
 // --------------------------------------------------------------------------------------
-enum class Body { kAlnum, kAlnumUnderscore, kAlnumDash, kAlnumDashUnderscore, kHex, kSendgrid };
+enum class Body {
+  kAlnum,
+  kAlnumUnderscore,
+  kAlnumDash,
+  kAlnumDashUnderscore,
+  kHex,
+  kSendgrid,
+  kLowerHex,     // [a-f0-9]
+  kHexDash,      // [A-Fa-f0-9-] (Postman: 24 hex, '-', 34 hex)
+  kBase64,       // [A-Za-z0-9+/], then up to three '=' (Grafana Cloud)
+  kBech32Upper,  // the upper-case bech32 alphabet (age)
+};
 
 struct VendorKey {
   std::string_view prefix;
@@ -630,10 +653,12 @@ struct VendorKey {
   int rule;
   bool mixed = false;  // the body must hold letters and digits (generic prefixes such as "sk-")
   int exact = 0;       // when nonzero, the body has exactly this length
+  int sep_at = 0;      // when nonzero, the body holds `sep` there and nowhere else
+  char sep = 0;
 };
-// Longer prefixes first where one is a prefix of another (sk-ant- before sk-).
 // Grouped by first byte (the matcher only walks the group of the byte at the candidate); within a
-// group, longer prefixes first where one is a prefix of another (sk-ant- before sk-).
+// group, longer prefixes first where one is a prefix of another (sk-ant- before sk-). The patterns
+// after "gitleaks:" are those of gitleaks' default configuration (docs/masking.md).
 constexpr VendorKey kVendorKeys[] = {
     {"github_pat_", Body::kAlnumUnderscore, 22, kRuleGithub},
     {"ghp_", Body::kAlnum, 30, kRuleGithub},
@@ -642,6 +667,9 @@ constexpr VendorKey kVendorKeys[] = {
     {"ghs_", Body::kAlnum, 30, kRuleGithub},
     {"ghr_", Body::kAlnum, 30, kRuleGithub},
     {"glpat-", Body::kAlnumDashUnderscore, 20, kRuleGitlab},
+    // gitleaks: glc_[A-Za-z0-9+/]{32,400}={0,3}; glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}.
+    {"glc_", Body::kBase64, 32, kRuleGrafana},
+    {"glsa_", Body::kAlnumUnderscore, 41, kRuleGrafana, false, 41, 32, '_'},
     {"xoxa-", Body::kAlnumDash, 10, kRuleSlack},
     {"xoxb-", Body::kAlnumDash, 10, kRuleSlack},
     {"xoxe-", Body::kAlnumDash, 10, kRuleSlack},
@@ -663,12 +691,29 @@ constexpr VendorKey kVendorKeys[] = {
     {"rk_test_", Body::kAlnum, 16, kRuleStripe},
     {"whsec_", Body::kAlnum, 24, kRuleStripe},
     {"AIza", Body::kAlnumDashUnderscore, 35, kRuleGoogle},
+    // gitleaks: AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}.
+    {"AGE-SECRET-KEY-1", Body::kBech32Upper, 58, kRuleAge, false, 58},
     {"npm_", Body::kAlnum, 36, kRuleNpm},
+    // gitleaks: NRAK-[a-z0-9]{27} (case-insensitive).
+    {"NRAK-", Body::kAlnum, 27, kRuleNewrelic, false, 27},
     {"pypi-AgEIcHlwaS5vcmc", Body::kAlnumDashUnderscore, 50, kRulePypi},
-    {"SG.", Body::kSendgrid, 66, kRuleSendgrid, false, 66},
+    // gitleaks: PMAK-[a-f0-9]{24}-[a-f0-9]{34} (case-insensitive).
+    {"PMAK-", Body::kHexDash, 59, kRulePostman, false, 59, 24, '-'},
+    {"SG.", Body::kSendgrid, 66, kRuleSendgrid, false, 66, 22, '.'},
     {"SK", Body::kHex, 32, kRuleTwilio, false, 32},
     {"key-", Body::kHex, 32, kRuleMailgun, false, 32},
     {"hf_", Body::kAlnum, 30, kRuleHuggingface},
+    // gitleaks: hvs\.[\w-]{90,120}; hvb\.[\w-]{138,300}.
+    {"hvs.", Body::kAlnumDashUnderscore, 90, kRuleVault},
+    {"hvb.", Body::kAlnumDashUnderscore, 138, kRuleVault},
+    // gitleaks: dapi[a-f0-9]{32}(?:-\d)?; do[opr]_v1_[a-f0-9]{64}; dp\.pt\.[a-z0-9]{43} (i).
+    {"dapi", Body::kLowerHex, 32, kRuleDatabricks, false, 32},
+    {"dop_v1_", Body::kLowerHex, 64, kRuleDigitalocean, false, 64},
+    {"doo_v1_", Body::kLowerHex, 64, kRuleDigitalocean, false, 64},
+    {"dor_v1_", Body::kLowerHex, 64, kRuleDigitalocean, false, 64},
+    {"dp.pt.", Body::kAlnum, 43, kRuleDoppler, false, 43},
+    // gitleaks: lin_api_[a-z0-9]{40} (case-insensitive).
+    {"lin_api_", Body::kAlnum, 40, kRuleLinear, false, 40},
 };
 
 // [first, last) index range of kVendorKeys per first byte.
@@ -685,62 +730,108 @@ struct VendorIndex {
 };
 constexpr VendorIndex kVendorIndex;
 
+bool ApiKeyPrefixCanStartWith(int c) { return kVendorIndex.first[c] != kVendorIndex.last[c]; }
+
+// A vendor key's body is read up to this many bytes (a longer run is masked for its first 255;
+// Grafana Cloud tokens run to 400).
 constexpr P kMaxKeyBody = 255;
+constexpr P kMaxBase64Body = 400;
+
+bool IsBech32Upper(int ch) {
+  // The bech32 alphabet (BIP-173) upper-cased: digits and letters except 1, B, I, O.
+  return (IsDigit(ch) && ch != '1') || (IsUpper(ch) && ch != 'B' && ch != 'I' && ch != 'O');
+}
 
 bool InBody(Body b, int ch) {
-  if (b == Body::kHex) return IsHex(ch);
-  if (IsAlnum(ch)) return true;
   switch (b) {
-    case Body::kAlnum:
-      return false;
-    case Body::kAlnumUnderscore:
-      return ch == '_';
-    case Body::kAlnumDash:
-      return ch == '-';
-    case Body::kAlnumDashUnderscore:
-      return ch == '-' || ch == '_';
     case Body::kHex:
-      return false;  // handled above
+      return IsHex(ch);
+    case Body::kLowerHex:
+      return IsDigit(ch) || (ch >= 'a' && ch <= 'f');
+    case Body::kHexDash:
+      return IsHex(ch) || ch == '-';
+    case Body::kBase64:
+      return IsAlnum(ch) || ch == '+' || ch == '/';
+    case Body::kBech32Upper:
+      return IsBech32Upper(ch);
+    case Body::kAlnum:
+      return IsAlnum(ch);
+    case Body::kAlnumUnderscore:
+      return IsAlnum(ch) || ch == '_';
+    case Body::kAlnumDash:
+      return IsAlnum(ch) || ch == '-';
+    case Body::kAlnumDashUnderscore:
+      return IsAlnum(ch) || ch == '-' || ch == '_';
     case Body::kSendgrid:
-      return ch == '-' || ch == '_' || ch == '.';
+      return IsAlnum(ch) || ch == '-' || ch == '_' || ch == '.';
   }
   return false;
 }
 
-bool MatchApiKey(const Cursor& c, P s, Hit* hit) {
-  if (!BuiltinLeftBoundaryOk(kApiKey, c.Before(s))) return false;
-  const int first = c.At(s);
-  if (first < 0) return false;
+// The vendor key whose prefix is at s (the first one of its group that matches decides).
+bool MatchVendorKey(const Cursor& c, P s, int first, Hit* hit) {
+  if (!ApiKeyPrefixCanStartWith(first)) return false;
+  const int second = c.At(s + 1);
   for (size_t i = kVendorIndex.first[first]; i < kVendorIndex.last[first]; ++i) {
     const VendorKey& key = kVendorKeys[i];
-    if (key.prefix[0] != static_cast<char>(first)) continue;
-    if (!HasPrefix(c, s, key.prefix)) continue;
+    if (static_cast<unsigned char>(key.prefix[1]) != second || !HasPrefix(c, s, key.prefix)) {
+      continue;
+    }
     const P b = s + static_cast<P>(key.prefix.size());
     bool digit = false, alpha = false;
+    int seps = 0;
+    const P cap = key.body == Body::kBase64 ? kMaxBase64Body : kMaxKeyBody;
     P k = 0;
-    while (k < kMaxKeyBody) {
+    while (k < cap) {
       const int ch = c.At(b + k);
       if (!InBody(key.body, ch)) break;
       digit |= IsDigit(ch);
       alpha |= IsAlpha(ch);
+      seps += key.sep != 0 && ch == key.sep;
       ++k;
     }
     // A generic prefix needs a random-looking body: letters and digits (keeps
     // "sk-some-long-identifier" out).
     if (k < key.min_body || (key.mixed && (!digit || !alpha))) return false;
     if (key.exact != 0) {
-      // Fixed-length tokens (gitleaks' rules): exactly that long, and for SendGrid the shape
-      // "SG." + 22 + "." + 43.
-      if (key.body == Body::kSendgrid && k == key.exact + 1 && c.At(b + k - 1) == '.') --k;
+      // Fixed-length tokens (gitleaks' rules): exactly that long, and for SendGrid, Postman and
+      // Grafana service accounts the separator at its place ("SG." + 22 + "." + 43).
+      if (key.body == Body::kSendgrid && k == key.exact + 1 && c.At(b + k - 1) == '.') {
+        --k;
+        --seps;
+      }
       if (k != key.exact) return false;
-      if (key.body == Body::kSendgrid && c.At(b + 22) != '.') return false;
-      if (key.body == Body::kHex && !digit) return false;
+      if (key.sep_at != 0) {
+        if (c.At(b + key.sep_at) != key.sep) return false;
+        // Postman and Grafana: the separator once; SendGrid's body may hold more dots.
+        if (key.body != Body::kSendgrid && seps != 1) return false;
+      }
+      if ((key.body == Body::kHex || key.body == Body::kLowerHex) && !digit) return false;
+      if (key.rule == kRuleGrafana) {
+        // glsa_: 32 letters or digits, '_', 8 hex digits.
+        for (P j = key.sep_at + 1; j < k; ++j) {
+          if (!IsHex(c.At(b + j))) return false;
+        }
+      }
+    } else if (key.body == Body::kBase64) {
+      for (int pad = 0; pad < 3 && c.At(b + k) == '='; ++pad) ++k;
+    }
+    if (key.rule == kRuleDatabricks && c.At(b + k) == '-' && IsDigit(c.At(b + k + 1)) &&
+        !IsAlnum(c.At(b + k + 2))) {
+      k += 2;  // the optional "-<digit>" suffix
     }
     hit->end = static_cast<size_t>(b + k);
     hit->rule = key.rule;
     return true;
   }
   return false;
+}
+
+bool MatchApiKey(const Cursor& c, P s, Hit* hit) {
+  const int first = c.At(s);
+  if (IsKeyValueSeparator(first)) return MatchKeyValue(c, s, kApiKey, hit);
+  if (first < 0 || !PrefixBoundaryOk(c.Before(s))) return false;
+  return MatchVendorKey(c, s, first, hit);
 }
 
 // ---- JWT
@@ -835,6 +926,250 @@ bool MatchPem(const Cursor& c, P s, Hit* hit) {
   c.MarkTouchedEnd();
   hit->end = n;
   hit->rule = kRulePem;
+  return true;
+}
+
+// ---- key-value secrets (AWS_ACCESS_KEY aws_secret; API_KEY secret_assignment, azure,
+// azure_storage)
+// ------------------------------------------------------------------------------------------------
+// Anchored at the '=' after a key name ("password=", "AWS_SECRET_ACCESS_KEY = ",
+// "client_secret=\"", "secret := '"); the value alone is masked (Hit::begin). Issue 14, item 3.
+
+// KeyNameMayEndBefore through the cursor (the bytes before a candidate are always in the
+// buffer).
+bool KeyNameMayEndBeforeCursor(const Cursor& c, P t) {
+  return KeyNameMayEndBefore(c.data(), static_cast<size_t>(t));
+}
+
+bool IsKeyNameByte(int ch) { return IsAlnum(ch) || ch == '_' || ch == '-' || ch == '.'; }
+
+// The longest key name read back from the separator; a longer one is not a key of ours (and a
+// stream, which keeps 64 bytes of left context, reads the same bytes as one-shot).
+constexpr P kMaxKeyName = 48;
+
+enum class KeyKind { kNone, kAws, kGeneric, kAccountKey };
+
+// The key name [ks, ke): lower-cased with '-' and '.' read as '_'.
+KeyKind ClassifyKey(const Cursor& c, P ks, P ke, int entity) {
+  char low[kMaxKeyName];
+  const P len = ke - ks;
+  for (P i = 0; i < len; ++i) {
+    const int ch = c.At(ks + i);
+    low[i] = static_cast<char>(ch == '-' || ch == '.' ? '_' : ToLower(ch));
+  }
+  const std::string_view id(low, static_cast<size_t>(len));
+  auto ends_with = [&](std::string_view name) {
+    if (id.size() < name.size() || id.substr(id.size() - name.size()) != name) return false;
+    const size_t at = id.size() - name.size();
+    if (at == 0) return true;
+    // A word boundary before the name: '_', a digit, or a lower-case to upper-case step
+    // ("clientSecret", "SecretAccessKey").
+    const char before = id[at - 1];
+    return before == '_' || IsDigit(before) ||
+           (IsUpper(c.At(ks + static_cast<P>(at))) && IsLower(c.At(ks + static_cast<P>(at) - 1)));
+  };
+  if (entity == kAwsAccessKey) {
+    for (std::string_view name :
+         {"secret_access_key", "secretaccesskey", "aws_secret_key", "aws_secret"}) {
+      if (ends_with(name)) return KeyKind::kAws;
+    }
+    return KeyKind::kNone;
+  }
+  if (id == "accountkey") return KeyKind::kAccountKey;
+  // The shell's current directory, not a password.
+  if (id == "pwd" || id == "oldpwd") {
+    if (IsUpper(c.At(ks))) return KeyKind::kNone;
+  }
+  for (std::string_view name : {"password", "passwd", "pwd", "secret", "secret_key", "api_key",
+                                "apikey", "token"}) {
+    if (ends_with(name)) return KeyKind::kGeneric;
+  }
+  return KeyKind::kNone;
+}
+
+// Shannon entropy of the value's bytes, in bits per byte.
+double Entropy(const Cursor& c, P vb, P ve) {
+  uint16_t count[256] = {};
+  for (P i = vb; i < ve; ++i) ++count[c.At(i)];
+  const double n = static_cast<double>(ve - vb);
+  double h = 0;
+  for (uint16_t k : count) {
+    if (k != 0) h -= (k / n) * std::log2(k / n);
+  }
+  return h;
+}
+
+// Classes of characters in the value: lower-case, upper-case after the first byte (a capitalized
+// word is one class), digits, others.
+int CharClasses(const Cursor& c, P vb, P ve) {
+  bool lower = false, upper = false, digit = false, other = false;
+  for (P i = vb; i < ve; ++i) {
+    const int ch = c.At(i);
+    lower |= IsLower(ch);
+    upper |= IsUpper(ch) && i > vb;
+    digit |= IsDigit(ch);
+    other |= !IsAlnum(ch);
+  }
+  return lower + upper + digit + other;
+}
+
+// The entropy floor of a generic secret, by the classes of characters it mixes: gitleaks'
+// generic-api-key floor (3.5 bits per byte) for one class, lower for passwords that mix classes
+// (an 8-byte value has at most 3 bits per byte).
+double EntropyFloor(int classes) { return classes <= 1 ? 3.5 : classes == 2 ? 3.0 : 2.5; }
+
+// Values that stand for a secret instead of being one.
+bool IsPlaceholder(const Cursor& c, P vb, P ve) {
+  const int first = c.At(vb);
+  if (first == '$' || first == '{' || first == '%' || first == '[' || first == '<' ||
+      first == '*' || first == '(') {
+    return true;  // ${PASSWORD}, $PASSWORD, {{ token }}, %PASSWORD%, [REDACTED], <password>, ***
+  }
+  std::string low;
+  bool same = true;
+  for (P i = vb; i < ve; ++i) {
+    const int ch = c.At(i);
+    low.push_back(static_cast<char>(ToLower(ch)));
+    same &= ch == first;
+  }
+  if (same) return true;  // xxxxxxxx
+  for (std::string_view word : {"changeme", "password", "passw0rd", "secret", "null", "none",
+                                "true", "false", "undefined", "example", "placeholder",
+                                "redacted", "required", "optional", "string", "hidden", "masked",
+                                "notasecret"}) {
+    if (low == word) return true;
+  }
+  for (std::string_view part : {"xxxx", "****", "...", "your_", "your-", "<", "example",
+                                "placeholder", "changeme", "redacted", "dummy", "process.env",
+                                "os.environ", "getenv", "("}) {
+    if (low.find(part) != std::string::npos) return true;
+  }
+  return false;
+}
+
+bool IsBase64Byte(int ch) { return IsAlnum(ch) || ch == '+' || ch == '/'; }
+
+// A bare (unquoted) value runs to whitespace or one of these.
+bool EndsBareValue(int ch) {
+  return ch < 0 || IsSpace(ch) || ch == '"' || ch == '\'' || ch == '`' || ch == ',' ||
+         ch == ';' || ch == '&' || ch == '<' || ch == '>' || ch == ')' || ch == ']' ||
+         ch == '}' || ch == '\\' || ch == 0x7f || ch < 0x20;
+}
+
+constexpr P kMaxSecretValue = 256;
+
+bool MatchKeyValue(const Cursor& c, P s, int entity, Hit* hit) {
+  if (!KeyNameMayEndBeforeCursor(c, s)) return false;
+  // The key name before the separator (the spaces and the quote KeyNameMayEndBeforeCursor
+  // skipped).
+  P ke = s;
+  if (c.At(ke - 1) == ':') --ke;  // ":="
+  for (int k = 0; k < 8 && (c.At(ke - 1) == ' ' || c.At(ke - 1) == '\t'); ++k) --ke;
+  int key_quote = 0;
+  if (c.At(ke - 1) == '"' || c.At(ke - 1) == '\'') {
+    key_quote = c.At(ke - 1);
+    --ke;
+    if (c.At(ke - 1) == '\\') --ke;
+  }
+  P ks = ke;
+  while (ke - ks <= kMaxKeyName && IsKeyNameByte(c.At(ks - 1))) --ks;
+  if (ke - ks > kMaxKeyName || ks == ke) return false;
+  if (key_quote != 0 && c.At(ks - 1) != key_quote && c.At(ks - 1) != '\\') return false;
+  const KeyKind kind = ClassifyKey(c, ks, ke, entity);
+  if (kind == KeyKind::kNone) return false;
+
+  // The value: after '=' (or "=>", "=="), spaces, and an optional quote ('"', '\'', '`' or an
+  // escaped "\"" inside a JSON string).
+  P i = s + 1;
+  if (c.At(i) == '=' || c.At(i) == '>') ++i;
+  for (int k = 0; k < 8 && (c.At(i) == ' ' || c.At(i) == '\t'); ++k) ++i;
+  int quote = 0;
+  bool escaped = false;
+  if (c.At(i) == '\\' && c.At(i + 1) == '"') {
+    quote = '"';
+    escaped = true;
+    i += 2;
+  } else if (c.At(i) == '"' || c.At(i) == '\'' || c.At(i) == '`') {
+    quote = c.At(i);
+    ++i;
+  }
+  const P vb = i;
+  if (IsKeyValueSeparator(c.At(vb))) return false;
+  P ve = vb;
+  if (quote != 0) {
+    while (true) {
+      const int ch = c.At(ve);
+      if (ch < 0 || ch == '\n' || ch == '\r' || ve - vb > kMaxSecretValue) return false;
+      if (escaped ? (ch == '\\' && c.At(ve + 1) == '"') : ch == quote) break;
+      if (ch == '\\' && !escaped && quote == '"') ++ve;  // an escaped byte inside the string
+      ++ve;
+    }
+  } else {
+    while (!EndsBareValue(c.At(ve))) {
+      if (ve - vb > kMaxSecretValue) return false;
+      ++ve;
+    }
+    // A sentence's '.' after the value is not part of it.
+    if (ve > vb && c.At(ve - 1) == '.') --ve;
+  }
+  const P len = ve - vb;
+  int rule = -1;
+  switch (kind) {
+    case KeyKind::kAws:
+      // 40 characters of base64 (AWS documents the secret access key as 40 characters).
+      if (len != 40 || Run(c, vb, 40, IsBase64Byte) != 40 || Entropy(c, vb, ve) < 3.0) {
+        return false;
+      }
+      rule = kRuleAwsSecret;
+      break;
+    case KeyKind::kAccountKey:
+      // An Azure storage account key: 64 bytes in base64, 86 characters and "==".
+      if (len != 88 || Run(c, vb, 86, IsBase64Byte) != 86 || c.At(vb + 86) != '=' ||
+          c.At(vb + 87) != '=') {
+        return false;
+      }
+      rule = kRuleAzureStorage;
+      break;
+    case KeyKind::kGeneric: {
+      if (len < 8 || IsPlaceholder(c, vb, ve)) return false;
+      if (quote == 0) {
+        // Code, not a secret: a call ("getPassword()") or a dotted name ("self.token",
+        // "config.db.password").
+        if (c.At(ve) == '(') return false;
+        bool dot = false, name = true;
+        for (P k = vb; k < ve; ++k) {
+          const int ch = c.At(k);
+          dot |= ch == '.';
+          name &= IsAlpha(ch) || ch == '_' || ch == '.';
+        }
+        if (dot && name) return false;
+      }
+      // A value another secret detector recognizes is left to it (it starts a candidate of its
+      // own): a JWT stays a JWT, a GitHub token a github API_KEY.
+      Hit other;
+      if (MatchApiKey(c, vb, &other) || MatchAws(c, vb, &other) || MatchJwt(c, vb, &other) ||
+          MatchPem(c, vb, &other)) {
+        return false;
+      }
+      // Azure AD client secret (gitleaks' azure-ad-client-secret): three of [A-Za-z0-9_~.], a
+      // digit, "Q~", then 31-34 of [A-Za-z0-9_~.-].
+      auto azure_char = [](int ch) { return IsAlnum(ch) || ch == '_' || ch == '~' || ch == '.'; };
+      if (len >= 37 && len <= 40 && Run(c, vb, 3, azure_char) >= 3 && IsDigit(c.At(vb + 3)) &&
+          c.At(vb + 4) == 'Q' && c.At(vb + 5) == '~' &&
+          Run(c, vb + 6, 34, [&](int ch) { return azure_char(ch) || ch == '-'; }) == len - 6) {
+        rule = kRuleAzure;
+        break;
+      }
+      if (Entropy(c, vb, ve) < EntropyFloor(CharClasses(c, vb, ve))) return false;
+      rule = kRuleSecretAssignment;
+      break;
+    }
+    case KeyKind::kNone:
+      return false;
+  }
+  hit->begin = static_cast<size_t>(vb);
+  hit->end = static_cast<size_t>(ve);
+  hit->rule = rule;
   return true;
 }
 
@@ -1843,6 +2178,9 @@ bool BuiltinRuleNeedsContext(int rule) {
     case kRuleUsPassport:
     case kRuleEthContext:
     case kRuleDob:
+    case kRuleAwsSecret:  // after its key name
+    case kRuleSecretAssignment:
+    case kRuleAzure:
       return true;
   }
   return false;
@@ -1874,7 +2212,9 @@ bool BuiltinLeftBoundaryOk(int entity, int prev) {
       return !(word || prev == '_');
     case kAwsAccessKey:
     case kApiKey:
-      return !(word || prev == '_' || prev == '-');
+      // Any byte: the key-value rules start at the separator after a key name ("password=");
+      // the prefixed keys check PrefixBoundaryOk (not after a letter, digit, '_' or '-').
+      return true;
     case kJwt:
       return !(IsB64Url(prev) || prev == '.');
     case kPrivateKey:
@@ -1906,10 +2246,9 @@ bool BuiltinCanStartWith(int entity, uint8_t ch) {
     case kIban:
       return IsUpper(ch);
     case kAwsAccessKey:
-      return ch == 'A';
+      return ch == 'A' || IsKeyValueSeparator(ch);
     case kApiKey:
-      return ch == 'g' || ch == 'x' || ch == 's' || ch == 'r' || ch == 'w' || ch == 'A' ||
-             ch == 'n' || ch == 'h' || ch == 'p' || ch == 'S' || ch == 'k';
+      return ApiKeyPrefixCanStartWith(ch) || IsKeyValueSeparator(ch);
     case kJwt:
       return ch == 'e';
     case kPrivateKey:

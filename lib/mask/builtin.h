@@ -140,6 +140,20 @@ enum BuiltinRule : int {
   kRuleEth,
   kRuleEthContext,
   kRuleDob,
+  // Secrets added for issue 14 (item 3), after the NATIONAL_ID and wallet rules.
+  kRuleDatabricks,
+  kRuleDigitalocean,
+  kRuleVault,
+  kRuleGrafana,
+  kRulePostman,
+  kRuleLinear,
+  kRuleNewrelic,
+  kRuleDoppler,
+  kRuleAge,
+  kRuleAwsSecret,
+  kRuleSecretAssignment,
+  kRuleAzure,
+  kRuleAzureStorage,
   kNumBuiltinRules
 };
 
@@ -184,6 +198,10 @@ bool NationalIdLetterShape(const uint8_t* p, size_t n, size_t s);
 struct Hit {
   size_t end = 0;
   int rule = -1;
+  // Where the masked value starts when it is not the candidate start: a key-value secret is
+  // anchored at its separator (the ':' or '=' after the key name) and masks the value only, so
+  // the key name, the separator and the quotes stay. 0: the value starts at the candidate.
+  size_t begin = 0;
 };
 
 // Rules that match only after a context word (ssn_context, uk_nhs, dob, ...). False for any other
@@ -198,6 +216,66 @@ inline bool PreferHit(const Hit& h, const Hit& best) {
   return h.end > best.end ||
          (h.end == best.end && best.rule >= 0 && best.rule < kNumBuiltinRules &&
           BuiltinRuleNeedsContext(h.rule) && !BuiltinRuleNeedsContext(best.rule));
+}
+
+// Key-value secrets (AWS secret access keys and generic assignments such as "password=..."): the
+// '=' after a key name ("=", ":=", "=>") is a trigger and a candidate start whatever precedes it.
+// ':' ("key: value", YAML, JSON text) is not a separator of these rules: about one byte in 73 of
+// the clean-prose benchmark is a ':', and a trigger on it cost 23-32% more instructions there
+// (docs/masking.md, "What the secrets of issue 14 cost").
+inline bool IsKeyValueSeparator(int c) { return c == '='; }
+
+// Necessary condition of a key-value secret anchored at the separator p[t]: the key name before
+// it (after an optional ':' of ":=", up to eight spaces or tabs and one closing quote) ends like
+// one of the key names (password, passwd, pwd, secret, token, key). Reads p[0, t) only.
+// The first test of KeyNameMayEndBefore, cheap enough for every '=' of a span: the two bytes
+// before p[t] end a key name ("rd", "wd", "et", "en", "ey", either case), or p[t - 1] is a quote,
+// a space, a tab or ':' (KeyNameMayEndBefore looks further).
+[[gnu::always_inline]] inline bool KeyTailMayEnd(const uint8_t* p, size_t t) {
+  if (t < 2) return t == 1;
+  // By the last byte: 'd' wants 'r' or 'w' before it, 't', 'n' and 'y' want 'e'; a quote, a space,
+  // a tab or ':' pass; every other byte fails.
+  switch (p[t - 1] | 0x20) {
+    case 'd': {
+      const int c2 = p[t - 2] | 0x20;
+      return c2 == 'r' || c2 == 'w';
+    }
+    case 't':
+    case 'n':
+    case 'y':
+      return (p[t - 2] | 0x20) == 'e';
+    case '"':  // 0x22, '\'' 0x27, ' ' 0x20, '\t' 0x09 | 0x20 = 0x29 ')', ':' 0x3a
+    case '\'':
+    case ' ':
+    case ':':
+      return true;
+    case ')':
+      return p[t - 1] == '\t';
+  }
+  return false;
+}
+
+inline bool KeyNameMayEndBefore(const uint8_t* p, size_t t) {
+  size_t j = t;
+  if (j > 0 && p[j - 1] == ':') --j;
+  for (int k = 0; k < 8 && j > 0 && (p[j - 1] == ' ' || p[j - 1] == '\t'); ++k) --j;
+  if (j > 0 && (p[j - 1] == '"' || p[j - 1] == '\'')) {
+    --j;
+    if (j > 0 && p[j - 1] == '\\') --j;
+  }
+  if (j < 3) return false;
+  // Lower-cased with | 0x20 (no byte that is not a letter becomes one).
+  const int c1 = p[j - 1] | 0x20, c2 = p[j - 2] | 0x20, c3 = p[j - 3] | 0x20;
+  switch (c1) {
+    case 'd':  // password, passwd, pwd
+      return (c2 == 'r' && c3 == 'o') || (c2 == 'w' && (c3 == 's' || c3 == 'p'));
+    case 't':  // secret
+      return c2 == 'e' && c3 == 'r';
+    case 'n':  // token
+    case 'y':  // key
+      return c2 == 'e' && c3 == 'k';
+  }
+  return false;
 }
 
 // Anchored match of built-in `entity` at `s`. True with `*hit` set on a match. The caller resets

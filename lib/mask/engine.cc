@@ -276,9 +276,15 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
         case mask::kIban:
           impl->iban_bit_ = bit;
           break;
+        case mask::kAwsAccessKey:
+        case mask::kApiKey:
+          impl->kv_bits_ |= bit;
+          break;
       }
     }
   }
+  // '=' is a trigger of the key-value rules (mask::IsKeyValueSeparator).
+  if (impl->kv_bits_ != 0) trig.Add('=');
   for (const Detector& d : impl->detectors_) impl->detector_rule_.push_back(impl->DetectorRule(d));
   // With MAC_ADDRESS or NATIONAL_ID on, Scan runs ScanSpans<true>, where IPv6's slot skips IPv6's
   // filters in spans that may hold a MAC (Unfiltered) and US_SSN's slot is also kept where
@@ -468,7 +474,7 @@ class Prefilter {
       : simd_(simd), triggers_(triggers), delimiters_(delimiters), p_(p), n_(n) {}
 
   // The first trigger at or after `from`; n when there is none.
-  size_t NextTrigger(size_t from) {
+  [[gnu::always_inline]] size_t NextTrigger(size_t from) {
     while (from < n_) {
       if (from < base_ || from >= end_) Fill(from);
       const size_t off = from - base_;
@@ -519,7 +525,7 @@ class Prefilter {
   }
 
   // The first delimiter after t (inside the current window), or n.
-  size_t SpanEnd(size_t t) const {
+  [[gnu::always_inline]] size_t SpanEnd(size_t t) const {
     const size_t from = t + 1;
     if (from < end_) {
       const size_t off = from - base_;
@@ -592,6 +598,19 @@ bool FoldsToItself(const uint8_t* p, size_t n, size_t from, bool final) {
   for (int k = 0; k < 3 && from > 0 && (p[from] & 0xC0) == 0x80; ++k) --from;
   return text::FoldsToItself(std::string_view(reinterpret_cast<const char*>(p) + from, n - from),
                              !final);
+}
+
+// The '=' of a span (their bits among `colon`, bit k = byte a + k) after a key name.
+[[gnu::noinline]] uint64_t KeyValueCandidates(const uint8_t* p, size_t a, uint64_t colon) {
+  uint64_t out = 0;
+  for (uint64_t w = colon; w != 0; w &= w - 1) {
+    const size_t x = a + static_cast<size_t>(__builtin_ctzll(w));
+    if (mask::KeyTailMayEnd(p, x) && mask::IsKeyValueSeparator(p[x]) &&
+        mask::KeyNameMayEndBefore(p, x)) {
+      out |= w & -w;
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -842,6 +861,19 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
         simd_->ClassifySpan(padded, len, &bits);
       }
     }
+    // The key-value candidates of a small span: each '=' after a key name, whatever precedes it
+    // (bit k = byte a + k; `colon` holds the '=' bits, and ':', ';', '<').
+    uint64_t kv_cand = 0;
+    if (__builtin_expect(small && bits.colon != 0, 0) && kv_bits_ != 0) {
+      // Not after a digit ("12:30", "a1=") or a second '=': a key name ends in a letter, a quote,
+      // a space or the ':' of ":=".
+      const uint64_t w = bits.colon & ~(bits.digit << 1);
+      // The usual span holds one '=' ("status=200"): its last two bytes decide without a call.
+      if (w != 0 && ((w & (w - 1)) != 0 ||
+                     mask::KeyTailMayEnd(p, a + static_cast<size_t>(__builtin_ctzll(w))))) {
+        kv_cand = KeyValueCandidates(p, a, w);
+      }
+    }
     uint64_t span_filter = ~uint64_t{0};
     // Slots of opt-in entities (NATIONAL_ID, MAC_ADDRESS) that skip the shape filter in this span:
     // those whose span-level condition holds (all of them in a span that may still grow).
@@ -849,7 +881,7 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
     if (!open) {
       // Span-level necessary conditions: an e-mail needs an '@'; an IPv6 address (never split by
       // a delimiter) needs "::" or at least six ':'.
-      bool at = false, double_colon = false, digit = false, pem = false;
+      bool at = false, double_colon = false, digit = false, pem = false, kv = kv_cand != 0;
       int colons = 0, dots = 0;
       if (small) {
         at = bits.at != 0;
@@ -881,11 +913,14 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
             ++colons;
             double_colon |= i > a && p[i - 1] == ':';
           }
+          if (kv_bits_ != 0 && mask::IsKeyValueSeparator(p[i])) {
+            kv |= mask::KeyNameMayEndBefore(p, i);
+          }
         }
       }
-      // A span under 13 bytes without a digit, '@', "::" or "-----" ("well-known", "user_id")
-      // cannot hold the start of any built-in value: keys, tokens and key IDs are longer, and
-      // everything shorter is numeric.
+      // A span under 13 bytes without a digit, '@', "::", "-----" or a '=' after a key name
+      // ("well-known", "user_id", "method=GET") cannot hold the start of any built-in value:
+      // keys, tokens and key IDs are longer, and everything shorter is numeric.
       // With NATIONAL_ID on, a span ending in two capitals before a space and a digit may begin
       // a spaced UK National Insurance number ("QQ 12 34 56 C"; "JG" holds the trigger 'J').
       bool nino_head = false;
@@ -894,7 +929,8 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
                     mask::IsUpper(p[b - 1]) && mask::IsUpper(p[b - 2]) &&
                     (b + 1 < n ? mask::IsDigit(p[b + 1]) : !final);
       }
-      if (builtins_only_ && b - a < 13 && !digit && !at && !double_colon && !pem && !nino_head) {
+      if (builtins_only_ && b - a < 13 && !digit && !at && !double_colon && !pem && !kv &&
+          !nino_head) {
         scan = b;
         continue;
       }
@@ -913,7 +949,7 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
       // A short span ("42", "3.5", "2024", "10x") holds no built-in value unless it is "::"-style
       // IPv6 or the first group of a value that goes on after one space with a digit, a capital
       // (IBAN groups) or '(' ("+1 (415) ..."). Most numbers in prose end here.
-      if (builtins_only_ && b - a < 6 && !double_colon) {
+      if (builtins_only_ && b - a < 6 && !double_colon && !kv) {
         bool goes_on = false;
         if (b < n && p[b] == ' ') {
           if (b + 1 < n) {
@@ -993,10 +1029,11 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
     // Returns where scanning resumes: the end of the match, or (in a folded view) past the rest
     // of a code point whose expansion the match ended inside, which the finding covers whole.
     auto accept = [&](size_t s, const Hit& best) {
-      const std::string_view value(reinterpret_cast<const char*>(p) + s, best.end - s);
+      const size_t from = std::max(s, best.begin);  // a key-value secret masks its value only
+      const std::string_view value(reinterpret_cast<const char*>(p) + from, best.end - from);
       if (Allowlisted(value)) return best.end;
-      sink->Clean(pos, s);
-      sink->Found(s, best.end, best.rule);
+      sink->Clean(pos, from);
+      sink->Found(from, best.end, best.rule);
       pos = sink->ResumeAfter(best.end);
       resume_at = pos;
       cur.SetResumeAt(pos);
@@ -1010,6 +1047,7 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
       const uint64_t keep = len == 64 ? ~uint64_t{0} : (uint64_t{1} << len) - 1;
       uint64_t cand = ~(bits.alnum << 1) & keep;
       if (a > 0 && mask::IsAlnum(p[a - 1]) && a != resume_at) cand &= ~uint64_t{1};
+      cand |= kv_cand;
       size_t resume = b;
       while (cand != 0) {
         const size_t s = a + static_cast<size_t>(__builtin_ctzll(cand));
@@ -1037,7 +1075,8 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
     size_t s = a;
     while (s < b) {
       const uint64_t mask = start_mask_[p[s]] & span_filter & left_ok(s);
-      if (mask == 0 || (s > 0 && mask::IsAlnum(p[s - 1]) && s != resume_at)) {
+      if (mask == 0 || (s > 0 && mask::IsAlnum(p[s - 1]) && s != resume_at &&
+                        !mask::IsKeyValueSeparator(p[s]))) {
         ++s;
         continue;
       }

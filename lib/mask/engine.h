@@ -172,6 +172,9 @@ class Masker::Impl {
   uint64_t email_bit_ = 0;  // the EMAIL detector's bit (needs an '@' in its span)
   uint64_t phone_bit_ = 0, ssn_bit_ = 0, card_bit_ = 0, ipv4_bit_ = 0, ipv6_bit_ = 0;
   uint64_t iban_bit_ = 0;
+  // AWS_ACCESS_KEY's and API_KEY's bits: their key-value rules start at the '=' after a key name
+  // (mask::KeyNameMayEndBefore); '=' is then a trigger and a candidate start.
+  uint64_t kv_bits_ = 0;
   // The slots of NATIONAL_ID and MAC_ADDRESS when on (they share US_SSN's and IPV6's). With
   // either on, Scan runs ScanSpans<true>: MAC_ADDRESS's slot skips IPv6's filters in spans with a
   // MAC's separators (Unfiltered), NATIONAL_ID's slot is kept by mask::NationalIdShape.

@@ -41,6 +41,10 @@ struct ByteSet {
 
 // Byte classes of a span of at most 64 bytes, one bit per byte (bit i = p[i]). Not zeroed by
 // default: the scanner declares one per span and ClassifySpan writes every field (`{}` zeroes).
+// `colon` holds the bytes ':' through '=' (':', ';', '<', '='): the IPv6 and MAC separator and
+// the key-value separators ':' and '=' in one range compare (';' and '<' are span delimiters
+// unless custom rules or terms are configured: the IPv6 and MAC span filters then keep a little
+// more, and the key-value candidates check the byte).
 struct SpanBits {
   uint64_t at, digit, colon, dash, dot, alnum, hex;
 };

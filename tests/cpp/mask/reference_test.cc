@@ -31,7 +31,8 @@ std::vector<std::string> Reference(std::string_view text, bool all = false) {
   size_t resume = n + 1;  // where the last finding ended
   while (s < n) {
     // Right after a finding a value may start whatever the finding's last byte was.
-    if (s > 0 && IsAlnum(p[s - 1]) && s != resume) {
+    // (A ':' or '=' is a candidate whatever precedes it: the key-value secrets start there.)
+    if (s > 0 && IsAlnum(p[s - 1]) && s != resume && !IsKeyValueSeparator(p[s])) {
       ++s;
       continue;
     }
@@ -45,7 +46,7 @@ std::vector<std::string> Reference(std::string_view text, bool all = false) {
       ++s;
       continue;
     }
-    out.push_back(Describe(text, s, best.end, BuiltinRuleName(best.rule)));
+    out.push_back(Describe(text, std::max(s, best.begin), best.end, BuiltinRuleName(best.rule)));
     s = resume = best.end;
     cur.SetResumeAt(s);
   }
@@ -67,7 +68,9 @@ std::string Soup(std::mt19937_64& rng, testing::CorpusGenerator& gen, size_t byt
       "123",   "-",    ".",   ":",   "::",   " ",    "  ",   "\n",  "(",    ")",        "+",
       "+1",    "/",    "@",   "_",   ",",    "#",    "$",    "A",   "AKIA", "J",        "eyJ",
       "sk-",   "ghp_", "DE",  "GB",  "ABCD", "x",    "ab",   "fe",  "ssn",  "SSN ",     "e",
-      "-----", "\t",   "1.2", "a.b", "é",    "\xff", "12:3", "ff:", "10.",  "GB82 WEST"};
+      "-----", "\t",   "1.2", "a.b", "é",    "\xff", "12:3", "ff:", "10.",  "GB82 WEST",
+      // key-value secrets: key names, separators, values
+      "password=", "token: ", "api_key", "=", ": ", "Secret", "Zx81Nv4Ty7Pw0Rk3", "Q~"};
   // Values and near values of the entities added after the first eleven (`extra`).
   static const std::string_view kExtraPieces[] = {
       "00:1a:2b:3c:4d:5e", "00-1A-2B-3C-4D-5E", "001a.2b3c.4d5e", "0a:", "1b-", "2c3d.", "4e:5f",

@@ -192,7 +192,7 @@ SpanBits NaiveSpanBits(const uint8_t* p, size_t len) {
   for (size_t i = 0; i < len; ++i) {
     const uint64_t bit = uint64_t{1} << i;
     if (p[i] == '@') bits.at |= bit;
-    if (p[i] == ':') bits.colon |= bit;
+    if (p[i] >= ':' && p[i] <= '=') bits.colon |= bit;  // ':', ';', '<', '='
     if (p[i] == '-') bits.dash |= bit;
     if (p[i] == '.') bits.dot |= bit;
     if (IsDigit(p[i])) bits.digit |= bit;
