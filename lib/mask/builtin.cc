@@ -1173,6 +1173,29 @@ bool MatchKeyValue(const Cursor& c, P s, int entity, Hit* hit) {
   return true;
 }
 
+}  // namespace
+
+int SecretRuleOfMember(std::string_view key, std::string_view value, int entity) {
+  if (key.empty() || key.size() > static_cast<size_t>(kMaxKeyName) ||
+      value.size() > static_cast<size_t>(kMaxSecretValue)) {
+    return -1;
+  }
+  // The key-value rule reads `key="value"`; it must take the whole value.
+  std::string text;
+  text.reserve(key.size() + value.size() + 3);
+  text.append(key).append("=\"").append(value).push_back('"');
+  const Cursor c(reinterpret_cast<const uint8_t*>(text.data()), text.size(), /*final=*/true);
+  const P sep = static_cast<P>(key.size());
+  Hit hit;
+  if (!MatchKeyValue(c, sep, entity, &hit) || hit.begin != key.size() + 2 ||
+      hit.end != text.size() - 1) {
+    return -1;
+  }
+  return hit.rule;
+}
+
+namespace {
+
 // ---- MAC_ADDRESS
 // ----------------------------------------------------------------------------------
 // IEEE 802 MAC-48 in its three text forms: "00:1a:2b:3c:4d:5e", "00-1A-2B-3C-4D-5E" (one

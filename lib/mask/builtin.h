@@ -278,6 +278,11 @@ inline bool KeyNameMayEndBefore(const uint8_t* p, size_t t) {
   return false;
 }
 
+// A JSON member whose name is a secret's key name and whose string value is that secret (the
+// key-value rules of AWS_ACCESS_KEY and API_KEY, as if written `key="value"`): the rule, or -1.
+// `entity` is kAwsAccessKey or kApiKey. Structured bodies have no '=' between name and value.
+int SecretRuleOfMember(std::string_view key, std::string_view value, int entity);
+
 // Anchored match of built-in `entity` at `s`. True with `*hit` set on a match. The caller resets
 // and checks cursor.touched_end() around the call.
 bool MatchBuiltin(int entity, const Cursor& cur, size_t s, Hit* hit);

@@ -1148,6 +1148,19 @@ int Masker::Impl::RuleOfJsonKey(std::string_view key_lower) const {
   return it == json_key_rule_.end() ? -1 : it->second;
 }
 
+int Masker::Impl::RuleOfSecretMember(std::string_view key, std::string_view value) const {
+  if (kv_bits_ == 0 || key.size() < 3 ||
+      !mask::KeyNameMayEndBefore(reinterpret_cast<const uint8_t*>(key.data()), key.size())) {
+    return -1;
+  }
+  for (const int e : builtins_) {
+    if (e != mask::kAwsAccessKey && e != mask::kApiKey) continue;
+    const int rule = mask::SecretRuleOfMember(key, value, e);
+    if (rule >= 0) return Allowlisted(value) ? -1 : rule;
+  }
+  return -1;
+}
+
 std::vector<std::string> Masker::Impl::Entities() const {
   std::vector<std::string> out;
   for (int e : builtins_) out.emplace_back(mask::BuiltinEntityName(e));

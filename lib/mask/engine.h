@@ -107,6 +107,9 @@ class Masker::Impl {
   const std::string& EntityOfRule(int rule) const { return rule_entity_[rule]; }
   const std::string& NameOfRule(int rule) const { return rule_name_[rule]; }
   int RuleOfJsonKey(std::string_view key_lower) const;  // -1 when the key is not configured
+  // A JSON member holding a secret under its key name (mask::SecretRuleOfMember, for the enabled
+  // AWS_ACCESS_KEY and API_KEY; not an allowlisted value): the rule, or -1.
+  int RuleOfSecretMember(std::string_view key, std::string_view value) const;
   bool IsPemRule(int rule) const { return rule == mask::kRulePem; }
   bool IsDelimiter(uint8_t c) const { return delimiters_.contains[c]; }
 

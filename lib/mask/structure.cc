@@ -461,13 +461,22 @@ int StructureWalker::KeyRule(std::string_view key) const {
 
 std::string StructureWalker::MaskedString(std::string_view value, const Frame& at) {
   std::string masked;
-  if (mode_ == WalkMode::kDocument) {
-    if (at.whole_rule >= 0) {
-      impl_.AppendReplacement(&masked, value, at.whole_rule);
-      if (counts_ != nullptr) ++(*counts_)[impl_.EntityOfRule(at.whole_rule)];
-    } else {
-      MaskText(value, &masked);
+  if (mode_ == WalkMode::kDocument && at.whole_rule >= 0) {
+    impl_.AppendReplacement(&masked, value, at.whole_rule);
+    if (counts_ != nullptr) ++(*counts_)[impl_.EntityOfRule(at.whole_rule)];
+    return masked;
+  }
+  // A secret under its key name ("password": "...", "aws_secret_access_key": "..."), in every
+  // mode and inside tool arguments too: a structured body has no '=' for the text rules to see.
+  if (at.index < 0) {
+    if (const int rule = impl_.RuleOfSecretMember(at.key, value); rule >= 0) {
+      impl_.AppendReplacement(&masked, value, rule);
+      if (counts_ != nullptr) ++(*counts_)[impl_.EntityOfRule(rule)];
+      return masked;
     }
+  }
+  if (mode_ == WalkMode::kDocument) {
+    MaskText(value, &masked);
     return masked;
   }
   if (nested_ > 0) {

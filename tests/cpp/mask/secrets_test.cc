@@ -354,3 +354,64 @@ TEST(SecretsTest, AllowlistedValueStays) {
 
 }  // namespace
 }  // namespace jitguard
+
+namespace jitguard {
+namespace {
+
+// A structured body has no '=' between a member's name and its value: a secret under its key name
+// is masked whole by the walker (MaskJson, request bodies, non-streamed responses and the tool
+// arguments in them), with the same value checks as `key="value"` in text.
+TEST(SecretsTest, MemberNamesInStructuredBodies) {
+  const Masker& m = *Default();
+  const struct {
+    const char* doc;
+    const char* want;
+  } cases[] = {
+      {R"({"password":"Xk9mP2vL7qR4"})", R"({"password":"[API_KEY]"})"},
+      {R"({"db":{"DB_PASSWORD":"Xk9mP2vL7qR4","port":5432}})",
+       R"({"db":{"DB_PASSWORD":"[API_KEY]","port":5432}})"},
+      {R"({"clientSecret":"Q2r8vT5wX1zB7nM4kL0p"})", R"({"clientSecret":"[API_KEY]"})"},
+      {R"({"aws_secret_access_key":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq9A3bLk2d"})",
+       R"({"aws_secret_access_key":"[AWS_ACCESS_KEY]"})"},
+      // Placeholders, short or low-entropy values, other names and array elements stay.
+      {R"({"password":"changeme"})", R"({"password":"changeme"})"},
+      {R"({"password":"${DB_PASSWORD}"})", R"({"password":"${DB_PASSWORD}"})"},
+      {R"({"token":"abc"})", R"({"token":"abc"})"},
+      {R"({"note":"Xk9mP2vL7qR4"})", R"({"note":"Xk9mP2vL7qR4"})"},
+      {R"({"passwords":["Xk9mP2vL7qR4"]})", R"({"passwords":["Xk9mP2vL7qR4"]})"},
+  };
+  for (const auto& c : cases) {
+    absl::StatusOr<std::string> out = m.MaskJson(c.doc);
+    ASSERT_TRUE(out.ok()) << c.doc;
+    EXPECT_EQ(*out, c.want) << c.doc;
+  }
+  // A JWT under "token" keeps its own entity.
+  absl::StatusOr<std::string> jwt = m.MaskJson(
+      R"({"token":"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlX2hlcmVfMTIzNDU2"})");
+  ASSERT_TRUE(jwt.ok());
+  EXPECT_EQ(*jwt, R"({"token":"[JWT]"})");
+  // Off with API_KEY.
+  MaskerOptions o;
+  o.entities = std::vector<std::string>{"EMAIL"};
+  absl::StatusOr<std::string> off = (*Masker::Create(std::move(o)))->MaskJson(cases[0].doc);
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(*off, cases[0].doc);
+}
+
+TEST(SecretsTest, MemberNamesInToolArgumentsOfAResponse) {
+  const std::string body =
+      R"({"choices":[{"index":0,"message":{"role":"assistant","tool_calls":[{"id":"call_1",)"
+      R"("type":"function","function":{"name":"login","arguments":)"
+      R"("{\"user\":\"bob\",\"password\":\"Xk9mP2vL7qR4\"}"}}]},"finish_reason":"tool_calls"}]})";
+  auto s = Default()->NewResponseStream(ResponseFraming::kJson);
+  absl::StatusOr<std::string> a = s->Write(body);
+  ASSERT_TRUE(a.ok());
+  absl::StatusOr<std::string> b = s->Finish();
+  ASSERT_TRUE(b.ok());
+  const std::string out = *a + *b;
+  EXPECT_EQ(out.find("Xk9mP2vL7qR4"), std::string::npos) << out;
+  EXPECT_NE(out.find("[API_KEY]"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace jitguard
