@@ -14,14 +14,7 @@ namespace {
 const std::shared_ptr<const Masker>& Every() { return mask::testing::EveryEntityMasker(); }
 
 // "ENTITY/rule:value" for each finding, space-separated.
-std::string Found(std::string_view text) {
-  std::string out;
-  for (const Finding& f : Every()->Find(text)) {
-    if (!out.empty()) out += ' ';
-    out += f.entity + "/" + f.rule + ":" + std::string(text.substr(f.start, f.end - f.start));
-  }
-  return out;
-}
+std::string Found(std::string_view text) { return mask::testing::DescribeFindings(*Every(), text); }
 
 struct Case {
   const char* text;

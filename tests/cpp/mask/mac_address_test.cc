@@ -32,12 +32,7 @@ std::shared_ptr<const Masker> WithMac() {
 
 // "ENTITY/rule:value" for each finding, space-separated.
 std::string Found(std::string_view text, const Masker& m) {
-  std::string out;
-  for (const Finding& f : m.Find(text)) {
-    if (!out.empty()) out += ' ';
-    out += f.entity + "/" + f.rule + ":" + std::string(text.substr(f.start, f.end - f.start));
-  }
-  return out;
+  return mask::testing::DescribeFindings(m, text);
 }
 
 TEST(MacAddressTest, OffByDefault) {

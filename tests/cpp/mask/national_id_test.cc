@@ -17,12 +17,7 @@ const std::shared_ptr<const Masker>& Default() { return mask::testing::EveryEnti
 
 // "ENTITY/rule:value" for each finding, space-separated.
 std::string Found(std::string_view text) {
-  std::string out;
-  for (const Finding& f : Default()->Find(text)) {
-    if (!out.empty()) out += ' ';
-    out += f.entity + "/" + f.rule + ":" + std::string(text.substr(f.start, f.end - f.start));
-  }
-  return out;
+  return mask::testing::DescribeFindings(*Default(), text);
 }
 
 // The NATIONAL_ID findings only (other entities may take a hard negative of this one).

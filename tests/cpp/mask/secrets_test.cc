@@ -19,12 +19,7 @@ const std::shared_ptr<const Masker>& Default() {
 
 // "ENTITY/rule:value" for each finding, space-separated.
 std::string Found(std::string_view text, const Masker& m = *Default()) {
-  std::string out;
-  for (const Finding& f : m.Find(text)) {
-    if (!out.empty()) out += ' ';
-    out += f.entity + "/" + f.rule + ":" + std::string(text.substr(f.start, f.end - f.start));
-  }
-  return out;
+  return mask::testing::DescribeFindings(m, text);
 }
 
 // `n` bytes cycling through `alphabet`, starting at offset `at` (deterministic test bodies).

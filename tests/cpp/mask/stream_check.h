@@ -1,5 +1,6 @@
-// What the entity tests share: a masker with every built-in entity on, and the check that a
-// masker's stream gives one-shot Mask()'s output for every chunk size from 1 to `max_chunk`.
+// What the entity tests share: a masker with every built-in entity on, a masker's findings as
+// "ENTITY/rule:value" text, and the check that a masker's stream gives one-shot Mask()'s output
+// for every chunk size from 1 to `max_chunk`.
 #ifndef JITGUARD_TESTS_CPP_MASK_STREAM_CHECK_H_
 #define JITGUARD_TESTS_CPP_MASK_STREAM_CHECK_H_
 
@@ -21,6 +22,16 @@ inline const std::shared_ptr<const Masker>& EveryEntityMasker() {
     return *Masker::Create(std::move(o));
   }();
   return m;
+}
+
+// "ENTITY/rule:value" for each finding of `m` in `text`, space-separated.
+inline std::string DescribeFindings(const Masker& m, std::string_view text) {
+  std::string out;
+  for (const Finding& f : m.Find(text)) {
+    if (!out.empty()) out += ' ';
+    out += f.entity + "/" + f.rule + ":" + std::string(text.substr(f.start, f.end - f.start));
+  }
+  return out;
 }
 
 inline void ExpectStreamEqualsOneShot(const Masker& m, std::string_view text, size_t max_chunk) {
