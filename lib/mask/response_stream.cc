@@ -217,7 +217,7 @@ class ResponseMaskStreamImpl final : public ResponseMaskStream,
     if (notes.ambiguous) {
       return MakeError(absl::StatusCode::kInvalidArgument, ErrorDomain::kMask, "ambiguous_event",
                        "an event names a choice, item or type twice, or an index that is not an "
-                       "integer; the stream is closed");
+                       "integer from 0 to 65535; the stream is closed");
     }
     if (absl::Status s = ChannelErrors(); !s.ok()) return s;
     // Held text of what this event ends goes out before it (each a lookup of its own keys, not a

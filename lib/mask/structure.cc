@@ -15,6 +15,16 @@
 namespace jitguard::mask {
 namespace {
 
+// A routing index (a choice's or tool call's "index", "output_index", "content_index"): an integer
+// in 0..kMaxRoutingIndex. Anything else makes the event ambiguous: a client could route its text
+// differently, and the synthetic event that flushes a channel's held text names its index raw (a
+// card number given as "output_index" came back whole; found by the response fuzzer).
+constexpr int64_t kMaxRoutingIndex = 65535;
+
+bool RoutingIndex(simdjson::dom::element value, int64_t* n) {
+  return value.get(*n) == simdjson::SUCCESS && *n >= 0 && *n <= kMaxRoutingIndex;
+}
+
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
@@ -282,14 +292,14 @@ void StructureWalker::Object(simdjson::dom::object object, const Frame& at, std:
         root_type = s;
       }
       if (field.key == "output_index") {
-        if (++output_indexes > 1 || field.value.get(n) != simdjson::SUCCESS) {
+        if (++output_indexes > 1 || !RoutingIndex(field.value, &n)) {
           notes_->ambiguous = true;
         } else {
           output_index = n;
         }
       }
       if (field.key == "content_index") {
-        if (++content_indexes > 1 || field.value.get(n) != simdjson::SUCCESS) {
+        if (++content_indexes > 1 || !RoutingIndex(field.value, &n)) {
           notes_->ambiguous = true;
         } else {
           content_index = n;
@@ -381,7 +391,7 @@ void StructureWalker::Array(simdjson::dom::array array, const Frame& at, std::st
       for (simdjson::dom::key_value_pair field : object) {
         if (field.key != "index") continue;
         int64_t given;
-        if (++count > 1 || field.value.get(given) != simdjson::SUCCESS) {
+        if (++count > 1 || !RoutingIndex(field.value, &given)) {
           notes_->ambiguous = true;
         } else {
           frame.id = given;

@@ -153,6 +153,47 @@ TEST(ResponseStreamTest, RoutingMembersGivenTwiceAreRefused) {
   }
 }
 
+// A routing index outside 0..65535 is refused: the synthetic event that flushes a channel's held
+// text names its index raw, so a card number given as "output_index" came back whole (found by
+// the response fuzzer).
+TEST(ResponseStreamTest, RoutingIndexesOutOfRangeAreRefused) {
+  for (std::string_view event : {
+           R"({"choices":[{"index":4111111111111111,"delta":{"content":"a"}}]})",
+           R"({"choices":[{"index":-1,"delta":{"content":"a"}}]})",
+           R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":65536,"function":{"arguments":"x"}}]}}]})",
+           R"({"type":"response.output_text.delta","output_index":4111111111111111,"delta":"a"})",
+           R"({"type":"response.output_text.delta","content_index":-2,"delta":"a"})",
+       }) {
+    auto s = DefaultMasker()->NewSseStream();
+    absl::StatusOr<std::string> r = s->Write("data: " + std::string(event) + "\n\n");
+    ASSERT_FALSE(r.ok()) << event;
+    EXPECT_EQ(ErrorReason(r.status()), "ambiguous_event") << event;
+  }
+  auto s = DefaultMasker()->NewSseStream();
+  EXPECT_TRUE(
+      s->Write("data: {\"type\":\"response.output_text.delta\",\"output_index\":65535,"
+               "\"content_index\":0,\"delta\":\"a\"}\n\n")
+          .ok());
+  // The fuzzer's input: the index came back in the event that flushed the held text at [DONE].
+  auto f = DefaultMasker()->NewSseStream();
+  std::string out;
+  absl::Status st = absl::OkStatus();
+  for (std::string_view event : {
+           R"(data: {"type":"response.output_text.delta","delta":" 4111 1111 1111 1111 "})",
+           R"(data: {"type":"response.output_text.delta","output_index":4111111111111111,"delta":"x"})",
+           "data: [DONE]",
+       }) {
+    absl::StatusOr<std::string> r = f->Write(std::string(event) + "\n\n");
+    if (!r.ok()) {
+      st = r.status();
+      break;
+    }
+    out += *r;
+  }
+  EXPECT_EQ(ErrorReason(st), "ambiguous_event");
+  EXPECT_EQ(out.find("4111111111111111"), std::string::npos) << out;
+}
+
 TEST(ResponseStreamTest, TextAfterAChoiceFinishedIsRefused) {
   // A value split around the finish ("4111 1111" | finish | " 1111 1111") would reach the client in
   // two halves, each masked alone: text for a finished choice or item closes the stream instead.
@@ -199,7 +240,7 @@ TEST(ResponseStreamTest, ManyChannelsAreBounded) {
   std::string input;
   for (int i = 0; i < 4000; ++i) {
     input += "data: {\"choices\":[{\"index\":" + std::to_string(i) +
-             ",\"delta\":{\"content\":\"x\"}},{\"index\":" + std::to_string(100000 + i) +
+             ",\"delta\":{\"content\":\"x\"}},{\"index\":" + std::to_string(60000 + i) +
              ",\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
   }
   auto s = DefaultMasker()->NewSseStream();
