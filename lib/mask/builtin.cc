@@ -1606,25 +1606,33 @@ int SmallNum(const Cursor& c, P i, P* e) {
   return Num(c, i, run);
 }
 
+// Past an ordinal suffix ("st", "nd", "rd", "th", any case) at i, if there is one.
+P AfterOrdinal(const Cursor& c, P i) {
+  const int a = ToLower(c.At(i)), b = ToLower(c.At(i + 1));
+  const bool ordinal = (a == 's' && b == 't') || (a == 'n' && b == 'd') ||
+                       (a == 'r' && b == 'd') || (a == 't' && b == 'h');
+  return ordinal ? i + 2 : i;
+}
+
+// ", 1985" or " 1985" at i closing a date of `month` and `day`: the end, or -1.
+P YearAfterDayAndMonth(const Cursor& c, P i, int month, int day) {
+  if (c.At(i) == ',') ++i;
+  if (c.At(i) != ' ') return -1;
+  const int year = YearAt(c, i + 1);
+  if (year < 0 || !ValidDate(year, month, day)) return -1;
+  return i + 5;
+}
+
 // "3 March 1985", "3rd of March, 1985", "03 Mar. 1985": the end, or -1. `day_end` follows the day.
 P DayMonthYear(const Cursor& c, P day_end, int day) {
-  P i = day_end;
-  const int a = ToLower(c.At(i)), b = ToLower(c.At(i + 1));
-  if ((a == 's' && b == 't') || (a == 'n' && b == 'd') || (a == 'r' && b == 'd') ||
-      (a == 't' && b == 'h')) {
-    i += 2;
-  }
+  P i = AfterOrdinal(c, day_end);
   if (c.At(i) != ' ') return -1;
   ++i;
   if (ToLower(c.At(i)) == 'o' && ToLower(c.At(i + 1)) == 'f' && c.At(i + 2) == ' ') i += 3;
   int month;
   i = MonthAt(c, i, &month);
   if (i < 0) return -1;
-  if (c.At(i) == ',') ++i;
-  if (c.At(i) != ' ') return -1;
-  const int year = YearAt(c, i + 1);
-  if (year < 0 || !ValidDate(year, month, day)) return -1;
-  return i + 5;
+  return YearAfterDayAndMonth(c, i, month, day);
 }
 
 // The day and year of "March 3, 1985" / "Mar. 3rd 1985" at s (the month word before it): the end,
@@ -1637,17 +1645,7 @@ P DayYearAfterMonth(const Cursor& c, P s, P day_end, int day) {
   while (w > s - 11 && IsAlpha(c.At(w - 1))) --w;
   const int month = MonthOfWord(c, w, b);
   if (month == 0 || IsAlnum(c.At(w - 1))) return -1;
-  P i = day_end;
-  const int x = ToLower(c.At(i)), y = ToLower(c.At(i + 1));
-  if ((x == 's' && y == 't') || (x == 'n' && y == 'd') || (x == 'r' && y == 'd') ||
-      (x == 't' && y == 'h')) {
-    i += 2;
-  }
-  if (c.At(i) == ',') ++i;
-  if (c.At(i) != ' ') return -1;
-  const int year = YearAt(c, i + 1);
-  if (year < 0 || !ValidDate(year, month, day)) return -1;
-  return i + 5;
+  return YearAfterDayAndMonth(c, AfterOrdinal(c, day_end), month, day);
 }
 
 [[gnu::noinline]] bool MatchDateOfBirth(const Cursor& c, P s, Hit* hit) {
