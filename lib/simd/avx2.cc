@@ -30,6 +30,9 @@ template <>
 inline Vec32 LoadTable<Vec32>(const uint8_t* t16) {
   return {_mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t16)))};
 }
+inline Vec32 Or(Vec32 a, Vec32 b) { return {_mm256_or_si256(a.v, b.v)}; }
+inline Vec32 GtSigned(Vec32 a, Vec32 b) { return {_mm256_cmpgt_epi8(a.v, b.v)}; }
+inline uint64_t Bits(Vec32 a) { return static_cast<uint32_t>(_mm256_movemask_epi8(a.v)); }
 inline uint64_t InSet(Vec32 x, Vec32 lo_low, Vec32 lo_high, Vec32 bit_of_hi) {
   const __m256i nib = _mm256_set1_epi8(0x0f);
   const __m256i lo = _mm256_and_si256(x.v, nib);
