@@ -1059,11 +1059,18 @@ bool EndsBareValue(int ch) {
 constexpr P kMaxSecretValue = 256;
 
 bool MatchKeyValue(const Cursor& c, P s, int entity, Hit* hit) {
+  const bool colon = c.At(s) == ':';
+  // Not a ':' of "::" (IPv6, C++ scopes), ":=" (the '=' is the separator), "://" (a URL) or
+  // "a:b:c" chains of one value.
+  if (colon && (c.At(s + 1) == ':' || c.At(s + 1) == '=' || c.At(s + 1) == '/' ||
+                c.At(s - 1) == ':')) {
+    return false;
+  }
   if (!KeyNameMayEndBeforeCursor(c, s)) return false;
   // The key name before the separator (the spaces and the quote KeyNameMayEndBeforeCursor
   // skipped).
   P ke = s;
-  if (c.At(ke - 1) == ':') --ke;  // ":="
+  if (!colon && c.At(ke - 1) == ':') --ke;  // ":="
   for (int k = 0; k < 8 && (c.At(ke - 1) == ' ' || c.At(ke - 1) == '\t'); ++k) --ke;
   int key_quote = 0;
   if (c.At(ke - 1) == '"' || c.At(ke - 1) == '\'') {
@@ -1081,7 +1088,7 @@ bool MatchKeyValue(const Cursor& c, P s, int entity, Hit* hit) {
   // The value: after '=' (or "=>", "=="), spaces, and an optional quote ('"', '\'', '`' or an
   // escaped "\"" inside a JSON string).
   P i = s + 1;
-  if (c.At(i) == '=' || c.At(i) == '>') ++i;
+  if (!colon && (c.At(i) == '=' || c.At(i) == '>')) ++i;
   for (int k = 0; k < 8 && (c.At(i) == ' ' || c.At(i) == '\t'); ++k) ++i;
   int quote = 0;
   bool escaped = false;
@@ -1111,6 +1118,19 @@ bool MatchKeyValue(const Cursor& c, P s, int entity, Hit* hit) {
     }
     // A sentence's '.' after the value is not part of it.
     if (ve > vb && c.At(ve - 1) == '.') --ve;
+  }
+  if (colon) {
+    // After ':' (not a trigger) the scanner examines a value only where its span holds a trigger
+    // (mask::ColonBeforeValue): the first word of the value must hold one of the built-ins'.
+    bool trigger = false;
+    for (P k = vb; k < ve && !trigger; ++k) {
+      const int ch = c.At(k);
+      if (IsSpace(ch) || kBuiltinDelimiters.find(static_cast<char>(ch)) != kBuiltinDelimiters.npos) {
+        break;
+      }
+      trigger = IsBuiltinTrigger(ch);
+    }
+    if (!trigger) return false;
   }
   const P len = ve - vb;
   int rule = -1;
@@ -1174,6 +1194,19 @@ bool MatchKeyValue(const Cursor& c, P s, int entity, Hit* hit) {
 }
 
 }  // namespace
+
+size_t ColonBeforeValue(const uint8_t* p, size_t a) {
+  size_t j = a;
+  if (j > 0 && (p[j - 1] == '"' || p[j - 1] == '\'' || p[j - 1] == '`')) {
+    --j;
+    if (j > 0 && p[j - 1] == '\\') --j;
+  }
+  for (int k = 0; k < 8 && j > 0 && (p[j - 1] == ' ' || p[j - 1] == '\t'); ++k) --j;
+  if (j == 0 || p[j - 1] != ':' || !KeyTailMayEnd(p, j - 1) || !KeyNameMayEndBefore(p, j - 1)) {
+    return SIZE_MAX;
+  }
+  return j - 1;
+}
 
 int SecretRuleOfMember(std::string_view key, std::string_view value, int entity) {
   if (key.empty() || key.size() > static_cast<size_t>(kMaxKeyName) ||
@@ -2320,7 +2353,9 @@ bool ContextWordBefore(const Cursor& cur, size_t s, size_t window, const std::st
   window = std::min(window, kMaxLookbehind);
   const size_t start = s > window ? s - window : 0;
   const size_t len = s - start;
-  alignas(16) uint8_t low[64] = {};  // ClassifyContext reads and writes all 64
+  // ClassifyContext reads and writes the first 64; the byte after them is read as a word's
+  // second byte (0, which no word holds).
+  alignas(16) uint8_t low[65] = {};
   std::memcpy(low, d + start, len);
   const ContextBits bits = cur.simd().ClassifyContext(low, len);
   uint64_t stop = bits.stop;
@@ -2356,9 +2391,15 @@ bool ContextWordBefore(const Cursor& cur, size_t s, size_t window, const std::st
     const size_t pos = static_cast<size_t>(__builtin_ctzll(starts));
     starts &= starts - 1;
     if (((first >> (low[pos] & 63)) & 1) == 0) continue;
+    const uint8_t c0 = low[pos], c1 = low[pos + 1];
     for (size_t w = 0; w < count; ++w) {
       const std::string_view word = words[w];
-      if (word.size() > len - pos || hay.compare(pos, word.size(), word) != 0) continue;
+      // The first two bytes before the whole word (a custom rule's word may have one).
+      if (static_cast<uint8_t>(word[0]) != c0 ||
+          (word.size() > 1 && static_cast<uint8_t>(word[1]) != c1) ||
+          word.size() > len - pos || hay.compare(pos, word.size(), word) != 0) {
+        continue;
+      }
       // The word ends a word of the text, unless it ends in punctuation itself ("ss#").
       const size_t after = pos + word.size();
       if (after == len || !IsAlnum(low[after]) ||

@@ -219,11 +219,44 @@ inline bool PreferHit(const Hit& h, const Hit& best) {
 }
 
 // Key-value secrets (AWS secret access keys and generic assignments such as "password=..."): the
-// '=' after a key name ("=", ":=", "=>") is a trigger and a candidate start whatever precedes it.
-// ':' ("key: value", YAML, JSON text) is not a separator of these rules: about one byte in 73 of
-// the clean-prose benchmark is a ':', and a trigger on it cost 23-32% more instructions there
-// (docs/masking.md, "What the secrets of issue 14 cost").
-inline bool IsKeyValueSeparator(int c) { return c == '='; }
+// separator after a key name is '=' ("=", ":=", "=>") or ':' ("key: value" in YAML, headers, JSON
+// quoted in text). Both are candidate starts whatever precedes them, but only '=' is a trigger:
+// about one byte in 73 of the clean-prose benchmark is a ':', and a trigger on it cost 23-32% more
+// instructions there. A value after ':' is found where its span is examined anyway (it holds a
+// trigger: a digit, '_', '-', ...): at the ':' inside the span ("password:s3cr3t...") or, when
+// spaces or a quote put the value in a span of its own, at the ':' before it (ColonBeforeValue).
+inline bool IsKeyValueSeparator(int c) { return c == '=' || c == ':'; }
+
+// Bytes that start the examination of a span for the built-in entities (the scanner's triggers
+// besides '=' and those of custom rules and term lists), and the bytes that end a span besides
+// whitespace when only built-ins are on (no built-in value holds one).
+inline constexpr std::string_view kBuiltinTriggers = "@_-AJ";  // and the digits
+inline constexpr std::string_view kBuiltinDelimiters = "\"'<>{}[]`,;|\\";
+inline bool IsBuiltinTrigger(int c) {
+  return IsDigit(c) || (c > 0 && kBuiltinTriggers.find(static_cast<char>(c)) != kBuiltinTriggers.npos);
+}
+
+// The ':' of "key: value", "key: 'value'", "\"key\": \"value\"" for a value whose span starts at
+// a: p[a - 1] is the ':', or up to eight spaces or tabs and at most one opening quote (optionally
+// escaped) lie between the ':' and a, and a key name may end before the ':'. SIZE_MAX when not.
+// Reads p[0, a) only.
+size_t ColonBeforeValue(const uint8_t* p, size_t a);
+
+// Bytes that may lie between the ':' of "key: value" and the value (or be the byte before an
+// opening quote: '\\' of an escaped quote, ':' itself).
+inline constexpr struct ColonLeadTable {
+  bool lead[256] = {};
+  constexpr ColonLeadTable() {
+    for (char c : {':', ' ', '\t', '"', '\'', '`', '\\'}) lead[static_cast<uint8_t>(c)] = true;
+  }
+} kColonLead;
+
+// The first test of ColonBeforeValue, cheap enough for every span the scanner examines (a span
+// starts after a delimiter, nearly always a space, so the byte before that decides): p[a - 1] is
+// ':', or p[a - 2] is one of kColonLead. Needs a >= 2.
+[[gnu::always_inline]] inline bool MayFollowColon(const uint8_t* p, size_t a) {
+  return kColonLead.lead[p[a - 2]] || p[a - 1] == ':';
+}
 
 // Necessary condition of a key-value secret anchored at the separator p[t]: the key name before
 // it (after an optional ':' of ":=", up to eight spaces or tabs and one closing quote) ends like

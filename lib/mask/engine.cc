@@ -193,7 +193,7 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
   uint64_t nid_slot_bit = 0;  // US_SSN's slot when NATIONAL_ID or DATE_OF_BIRTH is on
   mask::ByteSet& trig = impl->triggers_;
   trig.AddRange('0', '9');
-  trig.AddAll("@_-AJ");
+  trig.AddAll(mask::kBuiltinTriggers);
   for (size_t d = 0; d < impl->detectors_.size(); ++d) {
     const Detector& det = impl->detectors_[d];
     const uint64_t bit = uint64_t{1} << d;
@@ -302,7 +302,7 @@ absl::StatusOr<std::unique_ptr<Masker::Impl>> Masker::Impl::Build(
   // Span delimiters: whitespace; without custom rules and terms also bytes that no built-in value
   // contains, which keeps spans short in JSON and markup.
   impl->delimiters_.AddAll(" \t\n\r\f\v");
-  if (impl->custom_.empty() && !impl->terms_) impl->delimiters_.AddAll("\"'<>{}[]`,;|\\");
+  if (impl->custom_.empty() && !impl->terms_) impl->delimiters_.AddAll(mask::kBuiltinDelimiters);
   // A trigger must never also be a delimiter (a span starts after its delimiter).
   for (int c = 0; c < 256; ++c) {
     if (impl->delimiters_.contains[c] && impl->triggers_.contains[c]) {
@@ -627,11 +627,20 @@ size_t Masker::Impl::HoldOfTriggerFreeTail(const uint8_t* p, size_t n, size_t sc
   const size_t a = n >= kShortTail ? std::max(word, n - kShortTail) : word;
   if (a == n) return n;
   if (n - a >= kShortTail || (a != scan && !delimiters_.contains[p[a - 1]])) return kExamineTail;
+  // A word after "key: " becomes a key-value candidate anchored before it if a trigger comes
+  // (mask::ColonBeforeValue): held whole.
+  if (kv_bits_ != 0 && a >= 2 && mask::MayFollowColon(p, a) &&
+      mask::ColonBeforeValue(p, a) != SIZE_MAX) {
+    if (pending_rule != nullptr) *pending_rule = detector_rule_[__builtin_ctzll(kv_bits_)];
+    return a;
+  }
   // A short unfinished word without a trigger yet: hold it from its first possible candidate
-  // start without running detectors (the next scan decides it with more bytes).
+  // start without running detectors (the next scan decides it with more bytes). A ':' after a
+  // key name inside the word is a candidate whatever precedes it ("password:s3cr3t").
   for (size_t s = a; s < n; ++s) {
     const uint64_t mask = start_mask_[p[s]];
-    if (mask != 0 && (s == 0 || s == resume_at || !mask::IsAlnum(p[s - 1]))) {
+    if (mask != 0 && (s == 0 || s == resume_at || !mask::IsAlnum(p[s - 1]) ||
+                      ((mask & kv_bits_) != 0 && mask::IsKeyValueSeparator(p[s])))) {
       if (pending_rule != nullptr) *pending_rule = detector_rule_[__builtin_ctzll(mask)];
       return s;
     }
@@ -761,6 +770,21 @@ size_t Masker::Impl::ScanFolded(const uint8_t* p, size_t n, size_t begin, bool f
   return stop;
 }
 
+[[gnu::noinline]] int Masker::Impl::MatchKeyValueAtColon(const Cursor& cur, size_t colon,
+                                                          Hit* best) const {
+  for (uint64_t m = kv_bits_; m != 0; m &= m - 1) {
+    const int d = __builtin_ctzll(m);
+    const Detector& det = detectors_[d];
+    cur.ResetTouchedEnd();
+    Hit hit;
+    const bool matched = det.kind == Detector::kBuiltin ? mask::MatchBuiltin(det.index, cur, colon, &hit)
+                                                        : MatchDetector(det, cur, colon, &hit);
+    if (cur.touched_end()) return matched ? hit.rule : detector_rule_[d];
+    if (matched && hit.end > colon && mask::PreferHit(hit, *best)) *best = hit;
+  }
+  return -1;
+}
+
 namespace {
 
 // At least `k` bits set in w (no popcount instruction in the baseline x86-64 ISA).
@@ -793,6 +817,7 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
   Prefilter pre(simd_, triggers_, delimiters_, p, n);
   size_t pos = begin;   // everything before pos has been handed to the sink
   size_t scan = begin;  // where to look for the next trigger
+  const bool kv_on = kv_bits_ != 0;
   while (scan < n) {
     const size_t t = pre.NextTrigger(scan);
     size_t a, b;
@@ -847,6 +872,33 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
       }
     }
     const bool open = b == n && !final;  // the span may still grow: no span-level shortcuts
+    // A value after "key: " whose span starts here: the key-value rules at the ':' before the span
+    // (which may lie inside the finding before: the key is the value's left context) come first.
+    if (kv_on && a >= 2 && mask::MayFollowColon(p, a)) {
+      if (const size_t colon = mask::ColonBeforeValue(p, a); colon != SIZE_MAX) {
+        Hit hit;
+        const int pending = MatchKeyValueAtColon(cur, colon, &hit);
+        if (pending != -1) {
+          sink->Clean(pos, a);  // held from the value's span
+          if (pending_rule != nullptr) *pending_rule = pending;
+          return a;
+        }
+        if (hit.rule >= 0 && hit.begin >= a) {
+          if (!Allowlisted(std::string_view(reinterpret_cast<const char*>(p) + hit.begin,
+                                            hit.end - hit.begin))) {
+            sink->Clean(pos, hit.begin);
+            sink->Found(hit.begin, hit.end, hit.rule);
+            pos = sink->ResumeAfter(hit.end);
+            resume_at = pos;
+            cur.SetResumeAt(pos);
+            scan = pos;
+          } else {
+            scan = hit.end;
+          }
+          continue;  // the rest of the span after the value is a span of its own
+        }
+      }
+    }
     // Spans of at most 64 bytes are classified with one vector compare per 16 bytes (a copy when
     // the span ends within 16 bytes of the end of the buffer).
     const size_t len = b - a;

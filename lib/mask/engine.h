@@ -112,6 +112,10 @@ class Masker::Impl {
   int RuleOfSecretMember(std::string_view key, std::string_view value) const;
   bool IsPemRule(int rule) const { return rule == mask::kRulePem; }
   bool IsDelimiter(uint8_t c) const { return delimiters_.contains[c]; }
+  // AWS_ACCESS_KEY's or API_KEY's key-value rules are on (HoldOfTriggerFreeTail then reads up to
+  // kKeyLeadBytes before the unfinished word for a "key: " lead).
+  bool HasKeyValueRules() const { return kv_bits_ != 0; }
+  static constexpr size_t kKeyLeadBytes = 32;
 
   const MaskerOptions& options() const { return options_; }
   std::vector<std::string> Entities() const;
@@ -149,6 +153,9 @@ class Masker::Impl {
   bool MatchDetector(const Detector& d, const mask::Cursor& cur, size_t s, mask::Hit* hit) const;
   // A kSlot detector.
   static bool MatchSlot(const Detector& d, const mask::Cursor& cur, size_t s, mask::Hit* hit);
+  // The key-value rules at the ':' before a value's span (mask::ColonBeforeValue): the rule of an
+  // undecided one (the scan must hold the value) or -1, with the match, if any, in *best.
+  int MatchKeyValueAtColon(const mask::Cursor& cur, size_t colon, mask::Hit* best) const;
   bool Allowlisted(std::string_view value) const;
   // The detectors whose left boundary accepts the byte before s.
   uint64_t LeftOk(const uint8_t* p, size_t s) const { return left_ok_[s == 0 ? 0 : p[s - 1] + 1]; }

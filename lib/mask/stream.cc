@@ -120,9 +120,29 @@ class MaskStreamImpl final : public MaskStream {
     const size_t hold =
         impl_.HoldOfTriggerFreeTail(p, n, scan, word, Masker::Impl::kNoResume, &pending);
     if (hold == Masker::Impl::kExamineTail) return false;
+    // Emitting the word's start was decided on its "key: " lead, read from the bytes before it:
+    // they must be ASCII too (a fullwidth '：' or space is one in the folded view).
+    if (hold > word && impl_.HasKeyValueRules() && !AsciiBefore(p, word)) {
+      return false;
+    }
     out->append(buf_, scan, hold - scan);
     Consumed(hold);
     return true;
+  }
+
+  // The kKeyLeadBytes bytes before `at` (or all of them) are ASCII.
+  static bool AsciiBefore(const uint8_t* p, size_t at) {
+    constexpr size_t kLead = Masker::Impl::kKeyLeadBytes;
+    if (at < kLead) {
+      uint8_t any = 0;
+      for (size_t i = 0; i < at; ++i) any |= p[i];
+      return any < 0x80;
+    }
+    uint64_t w[kLead / 8];
+    std::memcpy(w, p + at - kLead, kLead);
+    uint64_t any = 0;
+    for (uint64_t x : w) any |= x;
+    return (any & 0x8080808080808080u) == 0;
   }
 
   void Run(bool final, std::string* out) {

@@ -1,6 +1,7 @@
 // The scanner against a brute-force reference: every candidate start (a position whose previous
 // byte is not an ASCII letter or digit, or the end of a finding) tried with every built-in
-// detector, longest match wins (ties: mask::PreferHit), scanning resumes after the match. Every shortcut of the engine (the
+// detector, longest match wins (ties: mask::PreferHit), scanning resumes after the match; a value
+// after "key: " is tried first with the key-value rules at that ':'. Every shortcut of the engine (the
 // trigger prefilter, span-level conditions, the shape filter, the left-boundary table) must leave
 // the findings unchanged; this test is where a shortcut that drops a real candidate shows up.
 #include <random>
@@ -37,7 +38,17 @@ std::vector<std::string> Reference(std::string_view text, bool all = false) {
       continue;
     }
     Hit best;
-    for (int e = 0; e < kNumBuiltinEntities; ++e) {
+    // A value after "key: " (ColonBeforeValue): the key-value rules at the ':', which is its left
+    // context (it may lie inside the finding before); such a match wins at s.
+    if (const size_t colon = ColonBeforeValue(p, s); colon != SIZE_MAX) {
+      for (int e : {kAwsAccessKey, kApiKey}) {
+        Hit hit;
+        if (MatchBuiltin(e, cur, colon, &hit) && hit.begin >= s && PreferHit(hit, best)) {
+          best = hit;
+        }
+      }
+    }
+    for (int e = 0; e < kNumBuiltinEntities && best.rule < 0; ++e) {
       if (!all && !BuiltinDefaultOn(e)) continue;
       Hit hit;
       if (MatchBuiltin(e, cur, s, &hit) && hit.end > s && PreferHit(hit, best)) best = hit;

@@ -293,6 +293,22 @@ TEST(ResponseStreamTest, ToolCallArgumentsSplitAcrossEventsAreMasked) {
   }
 }
 
+TEST(ResponseStreamTest, ASecretInStreamedToolArgumentsIsMasked) {
+  // Streamed tool arguments are JSON text: `"password": "..."` is a key-value secret after ':'.
+  const std::string input =
+      Chunk(R"({"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"login","arguments":"{\"user\":\"bob\",\"pass"}}]})") +
+      Chunk(R"({"tool_calls":[{"index":0,"function":{"arguments":"word\": \"S3cr3tP@"}}]})") +
+      Chunk(R"({"tool_calls":[{"index":0,"function":{"arguments":"ssw0rd!\"}"}}]})") +
+      "data: [DONE]\n\n";
+  for (size_t step : {size_t{0}, size_t{1}, size_t{7}}) {
+    const std::string out = RunSse(input, step);
+    EXPECT_THAT(out, Not(HasSubstr("S3cr3t"))) << step;
+    EXPECT_EQ(Concat(out, "/choices/0/delta/tool_calls/0/function/arguments"),
+              R"({"user":"bob","password": "[API_KEY]"})")
+        << step;
+  }
+}
+
 TEST(ResponseStreamTest, EscapedCharactersInStreamedArgumentsCannotHideAValue) {
   // "john.doe\u0040example.com" decodes to the email: the client's JSON parser sees it.
   const std::string input =
