@@ -818,6 +818,19 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
   size_t pos = begin;   // everything before pos has been handed to the sink
   size_t scan = begin;  // where to look for the next trigger
   const bool kv_on = kv_bits_ != 0;
+  // Hands a match decided before the span walk (a spaced UK NINO, a value after "key: ") to the
+  // sink unless allowlisted, [from, hit.end); returns where the scan goes on.
+  auto take_before_span = [&](size_t from, const Hit& hit) {
+    if (Allowlisted(std::string_view(reinterpret_cast<const char*>(p) + from, hit.end - from))) {
+      return hit.end;
+    }
+    sink->Clean(pos, from);
+    sink->Found(from, hit.end, hit.rule);
+    pos = sink->ResumeAfter(hit.end);
+    resume_at = pos;
+    cur.SetResumeAt(pos);
+    return pos;
+  };
   while (scan < n) {
     const size_t t = pre.NextTrigger(scan);
     size_t a, b;
@@ -856,16 +869,7 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
             return c;
           }
           if (matched && hit.end > c) {
-            if (!Allowlisted(std::string_view(reinterpret_cast<const char*>(p) + c, hit.end - c))) {
-              sink->Clean(pos, c);
-              sink->Found(c, hit.end, hit.rule);
-              pos = sink->ResumeAfter(hit.end);
-              resume_at = pos;
-              cur.SetResumeAt(pos);
-              scan = pos;
-            } else {
-              scan = hit.end;
-            }
+            scan = take_before_span(c, hit);
             continue;
           }
         }
@@ -884,17 +888,7 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
           return a;
         }
         if (hit.rule >= 0 && hit.begin >= a) {
-          if (!Allowlisted(std::string_view(reinterpret_cast<const char*>(p) + hit.begin,
-                                            hit.end - hit.begin))) {
-            sink->Clean(pos, hit.begin);
-            sink->Found(hit.begin, hit.end, hit.rule);
-            pos = sink->ResumeAfter(hit.end);
-            resume_at = pos;
-            cur.SetResumeAt(pos);
-            scan = pos;
-          } else {
-            scan = hit.end;
-          }
+          scan = take_before_span(hit.begin, hit);
           continue;  // the rest of the span after the value is a span of its own
         }
       }
