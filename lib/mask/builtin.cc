@@ -1018,13 +1018,37 @@ int CharClasses(const Cursor& c, P vb, P ve) {
 // (an 8-byte value has at most 3 bits per byte).
 double EntropyFloor(int classes) { return classes <= 1 ? 3.5 : classes == 2 ? 3.0 : 2.5; }
 
-// Values that stand for a secret instead of being one.
+// Values that stand for a secret, or describe one, instead of being one.
 bool IsPlaceholder(const Cursor& c, P vb, P ve) {
   const int first = c.At(vb);
   if (first == '$' || first == '{' || first == '%' || first == '[' || first == '<' ||
-      first == '*' || first == '(') {
-    return true;  // ${PASSWORD}, $PASSWORD, {{ token }}, %PASSWORD%, [REDACTED], <password>, ***
+      first == '*' || first == '(' || first == '/') {
+    // ${PASSWORD}, $PASSWORD, {{ token }}, %PASSWORD%, [REDACTED], <password>, ***, a path
+    // (/run/secrets/db_password)
+    return true;
   }
+  // A URL ("https://vault..."), a date or time ("2024-01-01T12:30:45Z"), a version ("v2.3.1-rc1"):
+  // what a secret's key names in prose and configuration, not the secret.
+  P k = vb;
+  while (k < ve && k - vb < 10 && IsLower(c.At(k))) ++k;
+  if (k > vb && c.At(k) == ':' && c.At(k + 1) == '/' && c.At(k + 2) == '/') return true;
+  if (DigitRun(c, vb, 4) == 4 && c.At(vb + 4) == '-' && DigitRun(c, vb + 5, 2) == 2 &&
+      c.At(vb + 7) == '-' && DigitRun(c, vb + 8, 2) == 2) {
+    return true;
+  }
+  k = vb + (first == 'v' || first == 'V' ? 1 : 0);
+  if (IsDigit(c.At(k))) {
+    int dots = 0;
+    while (k < ve && (IsDigit(c.At(k)) || c.At(k) == '.')) dots += c.At(k++) == '.';
+    if (dots >= 1 && (k == ve || c.At(k) == '-' || c.At(k) == '+')) return true;
+  }
+  // An environment variable's name (SECRET_KEY_ENV_VAR): capitals and '_' only.
+  bool name = true, underscore = false;
+  for (k = vb; k < ve && name; ++k) {
+    name = IsUpper(c.At(k)) || c.At(k) == '_';
+    underscore |= c.At(k) == '_';
+  }
+  if (name && underscore) return true;
   std::string low;
   bool same = true;
   for (P i = vb; i < ve; ++i) {
@@ -1076,12 +1100,15 @@ bool MatchKeyValue(const Cursor& c, P s, int entity, Hit* hit) {
   if (c.At(ke - 1) == '"' || c.At(ke - 1) == '\'') {
     key_quote = c.At(ke - 1);
     --ke;
-    if (c.At(ke - 1) == '\\') --ke;
+    // Escaped, or doubled (curly quotes fold to two apostrophes).
+    if (c.At(ke - 1) == '\\' || c.At(ke - 1) == key_quote) --ke;
   }
   P ks = ke;
   while (ke - ks <= kMaxKeyName && IsKeyNameByte(c.At(ks - 1))) --ks;
   if (ke - ks > kMaxKeyName || ks == ke) return false;
   if (key_quote != 0 && c.At(ks - 1) != key_quote && c.At(ks - 1) != '\\') return false;
+  // One field of a colon- or slash-separated name ("arn:aws:secretsmanager:...:secret:db-x").
+  if (colon && key_quote == 0 && (c.At(ks - 1) == ':' || c.At(ks - 1) == '/')) return false;
   const KeyKind kind = ClassifyKey(c, ks, ke, entity);
   if (kind == KeyKind::kNone) return false;
 
@@ -1099,6 +1126,11 @@ bool MatchKeyValue(const Cursor& c, P s, int entity, Hit* hit) {
   } else if (c.At(i) == '"' || c.At(i) == '\'' || c.At(i) == '`') {
     quote = c.At(i);
     ++i;
+    if (quote != '`' && c.At(i) == quote) ++i;  // doubled: curly quotes fold to ''
+  }
+  // Spaces inside the quote are not part of the value.
+  if (quote != 0) {
+    for (int k = 0; k < 8 && (c.At(i) == ' ' || c.At(i) == '\t'); ++k) ++i;
   }
   const P vb = i;
   if (IsKeyValueSeparator(c.At(vb))) return false;
@@ -1115,6 +1147,16 @@ bool MatchKeyValue(const Cursor& c, P s, int entity, Hit* hit) {
     while (!EndsBareValue(c.At(ve))) {
       if (ve - vb > kMaxSecretValue) return false;
       ++ve;
+    }
+    // An empty value and the next field ("password= user=alice"): a '=' or ':' after a letter
+    // inside a bare value that is not right after the separator.
+    if (vb > s + 1) {
+      for (P k = vb + 1; k < ve; ++k) {
+        if ((c.At(k) == '=' || c.At(k) == ':') && IsAlpha(c.At(k - 1)) && k + 1 < ve &&
+            c.At(k + 1) != '=') {
+          return false;  // (not base64 padding: "...x==")
+        }
+      }
     }
     // A sentence's '.' after the value is not part of it.
     if (ve > vb && c.At(ve - 1) == '.') --ve;
@@ -1197,11 +1239,15 @@ bool MatchKeyValue(const Cursor& c, P s, int entity, Hit* hit) {
 
 size_t ColonBeforeValue(const uint8_t* p, size_t a) {
   size_t j = a;
+  auto spaces = [&] {
+    for (int k = 0; k < 8 && j > 0 && (p[j - 1] == ' ' || p[j - 1] == '\t'); ++k) --j;
+  };
+  spaces();  // inside the quote, or between ':' and a bare value
   if (j > 0 && (p[j - 1] == '"' || p[j - 1] == '\'' || p[j - 1] == '`')) {
-    --j;
-    if (j > 0 && p[j - 1] == '\\') --j;
+    const uint8_t quote = p[--j];
+    if (j > 0 && (p[j - 1] == '\\' || p[j - 1] == quote)) --j;  // escaped or doubled
+    spaces();
   }
-  for (int k = 0; k < 8 && j > 0 && (p[j - 1] == ' ' || p[j - 1] == '\t'); ++k) --j;
   if (j == 0 || p[j - 1] != ':' || !KeyTailMayEnd(p, j - 1) || !KeyNameMayEndBefore(p, j - 1)) {
     return SIZE_MAX;
   }
@@ -1209,6 +1255,18 @@ size_t ColonBeforeValue(const uint8_t* p, size_t a) {
 }
 
 int SecretRuleOfMember(std::string_view key, std::string_view value, int entity) {
+  // Whitespace around the value and one pair of quotes inside it ("\"s3cr3t\"\n") are not part
+  // of the secret; the caller masks the whole member value.
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && IsSpace(static_cast<unsigned char>(v.front()))) v.remove_prefix(1);
+    while (!v.empty() && IsSpace(static_cast<unsigned char>(v.back()))) v.remove_suffix(1);
+    return v;
+  };
+  value = trim(value);
+  if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+      value.back() == value.front()) {
+    value = trim(value.substr(1, value.size() - 2));
+  }
   if (key.empty() || key.size() > static_cast<size_t>(kMaxKeyName) ||
       value.size() > static_cast<size_t>(kMaxSecretValue)) {
     return -1;
@@ -1350,7 +1408,7 @@ bool IsBase58(int ch) {
 
 // ---- NATIONAL_ID
 // ----------------------------------------------------------------------------------
-// Digits, and capitals: NIE (X, Y, Z), NRIC/FIN (S, T, F, G), the UK National Insurance number,
+// Digits, and capitals: NIE (X, Y, Z), NRIC/FIN (S, T, F, G, M), the UK National Insurance number,
 // the Italian codice fiscale, the Indian PAN and the US passport start with any of several.
 bool NationalIdCanStart(int ch) { return IsDigit(ch) || IsUpper(ch); }
 
@@ -1565,17 +1623,19 @@ P MatchHetu(const Cursor& c, P s) {
   return s + 11;
 }
 
-// Singapore: NRIC (S, T) and FIN (F, G): the letter, seven digits and a check letter — weights
-// 2,7,6,5,4,3,2, plus 4 for T and G, the sum mod 11 indexing "JZIHGFEDCBA" (S, T) or
-// "XWUTRQPNMLK" (F, G). The M series (FIN from 2022) is not covered.
+// Singapore: NRIC (S, T) and FIN (F, G, and M from 2022): the letter, seven digits and a check
+// letter — weights 2,7,6,5,4,3,2, plus 4 for T and G and 3 for M, the sum mod 11 indexing
+// "JZIHGFEDCBA" (S, T), "XWUTRQPNMLK" (F, G) or "KLJNPQRTUWX" (M). ICA publishes no specification;
+// the M offset and table are those of the public validators that agree on them.
 P MatchNric(const Cursor& c, P s) {
   const int prefix = c.At(s);
   if (DigitRun(c, s + 1, 7) != 7) return -1;
   static constexpr int kW[7] = {2, 7, 6, 5, 4, 3, 2};
-  int sum = (prefix == 'T' || prefix == 'G') ? 4 : 0;
+  int sum = (prefix == 'T' || prefix == 'G') ? 4 : prefix == 'M' ? 3 : 0;
   for (P k = 0; k < 7; ++k) sum += (c.At(s + 1 + k) - '0') * kW[k];
-  const std::string_view table =
-      (prefix == 'S' || prefix == 'T') ? std::string_view("JZIHGFEDCBA") : "XWUTRQPNMLK";
+  const std::string_view table = (prefix == 'S' || prefix == 'T') ? std::string_view("JZIHGFEDCBA")
+                                 : prefix == 'M'                  ? "KLJNPQRTUWX"
+                                                                  : "XWUTRQPNMLK";
   if (c.At(s + 8) != static_cast<unsigned char>(table[static_cast<size_t>(sum % 11)])) return -1;
   const int next = c.At(s + 9);
   if (IsAlnum(next) || next == '_') return -1;
@@ -2116,7 +2176,7 @@ namespace {
     const P letters = Run(c, s, 6, IsUpper);
     if (letters == 1) {
       consider(MatchUsPassport(c, s), kRuleUsPassport);
-      if (first == 'S' || first == 'T' || first == 'F' || first == 'G') {
+      if (first == 'S' || first == 'T' || first == 'F' || first == 'G' || first == 'M') {
         consider(MatchNric(c, s), kRuleSgNric);
       } else if (first == 'X' || first == 'Y' || first == 'Z') {
         int es_rule = kRuleEsNie;

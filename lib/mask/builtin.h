@@ -237,9 +237,9 @@ inline bool IsBuiltinTrigger(int c) {
 }
 
 // The ':' of "key: value", "key: 'value'", "\"key\": \"value\"" for a value whose span starts at
-// a: p[a - 1] is the ':', or up to eight spaces or tabs and at most one opening quote (optionally
-// escaped) lie between the ':' and a, and a key name may end before the ':'. SIZE_MAX when not.
-// Reads p[0, a) only.
+// a: p[a - 1] is the ':', or up to eight spaces or tabs, an opening quote (escaped or doubled, as
+// curly quotes fold to '') and up to eight more spaces or tabs inside it lie between the ':' and
+// a, and a key name may end before the ':'. SIZE_MAX when not. Reads p[0, a) only.
 size_t ColonBeforeValue(const uint8_t* p, size_t a);
 
 // Bytes that may lie between the ':' of "key: value" and the value (or be the byte before an
@@ -293,8 +293,9 @@ inline bool KeyNameMayEndBefore(const uint8_t* p, size_t t) {
   if (j > 0 && p[j - 1] == ':') --j;
   for (int k = 0; k < 8 && j > 0 && (p[j - 1] == ' ' || p[j - 1] == '\t'); ++k) --j;
   if (j > 0 && (p[j - 1] == '"' || p[j - 1] == '\'')) {
-    --j;
-    if (j > 0 && p[j - 1] == '\\') --j;
+    const uint8_t quote = p[--j];
+    // An escaped quote, or a doubled one (curly quotes fold to two apostrophes).
+    if (j > 0 && (p[j - 1] == '\\' || p[j - 1] == quote)) --j;
   }
   if (j < 3) return false;
   // Lower-cased with | 0x20 (no byte that is not a letter becomes one).

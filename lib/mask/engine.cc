@@ -720,8 +720,10 @@ size_t Masker::Impl::ContextStart(const uint8_t* p, size_t at) const {
     return at - mask::kMaxLookbehind;
   }
   // The folded context is decided by the code points nearest `at`; a short window usually holds
-  // enough of them (and gives the same answer as a longer one when it does).
-  for (const size_t window : {size_t{4} * mask::kMaxLookbehind, mask::kMaxContextBytes}) {
+  // enough of them (and gives the same answer as a longer one when it does). Code points that fold
+  // to nothing (a run of zero-width spaces between a key name and its value) may need every byte
+  // before `at`: a stream keeps at most kCompactAt raw bytes and a folded context before them.
+  for (const size_t window : {size_t{4} * mask::kMaxLookbehind, mask::kMaxContextBytes, at}) {
     size_t lo = at > window ? at - window : 0;
     // Start at a byte that begins a sequence however the text before it decodes (every byte that
     // is not a continuation byte does).
@@ -730,7 +732,7 @@ size_t Masker::Impl::ContextStart(const uint8_t* p, size_t at) const {
     text::Fold(std::string_view(reinterpret_cast<const char*>(p) + lo, at - lo), &view);
     const size_t f = view.text.size();
     if (f > mask::kMaxLookbehind) return lo + view.Origin(f - mask::kMaxLookbehind);
-    if (lo == 0 || window == mask::kMaxContextBytes) return lo;
+    if (lo == 0) return lo;
   }
   return 0;
 }

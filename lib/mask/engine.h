@@ -38,8 +38,9 @@
 
 namespace jitguard {
 namespace mask {
-// A stream keeps at most this many emitted bytes as left context when the last kMaxLookbehind
-// bytes of it are not ASCII (code points folding to nothing make the folded context shorter).
+// A stream keeps at most this many emitted bytes as raw left context when the last
+// kMaxLookbehind bytes of it are not ASCII (code points folding to nothing make the folded context
+// shorter); beyond, it keeps the folded context instead (the same bytes to every detector).
 inline constexpr size_t kMaxContextBytes = 1024;
 }  // namespace mask
 
@@ -81,7 +82,7 @@ class Masker::Impl {
 
   // Where a stream must keep the text it already emitted from, to give a scan starting at `at`
   // (a code point start) the same left context as the one-shot scan: the code points that fold
-  // to the last kMaxLookbehind bytes before `at`, at most kMaxContextBytes back.
+  // to the last kMaxLookbehind bytes before `at` (all of p[0, at) when they fold to fewer).
   size_t ContextStart(const uint8_t* p, size_t at) const;
 
   // What a non-final Scan from `scan` does when p[scan, n) holds no trigger byte: everything

@@ -23,6 +23,7 @@
 
 #include "lib/mask/engine.h"
 #include "lib/mask/internal.h"
+#include "lib/text/fold.h"
 
 namespace jitguard::mask {
 namespace {
@@ -182,8 +183,18 @@ class MaskStreamImpl final : public MaskStream {
     if (stop > kCompactAt) {
       const size_t keep_from =
           impl_.ContextStart(reinterpret_cast<const uint8_t*>(buf_.data()), stop);
-      buf_.erase(0, keep_from);
-      begin_ = stop - keep_from;
+      if (stop - keep_from > kMaxContextBytes) {
+        // Mostly code points that fold to nothing (zero-width spaces between a key name and its
+        // value, or a context word and its number): keep the context's folded view, which every
+        // detector reads the same way (folding has no context) and which stays short.
+        text::FoldedView view;
+        text::Fold(std::string_view(buf_).substr(keep_from, stop - keep_from), &view);
+        buf_.replace(0, stop, view.text);
+        begin_ = view.text.size();
+      } else {
+        buf_.erase(0, keep_from);
+        begin_ = stop - keep_from;
+      }
     } else {
       begin_ = stop;
     }

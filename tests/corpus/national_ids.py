@@ -304,31 +304,43 @@ def bad_hetu(r: random.Random) -> str:
     return _hetu(y, 13, d, "-", r.randint(2, 899))  # month 13
 
 
-# --- Singapore: NRIC (S, T) and FIN (F, G): letter, 7 digits, mod-11 check letter ---------------
+# --- Singapore: NRIC (S, T) and FIN (F, G, M): letter, 7 digits, mod-11 check letter -------------
 
 _NRIC_W = (2, 7, 6, 5, 4, 3, 2)
 
 
+def _nric_table(prefix: str) -> str:
+    return "JZIHGFEDCBA" if prefix in "ST" else "KLJNPQRTUWX" if prefix == "M" else "XWUTRQPNMLK"
+
+
 def nric_check(prefix: str, digits: str) -> str:
-    total = sum(int(ch) * w for ch, w in zip(digits, _NRIC_W)) + (4 if prefix in "TG" else 0)
-    return ("JZIHGFEDCBA" if prefix in "ST" else "XWUTRQPNMLK")[total % 11]
+    offset = 4 if prefix in "TG" else 3 if prefix == "M" else 0
+    total = sum(int(ch) * w for ch, w in zip(digits, _NRIC_W)) + offset
+    return _nric_table(prefix)[total % 11]
 
 
 def nric_valid(value: str) -> bool:
-    return (len(value) == 9 and value[0] in "STFG" and value[1:8].isdigit()
+    return (len(value) == 9 and value[0] in "STFGM" and value[1:8].isdigit()
             and nric_check(value[0], value[1:8]) == value[8])
+
+
+def _nric_prefix(prefix: str, digits: str) -> str:
+    # Half of the F numbers become M-series FINs (2022), decided by a digit already drawn so the
+    # random stream, and every other document, stays as it was.
+    return "M" if prefix == "F" and int(digits[-1]) % 2 else prefix
 
 
 def gen_nric(r: random.Random) -> str:
     prefix, digits = r.choice("SSTTFG"), _digits(r, 7)
+    prefix = _nric_prefix(prefix, digits)
     return prefix + digits + nric_check(prefix, digits)
 
 
 def bad_nric(r: random.Random) -> str:
     prefix, digits = r.choice("STFG"), _digits(r, 7)
+    prefix = _nric_prefix(prefix, digits)
     good = nric_check(prefix, digits)
-    table = "JZIHGFEDCBA" if prefix in "ST" else "XWUTRQPNMLK"
-    return prefix + digits + r.choice([c for c in table if c != good])
+    return prefix + digits + r.choice([c for c in _nric_table(prefix) if c != good])
 
 
 # --- UK: National Insurance number (HMRC): two letters, six digits, suffix A-D -------------------

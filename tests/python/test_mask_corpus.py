@@ -106,6 +106,7 @@ def test_national_id_check_digits_follow_the_specifications():
     assert ids.pesel_valid("44051401359") and not ids.pesel_valid("44051401358")
     assert ids.hetu_valid("131052-308T") and not ids.hetu_valid("131052-308U")
     assert ids.nric_valid("S1234567D") and ids.nric_valid("T1234567J") and ids.nric_valid("F1234567N")
+    assert ids.nric_valid("M1234567X") and not ids.nric_valid("M1234567K")
     assert ids.itin_valid("912-70-1234") and not ids.itin_valid("912-93-1234")
     assert ids.cf_valid("RSSMRA85T10A562S")
     assert ids.abn_valid("51 824 753 556") and ids.acn_valid("004 085 616")

@@ -66,6 +66,11 @@ TEST(NationalIdTest, Positives) {
       {"\"T1234567J\"", "NATIONAL_ID/sg_nric:T1234567J"},
       {"FIN: F1234567N", "NATIONAL_ID/sg_nric:F1234567N"},
       {"G1234567X.", "NATIONAL_ID/sg_nric:G1234567X"},
+      // The M series (FIN from 2022): 3 added to the weighted sum, the table KLJNPQRTUWX.
+      // 1234567: 2+14+18+20+20+18+14 = 106, + 3 = 109, mod 11 = 10: 'X'.
+      {"FIN M1234567X", "NATIONAL_ID/sg_nric:M1234567X"},
+      // 7654321: 14+42+30+20+12+6+2 = 126, + 3 = 129, mod 11 = 8: 'U'.
+      {"M7654321U,", "NATIONAL_ID/sg_nric:M7654321U"},
   };
   for (const Case& c : cases) EXPECT_EQ(Found(c.text), c.want) << c.text;
   EXPECT_EQ(Default()->Mask("DNI 12345678Z"), "DNI [NATIONAL_ID]");
@@ -102,7 +107,8 @@ TEST(NationalIdTest, HardNegatives) {
            "S1234567A",               // NRIC check letter broken
            "T1234567D",               // the S check letter under T's offset
            "F1234567D",               // the S table for a FIN
-           "M1234567K",               // M series: not covered
+           "M1234567K",               // M series, check letter broken
+           "M1234567N",               // the F table for an M number
            "S12345678D",              // eight digits
            "XS1234567D",
        }) {

@@ -89,6 +89,18 @@ TEST(SecretsTest, InsideJsonThroughMaskJson) {
   }
 }
 
+TEST(SecretsTest, AMemberNamedLikeAKeyWithSpacesOrQuotesAroundItsValue) {
+  // A trailing newline, surrounding whitespace or literal quotes do not hide the value: the whole
+  // member value is masked.
+  for (const std::string value : {R"(Xk9mP2vL7qR4\n)", R"(\nXk9mP2vL7qR4)", R"(\r\nXk9mP2vL7qR4 )",
+                                  R"(\"Xk9mP2vL7qR4\")"}) {
+    const std::string doc = R"({"password":")" + value + R"("})";
+    absl::StatusOr<std::string> out = Default()->MaskJson(doc);
+    ASSERT_TRUE(out.ok());
+    EXPECT_EQ(*out, R"({"password":"[API_KEY]"})") << value;
+  }
+}
+
 TEST(SecretsTest, StreamsEqualOneShot) {
   std::string text = "config:\n";
   for (const Case& c : Positives()) text += "  key: " + c.value + "\n  k2=\"" + c.value + "\"\n";
@@ -314,6 +326,53 @@ TEST(SecretsTest, KeyColonValueNearMisses) {
            "token: self.token_value", "token::value9abcdef", "api_key:=",
            "secret://host9/path", "time: 12:30:45", "Key: 0a1b2c3d", "token:\n  - 9x",
            "the secret: 42 apples", "password: getPassword9()",
+       }) {
+    EXPECT_EQ(Found(text), "") << text;
+    mask::testing::ExpectStreamEqualsOneShot(*Default(), text, 11);
+  }
+}
+
+TEST(SecretsTest, KeyColonValueRedTeamShapes) {
+  // Found by a red-team pass through the real servers (each left the value raw before).
+  const std::string v = "Xk9mP2vL7qR4";
+  // Curly double quotes fold to two apostrophes: a doubled quote opens and closes the value.
+  for (const std::string& text : {"password: \u201c" + v + "\u201d", "password=\u201c" + v + "\u201d",
+                                 "\u201cpassword\u201d: " + v, "password: ''" + v + "''"}) {
+    EXPECT_EQ(Default()->Mask(text).find(v), std::string::npos) << text;
+    mask::testing::ExpectStreamEqualsOneShot(*Default(), text, 11);
+  }
+  // Spaces inside the quotes before the value.
+  for (const std::string& text : {"password: \" " + v + "\"", R"({"password": "  )" + v + R"("})",
+                                 "password=\" " + v + "\""}) {
+    EXPECT_EQ(Found(text), "API_KEY/secret_assignment:" + v) << text;
+    mask::testing::ExpectStreamEqualsOneShot(*Default(), text, 11);
+  }
+  // A run of zero-width spaces (about 1 KiB and more) between the key and the value: the stream
+  // keeps the folded context, so it masks what one-shot masks.
+  for (size_t zw : {size_t{338}, size_t{339}, size_t{2000}}) {
+    std::string text = "password: ";
+    for (size_t i = 0; i < zw; ++i) text += "\u200b";
+    text += v + " and more";
+    EXPECT_EQ(Default()->Mask(text).find(v), std::string::npos) << zw;
+    for (size_t chunk : {size_t{1}, size_t{7}, size_t{64}, size_t{4096}}) {
+      std::unique_ptr<MaskStream> st = Default()->NewStream();
+      std::string got;
+      for (size_t i = 0; i < text.size(); i += chunk) st->Write(text.substr(i, chunk), &got);
+      got += st->Finish();
+      EXPECT_EQ(got, Default()->Mask(text)) << zw << " " << chunk;
+    }
+  }
+}
+
+TEST(SecretsTest, WhatAKeyNamesWithoutBeingTheSecret) {
+  // Dates, versions, paths, URLs, environment variable names, the next field after an empty
+  // value, a field of an ARN.
+  for (const std::string text : {
+           "Token: 2024-01-01T12:00:00Z", "password: 2024-01-01T12:30:45Z", "token: v2.3.1-rc1",
+           "token: 10.4.2+build7", "secret: /run/secrets/db_password",
+           "secret: /etc/app/secret_2.key", "secret: https://vault.example.com/v1/kv/app9",
+           "secret_key: SECRET_KEY_ENV_VAR", "password= username=alice_smith9",
+           "secret_arn: arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
        }) {
     EXPECT_EQ(Found(text), "") << text;
     mask::testing::ExpectStreamEqualsOneShot(*Default(), text, 11);
