@@ -240,9 +240,16 @@ def gen_domain(r: random.Random) -> str:
         ["example", "test", "internal"])
 
 
+def gen_bcrypt(r: random.Random) -> str:
+    """A bcrypt hash: '$2b$', cost, '$', 53 characters (a password's hash, not the password)."""
+    alphabet = "./" + string.ascii_letters + string.digits
+    return f"$2b${r.choice([10, 12, 14])}$" + "".join(r.choice(alphabet) for _ in range(53))
+
+
 NEGATIVES: Dict[str, Callable[[random.Random], str]] = {
     "PLACEHOLDER": gen_placeholder, "LOW_ENTROPY": gen_low_entropy, "ISO_DATE": gen_iso_date,
     "CLOCK": gen_clock, "RANDOM_ID": gen_random_id, "DOMAIN": gen_domain,
+    "BCRYPT": gen_bcrypt,
     "SMALL": lambda r: str(r.choice([1, 3, 5, 30, 60, 300, 3600, 4096, 8192, 128000])),
 }
 
@@ -388,6 +395,55 @@ def _toml(r: random.Random) -> List[str]:
             f"{_generic_key(r)} = \"{_negative_value(r)}\"", "```"]
 
 
+def _js(r: random.Random) -> List[str]:
+    return ["```js", "const config = {{", f"  {r.choice(['apiKey', 'accessToken', 'authToken'])}: \"{{TOK}}\",",
+            "  authDomain: \"app.{DOMAIN}\",",
+            f"  {r.choice(['clientSecret', 'webhookSecret', 'dbPassword'])}: '{{PW}}',",
+            r.choice(["  token: this.token,", "  password: process.env.DB_PASSWORD,",
+                      "  apiKey: process.env.API_KEY,", "  secret: opts.secret,"]),
+            "  maxTokens: {SMALL},", "}};", "```"]
+
+
+def _php(r: random.Random) -> List[str]:
+    return ["In `config/database.php`:", "", "```php", "'mysql' => [", "    'host' => 'localhost',",
+            f"    '{r.choice(['password', 'db_password'])}' => '{{PW}}',",
+            "    'api_key' => env('API_KEY'),", f"    '{r.choice(['token', 'api_token'])}' => \"{{TOK}}\",",
+            f"    'password_hash' => '{{BCRYPT}}',", "],", "```"]
+
+
+def _go(r: random.Random) -> List[str]:
+    return ["```go", f"{r.choice(['token', 'apiKey', 'secret'])} := \"{{TOK}}\"",
+            "password := os.Getenv(\"DB_PASSWORD\")",
+            f"req.Header.Set(\"X-Api-Key\", {r.choice(['apiKey', 'token'])})", "```"]
+
+
+def _properties(r: random.Random) -> List[str]:
+    return ["```properties", "spring.datasource.url=jdbc:postgresql://localhost:5432/app",
+            "spring.datasource.username=app", f"spring.datasource.password={{PW}}",
+            f"app.jwt.secret={{TOK}}", f"app.jwt.expiration={{SMALL}}",
+            f"spring.mail.password={{PLACEHOLDER}}", "server.port=8080", "```"]
+
+
+def _cli(r: random.Random) -> List[str]:
+    return ["Run it like this:", "", "```bash",
+            r.choice(["mysql -u root --password={PW} -h db.internal app",
+                      "docker run -d -e POSTGRES_PASSWORD={PW} -p 5432:5432 postgres:16",
+                      "kubectl create secret generic db --from-literal=password={PW}",
+                      "helm upgrade --install api ./chart --set auth.password={PW}"]),
+            r.choice(["export GITHUB_TOKEN={TOK}", "export API_KEY=\"{TOK}\"",
+                      "export AWS_SECRET_ACCESS_KEY={AWS_SECRET}"]),
+            r.choice(["export DB_PASSWORD=\"$(vault kv get -field=password secret/db)\"",
+                      "export TOKEN=${{CI_JOB_TOKEN}}", "export MAX_TOKENS={SMALL}"]),
+            "```"]
+
+
+def _k8s(r: random.Random) -> List[str]:
+    return ["```yaml", "apiVersion: v1", "kind: Secret", "metadata:", "  name: app-credentials",
+            "type: Opaque", "stringData:", f"  {r.choice(['password', 'db-password', 'DB_PASSWORD'])}: {{PW}}",
+            f"  {r.choice(['api-token', 'token', 'API_KEY'])}: \"{{TOK}}\"",
+            "  password_hash: \"{BCRYPT}\"", "  ansible_password: !vault |", "```"]
+
+
 _LOG_LINES = [
     "{DATETIME} WARN  auth: login failed user={EMAIL} password={PW} ip={IPV4}",
     "{DATETIME} DEBUG http: > x-api-key: {TOK} accept: */*",
@@ -424,17 +480,29 @@ _PROSE = [
     "Rotate the secret at {CLOCK} UTC; the old token expires at {CLOCK}.",
     "The `max_tokens=4096` limit and `token_type=bearer` are not secrets.",
     "Never write `password: changeme` in a real deployment.",
+    "Keep `password_hash: $2b$...` in the database, never the password.",
+]
+#: Prose around a planted value (a full-width '：' reads as ':').
+_PROSE_SECRETS = [
+    "配置文件里的 password：{PW} 请勿提交到仓库。",
+    "The staging `api_key={TOK}` leaked in a screenshot, so rotate it.",
+    "Die Zugangsdaten lauten `user: admin`, `password: {PW}`.",
+    "Here is the reset link: https://app.{DOMAIN}/reset?token={TOK} (valid for {SMALL} minutes).",
 ]
 
 
 def _prose(r: random.Random) -> List[str]:
-    return [" ".join(r.sample(_PROSE, r.randint(2, 4)))]
+    lines = r.sample(_PROSE, r.randint(2, 4))
+    if r.random() < 0.4:
+        lines.insert(r.randrange(len(lines) + 1), r.choice(_PROSE_SECRETS))
+    return [" ".join(lines)]
 
 
 #: (name, template builder, weight)
 FORMS: List[Tuple[str, Callable[[random.Random], List[str]], int]] = [
     ("yaml", _yaml, 3), ("env", _env, 3), ("headers", _headers, 2), ("json", _json_prose, 2),
-    ("python", _python, 2), ("toml", _toml, 1), ("logs", _logs, 3),
+    ("python", _python, 2), ("toml", _toml, 1), ("logs", _logs, 3), ("js", _js, 1), ("php", _php, 1),
+    ("go", _go, 1), ("properties", _properties, 1), ("cli", _cli, 2), ("k8s", _k8s, 1),
 ]
 
 
