@@ -310,7 +310,10 @@ def _yaml(r: random.Random) -> List[str]:
               f"  {r.choice(_NOT_KEYS)}: {r.choice(['{RANDOM_ID}', '{SMALL}'])}",
               f"  token_url: https://auth.{{DOMAIN}}/oauth2/token",
               f"  timeout: {r.randint(5, 120)}s"]
+    if r.random() < 0.3:  # a value another detector knows keeps its own entity
+        lines += ["oidc:", "  id_token: {JWT}", "  password_file: /run/secrets/db_password"]
     lines += ["cache:", f"  {_generic_key(r)}: {q(_negative_value(r))}",
+              "  password: *db_password" if r.random() < 0.3 else "  password_salt_rounds: 12",
               f"  flush_at: \"{{CLOCK}}\"", "  ttl: {SMALL}"]
     if r.random() < 0.5:
         lines += ["smtp:", "  host: smtp.{DOMAIN}", "  username: {EMAIL}",
@@ -329,7 +332,7 @@ def _env(r: random.Random) -> List[str]:
         f"{ex}{r.choice(_GENERIC_KEYS_ENV)}={q(_secret(r, False))}",
         f"{ex}{r.choice(_GENERIC_KEYS_ENV)}={q(_negative_value(r))}",
         f"{ex}{r.choice(_NOT_KEYS_ENV)}={r.choice(['{RANDOM_ID}', '{SMALL}'])}",
-        f"{ex}DB_HOST={{IPV4}}", f"{ex}DB_PORT=5432", f"{ex}DEBUG=false",
+        f"{ex}DB_HOST={{IPV4}}", f"{ex}DB_PORT=5432", f"{ex}DEBUG=false", f"{ex}GITHUB_TOKEN={{APIKEY}}",
         f"PWD=/srv/app_{r.randint(1, 9)}/current",
         f"{ex}TOKEN_URL=https://auth.{{DOMAIN}}/oauth/token",
     ]
@@ -462,6 +465,7 @@ _LOG_LINES = [
     "{DATETIME} DEBUG s3: aws_secret_access_key={AWS_SECRET} region=us-east-1",
     "{DATETIME} DEBUG worker: secret: {PW}",
     "{DATETIME} INFO  job: started at {CLOCK}, finished at {CLOCK}",
+    "{DATETIME} DEBUG oauth: access_token={JWT} expires_in={SMALL}",
 ]
 
 
