@@ -302,7 +302,7 @@ def _yaml(r: random.Random) -> List[str]:
     q = lambda v: r.choice(['{}', '"{}"', "'{}'"]).format(v)  # noqa: E731
     lines = [intro, "", "```yaml", "database:", "  host: db.internal", "  port: 5432",
              f"  user: app_{r.randint(1, 99)}", f"  {_generic_key(r)}: {q(_secret(r, True))}"]
-    if r.random() < 0.4:
+    if r.random() < 0.7:
         lines += ["aws:", "  region: eu-west-1", "  aws_access_key_id: {AWS}",
                   f"  {r.choice(_AWS_KEYS)}: {q('{AWS_SECRET}')}"]
     lines += ["api:", f"  base_url: https://api.{{DOMAIN}}/v{r.randint(1, 3)}",
@@ -336,7 +336,7 @@ def _env(r: random.Random) -> List[str]:
         f"PWD=/srv/app_{r.randint(1, 9)}/current",
         f"{ex}TOKEN_URL=https://auth.{{DOMAIN}}/oauth/token",
     ]
-    if r.random() < 0.4:
+    if r.random() < 0.7:
         pool += [f"{ex}AWS_ACCESS_KEY_ID={{AWS}}", f"{ex}AWS_SECRET_ACCESS_KEY={q('{AWS_SECRET}')}"]
     r.shuffle(pool)
     return lines + pool + ["```"]
@@ -386,7 +386,7 @@ def _python(r: random.Random) -> List[str]:
                        "payload = {{\"token\": token, \"password\": password}}",
                        f"monkey = \"{{RANDOM_ID}}\"", f"session_id = \"{{RANDOM_ID}}\""]),
              "```"]
-    if r.random() < 0.3:
+    if r.random() < 0.6:
         lines[3:3] = ["AWS_ACCESS_KEY_ID = \"{AWS}\"", "AWS_SECRET_ACCESS_KEY = \"{AWS_SECRET}\""]
     return lines
 
