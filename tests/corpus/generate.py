@@ -17,6 +17,12 @@ there the MAC addresses of the default templates are labelled ``MAC_ADDRESS``. W
 the corpus is the same as before those entities existed (the MACs are hard negatives there).
 Labels of the opt-in entities carry the scheme (``Label.scheme``: the rule jitguard reports).
 
+After about one document in ten comes a key-value document (tests/corpus/keyvalue.py: YAML, .env,
+headers, JSON in prose, Python, logs... with secrets after their key names, the value labelled
+API_KEY or AWS_ACCESS_KEY, and placeholders, weak values, code and non-key names beside them),
+drawn from a Random of its own so that the other documents stay the same;
+``generate(..., keyvalue=False)`` leaves them out.
+
 Every value is synthetic (random digits with valid check digits, fictional 555-01xx numbers,
 made-up domains); the same seed always gives the same corpus.
 

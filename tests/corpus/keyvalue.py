@@ -362,7 +362,8 @@ def _json_prose(r: random.Random) -> List[str]:
     if r.random() < 0.5:
         return [f"The request body was `{{{{\"username\": \"app_{r.randint(1, 99)}\", \"{k1}\": \"{{PW}}\"}}}}` "
                 f"and the server answered 401.",
-                f"The response had `{{{{\"token_type\": \"Bearer\", \"expires_in\": {{SMALL}}, \"{k2}\": \"{{TOK}}\"}}}}`; "
+                f"The response had `{{{{\"token_type\": \"Bearer\", \"expires_in\": {{SMALL}}, "
+                f"\"{k2}\": \"{{TOK}}\"}}}}`; "
                 f"the earlier one had `{{{{\"{k1}\": \"{{PLACEHOLDER}}\"}}}}`."]
     if r.random() < 0.5:  # escaped JSON inside a JSON string (a tool call's arguments)
         return ["The tool call was:", "",
