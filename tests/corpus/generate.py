@@ -17,6 +17,12 @@ there the MAC addresses of the default templates are labelled ``MAC_ADDRESS``. W
 the corpus is the same as before those entities existed (the MACs are hard negatives there).
 Labels of the opt-in entities carry the scheme (``Label.scheme``: the rule jitguard reports).
 
+After about one document in ten comes a key-value document (tests/corpus/keyvalue.py: YAML, .env,
+headers, JSON in prose, Python, logs... with secrets after their key names, the value labelled
+API_KEY or AWS_ACCESS_KEY, and placeholders, weak values, code and non-key names beside them),
+drawn from a Random of its own so that the other documents stay the same;
+``generate(..., keyvalue=False)`` leaves them out.
+
 Every value is synthetic (random digits with valid check digits, fictional 555-01xx numbers,
 made-up domains); the same seed always gives the same corpus.
 
@@ -44,6 +50,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 if __package__ in (None, ""):  # run as a script: make the package importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from corpus import birth_dates as dob  # noqa: E402
+from corpus import keyvalue as kv  # noqa: E402
 from corpus import national_ids as ids  # noqa: E402
 from corpus import wallets  # noqa: E402
 
@@ -1047,35 +1054,59 @@ def _optin_table(r: random.Random, vocab: "_Vocab") -> Tuple[str, List[Label]]:
     return _table_rows(r, [c for _, c in cols], {c: h for h, c in cols}, vocab)
 
 
+# ----------------------------------------------------------------------------------------------
+# Secrets written key: value or key=value (tests/corpus/keyvalue.py): YAML, .env, HTTP headers and
+# curl, JSON quoted in prose or escaped in a tool call, Python, TOML, logs; the value alone is
+# labelled (API_KEY, or AWS_ACCESS_KEY for an AWS secret access key).
+
+
+class _KeyValueVocab:
+    def __init__(self) -> None:
+        self.positives: Dict[str, tuple] = {**POSITIVES, **kv.POSITIVES}
+        self.negatives: Dict[str, Callable] = {**NEGATIVES, **kv.NEGATIVES}
+        self.rewrite: Dict[str, str] = {}
+
+
+_KV_VOCAB = _KeyValueVocab()
+#: How often a key-value document follows a document of the other kinds. They are drawn from a
+#: Random of their own (seeded from the corpus seed), so that the other documents stay what they
+#: were before key-value documents existed.
+KEYVALUE_RATE = 0.1
+
+
+def _keyvalue(r: random.Random) -> Tuple[str, List[Label]]:
+    out, labels = [], []
+    _fill(r, kv.template(r), labels, out, 0, vocab=_KV_VOCAB)
+    return "".join(out), labels
+
+
 _KINDS = [("prose", _prose, 4), ("table", _table, 2), ("json", _json, 2), ("logs", _logs, 2),
           ("code", _code, 2)]
 _OPTIN_KINDS = [("prose", _optin_prose, 4), ("logs", _optin_logs, 2), ("json", _optin_json, 2),
                 ("table", _optin_table, 1)]
 
 
-def generate(seed: int = 7, documents: int = 1000, opt_in: bool = False) -> Corpus:
-    """The corpus of `documents` documents drawn with `seed` (same arguments, same corpus).
+def generate(seed: int = 7, documents: int = 1000, opt_in: bool = False, keyvalue: bool = True) -> Corpus:
+    """The corpus of `documents` documents drawn with `seed` (same arguments, same corpus), and,
+    with `keyvalue`, after each of them with probability KEYVALUE_RATE a "keyvalue" document
+    (secrets after their key names) from a Random of its own: the other documents are the same with
+    or without them.
 
     With `opt_in`, documents holding the opt-in entities (NATIONAL_ID, DATE_OF_BIRTH, CRYPTO_WALLET,
     MAC_ADDRESS) join the default ones (about 3 in 7 documents), the MACs are labelled, and the
     corpus labels ALL_ENTITIES."""
     r = random.Random(seed)
-    if not opt_in:
-        population = [k for k in _KINDS for _ in range(k[2])]
-        docs = []
-        for _ in range(documents):
-            kind, fn, _ = r.choice(population)
-            text, labels = fn(r)
-            docs.append(Document(kind, text, labels))
-        return Corpus(docs)
-    vocab = _Vocab()
-    population = [k for k in _KINDS + _OPTIN_KINDS for _ in range(k[2])]
+    kv_r = random.Random(f"keyvalue:{seed}") if keyvalue else None
+    vocab = _Vocab() if opt_in else None
+    population = [k for k in _KINDS + (_OPTIN_KINDS if opt_in else []) for _ in range(k[2])]
     docs = []
     for _ in range(documents):
         kind, fn, _ = r.choice(population)
-        text, labels = fn(r, vocab)
+        text, labels = fn(r, vocab) if opt_in else fn(r)
         docs.append(Document(kind, text, labels))
-    return Corpus(docs, entities=ALL_ENTITIES)
+        if kv_r is not None and kv_r.random() < KEYVALUE_RATE:
+            docs.append(Document("keyvalue", *_keyvalue(kv_r)))
+    return Corpus(docs, entities=ALL_ENTITIES if opt_in else ENTITIES)
 
 
 def generate_bytes(seed: int, size: int) -> Tuple[str, Corpus]:

@@ -171,3 +171,42 @@ def test_every_entity_masked_output_contains_no_labelled_value(every_corpus, eve
         masked = every_masker.mask(doc.text)
         leaked.update((l.entity, l.value[:12] + "…") for l in doc.labels if l.value in masked)
     assert not leaked, f"{len(leaked)} labelled values survive masking, e.g. {sorted(leaked)[:5]}"
+
+
+# --- the corpus's model of the key-value rules ------------------------------------------------------
+
+def test_keyvalue_model_agrees_with_the_engine():
+    # tests/corpus/keyvalue.py draws the key-value secrets it labels (and the values it plants as
+    # negatives) with a model of the documented rules; random values near the entropy floors, bare,
+    # quoted, after '=' and ':', must get the engine's verdict.
+    import random
+    import string
+
+    from corpus import keyvalue as kv
+    m = jitguard.Masker()
+    r = random.Random(5)
+    alphabets = [string.ascii_lowercase, string.ascii_letters, string.digits, string.ascii_lowercase + string.digits,
+                 string.ascii_letters + string.digits + "!#%^*+-_@~?", "abc123", "abcd", "0123456789abcdef", "aA1!"]
+    contexts = [("password: ", "", True, False), ("password=", "", False, False), ('password="', '"', False, True),
+                ('"token": "', '"', True, True), ("api_key: '", "'", True, True), ("X-Api-Key: ", "\n", True, False)]
+    wrong = []
+    for _ in range(10000):
+        alphabet = r.choice(alphabets)
+        value = r.choice(string.ascii_letters + string.digits) + "".join(
+            r.choice(alphabet) for _ in range(r.randint(5, 23)))
+        before, after, colon, quoted = r.choice(contexts)
+        text = "x " + before + value + after + " y"
+        found = ("API_KEY", "secret_assignment", value) in [
+            (f.entity, f.rule, text[f.start:f.end]) for f in m.find(text)]
+        if found != kv.generic_secret(value, colon, quoted):
+            wrong.append((before, value, found))
+    for _ in range(1000):
+        value = "".join(r.choice(string.ascii_letters + string.digits + "+/") for _ in range(r.choice([39, 40, 41])))
+        if r.random() < 0.2:
+            value = "".join(r.choice("abAB12") for _ in range(40))
+        for before, colon in (("aws_secret_access_key: ", True), ("AWS_SECRET_ACCESS_KEY=", False)):
+            text = before + value
+            found = ("AWS_ACCESS_KEY", value) in [(f.entity, text[f.start:f.end]) for f in m.find(text)]
+            if found != kv.aws_secret(value, colon):
+                wrong.append((before, value, found))
+    assert not wrong, wrong[:5]

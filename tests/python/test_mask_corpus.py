@@ -16,7 +16,60 @@ def test_same_seed_same_corpus_and_labels_point_at_their_values():
     assert g.generate(4, 200).text != a.text
     for label in a.labels:
         assert a.text[label.start:label.end] == label.value
-    assert {d.kind for d in a.documents} == {"prose", "table", "json", "logs", "code"}
+    assert {d.kind for d in a.documents} == {"prose", "table", "json", "logs", "code", "keyvalue"}
+
+
+def test_keyvalue_documents_leave_the_other_documents_as_they_were():
+    for opt_in in (False, True):
+        with_kv = g.generate(5, 300, opt_in=opt_in)
+        without = g.generate(5, 300, opt_in=opt_in, keyvalue=False)
+        assert [d for d in with_kv.documents if d.kind != "keyvalue"] == without.documents
+        assert {d.kind for d in without.documents} <= {"prose", "table", "json", "logs", "code"}
+        assert 0.05 < (len(with_kv.documents) - 300) / 300 < 0.2
+
+
+def test_keyvalue_labels_are_values_the_documented_rules_take():
+    from corpus import keyvalue as kv
+    c = g.generate(6, 1500)
+    # The key-value documents' API_KEY labels but the vendor keys (GITHUB_TOKEN=, which their own
+    # rules take), and their AWS_ACCESS_KEY labels but the key ids.
+    kv_labels = [(d, l) for d in c.documents if d.kind == "keyvalue" for l in d.labels
+                 if (l.entity == "API_KEY" and not d.text[:l.start].endswith("GITHUB_TOKEN="))
+                 or (l.entity == "AWS_ACCESS_KEY" and len(l.value) == 40)]
+    assert sum(l.entity == "API_KEY" for _, l in kv_labels) >= 200
+    assert sum(l.entity == "AWS_ACCESS_KEY" for _, l in kv_labels) >= 20
+    for doc, l in kv_labels:
+        line_start = doc.text.rfind("\n", 0, l.start) + 1
+        before = doc.text[line_start:l.start]
+        quoted = before[-1:] in ("\"", "'")
+        colon = before.rstrip(" \t\"'\\").endswith(":") or before.rstrip(" \t\"'\\").endswith("\uff1a")
+        if l.entity == "AWS_ACCESS_KEY":
+            assert kv.aws_secret(l.value, colon), (before, l.value)
+        else:
+            assert kv.generic_secret(l.value, colon, quoted), (before, l.value)
+        if quoted:  # the quote (escaped inside a JSON string: \\") closes right after the value
+            closing = before[-2:] if before.endswith('\\"') else before[-1]
+            assert doc.text[l.end:l.end + len(closing)] == closing, (before, l.value)
+        else:
+            assert l.end == len(doc.text) or doc.text[l.end] in kv.BARE_END, (before, l.value)
+
+
+def test_keyvalue_negatives_are_values_the_documented_rules_leave():
+    from corpus import keyvalue as kv
+    r = random.Random(16)
+    for value in kv.PLACEHOLDERS + kv.LOW_ENTROPY + [kv.gen_iso_date(r) for _ in range(300)] + [
+            kv.gen_clock(r) for _ in range(300)]:
+        for colon in (False, True):
+            for quoted in (False, True):
+                assert not kv.generic_secret(value, colon, quoted), value
+    # The models of the rules, on the examples docs/masking.md gives.
+    assert kv.generic_secret("Tr0uB4d0r", colon=False, quoted=False)
+    assert kv.generic_secret("S3cr3tP@ssw0rd!", colon=True, quoted=True)
+    assert not kv.generic_secret("hunter22", colon=False, quoted=False)
+    assert not kv.generic_secret("XkqZpLmWvRtYbNcQ", colon=True, quoted=False)
+    assert kv.generic_secret("XkqZpLmW_vRt", colon=True, quoted=False)
+    assert not kv.generic_secret("self.token", colon=False, quoted=False)
+    assert kv.aws_secret("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", colon=True)
 
 
 def test_positive_values_are_valid():
