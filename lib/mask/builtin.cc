@@ -1022,33 +1022,43 @@ double EntropyFloor(int classes) { return classes <= 1 ? 3.5 : classes == 2 ? 3.
 bool IsPlaceholder(const Cursor& c, P vb, P ve) {
   const int first = c.At(vb);
   if (first == '$' || first == '{' || first == '%' || first == '[' || first == '<' ||
-      first == '*' || first == '(' || first == '/') {
-    // ${PASSWORD}, $PASSWORD, {{ token }}, %PASSWORD%, [REDACTED], <password>, ***, a path
-    // (/run/secrets/db_password)
-    return true;
+      first == '*' || first == '(') {
+    return true;  // ${PASSWORD}, $PASSWORD, {{ token }}, %PASSWORD%, [REDACTED], <password>, ***
   }
-  // A URL ("https://vault..."), a date or time ("2024-01-01T12:30:45Z"), a version ("v2.3.1-rc1"):
-  // what a secret's key names in prose and configuration, not the secret.
-  P k = vb;
-  while (k < ve && k - vb < 10 && IsLower(c.At(k))) ++k;
-  if (k > vb && c.At(k) == ':' && c.At(k + 1) == '/' && c.At(k + 2) == '/') return true;
+  // A path (/run/secrets/db_password, /etc/app/secret_2.key): '/', then lower-case path bytes with
+  // a second '/' (a base64 secret may start with '/' too, and holds capitals).
+  if (first == '/') {
+    int slashes = 0;
+    bool path = true;
+    for (P k = vb; k < ve && path; ++k) {
+      const int ch = c.At(k);
+      slashes += ch == '/';
+      path = IsLower(ch) || IsDigit(ch) || ch == '/' || ch == '_' || ch == '-' || ch == '.';
+    }
+    if (path && slashes >= 2) return true;
+  }
+  // A date or time ("2024-01-01T12:30:45Z") or a version ("v2.3.1-rc1", "10.4.2+build7"), whole:
+  // what a key names in prose and configuration, not the secret.
   if (DigitRun(c, vb, 4) == 4 && c.At(vb + 4) == '-' && DigitRun(c, vb + 5, 2) == 2 &&
       c.At(vb + 7) == '-' && DigitRun(c, vb + 8, 2) == 2) {
-    return true;
+    P k = vb + 10;
+    if (k < ve && (c.At(k) == 'T' || c.At(k) == 't')) ++k;
+    while (k < ve && (IsDigit(c.At(k)) || c.At(k) == ':' || c.At(k) == '.' || c.At(k) == 'Z' ||
+                      c.At(k) == '+' || c.At(k) == '-')) {
+      ++k;
+    }
+    if (k == ve) return true;
   }
-  k = vb + (first == 'v' || first == 'V' ? 1 : 0);
+  P k = vb + (first == 'v' || first == 'V' ? 1 : 0);
   if (IsDigit(c.At(k))) {
     int dots = 0;
     while (k < ve && (IsDigit(c.At(k)) || c.At(k) == '.')) dots += c.At(k++) == '.';
-    if (dots >= 1 && (k == ve || c.At(k) == '-' || c.At(k) == '+')) return true;
+    if (dots >= 1 && k < ve && (c.At(k) == '-' || c.At(k) == '+')) {
+      ++k;
+      while (k < ve && (IsLower(c.At(k)) || IsDigit(c.At(k)) || c.At(k) == '.')) ++k;
+    }
+    if (dots >= 1 && k == ve) return true;
   }
-  // An environment variable's name (SECRET_KEY_ENV_VAR): capitals and '_' only.
-  bool name = true, underscore = false;
-  for (k = vb; k < ve && name; ++k) {
-    name = IsUpper(c.At(k)) || c.At(k) == '_';
-    underscore |= c.At(k) == '_';
-  }
-  if (name && underscore) return true;
   std::string low;
   bool same = true;
   for (P i = vb; i < ve; ++i) {
@@ -1107,8 +1117,12 @@ bool MatchKeyValue(const Cursor& c, P s, int entity, Hit* hit) {
   while (ke - ks <= kMaxKeyName && IsKeyNameByte(c.At(ks - 1))) --ks;
   if (ke - ks > kMaxKeyName || ks == ke) return false;
   if (key_quote != 0 && c.At(ks - 1) != key_quote && c.At(ks - 1) != '\\') return false;
-  // One field of a colon- or slash-separated name ("arn:aws:secretsmanager:...:secret:db-x").
-  if (colon && key_quote == 0 && (c.At(ks - 1) == ':' || c.At(ks - 1) == '/')) return false;
+  // One field of a colon- or slash-separated name ("arn:aws:secretsmanager:...:secret:db-x"; a
+  // log prefix such as "INFO:root:password: ..." has a space after the separator).
+  if (colon && key_quote == 0 && (c.At(ks - 1) == ':' || c.At(ks - 1) == '/') &&
+      !IsSpace(c.At(s + 1))) {
+    return false;
+  }
   const KeyKind kind = ClassifyKey(c, ks, ke, entity);
   if (kind == KeyKind::kNone) return false;
 
@@ -1126,7 +1140,13 @@ bool MatchKeyValue(const Cursor& c, P s, int entity, Hit* hit) {
   } else if (c.At(i) == '"' || c.At(i) == '\'' || c.At(i) == '`') {
     quote = c.At(i);
     ++i;
-    if (quote != '`' && c.At(i) == quote) ++i;  // doubled: curly quotes fold to ''
+    if (quote != '`' && c.At(i) == quote) {
+      ++i;  // doubled: curly quotes fold to ''
+    } else if (quote == '"' && c.At(i) == '\\' && c.At(i + 1) == '"') {
+      // A JSON string holding a quoted value ("\"s3cr3t\""): the value ends at the escaped quote.
+      escaped = true;
+      i += 2;
+    }
   }
   // Spaces inside the quote are not part of the value.
   if (quote != 0) {
@@ -1148,15 +1168,12 @@ bool MatchKeyValue(const Cursor& c, P s, int entity, Hit* hit) {
       if (ve - vb > kMaxSecretValue) return false;
       ++ve;
     }
-    // An empty value and the next field ("password= user=alice"): a '=' or ':' after a letter
-    // inside a bare value that is not right after the separator.
+    // An empty value and the next field ("password= user=alice"): a bare value not right after
+    // the separator that starts with a name of letters and '_' and a '=' (not base64 padding).
     if (vb > s + 1) {
-      for (P k = vb + 1; k < ve; ++k) {
-        if ((c.At(k) == '=' || c.At(k) == ':') && IsAlpha(c.At(k - 1)) && k + 1 < ve &&
-            c.At(k + 1) != '=') {
-          return false;  // (not base64 padding: "...x==")
-        }
-      }
+      P k = vb;
+      while (k < ve && (IsAlpha(c.At(k)) || c.At(k) == '_')) ++k;
+      if (k > vb && k + 1 < ve && c.At(k) == '=' && c.At(k + 1) != '=') return false;
     }
     // A sentence's '.' after the value is not part of it.
     if (ve > vb && c.At(ve - 1) == '.') --ve;
@@ -1243,7 +1260,9 @@ size_t ColonBeforeValue(const uint8_t* p, size_t a) {
     for (int k = 0; k < 8 && j > 0 && (p[j - 1] == ' ' || p[j - 1] == '\t'); ++k) --j;
   };
   spaces();  // inside the quote, or between ':' and a bare value
-  if (j > 0 && (p[j - 1] == '"' || p[j - 1] == '\'' || p[j - 1] == '`')) {
+  // Up to two opening quotes (a JSON string holding a quoted value: "\"s3cr3t\""), each escaped
+  // or doubled or not, with spaces around them.
+  for (int q = 0; q < 2 && j > 0 && (p[j - 1] == '"' || p[j - 1] == '\'' || p[j - 1] == '`'); ++q) {
     const uint8_t quote = p[--j];
     if (j > 0 && (p[j - 1] == '\\' || p[j - 1] == quote)) --j;  // escaped or doubled
     spaces();
@@ -1263,8 +1282,9 @@ int SecretRuleOfMember(std::string_view key, std::string_view value, int entity)
     return v;
   };
   value = trim(value);
-  if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
-      value.back() == value.front()) {
+  for (int q = 0; q < 2 && value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+                  value.back() == value.front();
+       ++q) {
     value = trim(value.substr(1, value.size() - 2));
   }
   if (key.empty() || key.size() > static_cast<size_t>(kMaxKeyName) ||

@@ -131,6 +131,15 @@ class MaskStreamImpl final : public MaskStream {
     return true;
   }
 
+  // buf_[from, to) is empty or folds to nothing.
+  bool FoldsToNothing(size_t from, size_t to) const {
+    if (from == to) return true;
+    if (static_cast<unsigned char>(buf_[from]) < 0x80) return false;  // ASCII always stays
+    text::FoldedView view;
+    text::Fold(std::string_view(buf_).substr(from, to - from), &view);
+    return view.text.empty();
+  }
+
   // The kKeyLeadBytes bytes before `at` (or all of them) are ASCII.
   static bool AsciiBefore(const uint8_t* p, size_t at) {
     constexpr size_t kLead = Masker::Impl::kKeyLeadBytes;
@@ -155,7 +164,12 @@ class MaskStreamImpl final : public MaskStream {
     size_t stop = impl_.Scan(p, n, begin_, final, after_finding_, &sink, &pending);
     // Held from right after a finding (found now, or still undecided where this scan began): the
     // next scan starts with a candidate there.
-    after_finding_ = stop == sink.last_end() || (after_finding_ && stop == begin_);
+    // Code points that fold to nothing after the finding (a zero-width space) are emitted with
+    // it: the held bytes still start right after it in the folded view.
+    const size_t last_end = sink.last_end();
+    after_finding_ = (last_end != Masker::Impl::kNoResume && last_end <= stop &&
+                      FoldsToNothing(last_end, stop)) ||
+                     (after_finding_ && FoldsToNothing(begin_, stop));
     if (!final && n - stop > impl_.options().max_held_bytes) {
       // Fail closed: the held candidate is masked rather than emitted, and the rest of it is
       // swallowed as it arrives.

@@ -93,7 +93,7 @@ TEST(SecretsTest, AMemberNamedLikeAKeyWithSpacesOrQuotesAroundItsValue) {
   // A trailing newline, surrounding whitespace or literal quotes do not hide the value: the whole
   // member value is masked.
   for (const std::string value : {R"(Xk9mP2vL7qR4\n)", R"(\nXk9mP2vL7qR4)", R"(\r\nXk9mP2vL7qR4 )",
-                                  R"(\"Xk9mP2vL7qR4\")"}) {
+                                  R"(\"Xk9mP2vL7qR4\")", R"(\"\"Xk9mP2vL7qR4\"\")"}) {
     const std::string doc = R"({"password":")" + value + R"("})";
     absl::StatusOr<std::string> out = Default()->MaskJson(doc);
     ASSERT_TRUE(out.ok());
@@ -365,16 +365,29 @@ TEST(SecretsTest, KeyColonValueRedTeamShapes) {
 }
 
 TEST(SecretsTest, WhatAKeyNamesWithoutBeingTheSecret) {
-  // Dates, versions, paths, URLs, environment variable names, the next field after an empty
-  // value, a field of an ARN.
+  // Whole dates and versions, lower-case paths, the next field after an empty value, a field of
+  // an ARN.
   for (const std::string text : {
            "Token: 2024-01-01T12:00:00Z", "password: 2024-01-01T12:30:45Z", "token: v2.3.1-rc1",
            "token: 10.4.2+build7", "secret: /run/secrets/db_password",
-           "secret: /etc/app/secret_2.key", "secret: https://vault.example.com/v1/kv/app9",
-           "secret_key: SECRET_KEY_ENV_VAR", "password= username=alice_smith9",
+           "secret: /etc/app/secret_2.key", "password= username=alice_smith9",
            "secret_arn: arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
        }) {
     EXPECT_EQ(Found(text), "") << text;
+    mask::testing::ExpectStreamEqualsOneShot(*Default(), text, 11);
+  }
+  // ... but a secret that only starts like one of those is still a secret (a second red-team
+  // pass), and so are URLs (a webhook or a credential URL is one) and names in capitals.
+  for (const std::string text : {
+           "password: S3cr3t:Pa55w0rd", "password: Xk9mPvL=7qR4", "token: alice:Xk9mP2vL7qR4",
+           "INFO:root:password: Xk9mP2vL7qR4", "config/password: Xk9mP2vL7qR4",
+           "password: /Xk9mP2vL7qR4", "password: 1.2-Xk9mP2vL7qR4", "password: v2.0-Xk9mP2vL7qR4",
+           "password: 2024-01-01_Xk9mP2vL7qR4", "api_key: postgres://u:Xk9mP2vL7qR4@h/db",
+           "token: https://hooks.acme.io/services/T0A1/B2C3/Xk9mP2vL7qR4",
+           "password: CORRECT_HORSE_BATTERY_STAPLE", "secret_key: SECRET_KEY_ENV_VAR",
+           R"({"password": "\"Xk9mP2vL7qR4\""})",
+       }) {
+    EXPECT_NE(Found(text), "") << text;
     mask::testing::ExpectStreamEqualsOneShot(*Default(), text, 11);
   }
 }
