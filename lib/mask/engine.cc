@@ -627,25 +627,28 @@ size_t Masker::Impl::HoldOfTriggerFreeTail(const uint8_t* p, size_t n, size_t sc
   const size_t a = n >= kShortTail ? std::max(word, n - kShortTail) : word;
   if (a == n) return n;
   if (n - a >= kShortTail || (a != scan && !delimiters_.contains[p[a - 1]])) return kExamineTail;
-  // A word after "key: " becomes a key-value candidate anchored before it if a trigger comes
-  // (mask::ColonBeforeValue): held whole.
-  if (kv_bits_ != 0 && a >= 2 && mask::MayFollowColon(p, a) &&
-      mask::ColonBeforeValue(p, a) != SIZE_MAX) {
-    if (pending_rule != nullptr) *pending_rule = detector_rule_[__builtin_ctzll(kv_bits_)];
-    return a;
-  }
   // A short unfinished word without a trigger yet: hold it from its first possible candidate
   // start without running detectors (the next scan decides it with more bytes). A ':' after a
-  // key name inside the word is a candidate whatever precedes it ("password:s3cr3t").
-  for (size_t s = a; s < n; ++s) {
-    const uint64_t mask = start_mask_[p[s]];
+  // key name inside the word is a candidate whatever precedes it ("password:s3cr3t"; a
+  // trigger-free word holds no '=', the other separator).
+  size_t s = a;
+  uint64_t mask = 0;
+  for (; s < n; ++s) {
+    mask = start_mask_[p[s]];
     if (mask != 0 && (s == 0 || s == resume_at || !mask::IsAlnum(p[s - 1]) ||
-                      ((mask & kv_bits_) != 0 && mask::IsKeyValueSeparator(p[s])))) {
-      if (pending_rule != nullptr) *pending_rule = detector_rule_[__builtin_ctzll(mask)];
-      return s;
+                      (p[s] == ':' && (mask & kv_bits_) != 0))) {
+      break;
     }
   }
-  return n;
+  // A word after "key: " becomes a key-value candidate anchored before it if a trigger comes
+  // (mask::ColonBeforeValue): held whole.
+  if (s != a && kv_bits_ != 0 && a >= 2 && mask::MayFollowColon(p, a) &&
+      mask::ColonBeforeValue(p, a) != SIZE_MAX) {
+    s = a;
+    mask = kv_bits_;
+  }
+  if (s != n && pending_rule != nullptr) *pending_rule = detector_rule_[__builtin_ctzll(mask)];
+  return s;
 }
 
 size_t Masker::Impl::Scan(const uint8_t* p, size_t n, size_t begin, bool final,

@@ -131,10 +131,23 @@ class MaskStreamImpl final : public MaskStream {
     return true;
   }
 
+  // Mostly code points that fold to nothing before `stop` (zero-width spaces between a key name
+  // and its value, or a context word and its number): the left context becomes its folded view,
+  // which every detector reads the same way (folding has no context) and which stays short.
+  [[gnu::noinline]] void KeepFoldedContext(size_t keep_from, size_t stop) {
+    text::FoldedView view;
+    text::Fold(std::string_view(buf_).substr(keep_from, stop - keep_from), &view);
+    buf_.replace(0, stop, view.text);
+    begin_ = view.text.size();
+  }
+
   // buf_[from, to) is empty or folds to nothing.
   bool FoldsToNothing(size_t from, size_t to) const {
     if (from == to) return true;
     if (static_cast<unsigned char>(buf_[from]) < 0x80) return false;  // ASCII always stays
+    return FoldsToNothingSlow(from, to);
+  }
+  [[gnu::noinline]] bool FoldsToNothingSlow(size_t from, size_t to) const {
     text::FoldedView view;
     text::Fold(std::string_view(buf_).substr(from, to - from), &view);
     return view.text.empty();
@@ -198,13 +211,7 @@ class MaskStreamImpl final : public MaskStream {
       const size_t keep_from =
           impl_.ContextStart(reinterpret_cast<const uint8_t*>(buf_.data()), stop);
       if (stop - keep_from > kMaxContextBytes) {
-        // Mostly code points that fold to nothing (zero-width spaces between a key name and its
-        // value, or a context word and its number): keep the context's folded view, which every
-        // detector reads the same way (folding has no context) and which stays short.
-        text::FoldedView view;
-        text::Fold(std::string_view(buf_).substr(keep_from, stop - keep_from), &view);
-        buf_.replace(0, stop, view.text);
-        begin_ = view.text.size();
+        KeepFoldedContext(keep_from, stop);
       } else {
         buf_.erase(0, keep_from);
         begin_ = stop - keep_from;
