@@ -1114,6 +1114,10 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
         }
         if (best.rule < 0) continue;
         const size_t end = accept(s, best);
+        if (end < b && ValueMayFollowKeyAt(p, end)) {
+          resume = end;  // the rest of the span is a span of its own, which checks that first
+          break;
+        }
         resume = std::max(resume, end);
         const size_t skip = end - a;
         cand = skip >= 64 ? 0 : cand & (~uint64_t{0} << skip);
@@ -1143,8 +1147,9 @@ size_t Masker::Impl::ScanSpans(const uint8_t* p, size_t n, size_t begin, bool fi
         continue;
       }
       s = accept(s, best);
+      if (s < b && ValueMayFollowKeyAt(p, s)) break;  // as in the small path above
     }
-    scan = std::max(s, b);
+    scan = s;  // >= b, or where a value after "key: " may start
   }
   sink->Clean(pos, n);
   return n;

@@ -157,6 +157,13 @@ class Masker::Impl {
   // The key-value rules at the ':' before a value's span (mask::ColonBeforeValue): the rule of an
   // undecided one (the scan must hold the value) or -1, with the match, if any, in *best.
   int MatchKeyValueAtColon(const mask::Cursor& cur, size_t colon, mask::Hit* best) const;
+  // A value after "key: " may start at `at` (the end of a finding inside a span): the scan then
+  // goes on from `at` as from a span's start, where that is checked (the ':' may lie inside the
+  // finding: the key is the value's context, as in a stream that resumes there).
+  bool ValueMayFollowKeyAt(const uint8_t* p, size_t at) const {
+    return kv_bits_ != 0 && at >= 2 && mask::MayFollowColon(p, at) &&
+           mask::ColonBeforeValue(p, at) != SIZE_MAX;
+  }
   bool Allowlisted(std::string_view value) const;
   // The detectors whose left boundary accepts the byte before s.
   uint64_t LeftOk(const uint8_t* p, size_t s) const { return left_ok_[s == 0 ? 0 : p[s - 1] + 1]; }

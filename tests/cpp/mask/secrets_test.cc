@@ -364,6 +364,20 @@ TEST(SecretsTest, KeyColonValueRedTeamShapes) {
   }
 }
 
+TEST(SecretsTest, AKeyInsideTheFindingBeforeStillNamesTheValueAfterIt) {
+  // The first value runs to the backtick that opens the second one: its "password:" is the second
+  // value's left context. One-shot checks for a value after "key: " where a finding ends inside a
+  // span, as a stream does where it resumes (the mask fuzzer found them differing).
+  const std::string text = "password:`S3cr3tP@ss1 password:`Xk9mP2vL7qR4` end";
+  MaskerOptions with_terms;
+  with_terms.terms.push_back({.name = "TERM", .terms = {"acme"}});  // spans split at whitespace only
+  for (const std::shared_ptr<const Masker>& m : {Default(), *Masker::Create(with_terms)}) {
+    EXPECT_EQ(Found(text, *m),
+              "API_KEY/secret_assignment:S3cr3tP@ss1 password: API_KEY/secret_assignment:Xk9mP2vL7qR4");
+    mask::testing::ExpectStreamEqualsOneShot(*m, text, 11);
+  }
+}
+
 TEST(SecretsTest, WhatAKeyNamesWithoutBeingTheSecret) {
   // Whole dates and versions, lower-case paths, the next field after an empty value, a field of
   // an ARN.
