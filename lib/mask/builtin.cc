@@ -987,16 +987,35 @@ KeyKind ClassifyKey(const Cursor& c, P ks, P ke, int entity) {
   return KeyKind::kNone;
 }
 
-// Shannon entropy of the value's bytes, in bits per byte.
-double Entropy(const Cursor& c, P vb, P ve) {
-  uint16_t count[256] = {};
-  for (P i = vb; i < ve; ++i) ++count[c.At(i)];
-  const double n = static_cast<double>(ve - vb);
-  double h = 0;
-  for (uint16_t k : count) {
-    if (k != 0) h -= (k / n) * std::log2(k / n);
+// The longest value of a key-value secret (a bare one may end one byte later).
+constexpr P kMaxSecretValue = 256;
+
+// k * log2(k) for the byte counts of a value (at most kMaxSecretValue + 1 bytes).
+struct XLog2X {
+  double value[kMaxSecretValue + 2];
+  XLog2X() {
+    value[0] = 0;
+    for (size_t k = 1; k < std::size(value); ++k) {
+      value[k] = static_cast<double>(k) * std::log2(static_cast<double>(k));
+    }
   }
-  return h;
+};
+
+// Shannon entropy of the value's bytes, in bits per byte: log2(n) - sum(k log2 k) / n over the
+// counts k of its distinct bytes.
+double Entropy(const Cursor& c, P vb, P ve) {
+  static const XLog2X table;
+  uint16_t count[256] = {};
+  uint8_t distinct[256];
+  int nd = 0;
+  for (P i = vb; i < ve; ++i) {
+    const uint8_t ch = static_cast<uint8_t>(c.At(i));
+    if (count[ch]++ == 0) distinct[nd++] = ch;
+  }
+  const P n = ve - vb;
+  double sum = 0;
+  for (int k = 0; k < nd; ++k) sum += table.value[count[distinct[k]]];
+  return table.value[n] / static_cast<double>(n) - sum / static_cast<double>(n);
 }
 
 // Classes of characters in the value: lower-case, upper-case after the first byte (a capitalized
@@ -1059,14 +1078,16 @@ bool IsPlaceholder(const Cursor& c, P vb, P ve) {
     }
     if (dots >= 1 && k == ve) return true;
   }
-  std::string low;
+  char buf[kMaxSecretValue + 2];
+  size_t len = 0;
   bool same = true;
   for (P i = vb; i < ve; ++i) {
     const int ch = c.At(i);
-    low.push_back(static_cast<char>(ToLower(ch)));
+    buf[len++] = static_cast<char>(ToLower(ch));
     same &= ch == first;
   }
   if (same) return true;  // xxxxxxxx
+  const std::string_view low(buf, len);
   for (std::string_view word : {"changeme", "password", "passw0rd", "secret", "null", "none",
                                 "true", "false", "undefined", "example", "placeholder",
                                 "redacted", "required", "optional", "string", "hidden", "masked",
@@ -1089,8 +1110,6 @@ bool EndsBareValue(int ch) {
          ch == ';' || ch == '&' || ch == '<' || ch == '>' || ch == ')' || ch == ']' ||
          ch == '}' || ch == '\\' || ch == 0x7f || ch < 0x20;
 }
-
-constexpr P kMaxSecretValue = 256;
 
 bool MatchKeyValue(const Cursor& c, P s, int entity, Hit* hit) {
   const bool colon = c.At(s) == ':';
@@ -1210,7 +1229,17 @@ bool MatchKeyValue(const Cursor& c, P s, int entity, Hit* hit) {
       rule = kRuleAzureStorage;
       break;
     case KeyKind::kGeneric: {
-      if (len < 8 || IsPlaceholder(c, vb, ve)) return false;
+      if (len < 8) return false;
+      // Azure AD client secret (gitleaks' azure-ad-client-secret): three of [A-Za-z0-9_~.], a
+      // digit, "Q~", then 31-34 of [A-Za-z0-9_~.-]; no entropy floor.
+      auto azure_char = [](int ch) { return IsAlnum(ch) || ch == '_' || ch == '~' || ch == '.'; };
+      const bool azure =
+          len >= 37 && len <= 40 && Run(c, vb, 3, azure_char) >= 3 && IsDigit(c.At(vb + 3)) &&
+          c.At(vb + 4) == 'Q' && c.At(vb + 5) == '~' &&
+          Run(c, vb + 6, 34, [&](int ch) { return azure_char(ch) || ch == '-'; }) == len - 6;
+      // The entropy floor first: the cheapest test, and the one most non-secrets fail.
+      if (!azure && Entropy(c, vb, ve) < EntropyFloor(CharClasses(c, vb, ve))) return false;
+      if (IsPlaceholder(c, vb, ve)) return false;
       if (quote == 0) {
         // Code, not a secret: a call ("getPassword()") or a dotted name ("self.token",
         // "config.db.password").
@@ -1230,17 +1259,7 @@ bool MatchKeyValue(const Cursor& c, P s, int entity, Hit* hit) {
           MatchPem(c, vb, &other)) {
         return false;
       }
-      // Azure AD client secret (gitleaks' azure-ad-client-secret): three of [A-Za-z0-9_~.], a
-      // digit, "Q~", then 31-34 of [A-Za-z0-9_~.-].
-      auto azure_char = [](int ch) { return IsAlnum(ch) || ch == '_' || ch == '~' || ch == '.'; };
-      if (len >= 37 && len <= 40 && Run(c, vb, 3, azure_char) >= 3 && IsDigit(c.At(vb + 3)) &&
-          c.At(vb + 4) == 'Q' && c.At(vb + 5) == '~' &&
-          Run(c, vb + 6, 34, [&](int ch) { return azure_char(ch) || ch == '-'; }) == len - 6) {
-        rule = kRuleAzure;
-        break;
-      }
-      if (Entropy(c, vb, ve) < EntropyFloor(CharClasses(c, vb, ve))) return false;
-      rule = kRuleSecretAssignment;
+      rule = azure ? kRuleAzure : kRuleSecretAssignment;
       break;
     }
     case KeyKind::kNone:
