@@ -2,7 +2,8 @@
 //
 // The stream keeps one buffer: the last bytes it already emitted (context for the detectors' left
 // boundaries and context words: kMaxLookbehind bytes, or more when that text is not ASCII, so that
-// its folded view still holds kMaxLookbehind bytes; Masker::Impl::ContextStart), then the held
+// its folded view still holds kMaxLookbehind bytes, Masker::Impl::ContextStart; past
+// kMaxContextBytes of it, its folded view instead), then the held
 // bytes. Each Write appends the chunk and runs a non-final Scan from the start of the held bytes;
 // what Scan decided is emitted, the rest stays held. Finish runs a final Scan. Because Scan only
 // decides what no later byte can change, and resumes at a candidate start (a state the one-shot
