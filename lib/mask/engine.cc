@@ -642,8 +642,7 @@ size_t Masker::Impl::HoldOfTriggerFreeTail(const uint8_t* p, size_t n, size_t sc
   }
   // A word after "key: " becomes a key-value candidate anchored before it if a trigger comes
   // (mask::ColonBeforeValue): held whole.
-  if (s != a && kv_bits_ != 0 && a >= 2 && mask::MayFollowColon(p, a) &&
-      mask::ColonBeforeValue(p, a) != SIZE_MAX) {
+  if (s != a && ValueMayFollowKeyAt(p, a)) {
     s = a;
     mask = kv_bits_;
   }
